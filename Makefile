@@ -1,0 +1,67 @@
+# vigil — the front door. On a fresh Debian 12 machine:
+#   make run    install dependencies, build (release), start the daemon on 127.0.0.1:8080
+#   make test   install dependencies, build, run the whole suite, then again under ASan+UBSan
+#   make bench  measure (wrk against loopback); figures go to docs/benchmarks.md by hand
+# Everything the build needs is installed here, from Debian packages, idempotently.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+LISTEN     ?= 127.0.0.1:8080
+DATA_DIR   ?= $(CURDIR)/var
+TICK       ?= 1s
+SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+# Build, test and benchmark dependencies (Debian 12 package names).
+DEB_PACKAGES := cmake make g++ pkg-config libcaf-dev librestinio-dev libasio-dev libfmt-dev \
+                libhttp-parser-dev nlohmann-json3-dev catch2 libcli11-dev \
+                clang libclang-rt-14-dev wrk curl
+
+.PHONY: all deps build run test test-release test-asan bench clean format help
+
+all: build
+
+help:
+	@sed -n '1,6p' Makefile
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "dependencies: all present"; fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/app/vigil serve --listen $(LISTEN) --data-dir $(DATA_DIR) --tick-interval $(TICK)
+
+test: test-release test-asan
+
+test-release: build
+	cd $(BUILD) && ctest --output-on-failure -j 1
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE=ON
+
+# ASan/UBSan: any report fails the run (halt_on_error, and UBSan does not recover).
+test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j 1
+
+bench: build
+	bench/run.sh $(BUILD)/app/vigil
+
+format:
+	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,124 @@
+// Group commit: every append queued before a flush goes into the store as one batch.
+#include "actors/journal.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <vector>
+
+#include "codec/json.hpp"
+#include "model/decider.hpp"
+
+namespace vigil::actors {
+namespace {
+
+struct pending_append {
+  event_batch batch;
+  caf::typed_response_promise<append_ack> promise;
+};
+
+struct journal_state {
+  journal_config cfg;
+  std::vector<pending_append> queue;
+  uint64_t next_seq = 0;  ///< the seq the next append must get; 0 = ask the backend
+  static inline const char* name = "journal";
+};
+
+using journal_pointer = journal_actor::stateful_pointer<journal_state>;
+
+std::vector<store::stored_event> encode_batch(const event_batch& b, const std::string& epoch) {
+  std::vector<store::stored_event> out;
+  out.reserve(b.events.size());
+  for (const auto& e : b.events) {
+    store::stored_event s;
+    s.type = std::string(model::event_type(e));
+    s.schema_version = model::event_schema_version;
+    s.time = b.time;
+    s.epoch = epoch;
+    s.body = codec::encode_event(e);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+/// Writes everything queued in one append, then answers each producer with its own last seq.
+void flush(journal_pointer self) {
+  auto queue = std::move(self->state.queue);
+  self->state.queue.clear();
+  if (queue.empty()) return;
+  std::vector<store::stored_event> all;
+  std::vector<size_t> counts;
+  for (auto& p : queue) {
+    auto encoded = encode_batch(p.batch, self->state.cfg.epoch);
+    counts.push_back(encoded.size());
+    for (auto& e : encoded) all.push_back(std::move(e));
+  }
+  auto& backend = *self->state.cfg.backend;
+  try {
+    auto& next = self->state.next_seq;
+    if (next == 0) next = backend.last_seq() + 1;
+    const uint64_t first = next;
+    next = backend.append(first, std::move(all)) + 1;
+    uint64_t seq = first - 1;
+    for (size_t i = 0; i < queue.size(); ++i) {
+      seq += counts[i];
+      queue[i].promise.deliver(append_ack{true, seq, {}});
+    }
+  } catch (const std::exception& e) {
+    self->state.next_seq = 0;  // re-read the log's end before the next attempt
+    for (auto& p : queue) p.promise.deliver(append_ack{false, 0, e.what()});
+  }
+}
+
+recovered recover(const store::store& backend) {
+  recovered r;
+  model::state s;
+  if (auto cp = backend.load_checkpoint()) {
+    if (auto decoded = codec::decode_state(cp->state)) s = *decoded;
+  }
+  for (;;) {
+    auto events = backend.read_after(s.log_seq, 4096);
+    if (events.empty()) break;
+    for (const auto& stored : events) {
+      auto e = codec::decode_event(stored.type, stored.schema_version, stored.body);
+      if (!e) {
+        r.error = "cannot decode event " + std::to_string(stored.seq) + " of type " + stored.type;
+        return r;
+      }
+      s = model::apply(std::move(s), *e);
+      s.log_seq = stored.seq;
+    }
+  }
+  r.ok = true;
+  r.state = std::move(s);
+  return r;
+}
+
+journal_actor::behavior_type journal(journal_pointer self, journal_config cfg) {
+  self->state.cfg = std::move(cfg);
+  return {
+      [self](append_atom, event_batch& batch) -> caf::typed_response_promise<append_ack> {
+        auto promise = self->make_response_promise<append_ack>();
+        if (self->state.queue.empty()) self->send(self, caf::flush_atom::value);
+        self->state.queue.push_back({std::move(batch), promise});
+        return promise;
+      },
+      [self](caf::flush_atom) { flush(self); },
+      [self](recover_atom) -> recovered {
+        try {
+          return recover(*self->state.cfg.backend);
+        } catch (const std::exception& e) {
+          return recovered{false, {}, e.what()};
+        }
+      },
+  };
+}
+
+}  // namespace
+
+journal_actor spawn_journal(caf::actor_system& sys, journal_config cfg) {
+  return sys.spawn<caf::detached>(journal, std::move(cfg));
+}
+
+}  // namespace vigil::actors

@@ -1,0 +1,182 @@
+// The scheduler's behavior: recover, tick, decide -> append -> apply -> publish -> reply.
+#include "actors/scheduler.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <thread>
+
+#include "actors/publisher.hpp"
+#include "model/decider.hpp"
+
+namespace vigil::actors {
+namespace {
+
+struct scheduler_state {
+  scheduler_config cfg;
+  publisher out;
+  model::phase phase = model::phase::starting;
+  model::state durable;  ///< acknowledged by the journal and applied
+  model::state pending;  ///< durable + events still in flight to the journal: decide on this
+  model::cycle_stats cycles;
+  uint64_t version = 0;
+  model::wall_time started_at{};
+  size_t appends_in_flight = 0;
+  std::vector<caf::typed_response_promise<caf::ok_atom>> drain_waiters;
+  static inline const char* name = "scheduler";
+};
+
+using scheduler_pointer = scheduler_actor::stateful_pointer<scheduler_state>;
+
+model::wall_time now(scheduler_pointer self) { return self->state.cfg.wall_clock(); }
+
+model::snapshot_ptr publish(scheduler_pointer self) {
+  auto& st = self->state;
+  auto snap = model::make_snapshot(st.cfg.id, ++st.version, st.phase, st.durable, st.cycles,
+                                   st.cfg.tick_interval, st.started_at, now(self));
+  st.out.publish(self, snap);
+  return snap;
+}
+
+/// Once draining and nothing is in flight to the journal, the scheduler is stopped.
+void finish_drain_if_idle(scheduler_pointer self) {
+  auto& st = self->state;
+  if (st.phase != model::phase::draining || st.appends_in_flight > 0) return;
+  st.phase = model::phase::stopped;
+  publish(self);
+  for (auto& w : st.drain_waiters) w.deliver(caf::ok_atom::value);
+  st.drain_waiters.clear();
+}
+
+/// One scheduling cycle. The heartbeat is this function's snapshot: a wedged loop stops it.
+void run_cycle(scheduler_pointer self) {
+  auto& st = self->state;
+  const auto started = now(self);
+  // Jobs arrive with the jobs issue; today a cycle has nothing to find due, so it succeeds.
+  std::string error;
+  model::record_cycle(st.cycles, started, now(self), error);
+  publish(self);
+}
+
+caf::typed_response_promise<command_result> handle_command(scheduler_pointer self,
+                                                           model::command& cmd) {
+  auto& st = self->state;
+  auto promise = self->make_response_promise<command_result>();
+  if (st.phase != model::phase::running) {
+    const char* why = st.phase == model::phase::starting ? "scheduler is still starting"
+                                                         : "scheduler is shutting down";
+    promise.deliver(command_result{false, {model::errc::unavailable, why, ""}, false, nullptr});
+    return promise;
+  }
+  const auto at = now(self);
+  auto decision = model::decide(st.pending, cmd, at);
+  if (auto* refusal = std::get_if<model::rejection>(&decision)) {
+    promise.deliver(command_result{false, std::move(*refusal), false, nullptr});
+    return promise;
+  }
+  auto events = std::get<std::vector<model::event>>(std::move(decision));
+  if (events.empty()) {  // already satisfied: nothing to make durable
+    promise.deliver(command_result{true, {}, false, publish(self)});
+    return promise;
+  }
+  for (const auto& e : events) {
+    st.pending = model::apply(std::move(st.pending), e);
+    ++st.pending.log_seq;
+  }
+  ++st.appends_in_flight;
+  self->request(st.cfg.journal, caf::infinite, append_atom::value, event_batch{events, at})
+      .then(
+          [self, promise, events](const append_ack& ack) mutable {
+            auto& st = self->state;
+            --st.appends_in_flight;
+            if (ack.ok) {
+              for (const auto& e : events) st.durable = model::apply(std::move(st.durable), e);
+              st.durable.log_seq = ack.last_seq;
+              promise.deliver(command_result{true, {}, true, publish(self)});
+            } else {
+              // Nothing became durable: forget the optimistic state and refuse.
+              st.pending = st.durable;
+              promise.deliver(command_result{
+                  false, {model::errc::unavailable, "event log: " + ack.error, ""}, false,
+                  nullptr});
+            }
+            finish_drain_if_idle(self);
+          },
+          [self, promise](caf::error& err) mutable {
+            auto& st = self->state;
+            --st.appends_in_flight;
+            st.pending = st.durable;
+            promise.deliver(command_result{
+                false, {model::errc::unavailable, "journal: " + to_string(err), ""}, false,
+                nullptr});
+            finish_drain_if_idle(self);
+          });
+  return promise;
+}
+
+void start(scheduler_pointer self) {
+  self->request(self->state.cfg.journal, caf::infinite, recover_atom::value)
+      .then(
+          [self](recovered& r) {
+            auto& st = self->state;
+            if (!r.ok) {
+              // Stay `starting`: health turns fail after the start-up grace, and says why.
+              st.cycles.last_error = "recovery failed: " + r.error;
+              publish(self);
+              return;
+            }
+            st.durable = st.pending = std::move(r.state);
+            st.phase = model::phase::running;
+            self->send(self, tick_atom::value);
+          },
+          [self](caf::error& err) {
+            self->state.cycles.last_error = "recovery failed: " + to_string(err);
+            publish(self);
+          });
+}
+
+scheduler_actor::behavior_type scheduler(scheduler_pointer self, scheduler_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  for (auto& sink : st.cfg.sinks) st.out.add(sink);
+  st.started_at = now(self);
+  publish(self);  // `starting`: health can tell a slow start from no process at all
+  start(self);
+  return {
+      [self](tick_atom) {
+        auto& st = self->state;
+        if (st.phase == model::phase::stopped) return;
+        run_cycle(self);
+        self->delayed_send(self, st.cfg.tick_interval, tick_atom::value);
+      },
+      [self](command_atom, model::command& cmd) { return handle_command(self, cmd); },
+      [self](drain_atom) -> caf::typed_response_promise<caf::ok_atom> {
+        auto& st = self->state;
+        auto promise = self->make_response_promise<caf::ok_atom>();
+        if (st.phase == model::phase::stopped) {
+          promise.deliver(caf::ok_atom::value);
+          return promise;
+        }
+        st.drain_waiters.push_back(promise);
+        if (st.phase != model::phase::draining) {
+          st.phase = model::phase::draining;
+          publish(self);
+        }
+        finish_drain_if_idle(self);
+        return promise;
+      },
+      [](stall_atom, model::duration d) {
+        // Test hook only (--test-hooks): wedges this actor's loop the way a bug would.
+        std::this_thread::sleep_for(d);
+      },
+  };
+}
+
+}  // namespace
+
+scheduler_actor spawn_scheduler(caf::actor_system& sys, scheduler_config cfg) {
+  return sys.spawn(scheduler, std::move(cfg));
+}
+
+}  // namespace vigil::actors

@@ -1,0 +1,24 @@
+// The scheduler actor: sole owner of the state, driven by its own tick, publishing snapshots.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "actors/interfaces.hpp"
+#include "model/snapshot.hpp"
+
+namespace vigil::actors {
+
+struct scheduler_config {
+  model::identity id;
+  model::duration tick_interval = std::chrono::seconds{1};
+  /// The wall clock, injectable so tests can make it jump; only ever reported.
+  std::function<model::wall_time()> wall_clock;
+  journal_actor journal;
+  /// Receivers of snapshots; each gets at most one in flight, newest wins.
+  std::vector<snapshot_sink> sinks;
+};
+
+scheduler_actor spawn_scheduler(caf::actor_system& sys, scheduler_config cfg);
+
+}  // namespace vigil::actors

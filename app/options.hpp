@@ -1,0 +1,30 @@
+// The daemon's settings, as the CLI parsed and validated them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/time.hpp"
+
+namespace vigil::app {
+
+struct serve_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  model::duration tick_interval = std::chrono::seconds{1};
+  model::duration cycle_deadline = std::chrono::seconds{5};
+  model::duration health_deadline = std::chrono::seconds{1};
+  model::duration command_deadline = std::chrono::seconds{5};
+  model::duration drain_timeout = std::chrono::seconds{10};
+  model::duration startup_grace = std::chrono::seconds{30};
+  uint32_t max_consecutive_failures = 3;
+  std::string data_dir;
+  std::string node;
+  size_t http_threads = 1;
+  size_t workers = 2;
+  size_t max_body_bytes = 64 * 1024;
+  size_t max_connections = 1024;
+  bool test_hooks = false;
+};
+
+}  // namespace vigil::app

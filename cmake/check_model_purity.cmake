@@ -1,0 +1,15 @@
+# Fails the build when model/ includes a framework header: the domain stays pure
+# (standard library only; no CAF, RESTinio, asio, JSON, SQLite).
+file(GLOB_RECURSE model_files "${MODEL_DIR}/*.hpp" "${MODEL_DIR}/*.cpp")
+set(violations "")
+foreach(f IN LISTS model_files)
+  file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](caf/|restinio/|asio|nlohmann/|sqlite3|fmt/|spdlog/|CLI/|libpq)")
+  foreach(l IN LISTS lines)
+    list(APPEND violations "${f}: ${l}")
+  endforeach()
+endforeach()
+if(violations)
+  string(REPLACE ";" "\n  " msg "${violations}")
+  message(FATAL_ERROR "model/ must stay pure; framework includes found:\n  ${msg}")
+endif()
+file(WRITE "${STAMP}" "ok\n")

@@ -1,0 +1,45 @@
+// The one JSON codec for model types, shared by store/ and http/. nlohmann stays inside json.cpp.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "model/commands.hpp"
+#include "model/events.hpp"
+#include "model/health.hpp"
+#include "model/rejection.hpp"
+#include "model/snapshot.hpp"
+#include "model/state.hpp"
+
+namespace vigil::codec {
+
+/// The snapshot as a JSON object (the same shape in /health, streams and /v1/snapshot).
+std::string encode_snapshot(const model::snapshot& snap);
+
+/// The body of GET /health: verdict, checks and the one snapshot they were judged on.
+std::string encode_health(const model::health_report& report);
+
+/// `{"error": code, "detail": ..., "field": ...}` — the one error shape of the API.
+std::string encode_error(const model::rejection& r);
+
+/// An event body as stored in the log (its type and schema version are stored beside it).
+std::string encode_event(const model::event& e);
+
+/// Decodes a stored event, upgrading older schema versions; nothing if it cannot be read.
+std::optional<model::event> decode_event(std::string_view type, int schema_version,
+                                         std::string_view body);
+
+/// The durable state, for checkpoints.
+std::string encode_state(const model::state& s);
+std::optional<model::state> decode_state(std::string_view body);
+
+/// Body of POST /v1/scheduler/pause|resume: empty, or {"reason": "..."}; unknown fields refused.
+std::variant<model::command, model::rejection> decode_scheduler_command(std::string_view body,
+                                                                        bool pause);
+
+/// Escapes a string for inclusion in a JSON document (with the quotes).
+std::string quote(std::string_view text);
+
+}  // namespace vigil::codec

@@ -1,0 +1,36 @@
+// The bridge actor: carries HTTP requests to actors and answers each exactly once, by a deadline.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "actors/interfaces.hpp"
+#include "http/reply.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::http::responder)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::http::health_query)
+
+namespace vigil::http {
+
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+
+using bridge_actor =
+    caf::typed_actor<caf::reacts_to<caf::get_atom, health_query, responder>,
+                     caf::reacts_to<actors::command_atom, model::command, responder>,
+                     caf::reacts_to<actors::stall_atom, std::string, model::duration, responder>,
+                     caf::reacts_to<sweep_atom>>;
+
+struct bridge_config {
+  actors::health_actor health;
+  actors::scheduler_actor scheduler;
+  /// A health probe gets a 503 by then if the health actor has not answered.
+  model::duration health_deadline = std::chrono::seconds{1};
+  /// A command gets a 503 (outcome unknown) by then if the scheduler has not answered.
+  model::duration command_deadline = std::chrono::seconds{5};
+  std::function<model::mono_time()> mono_clock;
+  std::function<model::wall_time()> wall_clock;
+};
+
+bridge_actor spawn_bridge(caf::actor_system& sys, bridge_config cfg);
+
+}  // namespace vigil::http

@@ -1,0 +1,107 @@
+// Health, command and error replies.
+#include "http/responses.hpp"
+
+#include "codec/json.hpp"
+
+namespace vigil::http {
+namespace {
+
+const std::pair<std::string, std::string> no_store{"Cache-Control", "no-store"};
+
+/// `[+]name ok` / `[-]name failed: reason` lines, as Kubernetes components print them.
+http_reply probe_reply(const model::health_report& report, const health_query& q) {
+  const auto& v = report.result;
+  const bool ok = q.route == health_route::livez ? v.live : v.ready;
+  std::string lines;
+  std::string failures;
+  for (const auto& c : v.checks) {
+    // Liveness looks at the heartbeat only; pause, drain and dependencies never kill a pod.
+    if (q.route == health_route::livez && c.name != "scheduler:heartbeat") continue;
+    if (q.route == health_route::readyz && c.name == "scheduler:progress") continue;
+    const bool failed = c.status == model::health_status::fail;
+    std::string line = (failed ? "[-]" : "[+]") + c.name;
+    line += failed ? " failed: " + c.output : " ok";
+    if (!failed && !c.output.empty()) line += " (" + c.output + ")";
+    lines += line + "\n";
+    if (failed) failures += line + "\n";
+  }
+  if (q.route == health_route::readyz && report.result.ready == false && failures.empty())
+    failures = "[-]scheduler:state failed: not running\n";
+  const char* name = q.route == health_route::livez ? "livez" : "readyz";
+  http_reply r;
+  r.status = ok ? 200 : 503;
+  r.content_type = "text/plain; charset=utf-8";
+  if (q.verbose) r.body = lines + name + (ok ? " check passed\n" : " check failed\n");
+  else r.body = ok ? "ok\n" : failures;
+  r.headers.push_back(no_store);
+  return r;
+}
+
+}  // namespace
+
+int status_for(model::errc code) {
+  switch (code) {
+    case model::errc::invalid_argument: return 400;
+    case model::errc::not_found: return 404;
+    case model::errc::conflict: return 409;
+    case model::errc::payload_too_large: return 413;
+    case model::errc::unavailable: return 503;
+    case model::errc::timeout: return 503;
+    case model::errc::internal: break;
+  }
+  return 500;
+}
+
+http_reply error_reply(const model::rejection& r) {
+  http_reply out;
+  out.status = status_for(r.code);
+  out.body = codec::encode_error(r);
+  out.headers.push_back(no_store);
+  if (out.status == 503) out.headers.emplace_back("Retry-After", "1");
+  return out;
+}
+
+http_reply health_reply(const model::health_report& report, const health_query& q) {
+  if (q.route != health_route::health) return probe_reply(report, q);
+  http_reply r;
+  r.status = report.result.status == model::health_status::fail ? 503 : 200;
+  r.content_type = q.plain_json ? "application/json" : "application/health+json";
+  r.body = codec::encode_health(report);
+  r.headers.push_back(no_store);
+  if (report.snap)
+    r.headers.emplace_back("ETag", "\"" + report.snap->epoch + "-" +
+                                       std::to_string(report.snap->version) + "\"");
+  return r;
+}
+
+http_reply health_timeout_reply(const health_query& q, model::wall_time now) {
+  const std::string reason = "health actor did not answer within the deadline";
+  http_reply r;
+  r.status = 503;
+  r.headers.push_back(no_store);
+  if (q.route != health_route::health) {
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = "[-]health:responsive failed: " + reason + "\n";
+    if (q.verbose) r.body += q.route == health_route::livez ? "livez check failed\n"
+                                                            : "readyz check failed\n";
+    return r;
+  }
+  r.content_type = q.plain_json ? "application/json" : "application/health+json";
+  const std::string time = codec::quote(model::format_rfc3339(now));
+  r.body = "{\"status\":\"fail\",\"time\":" + time +
+           ",\"last_updated\":null,\"snapshot\":null,\"live\":false,\"ready\":false,"
+           "\"checks\":{\"health:responsive\":[{\"status\":\"fail\",\"time\":" +
+           time + ",\"output\":" + codec::quote(reason) + "}]}}";
+  return r;
+}
+
+http_reply command_reply(const actors::command_result& res) {
+  if (!res.accepted) return error_reply(res.rejected);
+  http_reply r;
+  r.body = "{\"changed\":" + std::string(res.changed ? "true" : "false") + ",\"snapshot\":" +
+           (res.snapshot ? codec::encode_snapshot(*res.snapshot) : "null") + "}";
+  r.headers.push_back(no_store);
+  return r;
+}
+
+}  // namespace vigil::http

@@ -1,0 +1,26 @@
+// Rendering actor answers as HTTP replies; the one place errors map to status codes.
+#pragma once
+
+#include "actors/messages.hpp"
+#include "http/reply.hpp"
+#include "model/health.hpp"
+#include "model/rejection.hpp"
+
+namespace vigil::http {
+
+/// The HTTP status for each refusal code.
+int status_for(model::errc code);
+
+/// `{"error", "detail", "field"}` with the mapped status.
+http_reply error_reply(const model::rejection& r);
+
+/// /health, /livez or /readyz from one report (one snapshot).
+http_reply health_reply(const model::health_report& report, const health_query& q);
+
+/// The 503 when the health actor does not answer within the deadline: never a pass.
+http_reply health_timeout_reply(const health_query& q, model::wall_time now);
+
+/// A command's outcome: 200 with the first snapshot that includes it, or the error.
+http_reply command_reply(const actors::command_result& r);
+
+}  // namespace vigil::http

@@ -1,0 +1,230 @@
+// Routes: parse, send one message to the bridge, let the bridge complete the response.
+#include "http/server.hpp"
+
+#include <caf/send.hpp>
+#include <restinio/all.hpp>
+
+#include <future>
+#include <stdexcept>
+
+#include "codec/json.hpp"
+#include "http/query.hpp"
+#include "http/responses.hpp"
+#include "model/duration.hpp"
+
+namespace vigil::http {
+namespace {
+
+using router_type = restinio::router::express_router_t<>;
+
+struct server_traits : public restinio::default_traits_t {
+  using request_handler_t = router_type;
+  static constexpr bool use_connection_count_limiter = true;
+};
+
+using http_server = restinio::http_server_t<server_traits>;
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 202: return "Accepted";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+  }
+}
+
+/// Writes `r` on `req`'s connection; safe from any thread (RESTinio posts to the connection).
+void send_reply(const restinio::request_handle_t& req, http_reply r) {
+  auto resp = req->create_response(
+      restinio::http_status_line_t{restinio::http_status_code_t{static_cast<std::uint16_t>(r.status)},
+                                   reason_phrase(r.status)});
+  resp.append_header(restinio::http_field::content_type, r.content_type);
+  for (auto& [name, value] : r.headers) resp.append_header(name, value);
+  resp.set_body(std::move(r.body));
+  resp.done();
+}
+
+responder responder_for(restinio::request_handle_t req) {
+  return [req = std::move(req)](http_reply r) { send_reply(req, std::move(r)); };
+}
+
+restinio::request_handling_status_t reply_now(const restinio::request_handle_t& req,
+                                              http_reply r) {
+  send_reply(req, std::move(r));
+  return restinio::request_accepted();
+}
+
+restinio::request_handling_status_t reply_error(const restinio::request_handle_t& req,
+                                                model::errc code, std::string detail,
+                                                std::string field = {}) {
+  return reply_now(req, error_reply({code, std::move(detail), std::move(field)}));
+}
+
+/// Known paths and the methods they allow, for 405 versus 404.
+struct known_route {
+  const char* path;
+  const char* allow;
+};
+constexpr known_route known_routes[] = {
+    {"/health", "GET"},       {"/livez", "GET"},
+    {"/readyz", "GET"},       {"/v1/version", "GET"},
+    {"/v1/scheduler/pause", "POST"}, {"/v1/scheduler/resume", "POST"},
+    {"/v1/debug/stall", "POST"},
+};
+
+health_query parse_probe(const restinio::request_handle_t& req, health_route route,
+                         const query& params) {
+  health_query q;
+  q.route = route;
+  q.verbose = params.has("verbose");
+  const auto accept = req->header().get_field_or(restinio::http_field::accept, "");
+  q.plain_json = accept.find("application/json") != std::string::npos &&
+                 accept.find("application/health+json") == std::string::npos;
+  return q;
+}
+
+void add_routes(router_type& router, const server_options& opts, bridge_actor bridge) {
+  auto probe = [bridge](health_route route) {
+    return [bridge, route](const restinio::request_handle_t& req, auto) {
+      const auto params = query::parse(req->header().query());
+      if (!params) return reply_error(req, model::errc::invalid_argument, "malformed query string");
+      caf::anon_send(bridge, caf::get_atom::value, parse_probe(req, route, *params),
+                     responder_for(req));
+      return restinio::request_accepted();
+    };
+  };
+  router.http_get("/health", probe(health_route::health));
+  router.http_get("/livez", probe(health_route::livez));
+  router.http_get("/readyz", probe(health_route::readyz));
+
+  auto version = std::make_shared<const std::string>(version_json(opts.node));
+  router.http_get("/v1/version", [version](const restinio::request_handle_t& req, auto) {
+    return reply_now(req, http_reply{200, "application/json", *version, {}});
+  });
+
+  const size_t max_body = opts.max_body_bytes;
+  auto command = [bridge, max_body](bool pause) {
+    return [bridge, max_body, pause](const restinio::request_handle_t& req, auto) {
+      if (req->body().size() > max_body)
+        return reply_error(req, model::errc::payload_too_large,
+                           "body is larger than " + std::to_string(max_body) + " bytes");
+      auto decoded = codec::decode_scheduler_command(req->body(), pause);
+      if (auto* bad = std::get_if<model::rejection>(&decoded)) return reply_now(req, error_reply(*bad));
+      caf::anon_send(bridge, actors::command_atom::value, std::get<model::command>(decoded),
+                     responder_for(req));
+      return restinio::request_accepted();
+    };
+  };
+  router.http_post("/v1/scheduler/pause", command(true));
+  router.http_post("/v1/scheduler/resume", command(false));
+
+  if (opts.test_hooks) {
+    router.http_post("/v1/debug/stall", [bridge](const restinio::request_handle_t& req, auto) {
+      const auto params = query::parse(req->header().query());
+      if (!params) return reply_error(req, model::errc::invalid_argument, "malformed query string");
+      const std::string target = params->get("target").value_or("");
+      if (target != "scheduler" && target != "health")
+        return reply_error(req, model::errc::invalid_argument,
+                           "target must be 'scheduler' or 'health'", "target");
+      const auto d = model::parse_duration(params->get("for").value_or(""));
+      if (!d) return reply_error(req, model::errc::invalid_argument, "for must be a duration", "for");
+      caf::anon_send(bridge, actors::stall_atom::value, target, *d, responder_for(req));
+      return restinio::request_accepted();
+    });
+  }
+
+  router.non_matched_request_handler([hooks = opts.test_hooks](restinio::request_handle_t req) {
+    const std::string path{req->header().path()};
+    for (const auto& r : known_routes) {
+      if (path != r.path || (!hooks && path == "/v1/debug/stall")) continue;
+      http_reply reply;
+      reply.status = 405;
+      reply.body = "{\"error\":\"method_not_allowed\",\"detail\":" +
+                   codec::quote(std::string(req->header().method().c_str()) +
+                                " is not allowed on " + path + "; use " + r.allow) +
+                   "}";
+      reply.headers.emplace_back("Allow", r.allow);
+      return reply_now(req, std::move(reply));
+    }
+    http_reply reply = error_reply({model::errc::not_found, "no route " + path, ""});
+    return reply_now(req, std::move(reply));
+  });
+}
+
+}  // namespace
+
+std::string version_json(const std::string& node) {
+  return "{\"name\":\"vigil\",\"version\":" + codec::quote(VIGIL_VERSION) +
+         ",\"build_type\":" + codec::quote(VIGIL_BUILD_TYPE) +
+         ",\"compiler\":" + codec::quote(VIGIL_COMPILER) + ",\"node\":" + codec::quote(node) + "}";
+}
+
+struct server::impl {
+  server_options opts;
+  bridge_actor bridge;
+  std::unique_ptr<http_server> http;
+  std::unique_ptr<restinio::on_pool_runner_t<http_server>> runner;
+  uint16_t bound_port = 0;
+  bool running = false;
+};
+
+server::server(server_options opts, bridge_actor bridge) : impl_(std::make_unique<impl>()) {
+  impl_->opts = std::move(opts);
+  impl_->bridge = std::move(bridge);
+}
+
+server::~server() { stop(); }
+
+uint16_t server::start() {
+  auto& im = *impl_;
+  auto router = std::make_unique<router_type>();
+  add_routes(*router, im.opts, im.bridge);
+  uint16_t* bound = &im.bound_port;
+  // RESTinio refuses bodies far over our limit by closing the connection; up to 16x the limit
+  // is read so that the handler can answer with a proper 413.
+  const auto hard_body_limit = static_cast<std::uint64_t>(im.opts.max_body_bytes) * 16;
+  im.http = std::make_unique<http_server>(
+      restinio::own_io_context(),
+      restinio::server_settings_t<server_traits>{}
+          .address(im.opts.host)
+          .port(im.opts.port)
+          .request_handler(std::move(router))
+          .max_parallel_connections(im.opts.max_connections)
+          .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}.max_body_size(hard_body_limit))
+          .acceptor_post_bind_hook([bound](asio::ip::tcp::acceptor& acceptor) {
+            *bound = acceptor.local_endpoint().port();
+          }));
+  im.runner = std::make_unique<restinio::on_pool_runner_t<http_server>>(im.opts.threads, *im.http);
+  std::promise<void> started;
+  auto result = started.get_future();
+  im.runner->start([&started]() noexcept { started.set_value(); },
+                   [&started](std::exception_ptr ex) noexcept { started.set_exception(ex); });
+  try {
+    result.get();
+  } catch (const std::exception& e) {
+    im.runner->wait();
+    im.runner.reset();
+    throw std::runtime_error("cannot listen on " + im.opts.host + ":" +
+                             std::to_string(im.opts.port) + ": " + e.what());
+  }
+  im.running = true;
+  return im.bound_port;
+}
+
+void server::stop() {
+  auto& im = *impl_;
+  if (!im.running) return;
+  im.running = false;
+  im.runner->stop();
+  im.runner->wait();
+}
+
+}  // namespace vigil::http

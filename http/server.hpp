@@ -1,0 +1,43 @@
+// The HTTP server: RESTinio behind a small interface, so only server.cpp pays its compile cost.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/bridge.hpp"
+
+namespace vigil::http {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  ///< 0 picks a free port; start() returns the one bound
+  size_t threads = 1;    ///< asio threads
+  size_t max_body_bytes = 64 * 1024;  ///< larger bodies get 413
+  size_t max_connections = 1024;
+  bool test_hooks = false;  ///< enables POST /v1/debug/stall (never in production)
+  std::string node;         ///< reported by /v1/version
+};
+
+class server {
+ public:
+  server(server_options opts, bridge_actor bridge);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds and serves; returns the bound port. Throws std::runtime_error naming the address.
+  uint16_t start();
+
+  /// Stops accepting and closes connections; waits for the asio threads. Idempotent.
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// `{"name":"vigil","version":...}`: build information, answered without any actor.
+std::string version_json(const std::string& node);
+
+}  // namespace vigil::http

@@ -1,0 +1,126 @@
+// Turning a snapshot and its age into pass / warn / fail, check by check.
+#include "model/health.hpp"
+
+#include <algorithm>
+
+namespace vigil::model {
+namespace {
+
+health_check heartbeat_check(const health_input& in, const health_thresholds& th) {
+  health_check c;
+  c.name = "scheduler:heartbeat";
+  c.observed_unit = "s";
+  c.warn_threshold = to_seconds(th.heartbeat_warn_after());
+  c.fail_threshold = to_seconds(th.heartbeat_fail_after());
+  if (in.scheduler_down) {
+    c.status = health_status::fail;
+    c.output = "scheduler actor is gone";
+    return c;
+  }
+  if (in.snap == nullptr) {
+    // Never pass without a snapshot; a wedge only once the start-up grace is spent.
+    c.status = in.uptime <= th.startup_grace ? health_status::warn : health_status::fail;
+    c.output = "no snapshot yet";
+    return c;
+  }
+  c.observed_value = to_seconds(in.age);
+  if (in.age <= th.heartbeat_warn_after()) {
+    c.status = health_status::pass;
+  } else if (in.age <= th.heartbeat_fail_after()) {
+    c.status = health_status::warn;
+    c.output = "heartbeat is late";
+  } else {
+    c.status = health_status::fail;
+    c.output = "heartbeat is stale: the scheduling loop is not progressing";
+  }
+  return c;
+}
+
+health_check progress_check(const health_input& in, const health_thresholds& th) {
+  health_check c;
+  c.name = "scheduler:progress";
+  c.observed_unit = "consecutive_failures";
+  c.warn_threshold = 1;
+  c.fail_threshold = th.max_consecutive_failures;
+  if (in.snap == nullptr) {
+    c.status = health_status::fail;
+    c.output = "no snapshot yet";
+    return c;
+  }
+  const uint32_t failures = in.snap->cycles.consecutive_failures;
+  c.observed_value = failures;
+  if (failures == 0) {
+    c.status = health_status::pass;
+  } else if (failures < th.max_consecutive_failures) {
+    c.status = health_status::warn;
+    c.output = "last cycle failed: " + in.snap->cycles.last_error;
+  } else {
+    c.status = health_status::fail;
+    c.output = std::to_string(failures) + " consecutive cycles failed: " +
+               in.snap->cycles.last_error;
+  }
+  return c;
+}
+
+health_check state_check(const health_input& in, const health_thresholds& th) {
+  health_check c;
+  c.name = "scheduler:state";
+  c.observed_unit = "state";
+  c.observed_text = in.snap ? to_string(in.snap->status) : "none";
+  if (in.snap == nullptr) {
+    c.status = health_status::fail;
+    c.output = "no snapshot yet";
+    return c;
+  }
+  if (in.shutting_down) {
+    c.status = health_status::fail;
+    c.output = "shutting down";
+    return c;
+  }
+  switch (in.snap->status) {
+    case scheduler_status::running:
+      c.status = health_status::pass;
+      break;
+    case scheduler_status::paused:
+      c.status = health_status::warn;
+      c.output = "paused by operator";
+      if (!in.snap->pause_reason.empty()) c.output += ": " + in.snap->pause_reason;
+      break;
+    case scheduler_status::starting:
+      c.status = in.uptime <= th.startup_grace ? health_status::warn : health_status::fail;
+      c.output = in.uptime <= th.startup_grace ? "starting" : "still starting after the grace";
+      break;
+    case scheduler_status::draining:
+    case scheduler_status::stopped:
+      c.status = health_status::fail;
+      c.output = to_string(in.snap->status);
+      break;
+  }
+  return c;
+}
+
+}  // namespace
+
+const char* to_string(health_status s) {
+  switch (s) {
+    case health_status::pass: return "pass";
+    case health_status::warn: return "warn";
+    case health_status::fail: break;
+  }
+  return "fail";
+}
+
+verdict judge(const health_input& in, const health_thresholds& th) {
+  verdict v;
+  v.checks = {heartbeat_check(in, th), progress_check(in, th), state_check(in, th)};
+  v.status = health_status::pass;
+  for (const auto& c : v.checks) v.status = std::max(v.status, c.status);
+  const health_check& heartbeat = v.checks[0];
+  v.live = heartbeat.status != health_status::fail;
+  const bool up = in.snap != nullptr && (in.snap->status == scheduler_status::running ||
+                                         in.snap->status == scheduler_status::paused);
+  v.ready = up && v.live && !in.shutting_down;
+  return v;
+}
+
+}  // namespace vigil::model

@@ -1,0 +1,24 @@
+// Building a snapshot from the scheduler's state in one step.
+#include "model/snapshot.hpp"
+
+namespace vigil::model {
+
+snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const state& s,
+                           const cycle_stats& cycles, duration tick_interval, wall_time started_at,
+                           wall_time now) {
+  auto snap = std::make_shared<snapshot>();
+  snap->node = id.node;
+  snap->epoch = id.epoch;
+  snap->version = version;
+  snap->log_seq = s.log_seq;
+  snap->last_updated = now;
+  snap->started_at = started_at;
+  snap->status = status_of(p, s);
+  snap->tick_interval = tick_interval;
+  snap->cycles = cycles;
+  snap->paused_since = s.paused_since;
+  snap->pause_reason = s.pause_reason;
+  return snap;
+}
+
+}  // namespace vigil::model

@@ -1,0 +1,41 @@
+// The immutable snapshot: every field from one moment, published whole, never changed after.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "model/state.hpp"
+#include "model/time.hpp"
+
+namespace vigil::model {
+
+/// Who published a snapshot: stable node name plus a random id per process start.
+struct identity {
+  std::string node;
+  std::string epoch;
+};
+
+struct snapshot {
+  std::string node;
+  std::string epoch;
+  uint64_t version = 0;  ///< +1 on every publish, strictly increasing within an epoch
+  uint64_t log_seq = 0;  ///< last durable event applied
+  wall_time last_updated{};  ///< when this snapshot was taken (reported, never judged)
+  wall_time started_at{};    ///< when this process started
+  scheduler_status status = scheduler_status::starting;
+  duration tick_interval{};
+  cycle_stats cycles;
+  std::optional<wall_time> paused_since;
+  std::string pause_reason;
+};
+
+using snapshot_ptr = std::shared_ptr<const snapshot>;
+
+/// Builds the next snapshot from the scheduler's parts at `now`.
+snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const state& s,
+                           const cycle_stats& cycles, duration tick_interval, wall_time started_at,
+                           wall_time now);
+
+}  // namespace vigil::model
