@@ -14,7 +14,7 @@ SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Build, test and benchmark dependencies (Debian 12 package names).
 DEB_PACKAGES := cmake make g++ pkg-config libcaf-dev librestinio-dev libasio-dev libfmt-dev \
-                libhttp-parser-dev nlohmann-json3-dev catch2 libcli11-dev \
+                libhttp-parser-dev nlohmann-json3-dev catch2 libcli11-dev libsqlite3-dev sqlite3 \
                 clang libclang-rt-14-dev wrk curl
 
 .PHONY: all deps build run test test-release test-asan bench clean format help

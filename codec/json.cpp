@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "codec/json_writer.hpp"
+
 namespace vigil::codec {
 namespace {
 
@@ -14,43 +16,40 @@ json optional_time(const std::optional<model::wall_time>& t) {
   return t ? json(format_rfc3339(*t)) : json(nullptr);
 }
 
-json optional_text(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
-json snapshot_json(const model::snapshot& s) {
+/// The "scheduler" object, shared by snapshots, streams and /health.
+void write_scheduler(json_writer& w, const model::snapshot& s) {
   const auto& c = s.cycles;
-  return json{
-      {"node", s.node},
-      {"epoch", s.epoch},
-      {"version", s.version},
-      {"log_seq", s.log_seq},
-      {"last_updated", format_rfc3339(s.last_updated)},
-      {"started_at", format_rfc3339(s.started_at)},
-      {"scheduler",
-       {{"state", model::to_string(s.status)},
-        {"tick_interval_seconds", to_seconds(s.tick_interval)},
-        {"cycles", {{"total", c.total}, {"succeeded", c.succeeded}, {"failed", c.failed}}},
-        {"consecutive_failures", c.consecutive_failures},
-        {"last_cycle_started", optional_time(c.last_started)},
-        {"last_cycle_finished", optional_time(c.last_finished)},
-        {"last_success", optional_time(c.last_success)},
-        {"last_error", optional_text(c.last_error)},
-        {"paused", s.status == model::scheduler_status::paused},
-        {"paused_since", optional_time(s.paused_since)},
-        {"pause_reason", optional_text(s.pause_reason)}}}};
+  w.begin_object();
+  w.key("state").value(model::to_string(s.status));
+  w.key("tick_interval_seconds").value(to_seconds(s.tick_interval));
+  w.key("cycles").begin_object();
+  w.key("total").value(c.total).key("succeeded").value(c.succeeded);
+  w.key("failed").value(c.failed).end_object();
+  w.key("consecutive_failures").value(uint64_t{c.consecutive_failures});
+  w.key("last_cycle_started").time(c.last_started);
+  w.key("last_cycle_finished").time(c.last_finished);
+  w.key("last_success").time(c.last_success);
+  w.key("last_error").text_or_null(c.last_error);
+  w.key("paused").value(s.status == model::scheduler_status::paused);
+  w.key("paused_since").time(s.paused_since);
+  w.key("pause_reason").text_or_null(s.pause_reason);
+  w.end_object();
 }
 
-json check_json(const model::health_check& c, const std::string& time) {
-  json j{{"status", model::to_string(c.status)},
-         {"observedValue",
-          c.observed_text.empty() ? json(c.observed_value) : json(c.observed_text)},
-         {"observedUnit", c.observed_unit},
-         {"time", time}};
-  json thresholds = json::object();
-  if (c.warn_threshold) thresholds["warn"] = *c.warn_threshold;
-  if (c.fail_threshold) thresholds["fail"] = *c.fail_threshold;
-  j["thresholds"] = std::move(thresholds);
-  if (!c.output.empty()) j["output"] = c.output;
-  return j;
+void write_check(json_writer& w, const model::health_check& c, const std::string& time) {
+  w.key(c.name).begin_array().begin_object();
+  w.key("status").value(model::to_string(c.status));
+  w.key("observedValue");
+  if (c.observed_text.empty()) w.value(c.observed_value);
+  else w.value(c.observed_text);
+  w.key("observedUnit").value(c.observed_unit);
+  w.key("time").value(time);
+  w.key("thresholds").begin_object();
+  if (c.warn_threshold) w.key("warn").value(*c.warn_threshold);
+  if (c.fail_threshold) w.key("fail").value(*c.fail_threshold);
+  w.end_object();
+  if (!c.output.empty()) w.key("output").value(c.output);
+  w.end_object().end_array();
 }
 
 std::optional<model::wall_time> time_field(const json& j, const char* name) {
@@ -72,33 +71,62 @@ std::string pointer_to(const std::string& key) {
 
 }  // namespace
 
-std::string encode_snapshot(const model::snapshot& snap) { return snapshot_json(snap).dump(); }
+std::string encode_snapshot(const model::snapshot& snap) {
+  std::string out;
+  out.reserve(640);
+  json_writer w{out};
+  w.begin_object();
+  w.key("node").value(snap.node).key("epoch").value(snap.epoch);
+  w.key("version").value(snap.version).key("log_seq").value(snap.log_seq);
+  w.key("last_updated").value(format_rfc3339(snap.last_updated));
+  w.key("started_at").value(format_rfc3339(snap.started_at));
+  w.key("scheduler");
+  write_scheduler(w, snap);
+  w.end_object();
+  return out;
+}
 
-std::string encode_health(const model::health_report& r) {
-  const std::string time = format_rfc3339(r.time);
-  json checks = json::object();
-  for (const auto& c : r.result.checks) checks[c.name] = json::array({check_json(c, time)});
-  json body{{"status", model::to_string(r.result.status)},
-            {"time", time},
-            {"live", r.result.live},
-            {"ready", r.result.ready},
-            {"checks", std::move(checks)}};
-  if (r.snap) {
-    json snap = snapshot_json(*r.snap);
-    body["last_updated"] = snap["last_updated"];
-    body["node"] = r.snap->node;
-    body["snapshot"] = {{"epoch", r.snap->epoch},
-                        {"version", r.snap->version},
-                        {"log_seq", r.snap->log_seq},
-                        {"taken_at", snap["last_updated"]},
-                        {"age_seconds", to_seconds(r.age)}};
-    body["scheduler"] = std::move(snap["scheduler"]);
-    body["scheduler"]["started_at"] = std::move(snap["started_at"]);
-  } else {
-    body["last_updated"] = nullptr;
-    body["snapshot"] = nullptr;
+std::string health_encoder::encode(const model::health_report& r) {
+  if (r.snap != cached_) {
+    cached_ = r.snap;
+    scheduler_.clear();
+    if (r.snap) {
+      json_writer sw{scheduler_};
+      write_scheduler(sw, *r.snap);
+      last_updated_ = format_rfc3339(r.snap->last_updated);
+      started_at_ = format_rfc3339(r.snap->started_at);
+    }
   }
-  return body.dump();
+  const std::string time = format_rfc3339(r.time);
+  std::string out;
+  out.reserve(1400);
+  json_writer w{out};
+  w.begin_object();
+  w.key("status").value(model::to_string(r.result.status));
+  w.key("time").value(time);
+  w.key("live").value(r.result.live).key("ready").value(r.result.ready);
+  if (r.snap) {
+    w.key("node").value(r.snap->node);
+    w.key("last_updated").value(last_updated_);
+    w.key("snapshot").begin_object();
+    w.key("epoch").value(r.snap->epoch).key("version").value(r.snap->version);
+    w.key("log_seq").value(r.snap->log_seq).key("taken_at").value(last_updated_);
+    w.key("started_at").value(started_at_);
+    w.key("age_seconds").value(to_seconds(r.age));
+    w.end_object();
+  } else {
+    w.key("last_updated").null().key("snapshot").null();
+  }
+  w.key("checks").begin_object();
+  for (const auto& c : r.result.checks) write_check(w, c, time);
+  w.end_object();
+  if (r.snap) w.key("scheduler").raw(scheduler_);
+  w.end_object();
+  return out;
+}
+
+std::string encode_health(const model::health_report& report) {
+  return health_encoder{}.encode(report);
 }
 
 std::string encode_error(const model::rejection& r) {
@@ -107,7 +135,11 @@ std::string encode_error(const model::rejection& r) {
   return j.dump();
 }
 
-std::string quote(std::string_view text) { return json(std::string(text)).dump(); }
+std::string quote(std::string_view text) {
+  std::string out;
+  append_quoted(out, text);
+  return out;
+}
 
 std::string encode_event(const model::event& e) {
   return std::visit(

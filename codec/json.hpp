@@ -21,6 +21,19 @@ std::string encode_snapshot(const model::snapshot& snap);
 /// The body of GET /health: verdict, checks and the one snapshot they were judged on.
 std::string encode_health(const model::health_report& report);
 
+/// encode_health with the snapshot's own fields formatted once per snapshot, not per request:
+/// probes between two snapshots share them. One per thread (it is not synchronized).
+class health_encoder {
+ public:
+  std::string encode(const model::health_report& report);
+
+ private:
+  model::snapshot_ptr cached_;
+  std::string scheduler_;
+  std::string last_updated_;
+  std::string started_at_;
+};
+
 /// `{"error": code, "detail": ..., "field": ...}` — the one error shape of the API.
 std::string encode_error(const model::rejection& r);
 

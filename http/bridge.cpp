@@ -1,90 +1,153 @@
-// Deadlines without a timer per request: pending answers wait in one table that a single
-// periodic sweep expires; a late answer finds its entry gone and is dropped.
+// The bridge between RESTinio's threads and the actors.
+//
+// Health probes are coalesced: at most one question is in flight to the health actor; probes
+// that arrive meanwhile wait for the next one, so every answer is computed after its probe
+// arrived, and one answer (rendered once per kind of probe) serves a whole batch.
+// Deadlines cost no timer per request: waiting probes and commands carry a deadline that one
+// periodic sweep enforces; a late answer finds nobody waiting and is dropped.
 #include "http/bridge.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <array>
 #include <map>
+#include <optional>
 
+#include "codec/json.hpp"
 #include "http/responses.hpp"
 
 namespace vigil::http {
 namespace {
 
-struct pending_request {
-  model::mono_time deadline;
+struct waiting_probe {
+  health_query query;
   responder respond;
-  http_reply on_timeout;
+  model::mono_time deadline;
+};
+
+struct waiting_command {
+  responder respond;
+  model::mono_time deadline;
 };
 
 struct bridge_state {
   bridge_config cfg;
-  std::map<uint64_t, pending_request> pending;
-  uint64_t next_id = 0;
   model::duration sweep_every{};
+  // Probes: `asked` wait for the question in flight, `next` for the one after it.
+  std::vector<waiting_probe> asked;
+  std::vector<waiting_probe> next;
+  bool asking = false;
+  uint64_t question = 0;  ///< id of the question in flight; older answers are ignored
+  codec::health_encoder encoder;
+  // Commands: each waits for its own answer.
+  std::map<uint64_t, waiting_command> commands;
+  uint64_t next_command = 0;
   static inline const char* name = "http_bridge";
 };
 
 using bridge_pointer = bridge_actor::stateful_pointer<bridge_state>;
 
-uint64_t remember(bridge_pointer self, model::duration deadline, responder respond,
-                  http_reply on_timeout) {
-  auto& st = self->state;
-  const uint64_t id = ++st.next_id;
-  st.pending.emplace(id, pending_request{st.cfg.mono_clock() + deadline, std::move(respond),
-                                         std::move(on_timeout)});
-  return id;
+/// One reply per kind of probe (route x verbose x plain JSON), rendered at most once per answer.
+size_t kind_of(const health_query& q) {
+  return static_cast<size_t>(q.route) * 4 + (q.verbose ? 2 : 0) + (q.plain_json ? 1 : 0);
 }
+constexpr size_t probe_kinds = 12;
 
-/// Answers request `id` unless the sweep already did.
-void complete(bridge_pointer self, uint64_t id, http_reply reply) {
-  auto it = self->state.pending.find(id);
-  if (it == self->state.pending.end()) return;
-  auto respond = std::move(it->second.respond);
-  self->state.pending.erase(it);
-  respond(std::move(reply));
-}
-
-void sweep(bridge_pointer self) {
-  auto& st = self->state;
-  const auto now = st.cfg.mono_clock();
-  for (auto it = st.pending.begin(); it != st.pending.end();) {
-    if (it->second.deadline <= now) {
-      it->second.respond(std::move(it->second.on_timeout));
-      it = st.pending.erase(it);
-    } else {
-      ++it;
+void answer_all(bridge_pointer self, std::vector<waiting_probe>& probes,
+                const model::health_report* report) {
+  std::array<std::optional<http_reply>, probe_kinds> rendered;
+  for (auto& p : probes) {
+    auto& reply = rendered[kind_of(p.query)];
+    if (!reply) {
+      reply = report ? health_reply(*report, p.query, self->state.encoder)
+                     : health_timeout_reply(p.query, self->state.cfg.wall_clock());
     }
+    p.respond(*reply);
   }
+  probes.clear();
 }
 
-void ask_health(bridge_pointer self, const health_query& q, responder respond) {
+void ask(bridge_pointer self);
+
+void answered(bridge_pointer self, uint64_t question, const model::health_report* report) {
   auto& st = self->state;
-  const uint64_t id = remember(self, st.cfg.health_deadline, std::move(respond),
-                               health_timeout_reply(q, st.cfg.wall_clock()));
+  if (question != st.question) return;  // a question abandoned long ago
+  st.asking = false;
+  answer_all(self, st.asked, report);
+  std::swap(st.asked, st.next);
+  if (!st.asked.empty()) ask(self);
+}
+
+void ask(bridge_pointer self) {
+  auto& st = self->state;
+  st.asking = true;
+  const uint64_t question = ++st.question;
   self->request(st.cfg.health, caf::infinite, caf::get_atom::value)
-      .then([self, id, q](const model::health_report& r) { complete(self, id, health_reply(r, q)); },
-            [self, id, q](caf::error&) {
-              complete(self, id, health_timeout_reply(q, self->state.cfg.wall_clock()));
-            });
+      .then([self, question](const model::health_report& r) { answered(self, question, &r); },
+            [self, question](caf::error&) { answered(self, question, nullptr); });
+}
+
+void probe(bridge_pointer self, const health_query& q, responder respond) {
+  auto& st = self->state;
+  waiting_probe p{q, std::move(respond), st.cfg.mono_clock() + st.cfg.health_deadline};
+  if (st.asking) {
+    st.next.push_back(std::move(p));
+  } else {
+    st.asked.push_back(std::move(p));
+    ask(self);
+  }
 }
 
 void send_command(bridge_pointer self, model::command& cmd, responder respond) {
   auto& st = self->state;
-  const model::rejection late{model::errc::timeout,
-                              "the scheduler did not answer within the deadline; the command "
-                              "may still take effect",
-                              ""};
-  const uint64_t id =
-      remember(self, st.cfg.command_deadline, std::move(respond), error_reply(late));
+  const uint64_t id = ++st.next_command;
+  st.commands.emplace_hint(st.commands.end(), id,
+                           waiting_command{std::move(respond),
+                                           st.cfg.mono_clock() + st.cfg.command_deadline});
+  auto complete = [self, id](http_reply reply) {
+    auto it = self->state.commands.find(id);
+    if (it == self->state.commands.end()) return;  // the sweep already answered
+    auto respond = std::move(it->second.respond);
+    self->state.commands.erase(it);
+    respond(std::move(reply));
+  };
   self->request(st.cfg.scheduler, caf::infinite, actors::command_atom::value, std::move(cmd))
-      .then([self, id](const actors::command_result& r) { complete(self, id, command_reply(r)); },
-            [self, id](caf::error& err) {
-              complete(self, id,
-                       error_reply({model::errc::unavailable, "scheduler: " + to_string(err), ""}));
+      .then([complete](const actors::command_result& r) { complete(command_reply(r)); },
+            [complete](caf::error& err) {
+              complete(error_reply({model::errc::unavailable, "scheduler: " + to_string(err), ""}));
             });
+}
+
+/// Answers everything past its deadline with a 503. A silent health actor keeps its question
+/// in flight (no pile-up of questions); probes behind it still get their 503 in time.
+void sweep(bridge_pointer self) {
+  auto& st = self->state;
+  const auto now = st.cfg.mono_clock();
+  for (auto* probes : {&st.asked, &st.next}) {
+    std::vector<waiting_probe> late;
+    for (auto it = probes->begin(); it != probes->end();) {
+      if (it->deadline <= now) {
+        late.push_back(std::move(*it));
+        it = probes->erase(it);
+      } else {
+        ++it;
+      }
+    }
+    answer_all(self, late, nullptr);
+  }
+  for (auto it = st.commands.begin(); it != st.commands.end();) {
+    if (it->second.deadline <= now) {
+      it->second.respond(error_reply({model::errc::timeout,
+                                      "the scheduler did not answer within the deadline; the "
+                                      "command may still take effect",
+                                      ""}));
+      it = st.commands.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 bridge_actor::behavior_type bridge(bridge_pointer self, bridge_config cfg) {
@@ -97,7 +160,7 @@ bridge_actor::behavior_type bridge(bridge_pointer self, bridge_config cfg) {
   self->send(self, sweep_atom::value);
   return {
       [self](caf::get_atom, const health_query& q, responder& respond) {
-        ask_health(self, q, std::move(respond));
+        probe(self, q, std::move(respond));
       },
       [self](actors::command_atom, model::command& cmd, responder& respond) {
         send_command(self, cmd, std::move(respond));

@@ -61,12 +61,13 @@ http_reply error_reply(const model::rejection& r) {
   return out;
 }
 
-http_reply health_reply(const model::health_report& report, const health_query& q) {
+http_reply health_reply(const model::health_report& report, const health_query& q,
+                        codec::health_encoder& encoder) {
   if (q.route != health_route::health) return probe_reply(report, q);
   http_reply r;
   r.status = report.result.status == model::health_status::fail ? 503 : 200;
   r.content_type = q.plain_json ? "application/json" : "application/health+json";
-  r.body = codec::encode_health(report);
+  r.body = encoder.encode(report);
   r.headers.push_back(no_store);
   if (report.snap)
     r.headers.emplace_back("ETag", "\"" + report.snap->epoch + "-" +

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "codec/json.hpp"
 #include "http/reply.hpp"
 #include "model/health.hpp"
 #include "model/rejection.hpp"
@@ -15,7 +16,8 @@ int status_for(model::errc code);
 http_reply error_reply(const model::rejection& r);
 
 /// /health, /livez or /readyz from one report (one snapshot).
-http_reply health_reply(const model::health_report& report, const health_query& q);
+http_reply health_reply(const model::health_report& report, const health_query& q,
+                        codec::health_encoder& encoder);
 
 /// The 503 when the health actor does not answer within the deadline: never a pass.
 http_reply health_timeout_reply(const health_query& q, model::wall_time now);
