@@ -43,30 +43,39 @@ std::vector<store::stored_event> encode_batch(const event_batch& b, const std::s
 }
 
 /// Writes everything queued in one append, then answers each producer with its own last seq.
+/// A batch whose expected seq does not follow the log (it was decided on top of a batch that
+/// failed) is refused without writing.
 void flush(journal_pointer self) {
   auto queue = std::move(self->state.queue);
   self->state.queue.clear();
   if (queue.empty()) return;
-  std::vector<store::stored_event> all;
-  std::vector<size_t> counts;
-  for (auto& p : queue) {
-    auto encoded = encode_batch(p.batch, self->state.cfg.epoch);
-    counts.push_back(encoded.size());
-    for (auto& e : encoded) all.push_back(std::move(e));
-  }
   auto& backend = *self->state.cfg.backend;
+  auto& next = self->state.next_seq;
   try {
-    auto& next = self->state.next_seq;
     if (next == 0) next = backend.last_seq() + 1;
-    const uint64_t first = next;
-    next = backend.append(first, std::move(all)) + 1;
-    uint64_t seq = first - 1;
+    std::vector<store::stored_event> all;
+    std::vector<uint64_t> last_of(queue.size(), 0);  // 0: refused
+    uint64_t running = next;
     for (size_t i = 0; i < queue.size(); ++i) {
-      seq += counts[i];
-      queue[i].promise.deliver(append_ack{true, seq, {}});
+      if (queue[i].batch.expected_next != running) continue;
+      for (auto& e : encode_batch(queue[i].batch, self->state.cfg.epoch)) all.push_back(std::move(e));
+      running += queue[i].batch.events.size();
+      last_of[i] = running - 1;
+    }
+    if (!all.empty()) next = backend.append(next, std::move(all)) + 1;
+    for (size_t i = 0; i < queue.size(); ++i) {
+      if (last_of[i] != 0) {
+        queue[i].promise.deliver(append_ack{true, last_of[i], {}});
+      } else {
+        queue[i].promise.deliver(append_ack{
+            false, 0,
+            "sequence conflict: batch expected seq " +
+                std::to_string(queue[i].batch.expected_next) + ", log is at " +
+                std::to_string(next)});
+      }
     }
   } catch (const std::exception& e) {
-    self->state.next_seq = 0;  // re-read the log's end before the next attempt
+    next = 0;  // re-read the log's end before the next attempt
     for (auto& p : queue) p.promise.deliver(append_ack{false, 0, e.what()});
   }
 }

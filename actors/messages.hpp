@@ -35,10 +35,12 @@ struct command_result {
   model::snapshot_ptr snapshot;  ///< the first snapshot that includes the command's events
 };
 
-/// Events the scheduler asks the journal to make durable, in order.
+/// Events the scheduler asks the journal to make durable, in order. `expected_next` is the
+/// seq the first event must get: a batch decided on top of one that failed can never land.
 struct event_batch {
   std::vector<model::event> events;
   model::wall_time time{};
+  uint64_t expected_next = 0;
 };
 
 /// The journal's answer: durable up to last_seq, or why not.

@@ -19,6 +19,9 @@ struct scheduler_state {
   model::phase phase = model::phase::starting;
   model::state durable;  ///< acknowledged by the journal and applied
   model::state pending;  ///< durable + events still in flight to the journal: decide on this
+  /// Bumped when an append fails: batches decided before that are doomed (their expected
+  /// sequence numbers no longer match the log) and must not count in `pending`.
+  uint64_t generation = 0;
   model::cycle_stats cycles;
   uint64_t version = 0;
   model::wall_time started_at{};
@@ -80,14 +83,27 @@ caf::typed_response_promise<command_result> handle_command(scheduler_pointer sel
     promise.deliver(command_result{true, {}, false, publish(self)});
     return promise;
   }
+  const uint64_t expected_next = st.pending.log_seq + 1;
   for (const auto& e : events) {
     st.pending = model::apply(std::move(st.pending), e);
     ++st.pending.log_seq;
   }
   ++st.appends_in_flight;
-  self->request(st.cfg.journal, caf::infinite, append_atom::value, event_batch{events, at})
+  const uint64_t generation = st.generation;
+  auto refuse = [self, promise, generation](std::string why) mutable {
+    auto& st = self->state;
+    if (generation == st.generation) {
+      // Nothing of this batch became durable: forget the optimistic state built on it.
+      ++st.generation;
+      st.pending = st.durable;
+    }
+    promise.deliver(
+        command_result{false, {model::errc::unavailable, std::move(why), ""}, false, nullptr});
+  };
+  self->request(st.cfg.journal, caf::infinite, append_atom::value,
+                event_batch{events, at, expected_next})
       .then(
-          [self, promise, events](const append_ack& ack) mutable {
+          [self, promise, events, refuse](const append_ack& ack) mutable {
             auto& st = self->state;
             --st.appends_in_flight;
             if (ack.ok) {
@@ -95,21 +111,13 @@ caf::typed_response_promise<command_result> handle_command(scheduler_pointer sel
               st.durable.log_seq = ack.last_seq;
               promise.deliver(command_result{true, {}, true, publish(self)});
             } else {
-              // Nothing became durable: forget the optimistic state and refuse.
-              st.pending = st.durable;
-              promise.deliver(command_result{
-                  false, {model::errc::unavailable, "event log: " + ack.error, ""}, false,
-                  nullptr});
+              refuse("event log: " + ack.error);
             }
             finish_drain_if_idle(self);
           },
-          [self, promise](caf::error& err) mutable {
-            auto& st = self->state;
-            --st.appends_in_flight;
-            st.pending = st.durable;
-            promise.deliver(command_result{
-                false, {model::errc::unavailable, "journal: " + to_string(err), ""}, false,
-                nullptr});
+          [self, refuse](caf::error& err) mutable {
+            --self->state.appends_in_flight;
+            refuse("journal: " + to_string(err));
             finish_drain_if_idle(self);
           });
   return promise;

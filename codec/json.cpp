@@ -30,7 +30,7 @@ void write_scheduler(json_writer& w, const model::snapshot& s) {
   w.key("last_cycle_finished").time(c.last_finished);
   w.key("last_success").time(c.last_success);
   w.key("last_error").text_or_null(c.last_error);
-  w.key("paused").value(s.status == model::scheduler_status::paused);
+  w.key("paused").value(s.paused_since.has_value());
   w.key("paused_since").time(s.paused_since);
   w.key("pause_reason").text_or_null(s.pause_reason);
   w.end_object();
@@ -183,8 +183,14 @@ std::optional<model::state> decode_state(std::string_view body) {
   s.paused = paused->get<bool>();
   s.pause_reason = reason->get<std::string>();
   s.log_seq = seq->get<uint64_t>();
-  s.paused_since = time_field(j, "paused_since");
+  auto since = j.find("paused_since");
+  if (since != j.end() && !since->is_null()) {
+    s.paused_since = time_field(j, "paused_since");
+    if (!s.paused_since) return std::nullopt;  // present but unreadable
+  }
+  // Only states that apply() can produce: paused <=> paused_since, no reason unless paused.
   if (s.paused != s.paused_since.has_value()) return std::nullopt;
+  if (!s.paused && !s.pause_reason.empty()) return std::nullopt;
   return s;
 }
 

@@ -45,6 +45,14 @@ struct bridge_state {
   std::map<uint64_t, waiting_command> commands;
   uint64_t next_command = 0;
   static inline const char* name = "http_bridge";
+
+  /// Whoever still waits when the bridge goes (shutdown) hears 503, not a closed connection.
+  ~bridge_state() {
+    const model::rejection going{model::errc::unavailable, "shutting down", ""};
+    for (auto* probes : {&asked, &next})
+      for (auto& p : *probes) p.respond(error_reply(going));
+    for (auto& [id, c] : commands) c.respond(error_reply(going));
+  }
 };
 
 using bridge_pointer = bridge_actor::stateful_pointer<bridge_state>;

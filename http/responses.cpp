@@ -18,15 +18,20 @@ http_reply probe_reply(const model::health_report& report, const health_query& q
     // Liveness looks at the heartbeat only; pause, drain and dependencies never kill a pod.
     if (q.route == health_route::livez && c.name != "scheduler:heartbeat") continue;
     if (q.route == health_route::readyz && c.name == "scheduler:progress") continue;
-    const bool failed = c.status == model::health_status::fail;
+    bool failed = c.status == model::health_status::fail;
+    std::string why = c.output;
+    // Readiness also needs the scheduler up: `starting` warns in /health but is not ready.
+    if (q.route == health_route::readyz && c.name == "scheduler:state" && !failed && !v.ready &&
+        v.live) {
+      failed = true;
+      why = report.snap ? "not running yet: " + c.observed_text : "no snapshot yet";
+    }
     std::string line = (failed ? "[-]" : "[+]") + c.name;
-    line += failed ? " failed: " + c.output : " ok";
-    if (!failed && !c.output.empty()) line += " (" + c.output + ")";
+    line += failed ? " failed: " + why : " ok";
+    if (!failed && !why.empty()) line += " (" + why + ")";
     lines += line + "\n";
     if (failed) failures += line + "\n";
   }
-  if (q.route == health_route::readyz && report.result.ready == false && failures.empty())
-    failures = "[-]scheduler:state failed: not running\n";
   const char* name = q.route == health_route::livez ? "livez" : "readyz";
   http_reply r;
   r.status = ok ? 200 : 503;

@@ -101,7 +101,16 @@ std::optional<wall_time> parse_rfc3339(std::string_view s) {
   }
   if (pos != s.size()) return std::nullopt;
   const int64_t secs = civil_days * 86400 + h * 3600 + mi * 60 + se - offset_seconds;
-  return wall_time{duration{secs * 1'000'000'000 + nanos}};
+  // Nanoseconds since the epoch fit in int64 only from 1677 to 2262: refuse, never wrap.
+  constexpr int64_t giga = 1'000'000'000;
+  int64_t count;
+  const bool overflow =
+      secs >= 0 ? __builtin_mul_overflow(secs, giga, &count) ||
+                      __builtin_add_overflow(count, nanos, &count)
+                : __builtin_mul_overflow(secs + 1, giga, &count) ||
+                      __builtin_add_overflow(count, nanos - giga, &count);
+  if (overflow) return std::nullopt;
+  return wall_time{duration{count}};
 }
 
 }  // namespace vigil::model

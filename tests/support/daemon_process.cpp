@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <regex>
 #include <stdexcept>
 
 namespace vigil::test {
@@ -37,6 +36,19 @@ pid_t spawn(const std::vector<std::string>& args, int& out_fd) {
   return pid;
 }
 
+/// The port from "listening on http://127.0.0.1:PORT", or 0 when the line is not there yet.
+uint16_t listening_port(const std::string& output) {
+  const std::string marker = "listening on http://127.0.0.1:";
+  const size_t at = output.find(marker);
+  if (at == std::string::npos) return 0;
+  size_t pos = at + marker.size();
+  unsigned port = 0;
+  while (pos < output.size() && output[pos] >= '0' && output[pos] <= '9')
+    port = port * 10 + static_cast<unsigned>(output[pos++] - '0');
+  if (pos == output.size() || port == 0 || port > 65535) return 0;  // line not complete yet
+  return static_cast<uint16_t>(port);
+}
+
 int decode_status(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -51,13 +63,12 @@ daemon_process::daemon_process(std::vector<std::string> args) {
   pid_ = spawn(args, fd);
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
   reader_ = std::thread([this, fd] { drain_output(fd); });
-  const std::regex listening{"listening on http://127\\.0\\.0\\.1:([0-9]+)"};
   std::unique_lock<std::mutex> lock{mutex_};
-  std::smatch m;
   const bool found = changed_.wait_for(lock, std::chrono::seconds{20}, [&] {
-    return std::regex_search(output_, m, listening) || output_closed_;
+    port_ = listening_port(output_);
+    return port_ != 0 || output_closed_;
   });
-  if (!found || m.empty()) {
+  if (!found || port_ == 0) {
     const std::string out = output_;
     lock.unlock();
     ::kill(pid_, SIGKILL);
@@ -65,7 +76,6 @@ daemon_process::daemon_process(std::vector<std::string> args) {
     if (reader_.joinable()) reader_.join();
     throw std::runtime_error("vigil did not start listening; output:\n" + out);
   }
-  port_ = static_cast<uint16_t>(std::stoi(m[1].str()));
 }
 
 daemon_process::~daemon_process() {
