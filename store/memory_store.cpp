@@ -1,6 +1,8 @@
 // The in-memory event log.
 #include "store/memory_store.hpp"
 
+#include <algorithm>
+
 namespace vigil::store {
 
 uint64_t memory_store::append(uint64_t expected_next, std::vector<stored_event> batch) {
@@ -31,12 +33,24 @@ uint64_t memory_store::last_seq() const {
 
 void memory_store::save_checkpoint(const checkpoint& c) {
   std::lock_guard<std::mutex> guard{mutex_};
-  checkpoint_ = c;
+  auto at = std::find_if(checkpoints_.begin(), checkpoints_.end(),
+                         [&](const checkpoint& kept) { return kept.seq <= c.seq; });
+  if (at != checkpoints_.end() && at->seq == c.seq)
+    *at = c;
+  else
+    checkpoints_.insert(at, c);
+  if (checkpoints_.size() > 3) checkpoints_.resize(3);
 }
 
 std::optional<checkpoint> memory_store::load_checkpoint() const {
   std::lock_guard<std::mutex> guard{mutex_};
-  return checkpoint_;
+  if (checkpoints_.empty()) return std::nullopt;
+  return checkpoints_.front();
+}
+
+std::vector<checkpoint> memory_store::load_checkpoints() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return checkpoints_;
 }
 
 }  // namespace vigil::store

@@ -14,12 +14,13 @@ class memory_store final : public store {
   uint64_t last_seq() const override;
   void save_checkpoint(const checkpoint& c) override;
   std::optional<checkpoint> load_checkpoint() const override;
+  std::vector<checkpoint> load_checkpoints() const override;
 
  private:
   // The journal owns the store on one thread; the lock only keeps test readers honest.
   mutable std::mutex mutex_;
   std::vector<stored_event> events_;
-  std::optional<checkpoint> checkpoint_;
+  std::vector<checkpoint> checkpoints_;  ///< newest first, at most three, like the durable store
 };
 
 }  // namespace vigil::store

@@ -53,6 +53,12 @@ class store {
 
   virtual void save_checkpoint(const checkpoint& c) = 0;
   virtual std::optional<checkpoint> load_checkpoint() const = 0;
+
+  /// Every checkpoint kept, newest first: when the newest fails to decode, start from the next.
+  virtual std::vector<checkpoint> load_checkpoints() const {
+    auto newest = load_checkpoint();
+    return newest ? std::vector<checkpoint>{*newest} : std::vector<checkpoint>{};
+  }
 };
 
 }  // namespace vigil::store

@@ -139,7 +139,7 @@ TEST_CASE("the heartbeat passes up to 2I, warns up to max(3I, I+D) and fails bey
     CHECK(at(cfg.expected_fail_after + 1ns).status == health_status::fail);
 
     // The check reports what it observed and the thresholds it applied, in seconds.
-    const auto& hb = check(at(warn_after + 1ns), "scheduler:heartbeat");
+    const m::health_check hb = check(at(warn_after + 1ns), "scheduler:heartbeat");
     CHECK(hb.observed_unit == "s");
     CHECK(hb.observed_value == Approx(m::to_seconds(warn_after + 1ns)));
     REQUIRE(hb.warn_threshold);
