@@ -16,7 +16,10 @@ using snapshot_sink =
 using journal_actor =
     caf::typed_actor<caf::replies_to<append_atom, event_batch>::with<append_ack>,
                      caf::replies_to<recover_atom>::with<recovered>,
-                     caf::reacts_to<caf::flush_atom>>;
+                     caf::reacts_to<caf::flush_atom>,
+                     caf::reacts_to<checkpoint_atom, model::state>,
+                     caf::replies_to<probe_atom>::with<append_ack>,
+                     caf::replies_to<events_atom, uint64_t, uint64_t>::with<event_page>>;
 
 using scheduler_actor =
     caf::typed_actor<caf::reacts_to<tick_atom>,

@@ -5,6 +5,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <iostream>
 #include <vector>
 
 #include "codec/json.hpp"
@@ -65,43 +66,64 @@ void flush(journal_pointer self) {
     if (!all.empty()) next = backend.append(next, std::move(all)) + 1;
     for (size_t i = 0; i < queue.size(); ++i) {
       if (last_of[i] != 0) {
-        queue[i].promise.deliver(append_ack{true, last_of[i], {}});
+        queue[i].promise.deliver(append_ack{true, last_of[i], {}, false});
       } else {
         queue[i].promise.deliver(append_ack{
             false, 0,
             "sequence conflict: batch expected seq " +
                 std::to_string(queue[i].batch.expected_next) + ", log is at " +
-                std::to_string(next)});
+                std::to_string(next),
+            true});
       }
     }
   } catch (const std::exception& e) {
     next = 0;  // re-read the log's end before the next attempt
-    for (auto& p : queue) p.promise.deliver(append_ack{false, 0, e.what()});
+    for (auto& p : queue) p.promise.deliver(append_ack{false, 0, e.what(), false});
   }
 }
 
+/// The newest checkpoint that decodes, falling back to older ones, then a full replay.
 recovered recover(const store::store& backend) {
   recovered r;
   model::state s;
-  if (auto cp = backend.load_checkpoint()) {
-    if (auto decoded = codec::decode_state(cp->state)) s = *decoded;
+  for (const auto& cp : backend.load_checkpoints()) {
+    auto decoded = codec::decode_state(cp.state);
+    if (decoded && decoded->log_seq == cp.seq) {
+      s = std::move(*decoded);
+      r.checkpoint_seq = cp.seq;
+      break;
+    }
+    r.notes.push_back("checkpoint at seq " + std::to_string(cp.seq) +
+                      " cannot be decoded; trying an older one");
   }
+  if (r.checkpoint_seq == 0 && !r.notes.empty()) r.notes.push_back("replaying the whole log");
   for (;;) {
     auto events = backend.read_after(s.log_seq, 4096);
     if (events.empty()) break;
     for (const auto& stored : events) {
       auto e = codec::decode_event(stored.type, stored.schema_version, stored.body);
       if (!e) {
-        r.error = "cannot decode event " + std::to_string(stored.seq) + " of type " + stored.type;
+        r.error = "event log: cannot decode event at seq " + std::to_string(stored.seq) +
+                  " (type " + stored.type + ", schema version " +
+                  std::to_string(stored.schema_version) + "); refusing to start";
         return r;
       }
       s = model::apply(std::move(s), *e);
       s.log_seq = stored.seq;
+      ++r.replayed;
     }
   }
   r.ok = true;
   r.state = std::move(s);
   return r;
+}
+
+event_page read_page(const store::store& backend, uint64_t after, uint64_t limit) {
+  event_page page;
+  page.events = backend.read_after(after, limit);
+  page.last_seq = backend.last_seq();
+  page.ok = true;
+  return page;
 }
 
 journal_actor::behavior_type journal(journal_pointer self, journal_config cfg) {
@@ -114,11 +136,38 @@ journal_actor::behavior_type journal(journal_pointer self, journal_config cfg) {
         return promise;
       },
       [self](caf::flush_atom) { flush(self); },
+      [self](checkpoint_atom, const model::state& st) {
+        // Everything up to st.log_seq was acknowledged before the scheduler applied it, so the
+        // checkpoint covers exactly the log's first st.log_seq events.
+        try {
+          self->state.cfg.backend->save_checkpoint({st.log_seq, codec::encode_state(st)});
+        } catch (const std::exception& e) {
+          std::cerr << "vigil: checkpoint at seq " << st.log_seq << " not saved: " << e.what()
+                    << std::endl;
+        }
+      },
+      [self](probe_atom) {
+        try {
+          self->state.cfg.backend->probe();
+          return append_ack{true, self->state.cfg.backend->last_seq(), {}, false};
+        } catch (const std::exception& e) {
+          return append_ack{false, 0, e.what(), false};
+        }
+      },
+      [self](events_atom, uint64_t after, uint64_t limit) {
+        try {
+          return read_page(*self->state.cfg.backend, after, limit);
+        } catch (const std::exception& e) {
+          return event_page{false, {}, 0, e.what()};
+        }
+      },
       [self](recover_atom) -> recovered {
         try {
           return recover(*self->state.cfg.backend);
         } catch (const std::exception& e) {
-          return recovered{false, {}, e.what()};
+          recovered r;
+          r.error = e.what();
+          return r;
         }
       },
   };

@@ -14,6 +14,7 @@
 #include "model/rejection.hpp"
 #include "model/snapshot.hpp"
 #include "model/state.hpp"
+#include "store/store.hpp"
 
 namespace vigil::actors {
 
@@ -26,6 +27,9 @@ using recover_atom = caf::atom_constant<caf::atom("recover")>;    ///< scheduler
 using drain_atom = caf::atom_constant<caf::atom("drain")>;        ///< app -> scheduler, health
 using watch_atom = caf::atom_constant<caf::atom("watch")>;        ///< app -> health
 using stall_atom = caf::atom_constant<caf::atom("stall")>;        ///< test hook: wedge an actor
+using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;  ///< scheduler -> journal
+using probe_atom = caf::atom_constant<caf::atom("probe")>;            ///< scheduler -> journal
+using events_atom = caf::atom_constant<caf::atom("events")>;          ///< http -> journal
 
 /// The scheduler's answer to a command: done (durable), or refused.
 struct command_result {
@@ -48,12 +52,25 @@ struct append_ack {
   bool ok = false;
   uint64_t last_seq = 0;
   std::string error;
+  /// Refused for a sequence conflict (decided on top of a failed batch), not a storage fault.
+  bool conflict = false;
 };
 
-/// What recovery hands the scheduler at start-up.
+/// What recovery yields at start-up: the state and how it was rebuilt.
 struct recovered {
   bool ok = false;
   model::state state;
+  std::string error;
+  std::vector<std::string> notes;  ///< checkpoints skipped, replay length, ...
+  uint64_t checkpoint_seq = 0;     ///< where replay started (0: from the beginning)
+  uint64_t replayed = 0;           ///< events applied after the checkpoint
+};
+
+/// A page of the durable log, for GET /v1/events.
+struct event_page {
+  bool ok = false;
+  std::vector<store::stored_event> events;
+  uint64_t last_seq = 0;  ///< the log's end when the page was read
   std::string error;
 };
 
@@ -68,3 +85,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::command_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::append_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::recovered)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::event_page)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::state)

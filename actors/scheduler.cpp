@@ -1,4 +1,4 @@
-// The scheduler's behavior: recover, tick, decide -> append -> apply -> publish -> reply.
+// The scheduler's behavior: tick, decide -> append -> apply -> publish -> reply, checkpoints.
 #include "actors/scheduler.hpp"
 
 #include <caf/actor_system.hpp>
@@ -23,6 +23,11 @@ struct scheduler_state {
   /// sequence numbers no longer match the log) and must not count in `pending`.
   uint64_t generation = 0;
   model::cycle_stats cycles;
+  model::journal_status journal;
+  bool probing = false;
+  model::wall_time last_probe{};
+  uint64_t checkpoint_seq = 0;  ///< log_seq of the last checkpoint asked for
+  model::wall_time checkpoint_time{};
   uint64_t version = 0;
   model::wall_time started_at{};
   size_t appends_in_flight = 0;
@@ -37,7 +42,7 @@ model::wall_time now(scheduler_pointer self) { return self->state.cfg.wall_clock
 model::snapshot_ptr publish(scheduler_pointer self) {
   auto& st = self->state;
   auto snap = model::make_snapshot(st.cfg.id, ++st.version, st.phase, st.durable, st.cycles,
-                                   st.cfg.tick_interval, st.started_at, now(self));
+                                   st.journal, st.cfg.tick_interval, st.started_at, now(self));
   st.out.publish(self, snap);
   return snap;
 }
@@ -52,14 +57,64 @@ void finish_drain_if_idle(scheduler_pointer self) {
   st.drain_waiters.clear();
 }
 
+void journal_failed(scheduler_pointer self, const std::string& error) {
+  auto& j = self->state.journal;
+  if (j.ok) j.failing_since = now(self);
+  j.ok = false;
+  j.error = error;
+}
+
+void journal_recovered(scheduler_pointer self) { self->state.journal = {}; }
+
+/// Asks the journal, at most once per probe interval, whether it takes writes again.
+void probe_if_failing(scheduler_pointer self) {
+  auto& st = self->state;
+  const auto t = now(self);
+  if (st.journal.ok || st.probing || t - st.last_probe < st.cfg.probe_interval) return;
+  st.probing = true;
+  st.last_probe = t;
+  self->request(st.cfg.journal, caf::infinite, probe_atom::value)
+      .then(
+          [self](const append_ack& ack) {
+            self->state.probing = false;
+            if (ack.ok) journal_recovered(self);
+            else journal_failed(self, ack.error);
+          },
+          [self](caf::error& err) {
+            self->state.probing = false;
+            journal_failed(self, "journal: " + to_string(err));
+          });
+}
+
+/// Checkpoints the durable state every N events or T time, whichever comes first.
+void checkpoint_if_due(scheduler_pointer self) {
+  auto& st = self->state;
+  const uint64_t fresh = st.durable.log_seq - st.checkpoint_seq;
+  if (fresh == 0) return;
+  const auto t = now(self);
+  const bool by_count = st.cfg.checkpoint_every > 0 && fresh >= st.cfg.checkpoint_every;
+  const bool by_time = st.cfg.checkpoint_interval.count() > 0 &&
+                       t - st.checkpoint_time >= st.cfg.checkpoint_interval;
+  if (!by_count && !by_time) return;
+  st.checkpoint_seq = st.durable.log_seq;
+  st.checkpoint_time = t;
+  self->send(st.cfg.journal, checkpoint_atom::value, st.durable);
+}
+
 /// One scheduling cycle. The heartbeat is this function's snapshot: a wedged loop stops it.
 void run_cycle(scheduler_pointer self) {
   auto& st = self->state;
   const auto started = now(self);
   // Jobs arrive with the jobs issue; today a cycle has nothing to find due, so it succeeds.
   std::string error;
+  probe_if_failing(self);
+  checkpoint_if_due(self);
   model::record_cycle(st.cycles, started, now(self), error);
   publish(self);
+}
+
+command_result refused(model::errc code, std::string why) {
+  return command_result{false, {code, std::move(why), ""}, false, nullptr};
 }
 
 caf::typed_response_promise<command_result> handle_command(scheduler_pointer self,
@@ -67,9 +122,9 @@ caf::typed_response_promise<command_result> handle_command(scheduler_pointer sel
   auto& st = self->state;
   auto promise = self->make_response_promise<command_result>();
   if (st.phase != model::phase::running) {
-    const char* why = st.phase == model::phase::starting ? "scheduler is still starting"
-                                                         : "scheduler is shutting down";
-    promise.deliver(command_result{false, {model::errc::unavailable, why, ""}, false, nullptr});
+    promise.deliver(refused(model::errc::unavailable, st.phase == model::phase::starting
+                                                          ? "scheduler is still starting"
+                                                          : "scheduler is shutting down"));
     return promise;
   }
   const auto at = now(self);
@@ -97,8 +152,7 @@ caf::typed_response_promise<command_result> handle_command(scheduler_pointer sel
       ++st.generation;
       st.pending = st.durable;
     }
-    promise.deliver(
-        command_result{false, {model::errc::unavailable, std::move(why), ""}, false, nullptr});
+    promise.deliver(refused(model::errc::unavailable, std::move(why)));
   };
   self->request(st.cfg.journal, caf::infinite, append_atom::value,
                 event_batch{events, at, expected_next})
@@ -109,71 +163,60 @@ caf::typed_response_promise<command_result> handle_command(scheduler_pointer sel
             if (ack.ok) {
               for (const auto& e : events) st.durable = model::apply(std::move(st.durable), e);
               st.durable.log_seq = ack.last_seq;
+              if (!st.journal.ok) journal_recovered(self);
+              checkpoint_if_due(self);
               promise.deliver(command_result{true, {}, true, publish(self)});
             } else {
+              if (!ack.conflict) journal_failed(self, ack.error);
               refuse("event log: " + ack.error);
+              publish(self);  // health learns of the failure now, not at the next tick
             }
             finish_drain_if_idle(self);
           },
           [self, refuse](caf::error& err) mutable {
             --self->state.appends_in_flight;
+            journal_failed(self, "journal: " + to_string(err));
             refuse("journal: " + to_string(err));
             finish_drain_if_idle(self);
           });
   return promise;
 }
 
-void start(scheduler_pointer self) {
-  self->request(self->state.cfg.journal, caf::infinite, recover_atom::value)
-      .then(
-          [self](recovered& r) {
-            auto& st = self->state;
-            if (!r.ok) {
-              // Stay `starting`: health turns fail after the start-up grace, and says why.
-              st.cycles.last_error = "recovery failed: " + r.error;
-              publish(self);
-              return;
-            }
-            st.durable = st.pending = std::move(r.state);
-            st.phase = model::phase::running;
-            self->send(self, tick_atom::value);
-          },
-          [self](caf::error& err) {
-            self->state.cycles.last_error = "recovery failed: " + to_string(err);
-            publish(self);
-          });
+caf::typed_response_promise<caf::ok_atom> drain(scheduler_pointer self) {
+  auto& st = self->state;
+  auto promise = self->make_response_promise<caf::ok_atom>();
+  if (st.phase == model::phase::stopped) {
+    promise.deliver(caf::ok_atom::value);
+    return promise;
+  }
+  st.drain_waiters.push_back(promise);
+  if (st.phase != model::phase::draining) {
+    st.phase = model::phase::draining;
+    publish(self);
+  }
+  finish_drain_if_idle(self);
+  return promise;
 }
 
 scheduler_actor::behavior_type scheduler(scheduler_pointer self, scheduler_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   for (auto& sink : st.cfg.sinks) st.out.add(sink);
-  st.started_at = now(self);
-  publish(self);  // `starting`: health can tell a slow start from no process at all
-  start(self);
+  st.durable = st.pending = st.cfg.initial;
+  st.checkpoint_seq = st.durable.log_seq;
+  st.started_at = st.checkpoint_time = now(self);
+  publish(self);  // `starting` until the first cycle runs
+  self->send(self, tick_atom::value);
   return {
       [self](tick_atom) {
         auto& st = self->state;
         if (st.phase == model::phase::stopped) return;
+        if (st.phase == model::phase::starting) st.phase = model::phase::running;
         run_cycle(self);
         self->delayed_send(self, st.cfg.tick_interval, tick_atom::value);
       },
       [self](command_atom, model::command& cmd) { return handle_command(self, cmd); },
-      [self](drain_atom) -> caf::typed_response_promise<caf::ok_atom> {
-        auto& st = self->state;
-        auto promise = self->make_response_promise<caf::ok_atom>();
-        if (st.phase == model::phase::stopped) {
-          promise.deliver(caf::ok_atom::value);
-          return promise;
-        }
-        st.drain_waiters.push_back(promise);
-        if (st.phase != model::phase::draining) {
-          st.phase = model::phase::draining;
-          publish(self);
-        }
-        finish_drain_if_idle(self);
-        return promise;
-      },
+      [self](drain_atom) { return drain(self); },
       [](stall_atom, model::duration d) {
         // Test hook only (--test-hooks): wedges this actor's loop the way a bug would.
         std::this_thread::sleep_for(d);

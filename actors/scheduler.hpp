@@ -17,6 +17,14 @@ struct scheduler_config {
   journal_actor journal;
   /// Receivers of snapshots; each gets at most one in flight, newest wins.
   std::vector<snapshot_sink> sinks;
+  /// The state recovered from the log at start-up (checkpoint + replay).
+  model::state initial;
+  /// Save a checkpoint after this many new events (0: never by count) ...
+  uint64_t checkpoint_every = 1000;
+  /// ... or when this long has passed with new events since the last one (0: never by time).
+  model::duration checkpoint_interval = std::chrono::seconds{60};
+  /// While the log refuses writes, how often to ask whether it takes them again.
+  model::duration probe_interval = std::chrono::seconds{1};
 };
 
 scheduler_actor spawn_scheduler(caf::actor_system& sys, scheduler_config cfg);

@@ -19,6 +19,7 @@ struct raw_serve {
   std::string command_deadline = "5s";
   std::string drain_timeout = "10s";
   std::string startup_grace = "30s";
+  std::string checkpoint_interval = "60s";
 };
 
 struct bad_value {
@@ -85,8 +86,14 @@ cli_result parse_cli(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000000u));
   serve->add_option("--data-dir", opts.data_dir,
-                    "Directory for durable state (created 0700). The event log is in memory "
-                    "until the durable backend lands");
+                    "Directory of the durable event log (created 0700, locked). Without it the "
+                    "log lives in memory and nothing survives a restart");
+  serve->add_option("--checkpoint-every", opts.checkpoint_every,
+                    "Checkpoint the state after this many events (0: never by count)")
+      ->capture_default_str();
+  serve->add_option("--checkpoint-interval", raw.checkpoint_interval,
+                    "Checkpoint when this long has passed with new events (0s: never by time)")
+      ->capture_default_str();
   serve->add_option("--node", opts.node, "Node name reported in snapshots (default: hostname)");
   serve->add_option("--http-threads", opts.http_threads, "Threads serving HTTP")
       ->capture_default_str()
@@ -112,6 +119,8 @@ cli_result parse_cli(int argc, char** argv) {
     opts.command_deadline = duration_flag("--command-deadline", raw.command_deadline, true);
     opts.drain_timeout = duration_flag("--drain-timeout", raw.drain_timeout, false);
     opts.startup_grace = duration_flag("--startup-grace", raw.startup_grace, false);
+    opts.checkpoint_interval =
+        duration_flag("--checkpoint-interval", raw.checkpoint_interval, false);
   } catch (const CLI::ParseError& e) {
     // Help goes to stdout with 0; any other parse error is printed naming its flag, exit 2.
     const int code = app.exit(e);

@@ -7,11 +7,11 @@
 #include <caf/send.hpp>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include "actors/health.hpp"
@@ -19,7 +19,9 @@
 #include "actors/scheduler.hpp"
 #include "actors/system.hpp"
 #include "http/server.hpp"
+#include "store/data_dir.hpp"
 #include "store/memory_store.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace vigil::app {
 namespace {
@@ -32,11 +34,48 @@ std::string random_epoch() {
   return buf;
 }
 
-bool prepare_data_dir(const std::string& dir) {
-  if (dir.empty()) return true;
-  if (mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) return true;
-  std::cerr << "vigil: cannot create --data-dir " << dir << ": " << std::strerror(errno) << "\n";
-  return false;
+/// The event log: SQLite in the locked data directory, or memory when there is none.
+struct event_log {
+  std::optional<store::data_dir> dir;
+  std::shared_ptr<store::store> backend;
+};
+
+event_log open_log(const serve_options& opts) {
+  event_log log;
+  if (opts.data_dir.empty()) {
+    std::cout << "vigil: no --data-dir: the event log lives in memory and nothing survives a "
+                 "restart"
+              << std::endl;
+    log.backend = std::make_shared<store::memory_store>();
+    return log;
+  }
+  log.dir = store::data_dir::open(opts.data_dir);
+  auto sqlite = std::make_shared<store::sqlite_store>(log.dir->file("events.db"));
+  for (const auto& note : sqlite->recovery_notes()) std::cout << "vigil: " << note << std::endl;
+  log.backend = std::move(sqlite);
+  return log;
+}
+
+/// Rebuilds the state from the newest usable checkpoint and the log after it, before anything
+/// is served: a log that cannot be read refuses to start.
+std::optional<actors::recovered> recover(caf::actor_system& sys,
+                                         const actors::journal_actor& journal) {
+  caf::scoped_actor self{sys};
+  std::optional<actors::recovered> out;
+  self->request(journal, caf::infinite, actors::recover_atom::value)
+      .receive([&](actors::recovered& r) { out = std::move(r); },
+               [&](caf::error& err) {
+                 std::cerr << "vigil: recovery failed: " << to_string(err) << std::endl;
+               });
+  if (!out) return std::nullopt;
+  for (const auto& note : out->notes) std::cout << "vigil: " << note << std::endl;
+  if (!out->ok) {
+    std::cerr << "vigil: " << out->error << std::endl;
+    return std::nullopt;
+  }
+  std::cout << "vigil: recovered log_seq " << out->state.log_seq << " (checkpoint at seq "
+            << out->checkpoint_seq << ", " << out->replayed << " events replayed)" << std::endl;
+  return out;
 }
 
 }  // namespace
@@ -48,7 +87,13 @@ int run_daemon(const serve_options& opts) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  if (!prepare_data_dir(opts.data_dir)) return 2;
+  event_log log;
+  try {
+    log = open_log(opts);
+  } catch (const std::exception& e) {
+    std::cerr << "vigil: " << e.what() << std::endl;
+    return 1;
+  }
 
   caf::actor_system_config cfg;
   actors::configure(cfg, opts.workers);
@@ -63,11 +108,25 @@ int run_daemon(const serve_options& opts) {
 
   auto health = actors::spawn_health(
       sys, {thresholds, actors::system_mono_clock, actors::system_wall_clock});
-  auto journal = actors::spawn_journal(sys, {std::make_shared<store::memory_store>(), id.epoch});
-  auto scheduler = actors::spawn_scheduler(
-      sys, {id, opts.tick_interval, actors::system_wall_clock, journal, {health}});
+  auto journal = actors::spawn_journal(sys, {log.backend, id.epoch});
+  auto recovered = recover(sys, journal);
+  if (!recovered) {
+    for (const auto& a : {caf::actor_cast<caf::actor>(health), caf::actor_cast<caf::actor>(journal)})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  actors::scheduler_config sched;
+  sched.id = id;
+  sched.tick_interval = opts.tick_interval;
+  sched.wall_clock = actors::system_wall_clock;
+  sched.journal = journal;
+  sched.sinks = {health};
+  sched.initial = std::move(recovered->state);
+  sched.checkpoint_every = opts.checkpoint_every;
+  sched.checkpoint_interval = opts.checkpoint_interval;
+  auto scheduler = actors::spawn_scheduler(sys, std::move(sched));
   caf::anon_send(health, actors::watch_atom::value, scheduler);
-  auto bridge = http::spawn_bridge(sys, {health, scheduler, opts.health_deadline,
+  auto bridge = http::spawn_bridge(sys, {health, scheduler, journal, opts.health_deadline,
                                          opts.command_deadline, actors::system_mono_clock,
                                          actors::system_wall_clock});
 

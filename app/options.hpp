@@ -18,7 +18,9 @@ struct serve_options {
   model::duration drain_timeout = std::chrono::seconds{10};
   model::duration startup_grace = std::chrono::seconds{30};
   uint32_t max_consecutive_failures = 3;
-  std::string data_dir;
+  std::string data_dir;  ///< empty: the event log lives in memory
+  uint64_t checkpoint_every = 1000;
+  model::duration checkpoint_interval = std::chrono::seconds{60};
   std::string node;
   size_t http_threads = 1;
   size_t workers = 2;

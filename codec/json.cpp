@@ -36,6 +36,15 @@ void write_scheduler(json_writer& w, const model::snapshot& s) {
   w.end_object();
 }
 
+/// The "journal" object: whether the event log takes writes.
+void write_journal(json_writer& w, const model::journal_status& j) {
+  w.begin_object();
+  w.key("writable").value(j.ok);
+  w.key("error").text_or_null(j.error);
+  w.key("failing_since").time(j.failing_since);
+  w.end_object();
+}
+
 void write_check(json_writer& w, const model::health_check& c, const std::string& time) {
   w.key(c.name).begin_array().begin_object();
   w.key("status").value(model::to_string(c.status));
@@ -82,6 +91,8 @@ std::string encode_snapshot(const model::snapshot& snap) {
   w.key("started_at").value(format_rfc3339(snap.started_at));
   w.key("scheduler");
   write_scheduler(w, snap);
+  w.key("journal");
+  write_journal(w, snap.journal);
   w.end_object();
   return out;
 }
@@ -90,9 +101,12 @@ std::string health_encoder::encode(const model::health_report& r) {
   if (r.snap != cached_) {
     cached_ = r.snap;
     scheduler_.clear();
+    journal_.clear();
     if (r.snap) {
       json_writer sw{scheduler_};
       write_scheduler(sw, *r.snap);
+      json_writer jw{journal_};
+      write_journal(jw, r.snap->journal);
       last_updated_ = format_rfc3339(r.snap->last_updated);
       started_at_ = format_rfc3339(r.snap->started_at);
     }
@@ -120,7 +134,7 @@ std::string health_encoder::encode(const model::health_report& r) {
   w.key("checks").begin_object();
   for (const auto& c : r.result.checks) write_check(w, c, time);
   w.end_object();
-  if (r.snap) w.key("scheduler").raw(scheduler_);
+  if (r.snap) w.key("scheduler").raw(scheduler_).key("journal").raw(journal_);
   w.end_object();
   return out;
 }

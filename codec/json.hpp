@@ -30,6 +30,7 @@ class health_encoder {
  private:
   model::snapshot_ptr cached_;
   std::string scheduler_;
+  std::string journal_;
   std::string last_updated_;
   std::string started_at_;
 };

@@ -108,23 +108,45 @@ void probe(bridge_pointer self, const health_query& q, responder respond) {
   }
 }
 
-void send_command(bridge_pointer self, model::command& cmd, responder respond) {
+/// Registers a request that waits for one actor answer under the command deadline.
+uint64_t await_answer(bridge_pointer self, responder respond) {
   auto& st = self->state;
   const uint64_t id = ++st.next_command;
   st.commands.emplace_hint(st.commands.end(), id,
                            waiting_command{std::move(respond),
                                            st.cfg.mono_clock() + st.cfg.command_deadline});
-  auto complete = [self, id](http_reply reply) {
-    auto it = self->state.commands.find(id);
-    if (it == self->state.commands.end()) return;  // the sweep already answered
-    auto respond = std::move(it->second.respond);
-    self->state.commands.erase(it);
-    respond(std::move(reply));
-  };
-  self->request(st.cfg.scheduler, caf::infinite, actors::command_atom::value, std::move(cmd))
-      .then([complete](const actors::command_result& r) { complete(command_reply(r)); },
-            [complete](caf::error& err) {
-              complete(error_reply({model::errc::unavailable, "scheduler: " + to_string(err), ""}));
+  return id;
+}
+
+/// Answers request `id`, unless the sweep already did.
+void complete(bridge_pointer self, uint64_t id, http_reply reply) {
+  auto it = self->state.commands.find(id);
+  if (it == self->state.commands.end()) return;
+  auto respond = std::move(it->second.respond);
+  self->state.commands.erase(it);
+  respond(std::move(reply));
+}
+
+void send_command(bridge_pointer self, model::command& cmd, responder respond) {
+  const uint64_t id = await_answer(self, std::move(respond));
+  self->request(self->state.cfg.scheduler, caf::infinite, actors::command_atom::value,
+                std::move(cmd))
+      .then([self, id](const actors::command_result& r) { complete(self, id, command_reply(r)); },
+            [self, id](caf::error& err) {
+              complete(self, id,
+                       error_reply({model::errc::unavailable, "scheduler: " + to_string(err), ""}));
+            });
+}
+
+void read_events(bridge_pointer self, uint64_t after, uint64_t limit, responder respond) {
+  const uint64_t id = await_answer(self, std::move(respond));
+  self->request(self->state.cfg.journal, caf::infinite, actors::events_atom::value, after, limit)
+      .then([self, id, after](const actors::event_page& p) {
+              complete(self, id, events_reply(p, after));
+            },
+            [self, id](caf::error& err) {
+              complete(self, id,
+                       error_reply({model::errc::unavailable, "journal: " + to_string(err), ""}));
             });
 }
 
@@ -172,6 +194,9 @@ bridge_actor::behavior_type bridge(bridge_pointer self, bridge_config cfg) {
       },
       [self](actors::command_atom, model::command& cmd, responder& respond) {
         send_command(self, cmd, std::move(respond));
+      },
+      [self](actors::events_atom, uint64_t after, uint64_t limit, responder& respond) {
+        read_events(self, after, limit, std::move(respond));
       },
       [self](actors::stall_atom, const std::string& target, model::duration d,
              responder& respond) {

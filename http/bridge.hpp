@@ -17,15 +17,17 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using bridge_actor =
     caf::typed_actor<caf::reacts_to<caf::get_atom, health_query, responder>,
                      caf::reacts_to<actors::command_atom, model::command, responder>,
+                     caf::reacts_to<actors::events_atom, uint64_t, uint64_t, responder>,
                      caf::reacts_to<actors::stall_atom, std::string, model::duration, responder>,
                      caf::reacts_to<sweep_atom>>;
 
 struct bridge_config {
   actors::health_actor health;
   actors::scheduler_actor scheduler;
+  actors::journal_actor journal;
   /// A health probe gets a 503 by then if the health actor has not answered.
   model::duration health_deadline = std::chrono::seconds{1};
-  /// A command gets a 503 (outcome unknown) by then if the scheduler has not answered.
+  /// A command (or a read of the log) gets a 503 by then if its actor has not answered.
   model::duration command_deadline = std::chrono::seconds{5};
   std::function<model::mono_time()> mono_clock;
   std::function<model::wall_time()> wall_clock;

@@ -2,6 +2,7 @@
 #include "http/responses.hpp"
 
 #include "codec/json.hpp"
+#include "codec/json_writer.hpp"
 
 namespace vigil::http {
 namespace {
@@ -98,6 +99,27 @@ http_reply health_timeout_reply(const health_query& q, model::wall_time now) {
            ",\"last_updated\":null,\"snapshot\":null,\"live\":false,\"ready\":false,"
            "\"checks\":{\"health:responsive\":[{\"status\":\"fail\",\"time\":" +
            time + ",\"output\":" + codec::quote(reason) + "}]}}";
+  return r;
+}
+
+http_reply events_reply(const actors::event_page& page, uint64_t after) {
+  if (!page.ok) return error_reply({model::errc::unavailable, "event log: " + page.error, ""});
+  http_reply r;
+  r.body.reserve(64 + page.events.size() * 160);
+  codec::json_writer w{r.body};
+  w.begin_object().key("events").begin_array();
+  for (const auto& e : page.events) {
+    w.begin_object();
+    w.key("seq").value(e.seq).key("type").value(e.type);
+    w.key("version").value(static_cast<uint64_t>(e.schema_version));
+    w.key("time").value(model::format_rfc3339(e.time)).key("epoch").value(e.epoch);
+    w.key("body").raw(e.body);  // the codec's own JSON, checksummed in the log
+    w.end_object();
+  }
+  w.end_array();
+  w.key("after").value(after).key("last_seq").value(page.last_seq);
+  w.end_object();
+  r.headers.push_back(no_store);
   return r;
 }
 

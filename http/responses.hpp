@@ -22,6 +22,9 @@ http_reply health_reply(const model::health_report& report, const health_query& 
 /// The 503 when the health actor does not answer within the deadline: never a pass.
 http_reply health_timeout_reply(const health_query& q, model::wall_time now);
 
+/// A page of the event log: `{"events": [...], "after": n, "last_seq": n}`.
+http_reply events_reply(const actors::event_page& page, uint64_t after);
+
 /// A command's outcome: 200 with the first snapshot that includes it, or the error.
 http_reply command_reply(const actors::command_result& r);
 

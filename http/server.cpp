@@ -77,7 +77,7 @@ constexpr known_route known_routes[] = {
     {"/health", "GET"},       {"/livez", "GET"},
     {"/readyz", "GET"},       {"/v1/version", "GET"},
     {"/v1/scheduler/pause", "POST"}, {"/v1/scheduler/resume", "POST"},
-    {"/v1/debug/stall", "POST"},
+    {"/v1/debug/stall", "POST"},      {"/v1/events", "GET"},
 };
 
 health_query parse_probe(const restinio::request_handle_t& req, health_route route,
@@ -125,6 +125,30 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   };
   router.http_post("/v1/scheduler/pause", command(true));
   router.http_post("/v1/scheduler/resume", command(false));
+
+  router.http_get("/v1/events", [bridge](const restinio::request_handle_t& req, auto) {
+    const auto params = query::parse(req->header().query());
+    if (!params) return reply_error(req, model::errc::invalid_argument, "malformed query string");
+    auto number = [&](const char* name, uint64_t fallback, uint64_t lo, uint64_t hi)
+        -> std::optional<uint64_t> {
+      const auto text = params->get(name);
+      if (!text) return fallback;
+      if (text->empty() || text->size() > 19 ||
+          text->find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+      const uint64_t v = std::stoull(*text);
+      if (v < lo || v > hi) return std::nullopt;
+      return v;
+    };
+    const auto after = number("after", 0, 0, UINT64_MAX);
+    if (!after) return reply_error(req, model::errc::invalid_argument,
+                                   "after must be a sequence number (0 or more)", "after");
+    const auto limit = number("limit", 100, 1, 1000);
+    if (!limit) return reply_error(req, model::errc::invalid_argument,
+                                   "limit must be a number from 1 to 1000", "limit");
+    caf::anon_send(bridge, actors::events_atom::value, *after, *limit, responder_for(req));
+    return restinio::request_accepted();
+  });
 
   if (opts.test_hooks) {
     router.http_post("/v1/debug/stall", [bridge](const restinio::request_handle_t& req, auto) {

@@ -99,6 +99,23 @@ health_check state_check(const health_input& in, const health_thresholds& th) {
   return c;
 }
 
+/// A log that cannot write refuses every command: fail, and not ready, but alive.
+health_check journal_check(const health_input& in) {
+  health_check c;
+  c.name = "journal:writable";
+  c.observed_unit = "state";
+  if (in.snap == nullptr) {
+    c.status = health_status::fail;
+    c.observed_text = "unknown";
+    c.output = "no snapshot yet";
+    return c;
+  }
+  c.observed_text = in.snap->journal.ok ? "writable" : "failing";
+  c.status = in.snap->journal.ok ? health_status::pass : health_status::fail;
+  if (!in.snap->journal.ok) c.output = "event log refuses writes: " + in.snap->journal.error;
+  return c;
+}
+
 }  // namespace
 
 const char* to_string(health_status s) {
@@ -112,14 +129,15 @@ const char* to_string(health_status s) {
 
 verdict judge(const health_input& in, const health_thresholds& th) {
   verdict v;
-  v.checks = {heartbeat_check(in, th), progress_check(in, th), state_check(in, th)};
+  v.checks = {heartbeat_check(in, th), progress_check(in, th), state_check(in, th),
+              journal_check(in)};
   v.status = health_status::pass;
   for (const auto& c : v.checks) v.status = std::max(v.status, c.status);
   const health_check& heartbeat = v.checks[0];
   v.live = heartbeat.status != health_status::fail;
   const bool up = in.snap != nullptr && (in.snap->status == scheduler_status::running ||
                                          in.snap->status == scheduler_status::paused);
-  v.ready = up && v.live && !in.shutting_down;
+  v.ready = up && v.live && !in.shutting_down && in.snap->journal.ok;
   return v;
 }
 

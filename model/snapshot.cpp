@@ -4,8 +4,8 @@
 namespace vigil::model {
 
 snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const state& s,
-                           const cycle_stats& cycles, duration tick_interval, wall_time started_at,
-                           wall_time now) {
+                           const cycle_stats& cycles, const journal_status& journal,
+                           duration tick_interval, wall_time started_at, wall_time now) {
   auto snap = std::make_shared<snapshot>();
   snap->node = id.node;
   snap->epoch = id.epoch;
@@ -18,6 +18,7 @@ snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const 
   snap->cycles = cycles;
   snap->paused_since = s.paused_since;
   snap->pause_reason = s.pause_reason;
+  snap->journal = journal;
   return snap;
 }
 

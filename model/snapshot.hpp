@@ -29,13 +29,14 @@ struct snapshot {
   cycle_stats cycles;
   std::optional<wall_time> paused_since;
   std::string pause_reason;
+  journal_status journal;
 };
 
 using snapshot_ptr = std::shared_ptr<const snapshot>;
 
 /// Builds the next snapshot from the scheduler's parts at `now`.
 snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const state& s,
-                           const cycle_stats& cycles, duration tick_interval, wall_time started_at,
-                           wall_time now);
+                           const cycle_stats& cycles, const journal_status& journal,
+                           duration tick_interval, wall_time started_at, wall_time now);
 
 }  // namespace vigil::model

@@ -45,6 +45,14 @@ struct cycle_stats {
   std::string last_error;
 };
 
+/// Whether the event log takes writes. Runtime, like cycle_stats: learned from appends and
+/// probes, never logged.
+struct journal_status {
+  bool ok = true;
+  std::string error;
+  std::optional<wall_time> failing_since;  ///< set exactly when !ok
+};
+
 /// Records one finished cycle; an empty error means success.
 void record_cycle(cycle_stats& stats, wall_time started, wall_time finished,
                   const std::string& error);

@@ -108,7 +108,7 @@ struct sqlite_store::connection {
   sqlite3* db = nullptr;
   statement begin, commit, rollback;
   statement max_seq, insert_event, read_events, delete_events_after;
-  statement insert_checkpoint, prune_checkpoints, read_checkpoints;
+  statement insert_checkpoint, prune_checkpoints, read_checkpoints, write_probe;
 
   // close_v2 waits for the statements, which are finalized after this body runs.
   ~connection() { sqlite3_close_v2(db); }
@@ -314,6 +314,21 @@ uint64_t sqlite_store::append(uint64_t expected_next, std::vector<stored_event> 
   txn.commit("append failed at commit");
   last_seq_ = seq - 1;
   return last_seq_;
+}
+
+void sqlite_store::probe() {
+  auto& c = *conn_;
+  if (!c.write_probe)
+    c.write_probe = c.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('last_probe', ?1)");
+  connection::transaction txn{c, "probe failed"};
+  {
+    statement_use s{c.write_probe};
+    bind_text(s.get(), 1, std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count()));
+    c.step_done(s.get(), "probe failed");
+  }
+  txn.commit("probe failed at commit");
 }
 
 std::vector<stored_event> sqlite_store::read_after(uint64_t after, size_t limit) const {

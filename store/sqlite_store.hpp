@@ -35,6 +35,8 @@ class sqlite_store final : public store {
   /// The newest checkpoint whose checksum verifies; a bad one is skipped and noted.
   std::optional<checkpoint> load_checkpoint() const override;
   std::vector<checkpoint> load_checkpoints() const override;
+  /// Rewrites one row of `meta` in a transaction: fails exactly when an append would.
+  void probe() override;
 
   /// What opening (or loading checkpoints) had to repair or skip, one sentence each.
   const std::vector<std::string>& recovery_notes() const { return notes_; }

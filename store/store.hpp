@@ -54,6 +54,10 @@ class store {
   virtual void save_checkpoint(const checkpoint& c) = 0;
   virtual std::optional<checkpoint> load_checkpoint() const = 0;
 
+  /// Proves the log can take a write again (after a full disk or an I/O error): a small
+  /// transaction that touches no event. Throws store_error while it cannot.
+  virtual void probe() {}
+
   /// Every checkpoint kept, newest first: when the newest fails to decode, start from the next.
   virtual std::vector<checkpoint> load_checkpoints() const {
     auto newest = load_checkpoint();

@@ -81,8 +81,13 @@ TEST_CASE("when the scheduler actor dies, health fails and liveness goes", "[act
   th.cycle_deadline = 10s;
   auto h = actors::spawn_health(*f.sys, {th, actors::system_mono_clock, actors::system_wall_clock});
   auto journal = actors::spawn_journal(*f.sys, {std::make_shared<vigil::store::memory_store>(), "e"});
-  auto s = actors::spawn_scheduler(
-      *f.sys, {{"n", "e"}, 10ms, actors::system_wall_clock, journal, {h}});
+  actors::scheduler_config sc;
+  sc.id = {"n", "e"};
+  sc.tick_interval = 10ms;
+  sc.wall_clock = actors::system_wall_clock;
+  sc.journal = journal;
+  sc.sinks = {h};
+  auto s = actors::spawn_scheduler(*f.sys, std::move(sc));
   caf::anon_send(h, actors::watch_atom::value, s);
   caf::scoped_actor self{*f.sys};
   // Wait until the scheduler is known to be running: its snapshots reach health.

@@ -100,8 +100,13 @@ struct fixture {
       slow = sys->spawn(probe, false);
       sinks.push_back(slow);
     }
-    scheduler = actors::spawn_scheduler(
-        *sys, {{"node-a", "epoch-1"}, tick, actors::system_wall_clock, journal, sinks});
+    actors::scheduler_config sc;
+    sc.id = {"node-a", "epoch-1"};
+    sc.tick_interval = tick;
+    sc.wall_clock = actors::system_wall_clock;
+    sc.journal = journal;
+    sc.sinks = sinks;
+    scheduler = actors::spawn_scheduler(*sys, std::move(sc));
   }
   ~fixture() {
     for (auto a : {caf::actor_cast<caf::actor>(scheduler), caf::actor_cast<caf::actor>(journal),

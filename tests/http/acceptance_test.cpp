@@ -91,7 +91,11 @@ std::optional<std::pair<uint64_t, seen>> check_body(const vigil::test::http_resp
   }
   if (total > 0 && sch["last_success"].is_null() && failed == 0)
     return fail("succeeded cycles but no last_success");
-  if (!j["checks"].is_object() || j["checks"].size() != 3) return fail("checks missing");
+  const json& journal = j["journal"];
+  if (!journal.is_object()) return fail("journal missing");
+  if (journal["writable"].get<bool>() != journal["failing_since"].is_null())
+    return fail("journal writable disagrees with failing_since");
+  if (!j["checks"].is_object() || j["checks"].size() != 4) return fail("checks missing");
   if (snap["age_seconds"].get<double>() < 0) return fail("negative age");
   return std::make_pair(version, seen{j["last_updated"], total, snap["log_seq"], paused});
 }

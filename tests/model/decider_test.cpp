@@ -349,8 +349,12 @@ TEST_CASE("make_snapshot copies every part of one moment", "[model][snapshot]") 
   const m::wall_time started = t0 - 1h;
   const m::wall_time now = t0 + 3s + 456'789ns;
 
+  m::journal_status failing;
+  failing.ok = false;
+  failing.error = "disk full";
+  failing.failing_since = t0 + 1s;
   const m::snapshot_ptr snap = m::make_snapshot({"node-a", "epoch-1"}, 42, m::phase::running, s,
-                                                cycles, 250ms, started, now);
+                                                cycles, failing, 250ms, started, now);
   REQUIRE(snap != nullptr);
   CHECK(snap->node == "node-a");
   CHECK(snap->epoch == "epoch-1");
@@ -367,9 +371,12 @@ TEST_CASE("make_snapshot copies every part of one moment", "[model][snapshot]") 
   CHECK(snap->cycles.last_error == "boom");
   CHECK(snap->paused_since == t0 + 2s);
   CHECK(snap->pause_reason == "again");
+  CHECK_FALSE(snap->journal.ok);
+  CHECK(snap->journal.error == "disk full");
+  CHECK(snap->journal.failing_since == t0 + 1s);
 
   const m::snapshot_ptr draining = m::make_snapshot({"node-a", "epoch-1"}, 43, m::phase::draining,
-                                                    given({}), cycles, 250ms, started, now);
+                                                    given({}), cycles, {}, 250ms, started, now);
   CHECK(draining->status == m::scheduler_status::draining);
   CHECK_FALSE(draining->paused_since.has_value());
   CHECK(draining->pause_reason.empty());

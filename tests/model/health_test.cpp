@@ -195,7 +195,7 @@ TEST_CASE("a running scheduler with a fresh heartbeat passes and is ready", "[mo
   CHECK(check(v, "scheduler:state").observed_text == "running");
   CHECK(v.live);
   CHECK(v.ready);
-  REQUIRE(v.checks.size() == 3);
+  REQUIRE(v.checks.size() == 4);
 }
 
 TEST_CASE("a paused scheduler warns but stays ready and live", "[model][health]") {
@@ -368,4 +368,23 @@ TEST_CASE("health statuses have stable names", "[model][health]") {
   CHECK(std::string{m::to_string(health_status::pass)} == "pass");
   CHECK(std::string{m::to_string(health_status::warn)} == "warn");
   CHECK(std::string{m::to_string(health_status::fail)} == "fail");
+}
+
+TEST_CASE("a log that refuses writes fails health and readiness but not liveness",
+          "[model][health]") {
+  m::snapshot snap = snapshot_with(m::scheduler_status::running);
+  snap.journal.ok = false;
+  snap.journal.error = "database or disk is full";
+  snap.journal.failing_since = m::wall_time{};
+  const m::verdict v = m::judge(input(&snap, 500ms), {});
+  CHECK(v.status == health_status::fail);
+  CHECK(check(v, "journal:writable").status == health_status::fail);
+  CHECK(check(v, "journal:writable").observed_text == "failing");
+  CHECK(check(v, "journal:writable").output.find("disk is full") != std::string::npos);
+  CHECK_FALSE(v.ready);
+  CHECK(v.live);
+  snap.journal = {};
+  const m::verdict again = m::judge(input(&snap, 500ms), {});
+  CHECK(again.status == health_status::pass);
+  CHECK(again.ready);
 }
