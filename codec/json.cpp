@@ -33,6 +33,7 @@ void write_scheduler(json_writer& w, const model::snapshot& s) {
   w.key("paused").value(s.paused_since.has_value());
   w.key("paused_since").time(s.paused_since);
   w.key("pause_reason").text_or_null(s.pause_reason);
+  w.key("paused_by").text_or_null(s.paused_by);
   w.end_object();
 }
 
@@ -155,10 +156,16 @@ std::string quote(std::string_view text) {
   return out;
 }
 
+/// Brings an event body of an older schema version up to the current one, step by step.
+/// Both event types share their history so far.
+void upgrade_event(json& body, int schema_version) {
+  if (schema_version < 2) body["by"] = "unknown";  // v1 did not record who asked
+}
+
 std::string encode_event(const model::event& e) {
   return std::visit(
       [](const auto& ev) {
-        return json{{"reason", ev.reason}, {"at", format_rfc3339(ev.at)}}.dump();
+        return json{{"reason", ev.reason}, {"at", format_rfc3339(ev.at)}, {"by", ev.by}}.dump();
       },
       e);
 }
@@ -166,13 +173,19 @@ std::string encode_event(const model::event& e) {
 std::optional<model::event> decode_event(std::string_view type, int schema_version,
                                          std::string_view body) {
   if (schema_version < 1 || schema_version > model::event_schema_version) return std::nullopt;
-  const json j = json::parse(body, nullptr, false);
-  if (!j.is_object() || !j.contains("reason") || !j["reason"].is_string()) return std::nullopt;
+  json j = json::parse(body, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  upgrade_event(j, schema_version);
+  if (!j.contains("reason") || !j["reason"].is_string() || !j.contains("by") ||
+      !j["by"].is_string())
+    return std::nullopt;
   const auto at = time_field(j, "at");
   if (!at) return std::nullopt;
   std::string reason = j["reason"].get<std::string>();
-  if (type == "scheduler_paused") return model::scheduler_paused{std::move(reason), *at};
-  if (type == "scheduler_resumed") return model::scheduler_resumed{std::move(reason), *at};
+  std::string by = j["by"].get<std::string>();
+  if (type == "scheduler_paused") return model::scheduler_paused{std::move(reason), *at, std::move(by)};
+  if (type == "scheduler_resumed")
+    return model::scheduler_resumed{std::move(reason), *at, std::move(by)};
   return std::nullopt;
 }
 
@@ -180,6 +193,7 @@ std::string encode_state(const model::state& s) {
   return json{{"paused", s.paused},
               {"paused_since", optional_time(s.paused_since)},
               {"pause_reason", s.pause_reason},
+              {"paused_by", s.paused_by},
               {"log_seq", s.log_seq}}
       .dump();
 }
@@ -197,6 +211,10 @@ std::optional<model::state> decode_state(std::string_view body) {
   s.paused = paused->get<bool>();
   s.pause_reason = reason->get<std::string>();
   s.log_seq = seq->get<uint64_t>();
+  // Checkpoints written before `by` existed (event schema v1) read like v1 events.
+  auto by = j.find("paused_by");
+  if (by != j.end() && !by->is_string()) return std::nullopt;
+  s.paused_by = by != j.end() ? by->get<std::string>() : (s.paused ? "unknown" : "");
   auto since = j.find("paused_since");
   if (since != j.end() && !since->is_null()) {
     s.paused_since = time_field(j, "paused_since");
@@ -204,7 +222,7 @@ std::optional<model::state> decode_state(std::string_view body) {
   }
   // Only states that apply() can produce: paused <=> paused_since, no reason unless paused.
   if (s.paused != s.paused_since.has_value()) return std::nullopt;
-  if (!s.paused && !s.pause_reason.empty()) return std::nullopt;
+  if (!s.paused && (!s.pause_reason.empty() || !s.paused_by.empty())) return std::nullopt;
   return s;
 }
 

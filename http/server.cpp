@@ -118,8 +118,11 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
                            "body is larger than " + std::to_string(max_body) + " bytes");
       auto decoded = codec::decode_scheduler_command(req->body(), pause);
       if (auto* bad = std::get_if<model::rejection>(&decoded)) return reply_now(req, error_reply(*bad));
-      caf::anon_send(bridge, actors::command_atom::value, std::get<model::command>(decoded),
-                     responder_for(req));
+      auto cmd = std::get<model::command>(std::move(decoded));
+      // Who asked: the peer today; the authenticated token's name once there is auth.
+      const std::string by = "http " + req->remote_endpoint().address().to_string();
+      std::visit([&](auto& c) { c.by = by; }, cmd);
+      caf::anon_send(bridge, actors::command_atom::value, std::move(cmd), responder_for(req));
       return restinio::request_accepted();
     };
   };

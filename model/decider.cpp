@@ -48,12 +48,12 @@ decision decide(const state& s, const command& c, wall_time now) {
           [&](const pause_scheduler& cmd) -> decision {
             if (auto bad = check_reason(cmd.reason)) return *bad;
             if (s.paused) return std::vector<event>{};  // idempotent: already paused
-            return std::vector<event>{scheduler_paused{cmd.reason, now}};
+            return std::vector<event>{scheduler_paused{cmd.reason, now, cmd.by}};
           },
           [&](const resume_scheduler& cmd) -> decision {
             if (auto bad = check_reason(cmd.reason)) return *bad;
             if (!s.paused) return std::vector<event>{};  // idempotent: already running
-            return std::vector<event>{scheduler_resumed{cmd.reason, now}};
+            return std::vector<event>{scheduler_resumed{cmd.reason, now, cmd.by}};
           }},
       c);
 }
@@ -63,11 +63,13 @@ state apply(state s, const event& e) {
                           s.paused = true;
                           s.paused_since = ev.at;
                           s.pause_reason = ev.reason;
+                          s.paused_by = ev.by;
                         },
                         [&](const scheduler_resumed&) {
                           s.paused = false;
                           s.paused_since.reset();
                           s.pause_reason.clear();
+                          s.paused_by.clear();
                         }},
              e);
   return s;

@@ -18,6 +18,7 @@ snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const 
   snap->cycles = cycles;
   snap->paused_since = s.paused_since;
   snap->pause_reason = s.pause_reason;
+  snap->paused_by = s.paused_by;
   snap->journal = journal;
   return snap;
 }

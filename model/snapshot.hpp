@@ -29,6 +29,7 @@ struct snapshot {
   cycle_stats cycles;
   std::optional<wall_time> paused_since;
   std::string pause_reason;
+  std::string paused_by;
   journal_status journal;
 };
 

@@ -15,11 +15,13 @@ struct state {
   bool paused = false;
   std::optional<wall_time> paused_since;
   std::string pause_reason;
+  std::string paused_by;  ///< who paused (empty unless paused)
   uint64_t log_seq = 0;  ///< sequence number of the last event applied
 
   friend bool operator==(const state& a, const state& b) {
     return a.paused == b.paused && a.paused_since == b.paused_since &&
-           a.pause_reason == b.pause_reason && a.log_seq == b.log_seq;
+           a.pause_reason == b.pause_reason && a.paused_by == b.paused_by &&
+           a.log_seq == b.log_seq;
   }
 };
 

@@ -108,8 +108,9 @@ TEST_CASE("GET /v1/events pages the log strictly after a position", "[http][dura
   CHECK(page["events"][0]["seq"] == 4);
   CHECK(page["events"][3]["seq"] == 7);
   CHECK(page["events"][0]["type"] == "scheduler_resumed");
-  CHECK(page["events"][0]["version"] == 1);
+  CHECK(page["events"][0]["version"] == 2);
   CHECK(page["events"][1]["body"]["reason"] == "p");
+  CHECK(page["events"][1]["body"]["by"] == "http 127.0.0.1");  // who asked is recorded
   CHECK(page["last_seq"] == 10);
   CHECK(json::parse(c.get("/v1/events?after=10").body)["events"].empty());
   for (const char* bad : {"/v1/events?after=-1", "/v1/events?after=x", "/v1/events?limit=0",

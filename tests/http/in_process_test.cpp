@@ -184,8 +184,10 @@ struct silent_state {
 };
 
 /// A health actor that takes queries and never answers them.
+// (It takes an argument only because CAF 0.17 dereferences a null argument tuple for actors
+// spawned without any, which UBSan reports.)
 actors::health_actor::behavior_type silent_health(
-    actors::health_actor::stateful_pointer<silent_state> self) {
+    actors::health_actor::stateful_pointer<silent_state> self, int /*unused*/) {
   return {
       [](actors::snapshot_atom, model::snapshot_ptr&) { return caf::ok_atom::value; },
       [self](caf::get_atom) {
@@ -203,7 +205,7 @@ actors::health_actor::behavior_type silent_health(
 
 TEST_CASE("a health actor that never answers yields 503 within the deadline", "[http][deadline]") {
   {
-    fixture f{[](caf::actor_system& sys) { return sys.spawn(silent_health); }, 1s};
+    fixture f{[](caf::actor_system& sys) { return sys.spawn(silent_health, 0); }, 1s};
     vigil::test::http_client c{f.port};
     for (const char* route : {"/health", "/livez", "/readyz?verbose"}) {
       const auto start = std::chrono::steady_clock::now();
