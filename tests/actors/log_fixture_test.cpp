@@ -16,6 +16,7 @@
 #include "actors/system.hpp"
 #include "codec/json.hpp"
 #include "store/sqlite_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -44,9 +45,8 @@ std::string restore_fixture(const std::string& dump, const std::string& dir) {
 
 TEST_CASE("a log written with event schema v1 is still read, upgraded, to the same state",
           "[actors][journal][schema]") {
-  char tmpl[] = "/tmp/vigil-fixture-XXXXXX";
-  const std::string dir = ::mkdtemp(tmpl);
-  const auto db_path = restore_fixture(VIGIL_FIXTURES "/log-v1.sql", dir);
+  vigil::test::temp_dir dir;
+  const auto db_path = restore_fixture(VIGIL_FIXTURES "/log-v1.sql", dir.path());
   auto backend = std::make_shared<vigil::store::sqlite_store>(db_path);
   CHECK(backend->recovery_notes().empty());
   REQUIRE(backend->last_seq() == 11);
@@ -79,5 +79,4 @@ TEST_CASE("a log written with event schema v1 is still read, upgraded, to the sa
   REQUIRE(r.state.paused_since);
   CHECK(model::format_rfc3339(*r.state.paused_since) == "2026-11-28T02:06:40.399Z");
   caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
-  std::filesystem::remove_all(dir);
 }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/support/daemon_process.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/http_client.hpp"
 
 namespace {
@@ -21,15 +22,8 @@ namespace {
 using nlohmann::json;
 using vigil::test::daemon_process;
 using vigil::test::http_client;
+using vigil::test::temp_dir;
 
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/vigil-crash-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 /// The whole log, paged through GET /v1/events.
 std::vector<json> read_log(http_client& c) {
@@ -58,7 +52,7 @@ TEST_CASE("SIGKILL under write load never loses an acknowledged event", "[http][
   std::map<uint64_t, std::string> acknowledged;  // seq -> event type the reply promised
   for (int round = 0; round < rounds(); ++round) {
     INFO("round " << round);
-    daemon_process daemon{{"--data-dir", dir.path, "--tick-interval", "5ms",
+    daemon_process daemon{{"--data-dir", dir.path(), "--tick-interval", "5ms",
                            "--checkpoint-every", "50"}};
     http_client c{daemon.port()};
 
@@ -116,7 +110,7 @@ TEST_CASE("SIGKILL under write load never loses an acknowledged event", "[http][
     for (auto& t : writers) t.join();
   }
   // One last life: it starts, serves, and has everything.
-  daemon_process daemon{{"--data-dir", dir.path}};
+  daemon_process daemon{{"--data-dir", dir.path()}};
   http_client c{daemon.port()};
   const auto log = read_log(c);
   CHECK(log.size() >= acknowledged.size());

@@ -14,6 +14,7 @@
 #include <random>
 
 #include "tests/support/daemon_process.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/http_client.hpp"
 
 namespace {
@@ -21,16 +22,9 @@ namespace {
 using nlohmann::json;
 using vigil::test::daemon_process;
 using vigil::test::http_client;
+using vigil::test::temp_dir;
 using clock_type = std::chrono::steady_clock;
 
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/vigil-durable-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 /// What must survive a restart: the durable fields of the snapshot.
 json durable_fields(http_client& c) {
@@ -53,8 +47,8 @@ TEST_CASE("the state rebuilt after a restart equals the state before it", "[http
   INFO("checkpoints " << checkpoints);
   temp_dir dir;
   const std::vector<std::string> args =
-      checkpoints ? std::vector<std::string>{"--data-dir", dir.path, "--checkpoint-every", "7"}
-                  : std::vector<std::string>{"--data-dir", dir.path, "--checkpoint-every", "0",
+      checkpoints ? std::vector<std::string>{"--data-dir", dir.path(), "--checkpoint-every", "7"}
+                  : std::vector<std::string>{"--data-dir", dir.path(), "--checkpoint-every", "0",
                                              "--checkpoint-interval", "0s"};
   json before;
   {
@@ -87,17 +81,17 @@ TEST_CASE("the state rebuilt after a restart equals the state before it", "[http
 TEST_CASE("a second daemon on the same data directory is refused, naming the holder",
           "[http][durability]") {
   temp_dir dir;
-  daemon_process first{{"--data-dir", dir.path}};
-  const auto second = vigil::test::run_vigil({"serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path});
+  daemon_process first{{"--data-dir", dir.path()}};
+  const auto second = vigil::test::run_vigil({"serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path()});
   CHECK(second.exit_code == 1);
   CHECK(second.output.find("in use by pid " + std::to_string(first.pid())) != std::string::npos);
-  CHECK((std::filesystem::status(dir.path).permissions() & std::filesystem::perms::all) ==
+  CHECK((std::filesystem::status(dir.path()).permissions() & std::filesystem::perms::all) ==
         std::filesystem::perms::owner_all);
 }
 
 TEST_CASE("GET /v1/events pages the log strictly after a position", "[http][durability]") {
   temp_dir dir;
-  daemon_process d{{"--data-dir", dir.path}};
+  daemon_process d{{"--data-dir", dir.path()}};
   http_client c{d.port()};
   for (int i = 0; i < 5; ++i) {
     REQUIRE(c.post("/v1/scheduler/pause", R"({"reason":"p"})").status == 200);
@@ -127,20 +121,20 @@ TEST_CASE("GET /v1/events pages the log strictly after a position", "[http][dura
 TEST_CASE("a full disk refuses commands with 503, fails /health, and recovers by itself",
           "[http][durability][disk]") {
   temp_dir mount_point;
-  if (::mount("tmpfs", mount_point.path.c_str(), "tmpfs", 0, "size=1m") != 0) {
+  if (::mount("tmpfs", mount_point.path().c_str(), "tmpfs", 0, "size=1m") != 0) {
     FAIL("cannot mount a tmpfs (tests run as root in CI): " << std::strerror(errno));
   }
   struct unmount {
     std::string path;
     ~unmount() { ::umount2(path.c_str(), MNT_DETACH); }
-  } guard{mount_point.path};
-  const std::string data = mount_point.path + "/data";
+  } guard{mount_point.path()};
+  const std::string data = mount_point.path() + "/data";
   daemon_process d{{"--data-dir", data, "--tick-interval", "50ms"}};
   http_client c{d.port()};
   REQUIRE(c.post("/v1/scheduler/pause", R"({"reason":"before"})").status == 200);
 
   // Fill the file system to the last byte.
-  const std::string filler = mount_point.path + "/filler";
+  const std::string filler = mount_point.path() + "/filler";
   {
     std::ofstream f{filler, std::ios::binary};
     const std::string block(4096, 'x');

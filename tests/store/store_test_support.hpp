@@ -1,6 +1,8 @@
 // Helpers for the store tests: a fresh temp directory, raw SQL on a log file, sample events.
 #pragma once
 
+#include "tests/support/temp_dir.hpp"
+
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -14,27 +16,7 @@
 
 namespace vigil::store::testing {
 
-/// A directory of its own under /tmp, removed with everything in it when the test ends.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string name = "/tmp/vigil-store-test-XXXXXX";
-    if (::mkdtemp(name.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = name;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using vigil::test::temp_dir;
 
 /// A second, plain connection to a log file: how the tests damage it or look inside.
 class raw_db {
