@@ -34,4 +34,13 @@ using health_actor =
                      caf::reacts_to<drain_atom>,
                      caf::reacts_to<stall_atom, model::duration>>;
 
+using hub_actor =
+    caf::typed_actor<caf::replies_to<snapshot_atom, model::snapshot_ptr>::with<caf::ok_atom>,
+                     caf::reacts_to<subscribe_atom, stream_request>,
+                     caf::reacts_to<written_atom, uint64_t, bool>,
+                     caf::reacts_to<heartbeat_atom>,
+                     caf::reacts_to<wait_atom, snapshot_wait>,
+                     caf::replies_to<caf::get_atom>::with<stream_stats>,
+                     caf::reacts_to<drain_atom>>;
+
 }  // namespace vigil::actors

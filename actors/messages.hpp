@@ -5,6 +5,7 @@
 #include <caf/atom.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "model/health.hpp"
 #include "model/rejection.hpp"
 #include "model/snapshot.hpp"
+#include "actors/stream_writer.hpp"
 #include "model/state.hpp"
 #include "store/store.hpp"
 
@@ -30,6 +32,10 @@ using stall_atom = caf::atom_constant<caf::atom("stall")>;        ///< test hook
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;  ///< scheduler -> journal
 using probe_atom = caf::atom_constant<caf::atom("probe")>;            ///< scheduler -> journal
 using events_atom = caf::atom_constant<caf::atom("events")>;          ///< http -> journal
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;    ///< http -> hub
+using written_atom = caf::atom_constant<caf::atom("written")>;        ///< I/O thread -> hub
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;   ///< hub -> itself
+using wait_atom = caf::atom_constant<caf::atom("wait")>;              ///< http -> hub
 
 /// The scheduler's answer to a command: done (durable), or refused.
 struct command_result {
@@ -74,6 +80,35 @@ struct event_page {
   std::string error;
 };
 
+/// What a client asked to follow.
+struct stream_request {
+  enum kind_type { snapshots, events } kind = snapshots;
+  stream_writer_ptr writer;
+  std::string last_event_id;       ///< from the Last-Event-ID header, if any
+  uint64_t after = 0;              ///< events: resume strictly after this seq
+  std::vector<std::string> types;  ///< events: only these types (empty: all)
+  std::string job;                 ///< events: only events whose body names this job
+};
+
+/// The hub's counters, for GET /v1/streams (and later /metrics).
+struct stream_stats {
+  uint64_t snapshot_clients = 0;
+  uint64_t event_clients = 0;
+  uint64_t coalesced_total = 0;
+  uint64_t refused_total = 0;  ///< over the client cap
+  uint64_t disconnected_write_failed = 0;  ///< write error or write timeout (client gone/stalled)
+  uint64_t disconnected_too_slow = 0;      ///< event stream lagging beyond the bound
+  uint64_t disconnected_shutdown = 0;
+};
+
+/// A long poll of GET /v1/snapshot: answered with the latest snapshot as soon as it differs from
+/// `etag`, or when the wait ends (then it may still match). Null only before any snapshot.
+struct snapshot_wait {
+  std::string etag;  ///< "<epoch>-<version>" the client has; empty: answer at once
+  model::duration wait{};
+  std::function<void(model::snapshot_ptr)> answer;
+};
+
 }  // namespace vigil::actors
 
 // Local-only payloads: they never cross a process boundary.
@@ -87,3 +122,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::append_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::recovered)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::event_page)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::state)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::stream_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::stream_stats)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::snapshot_wait)

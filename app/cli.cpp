@@ -20,6 +20,8 @@ struct raw_serve {
   std::string drain_timeout = "10s";
   std::string startup_grace = "30s";
   std::string checkpoint_interval = "60s";
+  std::string stream_heartbeat = "15s";
+  std::string write_timeout = "10s";
 };
 
 struct bad_value {
@@ -107,6 +109,22 @@ cli_result parse_cli(int argc, char** argv) {
   serve->add_option("--max-connections", opts.max_connections, "Concurrent HTTP connections")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  serve->add_option("--max-streams", opts.max_streams,
+                    "Concurrent stream clients; beyond it a stream gets 503 with Retry-After")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  serve->add_option("--stream-heartbeat", raw.stream_heartbeat,
+                    "How often streams get a heartbeat event with the verdict")
+      ->capture_default_str();
+  serve->add_option("--write-timeout", raw.write_timeout,
+                    "A response or stream write that cannot complete by then closes the "
+                    "connection")
+      ->capture_default_str();
+  serve->add_option("--max-event-lag", opts.max_event_lag,
+                    "An event stream further behind the log than this many events is closed "
+                    "with a reason (it resumes by id)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   serve->add_flag("--test-hooks", opts.test_hooks,
                   "Enable POST /v1/debug/stall for fault-injection tests. Never in production");
 
@@ -121,6 +139,8 @@ cli_result parse_cli(int argc, char** argv) {
     opts.startup_grace = duration_flag("--startup-grace", raw.startup_grace, false);
     opts.checkpoint_interval =
         duration_flag("--checkpoint-interval", raw.checkpoint_interval, false);
+    opts.stream_heartbeat = duration_flag("--stream-heartbeat", raw.stream_heartbeat, true);
+    opts.write_timeout = duration_flag("--write-timeout", raw.write_timeout, true);
   } catch (const CLI::ParseError& e) {
     // Help goes to stdout with 0; any other parse error is printed naming its flag, exit 2.
     const int code = app.exit(e);

@@ -7,6 +7,7 @@
 #include <caf/send.hpp>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cerrno>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include <random>
 
 #include "actors/health.hpp"
+#include "actors/hub.hpp"
 #include "actors/journal.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/system.hpp"
@@ -32,6 +34,15 @@ std::string random_epoch() {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(dist(rd)));
   return buf;
+}
+
+/// Every stream is a socket: take the hard limit on open files, not the 1024 soft default.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 /// The event log: SQLite in the locked data directory, or memory when there is none.
@@ -87,6 +98,7 @@ int run_daemon(const serve_options& opts) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  raise_open_file_limit();
   event_log log;
   try {
     log = open_log(opts);
@@ -109,9 +121,19 @@ int run_daemon(const serve_options& opts) {
   auto health = actors::spawn_health(
       sys, {thresholds, actors::system_mono_clock, actors::system_wall_clock});
   auto journal = actors::spawn_journal(sys, {log.backend, id.epoch});
+  actors::hub_config streams;
+  streams.health = health;
+  streams.journal = journal;
+  streams.max_clients = opts.max_streams;
+  streams.heartbeat_interval = opts.stream_heartbeat;
+  streams.max_event_lag = opts.max_event_lag;
+  streams.mono_clock = actors::system_mono_clock;
+  streams.wall_clock = actors::system_wall_clock;
+  auto hub = actors::spawn_hub(sys, std::move(streams));
   auto recovered = recover(sys, journal);
   if (!recovered) {
-    for (const auto& a : {caf::actor_cast<caf::actor>(health), caf::actor_cast<caf::actor>(journal)})
+    for (const auto& a : {caf::actor_cast<caf::actor>(health), caf::actor_cast<caf::actor>(journal),
+                          caf::actor_cast<caf::actor>(hub)})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     return 1;
   }
@@ -120,13 +142,13 @@ int run_daemon(const serve_options& opts) {
   sched.tick_interval = opts.tick_interval;
   sched.wall_clock = actors::system_wall_clock;
   sched.journal = journal;
-  sched.sinks = {health};
+  sched.sinks = {health, hub};
   sched.initial = std::move(recovered->state);
   sched.checkpoint_every = opts.checkpoint_every;
   sched.checkpoint_interval = opts.checkpoint_interval;
   auto scheduler = actors::spawn_scheduler(sys, std::move(sched));
   caf::anon_send(health, actors::watch_atom::value, scheduler);
-  auto bridge = http::spawn_bridge(sys, {health, scheduler, journal, opts.health_deadline,
+  auto bridge = http::spawn_bridge(sys, {health, scheduler, journal, hub, opts.health_deadline,
                                          opts.command_deadline, actors::system_mono_clock,
                                          actors::system_wall_clock});
 
@@ -137,11 +159,13 @@ int run_daemon(const serve_options& opts) {
   web.max_body_bytes = opts.max_body_bytes;
   web.max_connections = opts.max_connections;
   web.test_hooks = opts.test_hooks;
+  web.write_timeout = opts.write_timeout;
   web.node = opts.node;
-  http::server server{web, bridge};
+  http::server server{web, bridge, hub};
   auto stop_actors = [&] {
     for (const auto& a : {caf::actor_cast<caf::actor>(bridge), caf::actor_cast<caf::actor>(scheduler),
-                          caf::actor_cast<caf::actor>(health), caf::actor_cast<caf::actor>(journal)})
+                          caf::actor_cast<caf::actor>(health), caf::actor_cast<caf::actor>(journal),
+                          caf::actor_cast<caf::actor>(hub)})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
   try {
@@ -161,6 +185,7 @@ int run_daemon(const serve_options& opts) {
   // Readiness flips first, at once; then the scheduler drains (bounded); then the actors
   // holding request handles go, then the server, then everything else.
   caf::anon_send(health, actors::drain_atom::value);
+  caf::anon_send(hub, actors::drain_atom::value);  // streams get a final "shutting down" event
   bool drained = false;
   {
     caf::scoped_actor self{sys};

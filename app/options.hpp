@@ -26,6 +26,10 @@ struct serve_options {
   size_t workers = 2;
   size_t max_body_bytes = 64 * 1024;
   size_t max_connections = 1024;
+  size_t max_streams = 1024;
+  model::duration stream_heartbeat = std::chrono::seconds{15};
+  model::duration write_timeout = std::chrono::seconds{10};
+  uint64_t max_event_lag = 100'000;
   bool test_hooks = false;
 };
 

@@ -150,6 +150,16 @@ void read_events(bridge_pointer self, uint64_t after, uint64_t limit, responder 
             });
 }
 
+void read_stream_stats(bridge_pointer self, responder respond) {
+  const uint64_t id = await_answer(self, std::move(respond));
+  self->request(self->state.cfg.hub, caf::infinite, caf::get_atom::value)
+      .then([self, id](const actors::stream_stats& s) { complete(self, id, stream_stats_reply(s)); },
+            [self, id](caf::error& err) {
+              complete(self, id,
+                       error_reply({model::errc::unavailable, "hub: " + to_string(err), ""}));
+            });
+}
+
 /// Answers everything past its deadline with a 503. A silent health actor keeps its question
 /// in flight (no pile-up of questions); probes behind it still get their 503 in time.
 void sweep(bridge_pointer self) {
@@ -198,6 +208,7 @@ bridge_actor::behavior_type bridge(bridge_pointer self, bridge_config cfg) {
       [self](actors::events_atom, uint64_t after, uint64_t limit, responder& respond) {
         read_events(self, after, limit, std::move(respond));
       },
+      [self](stats_atom, responder& respond) { read_stream_stats(self, std::move(respond)); },
       [self](actors::stall_atom, const std::string& target, model::duration d,
              responder& respond) {
         if (target == "health") self->send(self->state.cfg.health, actors::stall_atom::value, d);

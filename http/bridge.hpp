@@ -13,11 +13,13 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::http::health_query)
 namespace vigil::http {
 
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
 
 using bridge_actor =
     caf::typed_actor<caf::reacts_to<caf::get_atom, health_query, responder>,
                      caf::reacts_to<actors::command_atom, model::command, responder>,
                      caf::reacts_to<actors::events_atom, uint64_t, uint64_t, responder>,
+                     caf::reacts_to<stats_atom, responder>,
                      caf::reacts_to<actors::stall_atom, std::string, model::duration, responder>,
                      caf::reacts_to<sweep_atom>>;
 
@@ -25,6 +27,7 @@ struct bridge_config {
   actors::health_actor health;
   actors::scheduler_actor scheduler;
   actors::journal_actor journal;
+  actors::hub_actor hub;
   /// A health probe gets a 503 by then if the health actor has not answered.
   model::duration health_deadline = std::chrono::seconds{1};
   /// A command (or a read of the log) gets a 503 by then if its actor has not answered.

@@ -123,6 +123,38 @@ http_reply events_reply(const actors::event_page& page, uint64_t after) {
   return r;
 }
 
+http_reply snapshot_reply(const model::snapshot_ptr& snap, const std::string& etag) {
+  if (!snap) return error_reply({model::errc::unavailable, "no snapshot yet", ""});
+  const std::string current = snap->epoch + "-" + std::to_string(snap->version);
+  http_reply r;
+  r.headers.push_back(no_store);
+  r.headers.emplace_back("ETag", "\"" + current + "\"");
+  if (current == etag) {
+    r.status = 304;
+    return r;
+  }
+  r.body = codec::encode_snapshot(*snap);
+  return r;
+}
+
+http_reply stream_stats_reply(const actors::stream_stats& s) {
+  http_reply r;
+  codec::json_writer w{r.body};
+  w.begin_object();
+  w.key("clients").begin_object();
+  w.key("snapshots").value(s.snapshot_clients).key("events").value(s.event_clients);
+  w.end_object();
+  w.key("coalesced_total").value(s.coalesced_total);
+  w.key("refused_total").value(s.refused_total);
+  w.key("disconnects").begin_object();
+  w.key("write_failed").value(s.disconnected_write_failed);
+  w.key("too_slow").value(s.disconnected_too_slow);
+  w.key("shutdown").value(s.disconnected_shutdown);
+  w.end_object().end_object();
+  r.headers.push_back(no_store);
+  return r;
+}
+
 http_reply command_reply(const actors::command_result& res) {
   if (!res.accepted) return error_reply(res.rejected);
   http_reply r;

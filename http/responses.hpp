@@ -25,6 +25,13 @@ http_reply health_timeout_reply(const health_query& q, model::wall_time now);
 /// A page of the event log: `{"events": [...], "after": n, "last_seq": n}`.
 http_reply events_reply(const actors::event_page& page, uint64_t after);
 
+/// GET /v1/snapshot: 200 with the snapshot and its ETag, 304 when it still matches `etag`,
+/// 503 before the first snapshot.
+http_reply snapshot_reply(const model::snapshot_ptr& snap, const std::string& etag);
+
+/// GET /v1/streams: the hub's counters.
+http_reply stream_stats_reply(const actors::stream_stats& s);
+
 /// A command's outcome: 200 with the first snapshot that includes it, or the error.
 http_reply command_reply(const actors::command_result& r);
 

@@ -68,6 +68,46 @@ restinio::request_handling_status_t reply_error(const restinio::request_handle_t
   return reply_now(req, error_reply({code, std::move(detail), std::move(field)}));
 }
 
+/// A server-sent-event stream on one connection. Only the hub calls it; RESTinio posts the
+/// writes to the connection's own thread and reports completion through `done`.
+class sse_writer final : public actors::stream_writer {
+ public:
+  sse_writer(restinio::request_handle_t req, uint32_t retry_ms)
+      : req_(std::move(req)), retry_ms_(retry_ms) {}
+
+  void refuse(const std::string& reason) override {
+    send_reply(req_, error_reply({model::errc::unavailable, reason, ""}));
+  }
+
+  void write(const std::vector<actors::sse_event>& events,
+             std::function<void(bool)> done) override {
+    std::string chunk;
+    if (!resp_) {
+      resp_.emplace(req_->create_response<restinio::chunked_output_t>());
+      resp_->append_header(restinio::http_field::content_type, "text/event-stream");
+      resp_->append_header(restinio::http_field::cache_control, "no-store");
+      resp_->append_header("X-Accel-Buffering", "no");
+      chunk = "retry: " + std::to_string(retry_ms_) + "\n\n";
+    }
+    for (const auto& e : events) {
+      chunk += "event: " + e.event + "\n";
+      if (!e.id.empty()) chunk += "id: " + e.id + "\n";
+      chunk += "data: " + e.data + "\n\n";
+    }
+    resp_->append_chunk(std::move(chunk));
+    resp_->flush([done = std::move(done)](const asio::error_code& ec) { done(!ec); });
+  }
+
+  void close() override {
+    if (resp_) resp_->done();
+  }
+
+ private:
+  restinio::request_handle_t req_;
+  uint32_t retry_ms_;
+  std::optional<restinio::response_builder_t<restinio::chunked_output_t>> resp_;
+};
+
 /// Known paths and the methods they allow, for 405 versus 404.
 struct known_route {
   const char* path;
@@ -78,6 +118,8 @@ constexpr known_route known_routes[] = {
     {"/readyz", "GET"},       {"/v1/version", "GET"},
     {"/v1/scheduler/pause", "POST"}, {"/v1/scheduler/resume", "POST"},
     {"/v1/debug/stall", "POST"},      {"/v1/events", "GET"},
+    {"/v1/stream/snapshots", "GET"},  {"/v1/stream/events", "GET"},
+    {"/v1/snapshot", "GET"},          {"/v1/streams", "GET"},
 };
 
 health_query parse_probe(const restinio::request_handle_t& req, health_route route,
@@ -89,6 +131,92 @@ health_query parse_probe(const restinio::request_handle_t& req, health_route rou
   q.plain_json = accept.find("application/json") != std::string::npos &&
                  accept.find("application/health+json") == std::string::npos;
   return q;
+}
+
+/// `?name=` as a whole number within [lo, hi]; `fallback` when absent; nothing when malformed.
+std::optional<uint64_t> number_param(const query& params, const char* name, uint64_t fallback,
+                                     uint64_t lo, uint64_t hi) {
+  const auto text = params.get(name);
+  if (!text) return fallback;
+  if (text->empty() || text->size() > 19 ||
+      text->find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const uint64_t v = std::stoull(*text);
+  if (v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+void add_stream_routes(router_type& router, const server_options& opts, bridge_actor bridge,
+                       actors::hub_actor hub) {
+  const uint32_t retry = opts.stream_retry_ms;
+  router.http_get("/v1/stream/snapshots", [hub, retry](const restinio::request_handle_t& req, auto) {
+    actors::stream_request s;
+    s.kind = actors::stream_request::snapshots;
+    s.writer = std::make_shared<sse_writer>(req, retry);
+    s.last_event_id = req->header().get_field_or("Last-Event-ID", "");
+    caf::anon_send(hub, actors::subscribe_atom::value, std::move(s));
+    return restinio::request_accepted();
+  });
+  router.http_get("/v1/stream/events", [hub, retry](const restinio::request_handle_t& req, auto) {
+    const auto params = query::parse(req->header().query());
+    if (!params) return reply_error(req, model::errc::invalid_argument, "malformed query string");
+    const auto after = number_param(*params, "after", 0, 0, UINT64_MAX);
+    if (!after)
+      return reply_error(req, model::errc::invalid_argument,
+                         "after must be a sequence number (0 or more)", "after");
+    actors::stream_request s;
+    s.kind = actors::stream_request::events;
+    s.after = *after;
+    s.types = split_list(params->get("types").value_or(""));
+    s.job = params->get("job").value_or("");
+    s.last_event_id = req->header().get_field_or("Last-Event-ID", "");
+    if (!s.last_event_id.empty() &&
+        (s.last_event_id.size() > 19 ||
+         s.last_event_id.find_first_not_of("0123456789") != std::string::npos))
+      return reply_error(req, model::errc::invalid_argument,
+                         "Last-Event-ID must be a sequence number on the event stream",
+                         "Last-Event-ID");
+    s.writer = std::make_shared<sse_writer>(req, retry);
+    caf::anon_send(hub, actors::subscribe_atom::value, std::move(s));
+    return restinio::request_accepted();
+  });
+  const auto max_wait = std::chrono::duration_cast<std::chrono::seconds>(opts.max_long_poll);
+  router.http_get("/v1/snapshot", [hub, max_wait](const restinio::request_handle_t& req, auto) {
+    const auto params = query::parse(req->header().query());
+    if (!params) return reply_error(req, model::errc::invalid_argument, "malformed query string");
+    std::optional<model::duration> wait = model::duration{};
+    if (auto text = params->get("wait")) wait = model::parse_duration(*text);
+    if (!wait || *wait > max_wait)
+      return reply_error(req, model::errc::invalid_argument,
+                         "wait must be a duration up to " + std::to_string(max_wait.count()) + "s",
+                         "wait");
+    std::string etag = req->header().get_field_or(restinio::http_field::if_none_match, "");
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+      etag = etag.substr(1, etag.size() - 2);
+    actors::snapshot_wait w;
+    w.etag = etag;
+    w.wait = *wait;
+    w.answer = [req, etag](model::snapshot_ptr snap) {
+      send_reply(req, snapshot_reply(snap, etag));
+    };
+    caf::anon_send(hub, actors::wait_atom::value, std::move(w));
+    return restinio::request_accepted();
+  });
+  router.http_get("/v1/streams", [bridge](const restinio::request_handle_t& req, auto) {
+    caf::anon_send(bridge, stats_atom::value, responder_for(req));
+    return restinio::request_accepted();
+  });
 }
 
 void add_routes(router_type& router, const server_options& opts, bridge_actor bridge) {
@@ -132,21 +260,10 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   router.http_get("/v1/events", [bridge](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
     if (!params) return reply_error(req, model::errc::invalid_argument, "malformed query string");
-    auto number = [&](const char* name, uint64_t fallback, uint64_t lo, uint64_t hi)
-        -> std::optional<uint64_t> {
-      const auto text = params->get(name);
-      if (!text) return fallback;
-      if (text->empty() || text->size() > 19 ||
-          text->find_first_not_of("0123456789") != std::string::npos)
-        return std::nullopt;
-      const uint64_t v = std::stoull(*text);
-      if (v < lo || v > hi) return std::nullopt;
-      return v;
-    };
-    const auto after = number("after", 0, 0, UINT64_MAX);
+    const auto after = number_param(*params, "after", 0, 0, UINT64_MAX);
     if (!after) return reply_error(req, model::errc::invalid_argument,
                                    "after must be a sequence number (0 or more)", "after");
-    const auto limit = number("limit", 100, 1, 1000);
+    const auto limit = number_param(*params, "limit", 100, 1, 1000);
     if (!limit) return reply_error(req, model::errc::invalid_argument,
                                    "limit must be a number from 1 to 1000", "limit");
     caf::anon_send(bridge, actors::events_atom::value, *after, *limit, responder_for(req));
@@ -197,15 +314,18 @@ std::string version_json(const std::string& node) {
 struct server::impl {
   server_options opts;
   bridge_actor bridge;
+  actors::hub_actor hub;
   std::unique_ptr<http_server> http;
   std::unique_ptr<restinio::on_pool_runner_t<http_server>> runner;
   uint16_t bound_port = 0;
   bool running = false;
 };
 
-server::server(server_options opts, bridge_actor bridge) : impl_(std::make_unique<impl>()) {
+server::server(server_options opts, bridge_actor bridge, actors::hub_actor hub)
+    : impl_(std::make_unique<impl>()) {
   impl_->opts = std::move(opts);
   impl_->bridge = std::move(bridge);
+  impl_->hub = std::move(hub);
 }
 
 server::~server() { stop(); }
@@ -214,6 +334,7 @@ uint16_t server::start() {
   auto& im = *impl_;
   auto router = std::make_unique<router_type>();
   add_routes(*router, im.opts, im.bridge);
+  add_stream_routes(*router, im.opts, im.bridge, im.hub);
   uint16_t* bound = &im.bound_port;
   // RESTinio refuses bodies far over our limit by closing the connection; up to 16x the limit
   // is read so that the handler can answer with a proper 413.
@@ -225,6 +346,9 @@ uint16_t server::start() {
           .port(im.opts.port)
           .request_handler(std::move(router))
           .max_parallel_connections(im.opts.max_connections)
+          // Streams stay open between writes; heartbeats keep them under this.
+          .handle_request_timeout(std::chrono::seconds{60})
+          .write_http_response_timelimit(im.opts.write_timeout)
           .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}.max_body_size(hard_body_limit))
           .acceptor_post_bind_hook([bound](asio::ip::tcp::acceptor& acceptor) {
             *bound = acceptor.local_endpoint().port();

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/interfaces.hpp"
 #include "http/bridge.hpp"
 
 namespace vigil::http {
@@ -16,12 +17,18 @@ struct server_options {
   size_t max_body_bytes = 64 * 1024;  ///< larger bodies get 413
   size_t max_connections = 1024;
   bool test_hooks = false;  ///< enables POST /v1/debug/stall (never in production)
+  /// A write that cannot complete within this closes the connection (slow or gone client).
+  model::duration write_timeout = std::chrono::seconds{10};
+  /// The `retry:` hint sent to stream clients, in milliseconds.
+  uint32_t stream_retry_ms = 2000;
+  /// Longest accepted ?wait= on GET /v1/snapshot.
+  model::duration max_long_poll = std::chrono::seconds{60};
   std::string node;         ///< reported by /v1/version
 };
 
 class server {
  public:
-  server(server_options opts, bridge_actor bridge);
+  server(server_options opts, bridge_actor bridge, actors::hub_actor hub);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

@@ -1,0 +1,371 @@
+// Streams: per client one write in flight and one pending slot, newest snapshot wins, with a
+// `coalesced` counter; event streams pull pages from the journal only as fast as the client
+// takes them, so nothing grows with a slow client.
+#include "actors/hub.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "codec/json.hpp"
+#include "codec/json_writer.hpp"
+
+namespace vigil::actors {
+namespace {
+
+struct subscriber {
+  stream_request::kind_type kind = stream_request::snapshots;
+  stream_writer_ptr out;
+  bool in_flight = false;
+  // Snapshot streams.
+  model::snapshot_ptr pending;
+  bool pending_resync = false;
+  bool heartbeat_pending = false;
+  uint64_t coalesced = 0;
+  // Event streams.
+  uint64_t after = 0;
+  bool reading = false;
+  std::vector<std::string> types;
+  std::string job;
+};
+
+struct waiter {
+  snapshot_wait wait;
+  model::mono_time deadline;
+};
+
+struct hub_state {
+  hub_config cfg;
+  std::unordered_map<uint64_t, subscriber> subs;
+  uint64_t next_id = 0;
+  model::snapshot_ptr latest;
+  std::string latest_json;  ///< encode_snapshot(*latest) without its closing brace
+  std::vector<waiter> waiters;
+  stream_stats stats;
+  bool draining = false;
+  model::mono_time last_beat{};
+  static inline const char* name = "hub";
+};
+
+using hub_pointer = hub_actor::stateful_pointer<hub_state>;
+
+std::string etag_of(const model::snapshot& s) {
+  return s.epoch + "-" + std::to_string(s.version);
+}
+
+uint64_t log_end(const hub_state& st) { return st.latest ? st.latest->log_seq : 0; }
+
+void write(hub_pointer self, uint64_t id, subscriber& sub, std::vector<sse_event> events) {
+  sub.in_flight = true;
+  sub.out->write(events, [self, id](bool ok) {
+    caf::anon_send(hub_actor{self}, written_atom::value, id, ok);
+  });
+}
+
+void drop(hub_pointer self, uint64_t id, uint64_t stream_stats::*counter) {
+  auto it = self->state.subs.find(id);
+  if (it == self->state.subs.end()) return;
+  ++(self->state.stats.*counter);
+  self->state.subs.erase(it);
+}
+
+/// Sends a final event with the reason, then ends the stream.
+void close_with(hub_pointer self, uint64_t id, const std::string& data,
+                uint64_t stream_stats::*counter) {
+  auto it = self->state.subs.find(id);
+  if (it == self->state.subs.end()) return;
+  auto out = it->second.out;
+  out->write({{"close", "", data}}, [out](bool) { out->close(); });
+  drop(self, id, counter);
+}
+
+sse_event snapshot_event(const hub_state& st, const subscriber& sub, bool resync) {
+  std::string data = st.latest_json;
+  data += ",\"coalesced\":" + std::to_string(sub.coalesced) +
+          ",\"resync\":" + (resync ? "true" : "false") + "}";
+  return {"snapshot", st.latest->epoch + ":" + std::to_string(st.latest->version),
+          std::move(data)};
+}
+
+sse_event heartbeat_event(const hub_state& st, const model::health_report& r) {
+  std::string data;
+  codec::json_writer w{data};
+  w.begin_object();
+  w.key("time").value(model::format_rfc3339(r.time));
+  w.key("status").value(model::to_string(r.result.status));
+  if (r.snap) {
+    w.key("epoch").value(r.snap->epoch).key("version").value(r.snap->version);
+    w.key("age_seconds").value(model::to_seconds(r.age));
+  }
+  w.key("log_seq").value(log_end(st));
+  w.end_object();
+  return {"heartbeat", "", std::move(data)};
+}
+
+/// Sends a snapshot stream what it should have next, if no write is in flight.
+void feed_snapshots(hub_pointer self, uint64_t id, subscriber& sub) {
+  auto& st = self->state;
+  if (sub.in_flight || !st.latest) return;
+  if (sub.pending) {
+    sub.pending = nullptr;
+    const bool resync = sub.pending_resync;
+    sub.pending_resync = false;
+    sub.heartbeat_pending = false;  // data proves the connection as well as a heartbeat
+    write(self, id, sub, {snapshot_event(st, sub, resync)});
+  }
+}
+
+bool wanted(const subscriber& sub, const store::stored_event& e) {
+  if (!sub.types.empty() && std::find(sub.types.begin(), sub.types.end(), e.type) == sub.types.end())
+    return false;
+  if (!sub.job.empty() && e.body.find("\"job\":" + codec::quote(sub.job)) == std::string::npos)
+    return false;
+  return true;
+}
+
+/// Moves an event stream forward: the next page after its position, once the client took the
+/// last one. Never skips: the position only advances past events read from the log.
+void pump(hub_pointer self, uint64_t id) {
+  auto& st = self->state;
+  auto it = st.subs.find(id);
+  if (it == st.subs.end()) return;
+  auto& sub = it->second;
+  if (sub.in_flight || sub.reading || st.draining) return;
+  const uint64_t end = log_end(st);
+  if (sub.after > end) {
+    // A position this log never had (another data directory, or a log that was reset).
+    std::string data = "{\"reason\":\"position beyond the end of the log\",\"position\":" +
+                       std::to_string(end) + ",\"snapshot\":" +
+                       (st.latest ? codec::encode_snapshot(*st.latest) : "null") + "}";
+    sub.after = end;
+    write(self, id, sub, {{"reset", std::to_string(end), std::move(data)}});
+    return;
+  }
+  if (sub.after == end) return;
+  if (end - sub.after > st.cfg.max_event_lag) {
+    close_with(self, id,
+               "{\"reason\":\"too_slow\",\"resume_after\":" + std::to_string(sub.after) + "}",
+               &stream_stats::disconnected_too_slow);
+    return;
+  }
+  sub.reading = true;
+  self->request(st.cfg.journal, caf::infinite, events_atom::value, sub.after,
+                static_cast<uint64_t>(st.cfg.event_page))
+      .then(
+          [self, id](const event_page& page) {
+            auto it = self->state.subs.find(id);
+            if (it == self->state.subs.end()) return;
+            auto& sub = it->second;
+            sub.reading = false;
+            if (!page.ok) {
+              close_with(self, id,
+                         "{\"reason\":\"event log unreadable\",\"detail\":" +
+                             codec::quote(page.error) + "}",
+                         &stream_stats::disconnected_write_failed);
+              return;
+            }
+            std::vector<sse_event> events;
+            for (const auto& e : page.events) {
+              sub.after = e.seq;
+              if (!wanted(sub, e)) continue;
+              std::string data;
+              codec::json_writer w{data};
+              w.begin_object().key("seq").value(e.seq).key("type").value(e.type);
+              w.key("version").value(static_cast<uint64_t>(e.schema_version));
+              w.key("time").value(model::format_rfc3339(e.time)).key("epoch").value(e.epoch);
+              w.key("body").raw(e.body).end_object();
+              events.push_back({"event", std::to_string(e.seq), std::move(data)});
+            }
+            if (events.empty()) pump(self, id);
+            else write(self, id, sub, std::move(events));
+          },
+          [self, id](caf::error& err) {
+            close_with(self, id,
+                       "{\"reason\":\"journal unavailable\",\"detail\":" +
+                           codec::quote(to_string(err)) + "}",
+                       &stream_stats::disconnected_write_failed);
+          });
+}
+
+void subscribe(hub_pointer self, stream_request& req) {
+  auto& st = self->state;
+  if (st.draining) return req.writer->refuse("shutting down");
+  if (st.subs.size() >= st.cfg.max_clients) {
+    ++st.stats.refused_total;
+    return req.writer->refuse("too many stream clients (" + std::to_string(st.cfg.max_clients) +
+                              ")");
+  }
+  const uint64_t id = ++st.next_id;
+  subscriber sub;
+  sub.kind = req.kind;
+  sub.out = std::move(req.writer);
+  if (req.kind == stream_request::snapshots) {
+    // Resume: the current epoch and version -> nothing resent; anything else -> the current
+    // snapshot, marked as a resync (a new epoch tells the client the daemon restarted).
+    const bool current = st.latest && req.last_event_id == st.latest->epoch + ":" +
+                                                             std::to_string(st.latest->version);
+    if (!current) {
+      sub.pending = st.latest;
+      sub.pending_resync = !req.last_event_id.empty();
+    }
+    auto& placed = st.subs.emplace(id, std::move(sub)).first->second;
+    write(self, id, placed, {});  // headers and the retry hint now, whatever comes next
+    return;
+  }
+  sub.after = req.after;
+  if (!req.last_event_id.empty() &&
+      req.last_event_id.find_first_not_of("0123456789") == std::string::npos &&
+      req.last_event_id.size() <= 19)
+    sub.after = std::stoull(req.last_event_id);
+  sub.types = std::move(req.types);
+  sub.job = std::move(req.job);
+  auto& placed = st.subs.emplace(id, std::move(sub)).first->second;
+  write(self, id, placed, {});
+}
+
+void on_snapshot(hub_pointer self, model::snapshot_ptr snap) {
+  auto& st = self->state;
+  st.latest = std::move(snap);
+  st.latest_json = codec::encode_snapshot(*st.latest);
+  st.latest_json.pop_back();  // reopen the object for the per-client fields
+  const std::string etag = etag_of(*st.latest);
+  for (auto it = st.waiters.begin(); it != st.waiters.end();) {
+    if (it->wait.etag != etag) {
+      it->wait.answer(st.latest);
+      it = st.waiters.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::vector<uint64_t> event_streams;
+  for (auto& [id, sub] : st.subs) {
+    if (sub.kind == stream_request::events) {
+      event_streams.push_back(id);
+      continue;
+    }
+    if (sub.pending) {
+      ++sub.coalesced;  // the pending one is replaced before it was ever sent
+      ++st.stats.coalesced_total;
+    }
+    sub.pending = st.latest;
+    feed_snapshots(self, id, sub);
+  }
+  for (auto id : event_streams) pump(self, id);
+}
+
+void on_written(hub_pointer self, uint64_t id, bool ok) {
+  auto& st = self->state;
+  auto it = st.subs.find(id);
+  if (it == st.subs.end()) return;
+  if (!ok) return drop(self, id, &stream_stats::disconnected_write_failed);
+  auto& sub = it->second;
+  sub.in_flight = false;
+  if (sub.kind == stream_request::events) return pump(self, id);
+  if (sub.pending) return feed_snapshots(self, id, sub);
+  if (sub.heartbeat_pending) {
+    sub.heartbeat_pending = false;
+    self->request(st.cfg.health, caf::infinite, caf::get_atom::value)
+        .then([self, id](const model::health_report& r) {
+          auto it = self->state.subs.find(id);
+          if (it == self->state.subs.end() || it->second.in_flight) return;
+          write(self, id, it->second, {heartbeat_event(self->state, r)});
+        });
+  }
+}
+
+/// Every heartbeat interval: the verdict to every stream (queued behind a write in flight), so
+/// a client tells a dead connection (no heartbeats) from a stalled scheduler (age grows).
+void heartbeat(hub_pointer self) {
+  auto& st = self->state;
+  if (st.subs.empty()) return;
+  self->request(st.cfg.health, caf::infinite, caf::get_atom::value)
+      .then([self](const model::health_report& r) {
+        auto& st = self->state;
+        const sse_event beat = heartbeat_event(st, r);
+        for (auto& [id, sub] : st.subs) {
+          if (sub.in_flight) {
+            if (!sub.pending) sub.heartbeat_pending = true;
+          } else {
+            write(self, id, sub, {beat});
+          }
+        }
+      });
+}
+
+void expire_waiters(hub_pointer self) {
+  auto& st = self->state;
+  const auto now = st.cfg.mono_clock();
+  for (auto it = st.waiters.begin(); it != st.waiters.end();) {
+    if (it->deadline <= now) {
+      it->wait.answer(st.latest);  // unchanged: the client's tag still matches (304)
+      it = st.waiters.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void wait_for_snapshot(hub_pointer self, snapshot_wait& w) {
+  auto& st = self->state;
+  const bool newer = st.latest && w.etag != etag_of(*st.latest);
+  if (newer || w.wait.count() <= 0 || st.draining) return w.answer(st.latest);
+  if (st.waiters.size() >= st.cfg.max_clients) return w.answer(st.latest);
+  const auto deadline = st.cfg.mono_clock() + w.wait;
+  st.waiters.push_back({std::move(w), deadline});
+}
+
+void drain(hub_pointer self) {
+  auto& st = self->state;
+  st.draining = true;
+  std::vector<uint64_t> ids;
+  for (auto& [id, sub] : st.subs) ids.push_back(id);
+  for (auto id : ids)
+    close_with(self, id, "{\"reason\":\"shutting down\"}", &stream_stats::disconnected_shutdown);
+  for (auto& w : st.waiters) w.wait.answer(st.latest);
+  st.waiters.clear();
+}
+
+hub_actor::behavior_type hub(hub_pointer self, hub_config cfg) {
+  self->state.cfg = std::move(cfg);
+  self->state.last_beat = self->state.cfg.mono_clock();
+  self->send(self, heartbeat_atom::value);
+  return {
+      [self](snapshot_atom, model::snapshot_ptr& snap) {
+        on_snapshot(self, std::move(snap));
+        return caf::ok_atom::value;
+      },
+      [self](subscribe_atom, stream_request& req) { subscribe(self, req); },
+      [self](written_atom, uint64_t id, bool ok) { on_written(self, id, ok); },
+      [self](heartbeat_atom) {
+        // One timer drives heartbeats and long-poll expiry; it ticks at 1/4 s and sends
+        // heartbeats when their interval has passed.
+        auto& st = self->state;
+        expire_waiters(self);
+        const auto now = st.cfg.mono_clock();
+        if (now - st.last_beat >= st.cfg.heartbeat_interval) {
+          st.last_beat = now;
+          heartbeat(self);
+        }
+        self->delayed_send(self, std::chrono::milliseconds{250}, heartbeat_atom::value);
+      },
+      [self](wait_atom, snapshot_wait& w) { wait_for_snapshot(self, w); },
+      [self](caf::get_atom) {
+        auto stats = self->state.stats;
+        for (const auto& [id, sub] : self->state.subs)
+          (sub.kind == stream_request::snapshots ? stats.snapshot_clients : stats.event_clients)++;
+        return stats;
+      },
+      [self](drain_atom) { drain(self); },
+  };
+}
+
+}  // namespace
+
+hub_actor spawn_hub(caf::actor_system& sys, hub_config cfg) {
+  return sys.spawn(hub, std::move(cfg));
+}
+
+}  // namespace vigil::actors
