@@ -30,6 +30,7 @@ struct waiting_probe {
 struct waiting_command {
   responder respond;
   model::mono_time deadline;
+  const char* late;  ///< what the 503 says if no answer comes in time
 };
 
 struct bridge_state {
@@ -109,12 +110,12 @@ void probe(bridge_pointer self, const health_query& q, responder respond) {
 }
 
 /// Registers a request that waits for one actor answer under the command deadline.
-uint64_t await_answer(bridge_pointer self, responder respond) {
+uint64_t await_answer(bridge_pointer self, responder respond, const char* late) {
   auto& st = self->state;
   const uint64_t id = ++st.next_command;
   st.commands.emplace_hint(st.commands.end(), id,
                            waiting_command{std::move(respond),
-                                           st.cfg.mono_clock() + st.cfg.command_deadline});
+                                           st.cfg.mono_clock() + st.cfg.command_deadline, late});
   return id;
 }
 
@@ -128,7 +129,9 @@ void complete(bridge_pointer self, uint64_t id, http_reply reply) {
 }
 
 void send_command(bridge_pointer self, model::command& cmd, responder respond) {
-  const uint64_t id = await_answer(self, std::move(respond));
+  const uint64_t id = await_answer(self, std::move(respond),
+                                   "the scheduler did not answer within the deadline; the "
+                                   "command may still take effect");
   self->request(self->state.cfg.scheduler, caf::infinite, actors::command_atom::value,
                 std::move(cmd))
       .then([self, id](const actors::command_result& r) { complete(self, id, command_reply(r)); },
@@ -139,7 +142,8 @@ void send_command(bridge_pointer self, model::command& cmd, responder respond) {
 }
 
 void read_events(bridge_pointer self, uint64_t after, uint64_t limit, responder respond) {
-  const uint64_t id = await_answer(self, std::move(respond));
+  const uint64_t id =
+      await_answer(self, std::move(respond), "the event log did not answer within the deadline");
   self->request(self->state.cfg.journal, caf::infinite, actors::events_atom::value, after, limit)
       .then([self, id, after](const actors::event_page& p) {
               complete(self, id, events_reply(p, after));
@@ -151,7 +155,8 @@ void read_events(bridge_pointer self, uint64_t after, uint64_t limit, responder 
 }
 
 void read_stream_stats(bridge_pointer self, responder respond) {
-  const uint64_t id = await_answer(self, std::move(respond));
+  const uint64_t id =
+      await_answer(self, std::move(respond), "the stream hub did not answer within the deadline");
   self->request(self->state.cfg.hub, caf::infinite, caf::get_atom::value)
       .then([self, id](const actors::stream_stats& s) { complete(self, id, stream_stats_reply(s)); },
             [self, id](caf::error& err) {
@@ -179,10 +184,7 @@ void sweep(bridge_pointer self) {
   }
   for (auto it = st.commands.begin(); it != st.commands.end();) {
     if (it->second.deadline <= now) {
-      it->second.respond(error_reply({model::errc::timeout,
-                                      "the scheduler did not answer within the deadline; the "
-                                      "command may still take effect",
-                                      ""}));
+      it->second.respond(error_reply({model::errc::timeout, it->second.late, ""}));
       it = st.commands.erase(it);
     } else {
       ++it;

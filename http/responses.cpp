@@ -22,8 +22,8 @@ http_reply probe_reply(const model::health_report& report, const health_query& q
     bool failed = c.status == model::health_status::fail;
     std::string why = c.output;
     // Readiness also needs the scheduler up: `starting` warns in /health but is not ready.
-    if (q.route == health_route::readyz && c.name == "scheduler:state" && !failed && !v.ready &&
-        v.live) {
+    if (q.route == health_route::readyz && c.name == "scheduler:state" && !failed &&
+        c.observed_text != "running" && c.observed_text != "paused") {
       failed = true;
       why = report.snap ? "not running yet: " + c.observed_text : "no snapshot yet";
     }
