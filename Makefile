@@ -12,10 +12,11 @@ DATA_DIR   ?= $(CURDIR)/var
 TICK       ?= 1s
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-# Build, test and benchmark dependencies (Debian 12 package names).
+# Build, test and benchmark dependencies (Debian 12 package names). A package counts as present
+# when an installed package provides it too (NodeSource's nodejs provides npm).
 DEB_PACKAGES := cmake make g++ pkg-config libcaf-dev librestinio-dev libasio-dev libfmt-dev \
                 libhttp-parser-dev nlohmann-json3-dev catch2 libcli11-dev libsqlite3-dev sqlite3 \
-                clang libclang-rt-14-dev wrk curl
+                clang libclang-rt-14-dev wrk curl nodejs npm
 
 .PHONY: all deps build run test test-release test-asan bench clean format help
 
@@ -25,14 +26,21 @@ help:
 	@sed -n '1,6p' Makefile
 
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	@provided=$$(dpkg-query -W -f='$${Status}|$${Provides}\n' 2>/dev/null | \
+	    sed -n 's/^install ok installed|//p' | tr ',' '\n' | sed 's/(.*//; s/ //g'); \
+	missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || \
+	    echo "$$provided" | grep -qx "$$p" || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:" $$missing; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "dependencies: all present"; fi
+	@# The standard-client test's npm packages (tests/node), from its lockfile, when it changed.
+	@if [ tests/node/node_modules/.package-lock.json -nt tests/node/package-lock.json ]; then \
+	  echo "tests/node: npm packages present"; \
+	else npm ci --prefix tests/node --ignore-scripts --no-audit --no-fund; fi
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release

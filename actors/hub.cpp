@@ -20,6 +20,11 @@ struct subscriber {
   stream_request::kind_type kind = stream_request::snapshots;
   stream_writer_ptr out;
   bool in_flight = false;
+  /// Set when the stream is to end: its final `close` event goes out once nothing else is in
+  /// flight, and the stream ends when that write completes.
+  std::optional<sse_event> closing;
+  bool close_written = false;
+  uint64_t stream_stats::*close_counter = nullptr;
   // Snapshot streams.
   model::snapshot_ptr pending;
   bool pending_resync = false;
@@ -46,6 +51,7 @@ struct hub_state {
   std::vector<waiter> waiters;
   stream_stats stats;
   bool draining = false;
+  std::vector<caf::typed_response_promise<caf::ok_atom>> drained;  ///< answered when all closed
   model::mono_time last_beat{};
   static inline const char* name = "hub";
 };
@@ -72,14 +78,26 @@ void drop(hub_pointer self, uint64_t id, uint64_t stream_stats::*counter) {
   self->state.subs.erase(it);
 }
 
-/// Sends a final event with the reason, then ends the stream.
+void answer_drain_if_done(hub_pointer self) {
+  auto& st = self->state;
+  if (!st.draining || !st.subs.empty()) return;
+  for (auto& p : st.drained) p.deliver(caf::ok_atom::value);
+  st.drained.clear();
+}
+
+/// Ends a stream with a final `close` event carrying the reason: written as soon as no other
+/// write is in flight; the stream ends when it completes (on_written).
 void close_with(hub_pointer self, uint64_t id, const std::string& data,
                 uint64_t stream_stats::*counter) {
   auto it = self->state.subs.find(id);
-  if (it == self->state.subs.end()) return;
-  auto out = it->second.out;
-  out->write({{"close", "", data}}, [out](bool) { out->close(); });
-  drop(self, id, counter);
+  if (it == self->state.subs.end() || it->second.closing) return;
+  auto& sub = it->second;
+  sub.closing = sse_event{"close", "", data};
+  sub.close_counter = counter;
+  if (!sub.in_flight) {
+    sub.close_written = true;
+    write(self, id, sub, {*sub.closing});
+  }
 }
 
 sse_event snapshot_event(const hub_state& st, const subscriber& sub, bool resync) {
@@ -108,7 +126,7 @@ sse_event heartbeat_event(const hub_state& st, const model::health_report& r) {
 /// Sends a snapshot stream what it should have next, if no write is in flight.
 void feed_snapshots(hub_pointer self, uint64_t id, subscriber& sub) {
   auto& st = self->state;
-  if (sub.in_flight || !st.latest) return;
+  if (sub.in_flight || sub.closing || !st.latest) return;
   if (sub.pending) {
     sub.pending = nullptr;
     const bool resync = sub.pending_resync;
@@ -133,7 +151,7 @@ void pump(hub_pointer self, uint64_t id) {
   auto it = st.subs.find(id);
   if (it == st.subs.end()) return;
   auto& sub = it->second;
-  if (sub.in_flight || sub.reading || st.draining) return;
+  if (sub.in_flight || sub.reading || sub.closing) return;
   const uint64_t end = log_end(st);
   if (sub.after > end) {
     // A position this log never had (another data directory, or a log that was reset).
@@ -260,9 +278,21 @@ void on_written(hub_pointer self, uint64_t id, bool ok) {
   auto& st = self->state;
   auto it = st.subs.find(id);
   if (it == st.subs.end()) return;
-  if (!ok) return drop(self, id, &stream_stats::disconnected_write_failed);
   auto& sub = it->second;
+  if (!ok) {
+    drop(self, id, &stream_stats::disconnected_write_failed);
+    return answer_drain_if_done(self);
+  }
   sub.in_flight = false;
+  if (sub.closing) {
+    if (!sub.close_written) {
+      sub.close_written = true;
+      return write(self, id, sub, {*sub.closing});
+    }
+    sub.out->close();
+    drop(self, id, sub.close_counter);
+    return answer_drain_if_done(self);
+  }
   if (sub.kind == stream_request::events) return pump(self, id);
   if (sub.pending) return feed_snapshots(self, id, sub);
   if (sub.heartbeat_pending) {
@@ -286,6 +316,7 @@ void heartbeat(hub_pointer self) {
         auto& st = self->state;
         const sse_event beat = heartbeat_event(st, r);
         for (auto& [id, sub] : st.subs) {
+          if (sub.closing) continue;
           if (sub.in_flight) {
             if (!sub.pending) sub.heartbeat_pending = true;
           } else {
@@ -317,8 +348,10 @@ void wait_for_snapshot(hub_pointer self, snapshot_wait& w) {
   st.waiters.push_back({std::move(w), deadline});
 }
 
-void drain(hub_pointer self) {
+caf::typed_response_promise<caf::ok_atom> drain(hub_pointer self) {
   auto& st = self->state;
+  auto promise = self->make_response_promise<caf::ok_atom>();
+  st.drained.push_back(promise);
   st.draining = true;
   std::vector<uint64_t> ids;
   for (auto& [id, sub] : st.subs) ids.push_back(id);
@@ -326,6 +359,8 @@ void drain(hub_pointer self) {
     close_with(self, id, "{\"reason\":\"shutting down\"}", &stream_stats::disconnected_shutdown);
   for (auto& w : st.waiters) w.wait.answer(st.latest);
   st.waiters.clear();
+  answer_drain_if_done(self);
+  return promise;
 }
 
 hub_actor::behavior_type hub(hub_pointer self, hub_config cfg) {
@@ -358,7 +393,7 @@ hub_actor::behavior_type hub(hub_pointer self, hub_config cfg) {
           (sub.kind == stream_request::snapshots ? stats.snapshot_clients : stats.event_clients)++;
         return stats;
       },
-      [self](drain_atom) { drain(self); },
+      [self](drain_atom) { return drain(self); },
   };
 }
 

@@ -41,6 +41,6 @@ using hub_actor =
                      caf::reacts_to<heartbeat_atom>,
                      caf::reacts_to<wait_atom, snapshot_wait>,
                      caf::replies_to<caf::get_atom>::with<stream_stats>,
-                     caf::reacts_to<drain_atom>>;
+                     caf::replies_to<drain_atom>::with<caf::ok_atom>>;
 
 }  // namespace vigil::actors

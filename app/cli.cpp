@@ -24,6 +24,12 @@ struct raw_serve {
   std::string write_timeout = "10s";
 };
 
+struct raw_watch {
+  std::string url = "http://127.0.0.1:8080";
+  std::string after = "0";
+  std::string idle_timeout = "60s";
+};
+
 struct bad_value {
   std::string flag;
   std::string value;
@@ -47,6 +53,27 @@ void parse_listen(const std::string& text, serve_options& out) {
     throw bad_value{"--listen", text, expected};
   out.host = text.substr(0, colon);
   out.port = static_cast<uint16_t>(std::stoul(port));
+}
+
+uint64_t sequence_flag(const std::string& flag, const std::string& value) {
+  if (value.empty() || value.size() > 20 ||
+      value.find_first_not_of("0123456789") != std::string::npos ||
+      (value.size() == 20 && value > "18446744073709551615"))
+    throw bad_value{flag, value, "a sequence number (0 or more)"};
+  return std::stoull(value);
+}
+
+watch_options parse_watch(const raw_watch& raw, bool events) {
+  watch_options w;
+  std::string why;
+  auto url = parse_http_url(raw.url, why);
+  if (!url) throw bad_value{"--url", raw.url, why};
+  w.url = *url;
+  w.events = events;
+  w.after = sequence_flag("--after", raw.after);
+  w.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      duration_flag("--idle-timeout", raw.idle_timeout, false));
+  return w;
 }
 
 std::string default_node() {
@@ -92,7 +119,8 @@ cli_result parse_cli(int argc, char** argv) {
                     "log lives in memory and nothing survives a restart");
   serve->add_option("--checkpoint-every", opts.checkpoint_every,
                     "Checkpoint the state after this many events (0: never by count)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40));
   serve->add_option("--checkpoint-interval", raw.checkpoint_interval,
                     "Checkpoint when this long has passed with new events (0s: never by time)")
       ->capture_default_str();
@@ -128,8 +156,39 @@ cli_result parse_cli(int argc, char** argv) {
   serve->add_flag("--test-hooks", opts.test_hooks,
                   "Enable POST /v1/debug/stall for fault-injection tests. Never in production");
 
+  raw_watch wraw;
+  bool watch_events = false;
+  auto* watch = app.add_subcommand(
+      "watch", "Print a daemon's snapshot or event stream for a human; reconnects, shows gaps");
+  watch->footer(
+      "One line per event, prefixed with the local time it arrived. When the stream ends or the "
+      "daemon is unreachable, reconnects after the server's retry hint (2s by default, doubling "
+      "up to 30s while unreachable) and sends Last-Event-ID, so a snapshot after a daemon "
+      "restart is marked RESYNC and the event stream resumes strictly after the last sequence "
+      "number seen (or prints RESET, or GAP if one is ever skipped). Ends with 0 on SIGINT or "
+      "SIGTERM, with 1 when the server refuses the stream for good (e.g. 404).\n");
+  auto* events_flag = watch->add_flag(
+      "--events", watch_events,
+      "Follow the durable event log (/v1/stream/events) instead of the snapshots");
+  watch->add_option("--after", wraw.after,
+                    "With --events: start strictly after this sequence number (0: from the "
+                    "first event)")
+      ->type_name("SEQ")
+      ->capture_default_str()
+      ->needs(events_flag);
+  watch->add_option("--url", wraw.url,
+                    "The daemon's base URL, http://HOST:PORT (an IPv4 address or a host name)")
+      ->type_name("URL")
+      ->capture_default_str();
+  watch->add_option("--idle-timeout", wraw.idle_timeout,
+                    "Reconnect when nothing, not even a heartbeat, arrives for this long (0s: "
+                    "never)")
+      ->type_name("DURATION")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
+    if (watch->parsed()) return parse_watch(wraw, watch_events);
     parse_listen(raw.listen, opts);
     opts.tick_interval = duration_flag("--tick-interval", raw.tick_interval, true);
     opts.cycle_deadline = duration_flag("--cycle-deadline", raw.cycle_deadline, false);

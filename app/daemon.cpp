@@ -160,6 +160,7 @@ int run_daemon(const serve_options& opts) {
   web.max_connections = opts.max_connections;
   web.test_hooks = opts.test_hooks;
   web.write_timeout = opts.write_timeout;
+  web.stream_heartbeat = opts.stream_heartbeat;
   web.node = opts.node;
   http::server server{web, bridge, hub};
   auto stop_actors = [&] {
@@ -185,7 +186,6 @@ int run_daemon(const serve_options& opts) {
   // Readiness flips first, at once; then the scheduler drains (bounded); then the actors
   // holding request handles go, then the server, then everything else.
   caf::anon_send(health, actors::drain_atom::value);
-  caf::anon_send(hub, actors::drain_atom::value);  // streams get a final "shutting down" event
   bool drained = false;
   {
     caf::scoped_actor self{sys};
@@ -193,6 +193,18 @@ int run_daemon(const serve_options& opts) {
         .receive([&](caf::ok_atom) { drained = true; },
                  [&](caf::error& err) {
                    std::cerr << "vigil: drain did not finish: " << to_string(err) << std::endl;
+                 });
+  }
+  {
+    // Every stream gets a final "shutting down" event before the server stops (bounded: a
+    // stalled client is cut off by the write timeout anyway).
+    caf::scoped_actor self{sys};
+    self->request(hub, caf::duration{opts.write_timeout + std::chrono::seconds{1}},
+                  actors::drain_atom::value)
+        .receive([](caf::ok_atom) {},
+                 [](caf::error& err) {
+                   std::cerr << "vigil: streams did not all close: " << to_string(err)
+                             << std::endl;
                  });
   }
   caf::anon_send_exit(bridge, caf::exit_reason::user_shutdown);

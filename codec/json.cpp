@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "codec/event_body.hpp"
 #include "codec/json_writer.hpp"
 
 namespace vigil::codec {
@@ -163,15 +164,41 @@ void upgrade_event(json& body, int schema_version) {
 }
 
 std::string encode_event(const model::event& e) {
+  // Keys in sorted order, as nlohmann wrote them when the log began: bodies stay byte-stable.
   return std::visit(
       [](const auto& ev) {
-        return json{{"reason", ev.reason}, {"at", format_rfc3339(ev.at)}, {"by", ev.by}}.dump();
+        std::string out;
+        out.reserve(48 + ev.reason.size() + ev.by.size());
+        json_writer w{out};
+        w.begin_object();
+        w.key("at").value(format_rfc3339(ev.at));
+        w.key("by").value(ev.by);
+        w.key("reason").value(ev.reason);
+        w.end_object();
+        return out;
       },
       e);
 }
 
 std::optional<model::event> decode_event(std::string_view type, int schema_version,
                                          std::string_view body) {
+  if (schema_version < 1 || schema_version > model::event_schema_version) return std::nullopt;
+  thread_local flat_body fields;
+  if (!parse_flat_body(body, fields)) return decode_event_reference(type, schema_version, body);
+  if (schema_version < 2) {  // as upgrade_event
+    fields.by = "unknown";
+    fields.has_by = true;
+  }
+  if (!fields.has_reason || !fields.has_by || !fields.has_at) return std::nullopt;
+  const auto at = model::parse_rfc3339(fields.at);
+  if (!at) return std::nullopt;
+  if (type == "scheduler_paused") return model::scheduler_paused{fields.reason, *at, fields.by};
+  if (type == "scheduler_resumed") return model::scheduler_resumed{fields.reason, *at, fields.by};
+  return std::nullopt;
+}
+
+std::optional<model::event> decode_event_reference(std::string_view type, int schema_version,
+                                                   std::string_view body) {
   if (schema_version < 1 || schema_version > model::event_schema_version) return std::nullopt;
   json j = json::parse(body, nullptr, false);
   if (!j.is_object()) return std::nullopt;

@@ -42,8 +42,13 @@ std::string encode_error(const model::rejection& r);
 std::string encode_event(const model::event& e);
 
 /// Decodes a stored event, upgrading older schema versions; nothing if it cannot be read.
+/// Bodies as the codec writes them take a fast path; anything else goes to the reference.
 std::optional<model::event> decode_event(std::string_view type, int schema_version,
                                          std::string_view body);
+
+/// The same with nlohmann's general parser only: the definition decode_event must agree with.
+std::optional<model::event> decode_event_reference(std::string_view type, int schema_version,
+                                                   std::string_view body);
 
 /// The durable state, for checkpoints.
 std::string encode_state(const model::state& s);

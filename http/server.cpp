@@ -346,8 +346,16 @@ uint16_t server::start() {
           .port(im.opts.port)
           .request_handler(std::move(router))
           .max_parallel_connections(im.opts.max_connections)
-          // Streams stay open between writes; heartbeats keep them under this.
-          .handle_request_timeout(std::chrono::seconds{60})
+          // Streams stay open between writes; heartbeats keep them well under this.
+          .handle_request_timeout(std::max<std::chrono::steady_clock::duration>(
+              std::chrono::seconds{60}, 4 * im.opts.stream_heartbeat))
+          // Requests here are small; a 1 KiB read buffer keeps an idle stream's cost down.
+          .buffer_size(1024)
+          // Bound the kernel's send buffer per connection: a stalled client then blocks a
+          // write (and meets the write timeout) within ~64 KiB, not after megabytes.
+          .socket_options_setter([](restinio::socket_options_t& options) {
+            options.set_option(asio::socket_base::send_buffer_size{64 * 1024});
+          })
           .write_http_response_timelimit(im.opts.write_timeout)
           .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}.max_body_size(hard_body_limit))
           .acceptor_post_bind_hook([bound](asio::ip::tcp::acceptor& acceptor) {

@@ -19,6 +19,8 @@ struct server_options {
   bool test_hooks = false;  ///< enables POST /v1/debug/stall (never in production)
   /// A write that cannot complete within this closes the connection (slow or gone client).
   model::duration write_timeout = std::chrono::seconds{10};
+  /// How often streams get a heartbeat (RESTinio's request timeout must stay above it).
+  model::duration stream_heartbeat = std::chrono::seconds{15};
   /// The `retry:` hint sent to stream clients, in milliseconds.
   uint32_t stream_retry_ms = 2000;
   /// Longest accepted ?wait= on GET /v1/snapshot.

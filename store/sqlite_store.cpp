@@ -321,11 +321,13 @@ void sqlite_store::probe() {
   if (!c.write_probe)
     c.write_probe = c.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('last_probe', ?1)");
   connection::transaction txn{c, "probe failed"};
+  // Bound without a copy (SQLITE_STATIC): the text must outlive the statement's step.
+  const std::string now_ms = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
   {
     statement_use s{c.write_probe};
-    bind_text(s.get(), 1, std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              std::chrono::system_clock::now().time_since_epoch())
-                                              .count()));
+    bind_text(s.get(), 1, now_ms);
     c.step_done(s.get(), "probe failed");
   }
   txn.commit("probe failed at commit");

@@ -1,0 +1,129 @@
+// A small blocking Server-Sent-Events client for `vigil watch`: http:// URLs, HTTP/1.1 over one
+// TCP socket, chunked or close-delimited bodies, the text/event-stream grammar. No TLS, no
+// redirects, no proxies. Every wait also watches a stop descriptor, so a signal ends it at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace vigil::app {
+
+/// `http://HOST:PORT[/prefix]`: HOST an IPv4 address or a name for getaddrinfo.
+struct http_url {
+  std::string host;
+  uint16_t port = 0;
+  std::string prefix;  ///< a path prefix without its trailing '/', usually empty
+
+  std::string text() const;  ///< back to `http://host:port/prefix`
+};
+
+/// The URL, or nothing with what was expected in `why` (for "expected <why>").
+std::optional<http_url> parse_http_url(const std::string& text, std::string& why);
+
+/// One dispatched event.
+struct sse_event {
+  std::string type;  ///< "message" when the stream named none
+  std::string id;    ///< the last event id in force when it was dispatched
+  std::string data;
+};
+
+/// The text/event-stream grammar (WHATWG HTML, "Interpreting an event stream"), fed bytes split
+/// anywhere. Lines end with CRLF, LF or CR; a leading BOM is skipped; ':' lines are comments.
+class sse_parser {
+ public:
+  /// `last_event_id` seeds the id buffer: an event without an id keeps the resume point.
+  explicit sse_parser(std::string last_event_id = {}, size_t max_line = 1 << 20);
+
+  /// Feeds bytes, calling `on_event` for each event dispatched. False when a line, or the data
+  /// of one event, is longer than max_line (the connection should be dropped).
+  bool feed(std::string_view bytes, const std::function<void(const sse_event&)>& on_event);
+
+  const std::string& last_event_id() const { return id_; }
+  /// The last valid `retry:` field, in milliseconds.
+  std::optional<uint64_t> retry_ms() const { return retry_ms_; }
+
+ private:
+  void line(std::string_view text, const std::function<void(const sse_event&)>& on_event);
+
+  std::string pending_;  ///< the current incomplete line
+  bool after_cr_ = false;
+  bool started_ = false;  ///< the BOM check is done
+  size_t max_line_;
+  std::string data_;
+  bool has_data_ = false;
+  std::string type_;
+  std::string id_;
+  std::optional<uint64_t> retry_ms_;
+};
+
+/// Transfer-Encoding: chunked, decoded incrementally. Chunk extensions and trailers are skipped.
+class chunked_decoder {
+ public:
+  /// Appends the decoded bytes of `in` to `out`. False on a malformed stream.
+  bool feed(std::string_view in, std::string& out);
+  /// The last (zero-size) chunk and its trailers were read.
+  bool done() const { return state_ == state::done; }
+
+ private:
+  enum class state { size, extension, size_lf, data, data_cr, data_lf, trailer, trailer_lf, done };
+  state state_ = state::size;
+  uint64_t remaining_ = 0;
+  int size_digits_ = 0;
+  bool trailer_empty_ = true;
+};
+
+/// An HTTP response head.
+struct http_head {
+  int status = 0;
+  std::string reason;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< names lower-cased
+
+  std::string header(const std::string& lower_name) const;
+};
+
+/// Parses a head ending with an empty line (CRLF or LF); nothing when malformed.
+std::optional<http_head> parse_http_head(std::string_view text);
+
+/// How one connection ended.
+struct sse_outcome {
+  enum kind_type {
+    stopped,      ///< the stop descriptor became readable
+    unreachable,  ///< no TCP connection (resolution, refusal, connect timeout)
+    refused,      ///< an HTTP answer other than 200 text/event-stream
+    ended,        ///< the stream was open and then ended (EOF, error, idle timeout, bad data)
+  };
+  sse_outcome() = default;
+  sse_outcome(kind_type k, std::string why, int http_status = 0)
+      : kind(k), detail(std::move(why)), status(http_status) {}
+
+  kind_type kind = ended;
+  std::string detail;  ///< why, for a human
+  int status = 0;      ///< refused: the HTTP status (0 when the answer was not HTTP)
+  std::optional<std::chrono::seconds> retry_after;  ///< refused: a Retry-After in seconds
+  std::string body;  ///< refused: the start of the answer's body (at most 4 KiB)
+};
+
+struct sse_request {
+  http_url url;
+  std::string target;         ///< path and query, e.g. /v1/stream/events?after=3
+  std::string last_event_id;  ///< sent as Last-Event-ID unless empty
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds idle_timeout{60000};  ///< 0: wait forever for the next byte
+  int stop_fd = -1;                               ///< readable means stop; -1 for none
+};
+
+/// Opens one stream and reads it to its end. `on_open` runs once the 200 head arrived; every
+/// event goes through `parser` to `on_event`. Blocking; returns when the stream ends or
+/// `stop_fd` becomes readable.
+sse_outcome read_sse(const sse_request& req, sse_parser& parser,
+                     const std::function<void()>& on_open,
+                     const std::function<void(const sse_event&)>& on_event);
+
+}  // namespace vigil::app

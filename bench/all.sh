@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, one after the other, none skipped when another fails:
+#   1. bench/run.sh         GET /health against GET /v1/version, idle and under a storm (wrk);
+#   2. bench/durability.sh  journal_bench (durable events/s, cold start, replay) and the crash
+#                           test at VIGIL_CRASH_ROUNDS=100;
+#   3. stream_bench         snapshot-stream delivery latency (1,000 subscribers) and RSS with
+#                           1,000 stalled ones.
+#
+#   bench/all.sh [build dir]          (default: build; make bench: bench/all.sh $(BUILD))
+#
+# Each script's environment knobs apply (see their headers). Reports go to stdout and to
+# bench/results/ (git-ignored). Exits non-zero if any step failed.
+set -euo pipefail
+export LC_ALL=C
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+build=${1:-$repo/build}
+
+log() { printf 'bench/all: %s\n' "$*" >&2; }
+
+failed=()
+log "1/3 bench/run.sh $build/app/vigil"
+"$here/run.sh" "$build/app/vigil" || failed+=("bench/run.sh (exit $?)")
+echo
+log "2/3 bench/durability.sh $build"
+"$here/durability.sh" "$build" || failed+=("bench/durability.sh (exit $?)")
+echo
+log "3/3 $build/bench/stream_bench $build/app/vigil"
+timeout 300 "$build/bench/stream_bench" "$build/app/vigil" || failed+=("stream_bench (exit $?)")
+
+if (( ${#failed[@]} > 0 )); then
+  log "failed: ${failed[*]}"
+  exit 1
+fi
+log "all benchmarks ran; reports in ${here#"$repo"/}/results/"
