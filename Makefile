@@ -1,7 +1,8 @@
 # vigil — the front door. On a fresh Debian 12 machine:
 #   make run    install dependencies, build (release), start the daemon on 127.0.0.1:8080
 #   make test   install dependencies, build, run the whole suite, then again under ASan+UBSan
-#   make bench  measure (wrk against loopback); figures go to docs/benchmarks.md by hand
+#   make bench  every benchmark (bench/all.sh: /health vs a constant route, the durable log,
+#               streams, 100 crash rounds); figures go to docs/benchmarks.md by hand
 # Everything the build needs is installed here, from Debian packages, idempotently.
 
 BUILD      ?= build
@@ -66,7 +67,7 @@ test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j 1
 
 bench: build
-	bench/run.sh $(BUILD)/app/vigil
+	bench/all.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.hpp' '*.cpp')

@@ -1238,9 +1238,9 @@ int run(const options& o) {
       const auto cpu0 = vm_cpu::now();
       bd = measure_breakdown(store, built.folded);
       bd_vm = vm_cpu::since(cpu0);
-      loops.push_back(replay_rounds(store, nlohmann_decoder{}, "codec::decode_event (nlohmann)",
+      loops.push_back(replay_rounds(store, nlohmann_decoder{}, "codec::decode_event_reference (nlohmann)",
                                     built.folded, o.rounds));
-      loops.push_back(replay_rounds(store, fast_decoder{}, "hand-rolled (bench file)",
+      loops.push_back(replay_rounds(store, fast_decoder{}, "codec::decode_event (fast path, what recover() uses)",
                                     built.folded, o.rounds));
 #ifdef VIGIL_BENCH_SIMDJSON
       loops.push_back(replay_rounds(store, simdjson_decoder{},
@@ -1253,7 +1253,7 @@ int run(const options& o) {
     }
     if (!bd.error.empty()) rep.fail("replay breakdown: " + bd.error);
     if (bd.events && !bd.state_equal) rep.fail("replay breakdown: state differs from the fold");
-    if (bd.fast_mismatches) rep.fail(format("hand-rolled decoder disagrees on %llu events",
+    if (bd.fast_mismatches) rep.fail(format("decode_event disagrees with the reference on %llu events",
                                             static_cast<unsigned long long>(bd.fast_mismatches)));
     if (bd.simdjson_mismatches)
       rep.fail(format("simdjson decoder disagrees on %llu events",
@@ -1353,10 +1353,10 @@ int run(const options& o) {
           static_cast<unsigned long long>(bd.events), bd_vm.c_str());
       b += line("`read_after` (SQLite step + row CRC + copies)", bd.read_s,
                 "store/sqlite_store.cpp");
-      b += line("`codec::decode_event` (nlohmann)", bd.decode_nlohmann_s, "what recover() uses");
-      b += line("hand-rolled decoder", bd.decode_fast_s,
-                format("bench file; %llu fallbacks to nlohmann; %llu disagreements",
-                       static_cast<unsigned long long>(bd.fast_fallbacks),
+      b += line("`codec::decode_event_reference` (nlohmann)", bd.decode_nlohmann_s,
+                "the general parser, the fast path's fallback");
+      b += line("`codec::decode_event` (fast path)", bd.decode_fast_s,
+                format("what recover() uses; %llu disagreements with the reference",
                        static_cast<unsigned long long>(bd.fast_mismatches)));
 #ifdef VIGIL_BENCH_SIMDJSON
       b += line("simdjson On-Demand decoder", bd.decode_simdjson_s,
@@ -1409,7 +1409,7 @@ int run(const options& o) {
         a.cases, a.bodies, a.fast_agree, a.cases);
     for (const auto& d : a.fast_disagree) md += "  - differs: `" + d + "`\n";
     if (!a.fast_disagree.empty())
-      rep.fail(format("hand-rolled decoder disagrees with decode_event on %zu crafted cases",
+      rep.fail(format("decode_event disagrees with the reference on %zu crafted cases",
                       a.fast_disagree.size()));
 #ifdef VIGIL_BENCH_SIMDJSON
     md += format("- simdjson: %zu/%zu agree\n", a.simdjson_agree, a.cases);
