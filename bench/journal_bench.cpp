@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "bench/bench_util.hpp"
 #include "actors/journal.hpp"
 #include "actors/system.hpp"
 #include "codec/json.hpp"
@@ -62,6 +63,8 @@
 
 namespace {
 
+using namespace vigil::bench;
+
 namespace va = vigil::actors;
 namespace vm = vigil::model;
 namespace vs = vigil::store;
@@ -71,21 +74,6 @@ using bench_clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-__attribute__((format(printf, 1, 2))) std::string format(const char* fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  const int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  if (n < 0) return {};
-  if (static_cast<size_t>(n) < sizeof buf) return std::string(buf, static_cast<size_t>(n));
-  std::string out(static_cast<size_t>(n) + 1, '\0');
-  va_start(ap, fmt);
-  std::vsnprintf(out.data(), out.size(), fmt, ap);
-  va_end(ap);
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 double seconds_since(bench_clock::time_point start) {
   return std::chrono::duration<double>(bench_clock::now() - start).count();
@@ -144,33 +132,6 @@ struct vm_cpu {
 };
 
 void progress(const std::string& text) { std::fprintf(stderr, "journal_bench: %s\n", text.c_str()); }
-
-std::string utc_now(const char* fmt) {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, fmt, &tm);
-  return buf;
-}
-
-std::string first_line_of_command(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[512];
-    if (std::fgets(buf, sizeof buf, p)) out = buf;
-    ::pclose(p);
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
-std::string cpu_model() {
-  std::ifstream in{"/proc/cpuinfo"};
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 double mem_gib() {
   std::ifstream in{"/proc/meminfo"};

@@ -45,10 +45,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/sse_client.hpp"
 
 namespace {
+
+using namespace vigil::bench;
 
 using nlohmann::json;
 using vigil::test::http_client;
@@ -58,23 +61,6 @@ using clock_type = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 void progress(const std::string& text) { std::fprintf(stderr, "stream_bench: %s\n", text.c_str()); }
-
-template <class... Args>
-std::string format(const char* fmt, Args... args) {
-  const int n = std::snprintf(nullptr, 0, fmt, args...);
-  std::string out(static_cast<size_t>(n), '\0');
-  std::snprintf(out.data(), out.size() + 1, fmt, args...);
-  return out;
-}
-
-std::string utc_now(const char* fmt) {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, fmt, &tm);
-  return buf;
-}
 
 /// "2026-11-28T02:21:19.764Z" -> ms since the epoch; -1 when malformed.
 int64_t parse_rfc3339_ms(const std::string& s) {
@@ -143,24 +129,6 @@ double cpu_seconds(pid_t pid) {
   if (fields.size() < 13) return 0;  // fields[11] = utime, fields[12] = stime (after state)
   return static_cast<double>(std::stoull(fields[11]) + std::stoull(fields[12])) /
          static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-std::string first_line_of_command(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[512];
-    if (std::fgets(buf, sizeof buf, p)) out = buf;
-    ::pclose(p);
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
-std::string cpu_model() {
-  std::ifstream in{"/proc/cpuinfo"};
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
 }
 
 /// The daemon: `vigil serve --listen 127.0.0.1:0 <args>`, its port read from its output.

@@ -39,97 +39,16 @@ using vigil::test::daemon_process;
 using vigil::test::http_client;
 using steady = std::chrono::steady_clock;
 
-/// `vigil <args>` as a child whose output (stdout and stderr) is read as it comes.
-class vigil_child {
+/// The vigil child process with the waits these tests read best with.
+class vigil_child : public vigil::test::vigil_process {
  public:
-  explicit vigil_child(const std::vector<std::string>& args) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-    std::string binary = VIGIL_BINARY;
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv{binary.data()};
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      ::dup2(fds[1], STDOUT_FILENO);
-      ::dup2(fds[1], STDERR_FILENO);
-      ::execv(argv[0], argv.data());
-      _exit(127);
-    }
-    ::close(fds[1]);
-    pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-    reader_ = std::thread([this, fd = fds[0]] {
-      char buf[4096];
-      for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n <= 0) break;
-        std::lock_guard<std::mutex> guard{mutex_};
-        output_.append(buf, static_cast<size_t>(n));
-        changed_.notify_all();
-      }
-      ::close(fd);
-      std::lock_guard<std::mutex> guard{mutex_};
-      closed_ = true;
-      changed_.notify_all();
-    });
-  }
-  ~vigil_child() {
-    if (!exit_code_) {
-      ::kill(pid_, SIGKILL);
-      wait_exit(10s);
-    }
-    if (reader_.joinable()) reader_.join();
-    if (pidfd_ >= 0) ::close(pidfd_);
-  }
-  vigil_child(const vigil_child&) = delete;
-  vigil_child& operator=(const vigil_child&) = delete;
-
-  void signal(int sig) const { ::kill(pid_, sig); }
-
-  std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
-    if (exit_code_) return exit_code_;
-    pollfd p{pidfd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
-    int status = 0;
-    if (::waitpid(pid_, &status, 0) != pid_) return std::nullopt;
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    // Everything it printed is read before its exit is reported.
-    std::unique_lock<std::mutex> lock{mutex_};
-    changed_.wait_for(lock, 5s, [&] { return closed_; });
-    return exit_code_;
-  }
-
-  std::string output() const {
-    std::lock_guard<std::mutex> guard{mutex_};
-    return output_;
-  }
-
-  /// Waits until `pred(output)` holds; false on timeout or when the output ended without it.
-  bool wait_until(const std::function<bool(const std::string&)>& pred,
-                  std::chrono::milliseconds timeout) const {
-    std::unique_lock<std::mutex> lock{mutex_};
-    changed_.wait_for(lock, timeout, [&] { return pred(output_) || closed_; });
-    return pred(output_);
-  }
+  using vigil_process::vigil_process;
   bool wait_for(const std::string& text, std::chrono::milliseconds timeout) const {
-    return wait_until([&](const std::string& out) { return out.find(text) != std::string::npos; },
-                      timeout);
+    return wait_for_output(text, timeout);
   }
   bool wait_for(const std::regex& re, std::chrono::milliseconds timeout) const {
     return wait_until([&](const std::string& out) { return std::regex_search(out, re); }, timeout);
   }
-
- private:
-  pid_t pid_ = -1;
-  int pidfd_ = -1;
-  std::optional<int> exit_code_;
-  std::thread reader_;
-  mutable std::mutex mutex_;
-  mutable std::condition_variable changed_;
-  std::string output_;
-  bool closed_ = false;
 };
 
 size_t count_of(const std::string& haystack, const std::string& needle) {
@@ -147,20 +66,17 @@ std::string epoch_in(const std::string& daemon_output) {
   return std::regex_search(daemon_output, m, re) ? m[1].str() : std::string{};
 }
 
-/// A daemon on a port chosen beforehand (daemon_process always binds port 0 first, and the CLI
-/// refuses a second --listen).
-std::unique_ptr<vigil_child> daemon_on(uint16_t port, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"serve", "--listen", "127.0.0.1:" + std::to_string(port),
-                                "--tick-interval", "100ms"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  // The port was just released by the previous daemon; give the kernel a moment if needed.
+/// A daemon on a port chosen beforehand (so that a restarted daemon is found where the last one
+/// was).
+std::unique_ptr<daemon_process> daemon_on(uint16_t port, std::vector<std::string> extra = {}) {
+  extra.insert(extra.begin(), {"--tick-interval", "100ms"});
+  // The port was just released by the previous daemon; if the bind still fails, try again.
   for (int attempt = 0;; ++attempt) {
-    auto d = std::make_unique<vigil_child>(args);
-    if (d->wait_for("listening on http://127.0.0.1:" + std::to_string(port), 10s)) return d;
-    if (attempt == 5) {
-      FAIL("no daemon on port " << port << ":\n" << d->output());
+    try {
+      return std::make_unique<daemon_process>(extra, "127.0.0.1:" + std::to_string(port));
+    } catch (const std::runtime_error& e) {
+      if (attempt == 5) FAIL("no daemon on port " << port << ": " << e.what());
     }
-    d->wait_exit(5s);
     std::this_thread::sleep_for(200ms);
   }
 }

@@ -57,28 +57,14 @@ int decode_status(int status) {
 
 }  // namespace
 
-daemon_process::daemon_process(std::vector<std::string> args) {
-  args.insert(args.begin(), {"serve", "--listen", "127.0.0.1:0"});
+vigil_process::vigil_process(const std::vector<std::string>& args) {
   int fd = -1;
   pid_ = spawn(args, fd);
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
   reader_ = std::thread([this, fd] { drain_output(fd); });
-  std::unique_lock<std::mutex> lock{mutex_};
-  const bool found = changed_.wait_for(lock, std::chrono::seconds{20}, [&] {
-    port_ = listening_port(output_);
-    return port_ != 0 || output_closed_;
-  });
-  if (!found || port_ == 0) {
-    const std::string out = output_;
-    lock.unlock();
-    ::kill(pid_, SIGKILL);
-    wait_exit(std::chrono::seconds{10});
-    if (reader_.joinable()) reader_.join();
-    throw std::runtime_error("vigil did not start listening; output:\n" + out);
-  }
 }
 
-daemon_process::~daemon_process() {
+vigil_process::~vigil_process() {
   if (!exit_code_) {
     ::kill(pid_, SIGKILL);
     wait_exit(std::chrono::seconds{10});
@@ -87,19 +73,22 @@ daemon_process::~daemon_process() {
   if (pidfd_ >= 0) ::close(pidfd_);
 }
 
-void daemon_process::signal(int sig) const { ::kill(pid_, sig); }
+void vigil_process::signal(int sig) const { ::kill(pid_, sig); }
 
-std::optional<int> daemon_process::wait_exit(std::chrono::milliseconds timeout) {
+std::optional<int> vigil_process::wait_exit(std::chrono::milliseconds timeout) {
   if (exit_code_) return exit_code_;
   pollfd p{pidfd_, POLLIN, 0};
   if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
   int status = 0;
   if (::waitpid(pid_, &status, 0) != pid_) return std::nullopt;
   exit_code_ = decode_status(status);
+  // Everything it printed is read before its exit is reported.
+  std::unique_lock<std::mutex> lock{mutex_};
+  changed_.wait_for(lock, std::chrono::seconds{5}, [&] { return output_closed_; });
   return exit_code_;
 }
 
-void daemon_process::drain_output(int fd) {
+void vigil_process::drain_output(int fd) {
   char buf[4096];
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
@@ -114,17 +103,45 @@ void daemon_process::drain_output(int fd) {
   changed_.notify_all();
 }
 
-std::string daemon_process::output() const {
+std::string vigil_process::output() const {
   std::lock_guard<std::mutex> guard{mutex_};
   return output_;
 }
 
-bool daemon_process::wait_for_output(const std::string& text,
-                                     std::chrono::milliseconds timeout) const {
+bool vigil_process::wait_until(const std::function<bool(const std::string&)>& pred,
+                               std::chrono::milliseconds timeout) const {
   std::unique_lock<std::mutex> lock{mutex_};
-  return changed_.wait_for(lock, timeout, [&] {
-    return output_.find(text) != std::string::npos || output_closed_;
-  }) && output_.find(text) != std::string::npos;
+  changed_.wait_for(lock, timeout, [&] { return pred(output_) || output_closed_; });
+  return pred(output_);
+}
+
+bool vigil_process::wait_for_output(const std::string& text,
+                                    std::chrono::milliseconds timeout) const {
+  return wait_until([&](const std::string& out) { return out.find(text) != std::string::npos; },
+                    timeout);
+}
+
+namespace {
+
+std::vector<std::string> serve_args(std::vector<std::string> args, const std::string& listen) {
+  args.insert(args.begin(), {"serve", "--listen", listen});
+  return args;
+}
+
+}  // namespace
+
+daemon_process::daemon_process(std::vector<std::string> args, const std::string& listen)
+    : vigil_process(serve_args(std::move(args), listen)) {
+  uint16_t port = 0;
+  const bool found = wait_until(
+      [&](const std::string& out) { return (port = listening_port(out)) != 0; },
+      std::chrono::seconds{20});
+  if (!found) {
+    signal(SIGKILL);
+    wait_exit(std::chrono::seconds{10});
+    throw std::runtime_error("vigil did not start listening; output:\n" + output());
+  }
+  port_ = port;
 }
 
 run_result run_vigil(const std::vector<std::string>& args) {
