@@ -19,7 +19,8 @@ using journal_actor =
                      caf::reacts_to<caf::flush_atom>,
                      caf::reacts_to<checkpoint_atom, model::state>,
                      caf::replies_to<probe_atom>::with<append_ack>,
-                     caf::replies_to<events_atom, uint64_t, uint64_t>::with<event_page>>;
+                     caf::replies_to<events_atom, uint64_t, uint64_t>::with<event_page>,
+                     caf::replies_to<metrics_atom>::with<journal_metrics>>;
 
 using scheduler_actor =
     caf::typed_actor<caf::reacts_to<tick_atom>,

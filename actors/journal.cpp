@@ -5,6 +5,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <chrono>
 #include <iostream>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct journal_state {
   journal_config cfg;
   std::vector<pending_append> queue;
   uint64_t next_seq = 0;  ///< the seq the next append must get; 0 = ask the backend
+  journal_metrics metrics{
+      histogram{{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}},
+      histogram{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}}, 0};
   static inline const char* name = "journal";
 };
 
@@ -63,7 +67,14 @@ void flush(journal_pointer self) {
       running += queue[i].batch.events.size();
       last_of[i] = running - 1;
     }
-    if (!all.empty()) next = backend.append(next, std::move(all)) + 1;
+    if (!all.empty()) {
+      const double events = static_cast<double>(all.size());
+      const auto start = std::chrono::steady_clock::now();
+      next = backend.append(next, std::move(all)) + 1;
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      self->state.metrics.append_seconds.observe(took.count());
+      self->state.metrics.batch_events.observe(events);
+    }
     for (size_t i = 0; i < queue.size(); ++i) {
       if (last_of[i] != 0) {
         queue[i].promise.deliver(append_ack{true, last_of[i], {}, false});
@@ -78,6 +89,7 @@ void flush(journal_pointer self) {
     }
   } catch (const std::exception& e) {
     next = 0;  // re-read the log's end before the next attempt
+    ++self->state.metrics.append_errors_total;
     for (auto& p : queue) p.promise.deliver(append_ack{false, 0, e.what(), false});
   }
 }
@@ -161,6 +173,7 @@ journal_actor::behavior_type journal(journal_pointer self, journal_config cfg) {
           return event_page{false, {}, 0, e.what()};
         }
       },
+      [self](metrics_atom) { return self->state.metrics; },
       [self](recover_atom) -> recovered {
         try {
           return recover(*self->state.cfg.backend);

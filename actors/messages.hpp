@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/commands.hpp"
@@ -36,6 +37,7 @@ using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;    ///< http 
 using written_atom = caf::atom_constant<caf::atom("written")>;        ///< I/O thread -> hub
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;   ///< hub -> itself
 using wait_atom = caf::atom_constant<caf::atom("wait")>;              ///< http -> hub
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;        ///< http -> journal
 
 /// The scheduler's answer to a command: done (durable), or refused.
 struct command_result {
@@ -101,6 +103,32 @@ struct stream_stats {
   uint64_t disconnected_shutdown = 0;
 };
 
+/// A cumulative-on-render histogram: per-bucket counts (not cumulative), the last one +Inf.
+struct histogram {
+  std::vector<double> bounds;    ///< upper bounds, ascending; +Inf is implied
+  std::vector<uint64_t> counts;  ///< bounds.size() + 1 entries
+  double sum = 0;
+  uint64_t count = 0;
+
+  histogram() = default;
+  explicit histogram(std::vector<double> upper) : bounds(std::move(upper)), counts(bounds.size() + 1) {}
+
+  void observe(double v) {
+    size_t i = 0;
+    while (i < bounds.size() && v > bounds[i]) ++i;
+    ++counts[i];
+    sum += v;
+    ++count;
+  }
+};
+
+/// The journal's own counters, for GET /metrics: kept in its state, answered on metrics_atom.
+struct journal_metrics {
+  histogram append_seconds;  ///< one observation per commit (store append), in seconds
+  histogram batch_events;    ///< events per commit
+  uint64_t append_errors_total = 0;  ///< commits that threw
+};
+
 /// A long poll of GET /v1/snapshot: answered with the latest snapshot as soon as it differs from
 /// `etag`, or when the wait ends (then it may still match). Null only before any snapshot.
 struct snapshot_wait {
@@ -125,3 +153,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::state)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::stream_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::stream_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::snapshot_wait)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::journal_metrics)

@@ -13,9 +13,11 @@
 
 #include <array>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "codec/json.hpp"
+#include "http/metrics.hpp"
 #include "http/responses.hpp"
 
 namespace vigil::http {
@@ -165,6 +167,41 @@ void read_stream_stats(bridge_pointer self, responder respond) {
             });
 }
 
+/// GET /metrics: asks health, journal and hub at once; renders when all three have answered.
+/// One deadline covers the three: if any is late, the sweep answers 503 and later answers are
+/// dropped.
+void read_metrics(bridge_pointer self, request_counters_ptr http, responder respond) {
+  const uint64_t id = await_answer(self, std::move(respond),
+                                   "metrics: an actor did not answer within the deadline");
+  struct gathering {
+    metrics_parts parts;
+    int missing = 3;
+    bool failed = false;
+  };
+  auto g = std::make_shared<gathering>();
+  auto arrived = [self, id, g, http]() {
+    if (--g->missing == 0 && !g->failed)
+      complete(self, id,
+               http_reply{200, metrics_content_type, render_metrics(g->parts, *http),
+                          {{"Cache-Control", "no-store"}}});
+  };
+  auto failed = [self, id, g](const char* who, const caf::error& err) {
+    g->failed = true;
+    complete(self, id,
+             error_reply({model::errc::unavailable, std::string(who) + ": " + to_string(err), ""}));
+  };
+  auto& cfg = self->state.cfg;
+  self->request(cfg.health, caf::infinite, caf::get_atom::value)
+      .then([g, arrived](const model::health_report& r) { g->parts.health = r; arrived(); },
+            [failed](caf::error& err) { failed("health", err); });
+  self->request(cfg.journal, caf::infinite, actors::metrics_atom::value)
+      .then([g, arrived](const actors::journal_metrics& m) { g->parts.journal = m; arrived(); },
+            [failed](caf::error& err) { failed("journal", err); });
+  self->request(cfg.hub, caf::infinite, caf::get_atom::value)
+      .then([g, arrived](const actors::stream_stats& s) { g->parts.streams = s; arrived(); },
+            [failed](caf::error& err) { failed("hub", err); });
+}
+
 /// Answers everything past its deadline with a 503. A silent health actor keeps its question
 /// in flight (no pile-up of questions); probes behind it still get their 503 in time.
 void sweep(bridge_pointer self) {
@@ -211,6 +248,9 @@ bridge_actor::behavior_type bridge(bridge_pointer self, bridge_config cfg) {
         read_events(self, after, limit, std::move(respond));
       },
       [self](stats_atom, responder& respond) { read_stream_stats(self, std::move(respond)); },
+      [self](actors::metrics_atom, request_counters_ptr& http, responder& respond) {
+        read_metrics(self, std::move(http), std::move(respond));
+      },
       [self](actors::stall_atom, const std::string& target, model::duration d,
              responder& respond) {
         if (target == "health") self->send(self->state.cfg.health, actors::stall_atom::value, d);

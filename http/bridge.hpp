@@ -5,9 +5,11 @@
 #include <string>
 
 #include "actors/interfaces.hpp"
+#include "http/metrics.hpp"
 #include "http/reply.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::http::responder)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::http::request_counters_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::http::health_query)
 
 namespace vigil::http {
@@ -20,6 +22,7 @@ using bridge_actor =
                      caf::reacts_to<actors::command_atom, model::command, responder>,
                      caf::reacts_to<actors::events_atom, uint64_t, uint64_t, responder>,
                      caf::reacts_to<stats_atom, responder>,
+                     caf::reacts_to<actors::metrics_atom, request_counters_ptr, responder>,
                      caf::reacts_to<actors::stall_atom, std::string, model::duration, responder>,
                      caf::reacts_to<sweep_atom>>;
 

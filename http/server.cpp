@@ -6,8 +6,11 @@
 
 #include <future>
 #include <stdexcept>
+#include <string_view>
+#include <vector>
 
 #include "codec/json.hpp"
+#include "http/metrics.hpp"
 #include "http/query.hpp"
 #include "http/responses.hpp"
 #include "model/duration.hpp"
@@ -26,63 +29,80 @@ using http_server = restinio::http_server_t<server_traits>;
 
 const char* reason_phrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 202:
+      return "Accepted";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
   }
 }
 
 /// Writes `r` on `req`'s connection; safe from any thread (RESTinio posts to the connection).
-void send_reply(const restinio::request_handle_t& req, http_reply r) {
-  auto resp = req->create_response(
-      restinio::http_status_line_t{restinio::http_status_code_t{static_cast<std::uint16_t>(r.status)},
-                                   reason_phrase(r.status)});
+void send_reply(const request_counters_ptr& c, const restinio::request_handle_t& req,
+                http_reply r) {
+  const auto path = req->header().path();
+  c->count(std::string_view{path.data(), path.size()}, r.status);
+  auto resp = req->create_response(restinio::http_status_line_t{
+      restinio::http_status_code_t{static_cast<std::uint16_t>(r.status)}, reason_phrase(r.status)});
   resp.append_header(restinio::http_field::content_type, r.content_type);
   for (auto& [name, value] : r.headers) resp.append_header(name, value);
   resp.set_body(std::move(r.body));
   resp.done();
 }
 
-responder responder_for(restinio::request_handle_t req) {
-  return [req = std::move(req)](http_reply r) { send_reply(req, std::move(r)); };
+responder responder_for(const request_counters_ptr& c, restinio::request_handle_t req) {
+  return [c, req = std::move(req)](http_reply r) { send_reply(c, req, std::move(r)); };
 }
 
-restinio::request_handling_status_t reply_now(const restinio::request_handle_t& req,
-                                              http_reply r) {
-  send_reply(req, std::move(r));
+restinio::request_handling_status_t reply_now(const request_counters_ptr& c,
+                                              const restinio::request_handle_t& req, http_reply r) {
+  send_reply(c, req, std::move(r));
   return restinio::request_accepted();
 }
 
-restinio::request_handling_status_t reply_error(const restinio::request_handle_t& req,
+restinio::request_handling_status_t reply_error(const request_counters_ptr& c,
+                                                const restinio::request_handle_t& req,
                                                 model::errc code, std::string detail,
                                                 std::string field = {}) {
-  return reply_now(req, error_reply({code, std::move(detail), std::move(field)}));
+  return reply_now(c, req, error_reply({code, std::move(detail), std::move(field)}));
 }
 
 /// A server-sent-event stream on one connection. Only the hub calls it; RESTinio posts the
 /// writes to the connection's own thread and reports completion through `done`.
 class sse_writer final : public actors::stream_writer {
  public:
-  sse_writer(restinio::request_handle_t req, uint32_t retry_ms)
-      : req_(std::move(req)), retry_ms_(retry_ms) {}
+  sse_writer(request_counters_ptr c, restinio::request_handle_t req, uint32_t retry_ms)
+      : c_(std::move(c)), req_(std::move(req)), retry_ms_(retry_ms) {}
 
   void refuse(const std::string& reason) override {
-    send_reply(req_, error_reply({model::errc::unavailable, reason, ""}));
+    send_reply(c_, req_, error_reply({model::errc::unavailable, reason, ""}));
   }
 
   void write(const std::vector<actors::sse_event>& events,
              std::function<void(bool)> done) override {
     std::string chunk;
     if (!resp_) {
+      const auto path = req_->header().path();
+      c_->count(std::string_view{path.data(), path.size()}, 200);
       resp_.emplace(req_->create_response<restinio::chunked_output_t>());
       resp_->append_header(restinio::http_field::content_type, "text/event-stream");
       resp_->append_header(restinio::http_field::cache_control, "no-store");
@@ -103,6 +123,7 @@ class sse_writer final : public actors::stream_writer {
   }
 
  private:
+  request_counters_ptr c_;
   restinio::request_handle_t req_;
   uint32_t retry_ms_;
   std::optional<restinio::response_builder_t<restinio::chunked_output_t>> resp_;
@@ -114,13 +135,27 @@ struct known_route {
   const char* allow;
 };
 constexpr known_route known_routes[] = {
-    {"/health", "GET"},       {"/livez", "GET"},
-    {"/readyz", "GET"},       {"/v1/version", "GET"},
-    {"/v1/scheduler/pause", "POST"}, {"/v1/scheduler/resume", "POST"},
-    {"/v1/debug/stall", "POST"},      {"/v1/events", "GET"},
-    {"/v1/stream/snapshots", "GET"},  {"/v1/stream/events", "GET"},
-    {"/v1/snapshot", "GET"},          {"/v1/streams", "GET"},
+    {"/health", "GET"},
+    {"/livez", "GET"},
+    {"/readyz", "GET"},
+    {"/v1/version", "GET"},
+    {"/v1/scheduler/pause", "POST"},
+    {"/v1/scheduler/resume", "POST"},
+    {"/v1/debug/stall", "POST"},
+    {"/v1/events", "GET"},
+    {"/v1/stream/snapshots", "GET"},
+    {"/v1/stream/events", "GET"},
+    {"/v1/snapshot", "GET"},
+    {"/v1/streams", "GET"},
+    {"/metrics", "GET"},
 };
+
+/// The route templates counted by vigil_http_requests_total: every known route.
+std::vector<std::string> route_templates() {
+  std::vector<std::string> out;
+  for (const auto& r : known_routes) out.emplace_back(r.path);
+  return out;
+}
 
 health_query parse_probe(const restinio::request_handle_t& req, health_route route,
                          const query& params) {
@@ -158,47 +193,51 @@ std::vector<std::string> split_list(const std::string& text) {
 }
 
 void add_stream_routes(router_type& router, const server_options& opts, bridge_actor bridge,
-                       actors::hub_actor hub) {
+                       actors::hub_actor hub, const request_counters_ptr& c) {
   const uint32_t retry = opts.stream_retry_ms;
-  router.http_get("/v1/stream/snapshots", [hub, retry](const restinio::request_handle_t& req, auto) {
-    actors::stream_request s;
-    s.kind = actors::stream_request::snapshots;
-    s.writer = std::make_shared<sse_writer>(req, retry);
-    s.last_event_id = req->header().get_field_or("Last-Event-ID", "");
-    caf::anon_send(hub, actors::subscribe_atom::value, std::move(s));
-    return restinio::request_accepted();
-  });
-  router.http_get("/v1/stream/events", [hub, retry](const restinio::request_handle_t& req, auto) {
-    const auto params = query::parse(req->header().query());
-    if (!params) return reply_error(req, model::errc::invalid_argument, "malformed query string");
-    const auto after = number_param(*params, "after", 0, 0, UINT64_MAX);
-    if (!after)
-      return reply_error(req, model::errc::invalid_argument,
-                         "after must be a sequence number (0 or more)", "after");
-    actors::stream_request s;
-    s.kind = actors::stream_request::events;
-    s.after = *after;
-    s.types = split_list(params->get("types").value_or(""));
-    s.job = params->get("job").value_or("");
-    s.last_event_id = req->header().get_field_or("Last-Event-ID", "");
-    if (!s.last_event_id.empty() &&
-        (s.last_event_id.size() > 19 ||
-         s.last_event_id.find_first_not_of("0123456789") != std::string::npos))
-      return reply_error(req, model::errc::invalid_argument,
-                         "Last-Event-ID must be a sequence number on the event stream",
-                         "Last-Event-ID");
-    s.writer = std::make_shared<sse_writer>(req, retry);
-    caf::anon_send(hub, actors::subscribe_atom::value, std::move(s));
-    return restinio::request_accepted();
-  });
+  router.http_get("/v1/stream/snapshots",
+                  [c, hub, retry](const restinio::request_handle_t& req, auto) {
+                    actors::stream_request s;
+                    s.kind = actors::stream_request::snapshots;
+                    s.writer = std::make_shared<sse_writer>(c, req, retry);
+                    s.last_event_id = req->header().get_field_or("Last-Event-ID", "");
+                    caf::anon_send(hub, actors::subscribe_atom::value, std::move(s));
+                    return restinio::request_accepted();
+                  });
+  router.http_get(
+      "/v1/stream/events", [c, hub, retry](const restinio::request_handle_t& req, auto) {
+        const auto params = query::parse(req->header().query());
+        if (!params)
+          return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+        const auto after = number_param(*params, "after", 0, 0, UINT64_MAX);
+        if (!after)
+          return reply_error(c, req, model::errc::invalid_argument,
+                             "after must be a sequence number (0 or more)", "after");
+        actors::stream_request s;
+        s.kind = actors::stream_request::events;
+        s.after = *after;
+        s.types = split_list(params->get("types").value_or(""));
+        s.job = params->get("job").value_or("");
+        s.last_event_id = req->header().get_field_or("Last-Event-ID", "");
+        if (!s.last_event_id.empty() &&
+            (s.last_event_id.size() > 19 ||
+             s.last_event_id.find_first_not_of("0123456789") != std::string::npos))
+          return reply_error(c, req, model::errc::invalid_argument,
+                             "Last-Event-ID must be a sequence number on the event stream",
+                             "Last-Event-ID");
+        s.writer = std::make_shared<sse_writer>(c, req, retry);
+        caf::anon_send(hub, actors::subscribe_atom::value, std::move(s));
+        return restinio::request_accepted();
+      });
   const auto max_wait = std::chrono::duration_cast<std::chrono::seconds>(opts.max_long_poll);
-  router.http_get("/v1/snapshot", [hub, max_wait](const restinio::request_handle_t& req, auto) {
+  router.http_get("/v1/snapshot", [c, hub, max_wait](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
-    if (!params) return reply_error(req, model::errc::invalid_argument, "malformed query string");
+    if (!params)
+      return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
     std::optional<model::duration> wait = model::duration{};
     if (auto text = params->get("wait")) wait = model::parse_duration(*text);
     if (!wait || *wait > max_wait)
-      return reply_error(req, model::errc::invalid_argument,
+      return reply_error(c, req, model::errc::invalid_argument,
                          "wait must be a duration up to " + std::to_string(max_wait.count()) + "s",
                          "wait");
     std::string etag = req->header().get_field_or(restinio::http_field::if_none_match, "");
@@ -207,25 +246,27 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
     actors::snapshot_wait w;
     w.etag = etag;
     w.wait = *wait;
-    w.answer = [req, etag](model::snapshot_ptr snap) {
-      send_reply(req, snapshot_reply(snap, etag));
+    w.answer = [c, req, etag](model::snapshot_ptr snap) {
+      send_reply(c, req, snapshot_reply(snap, etag));
     };
     caf::anon_send(hub, actors::wait_atom::value, std::move(w));
     return restinio::request_accepted();
   });
-  router.http_get("/v1/streams", [bridge](const restinio::request_handle_t& req, auto) {
-    caf::anon_send(bridge, stats_atom::value, responder_for(req));
+  router.http_get("/v1/streams", [c, bridge](const restinio::request_handle_t& req, auto) {
+    caf::anon_send(bridge, stats_atom::value, responder_for(c, req));
     return restinio::request_accepted();
   });
 }
 
-void add_routes(router_type& router, const server_options& opts, bridge_actor bridge) {
-  auto probe = [bridge](health_route route) {
-    return [bridge, route](const restinio::request_handle_t& req, auto) {
+void add_routes(router_type& router, const server_options& opts, bridge_actor bridge,
+                const request_counters_ptr& c) {
+  auto probe = [c, bridge](health_route route) {
+    return [c, bridge, route](const restinio::request_handle_t& req, auto) {
       const auto params = query::parse(req->header().query());
-      if (!params) return reply_error(req, model::errc::invalid_argument, "malformed query string");
+      if (!params)
+        return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
       caf::anon_send(bridge, caf::get_atom::value, parse_probe(req, route, *params),
-                     responder_for(req));
+                     responder_for(c, req));
       return restinio::request_accepted();
     };
   };
@@ -234,58 +275,69 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   router.http_get("/readyz", probe(health_route::readyz));
 
   auto version = std::make_shared<const std::string>(version_json(opts.node));
-  router.http_get("/v1/version", [version](const restinio::request_handle_t& req, auto) {
-    return reply_now(req, http_reply{200, "application/json", *version, {}});
+  router.http_get("/v1/version", [c, version](const restinio::request_handle_t& req, auto) {
+    return reply_now(c, req, http_reply{200, "application/json", *version, {}});
   });
 
   const size_t max_body = opts.max_body_bytes;
-  auto command = [bridge, max_body](bool pause) {
-    return [bridge, max_body, pause](const restinio::request_handle_t& req, auto) {
+  auto command = [c, bridge, max_body](bool pause) {
+    return [c, bridge, max_body, pause](const restinio::request_handle_t& req, auto) {
       if (req->body().size() > max_body)
-        return reply_error(req, model::errc::payload_too_large,
+        return reply_error(c, req, model::errc::payload_too_large,
                            "body is larger than " + std::to_string(max_body) + " bytes");
       auto decoded = codec::decode_scheduler_command(req->body(), pause);
-      if (auto* bad = std::get_if<model::rejection>(&decoded)) return reply_now(req, error_reply(*bad));
+      if (auto* bad = std::get_if<model::rejection>(&decoded))
+        return reply_now(c, req, error_reply(*bad));
       auto cmd = std::get<model::command>(std::move(decoded));
       // Who asked: the peer today; the authenticated token's name once there is auth.
       const std::string by = "http " + req->remote_endpoint().address().to_string();
-      std::visit([&](auto& c) { c.by = by; }, cmd);
-      caf::anon_send(bridge, actors::command_atom::value, std::move(cmd), responder_for(req));
+      std::visit([&](auto& one) { one.by = by; }, cmd);
+      caf::anon_send(bridge, actors::command_atom::value, std::move(cmd), responder_for(c, req));
       return restinio::request_accepted();
     };
   };
   router.http_post("/v1/scheduler/pause", command(true));
   router.http_post("/v1/scheduler/resume", command(false));
 
-  router.http_get("/v1/events", [bridge](const restinio::request_handle_t& req, auto) {
+  router.http_get("/metrics", [c, bridge](const restinio::request_handle_t& req, auto) {
+    caf::anon_send(bridge, actors::metrics_atom::value, c, responder_for(c, req));
+    return restinio::request_accepted();
+  });
+
+  router.http_get("/v1/events", [c, bridge](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
-    if (!params) return reply_error(req, model::errc::invalid_argument, "malformed query string");
+    if (!params)
+      return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
     const auto after = number_param(*params, "after", 0, 0, UINT64_MAX);
-    if (!after) return reply_error(req, model::errc::invalid_argument,
-                                   "after must be a sequence number (0 or more)", "after");
+    if (!after)
+      return reply_error(c, req, model::errc::invalid_argument,
+                         "after must be a sequence number (0 or more)", "after");
     const auto limit = number_param(*params, "limit", 100, 1, 1000);
-    if (!limit) return reply_error(req, model::errc::invalid_argument,
-                                   "limit must be a number from 1 to 1000", "limit");
-    caf::anon_send(bridge, actors::events_atom::value, *after, *limit, responder_for(req));
+    if (!limit)
+      return reply_error(c, req, model::errc::invalid_argument,
+                         "limit must be a number from 1 to 1000", "limit");
+    caf::anon_send(bridge, actors::events_atom::value, *after, *limit, responder_for(c, req));
     return restinio::request_accepted();
   });
 
   if (opts.test_hooks) {
-    router.http_post("/v1/debug/stall", [bridge](const restinio::request_handle_t& req, auto) {
+    router.http_post("/v1/debug/stall", [c, bridge](const restinio::request_handle_t& req, auto) {
       const auto params = query::parse(req->header().query());
-      if (!params) return reply_error(req, model::errc::invalid_argument, "malformed query string");
+      if (!params)
+        return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
       const std::string target = params->get("target").value_or("");
       if (target != "scheduler" && target != "health")
-        return reply_error(req, model::errc::invalid_argument,
+        return reply_error(c, req, model::errc::invalid_argument,
                            "target must be 'scheduler' or 'health'", "target");
       const auto d = model::parse_duration(params->get("for").value_or(""));
-      if (!d) return reply_error(req, model::errc::invalid_argument, "for must be a duration", "for");
-      caf::anon_send(bridge, actors::stall_atom::value, target, *d, responder_for(req));
+      if (!d)
+        return reply_error(c, req, model::errc::invalid_argument, "for must be a duration", "for");
+      caf::anon_send(bridge, actors::stall_atom::value, target, *d, responder_for(c, req));
       return restinio::request_accepted();
     });
   }
 
-  router.non_matched_request_handler([hooks = opts.test_hooks](restinio::request_handle_t req) {
+  router.non_matched_request_handler([c, hooks = opts.test_hooks](restinio::request_handle_t req) {
     const std::string path{req->header().path()};
     for (const auto& r : known_routes) {
       if (path != r.path || (!hooks && path == "/v1/debug/stall")) continue;
@@ -296,10 +348,10 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
                                 " is not allowed on " + path + "; use " + r.allow) +
                    "}";
       reply.headers.emplace_back("Allow", r.allow);
-      return reply_now(req, std::move(reply));
+      return reply_now(c, req, std::move(reply));
     }
     http_reply reply = error_reply({model::errc::not_found, "no route " + path, ""});
-    return reply_now(req, std::move(reply));
+    return reply_now(c, req, std::move(reply));
   });
 }
 
@@ -315,6 +367,7 @@ struct server::impl {
   server_options opts;
   bridge_actor bridge;
   actors::hub_actor hub;
+  request_counters_ptr counters;
   std::unique_ptr<http_server> http;
   std::unique_ptr<restinio::on_pool_runner_t<http_server>> runner;
   uint16_t bound_port = 0;
@@ -333,8 +386,10 @@ server::~server() { stop(); }
 uint16_t server::start() {
   auto& im = *impl_;
   auto router = std::make_unique<router_type>();
-  add_routes(*router, im.opts, im.bridge);
-  add_stream_routes(*router, im.opts, im.bridge, im.hub);
+  // The request counters: allocated once here, before the first request can be answered.
+  im.counters = std::make_shared<request_counters>(route_templates());
+  add_routes(*router, im.opts, im.bridge, im.counters);
+  add_stream_routes(*router, im.opts, im.bridge, im.hub, im.counters);
   uint16_t* bound = &im.bound_port;
   // RESTinio refuses bodies far over our limit by closing the connection; up to 16x the limit
   // is read so that the handler can answer with a proper 413.
@@ -357,7 +412,8 @@ uint16_t server::start() {
             options.set_option(asio::socket_base::send_buffer_size{64 * 1024});
           })
           .write_http_response_timelimit(im.opts.write_timeout)
-          .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}.max_body_size(hard_body_limit))
+          .incoming_http_msg_limits(
+              restinio::incoming_http_msg_limits_t{}.max_body_size(hard_body_limit))
           .acceptor_post_bind_hook([bound](asio::ip::tcp::acceptor& acceptor) {
             *bound = acceptor.local_endpoint().port();
           }));

@@ -1,0 +1,234 @@
+// GET /metrics against the real binary: the full list of metric names and types, every series
+// present from start-up, counters that move after a pause, 503 when an actor is late, and
+// `promtool check metrics` (Debian's prometheus package) clean on a live scrape.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace {
+
+using vigil::test::daemon_process;
+using vigil::test::http_client;
+using vigil::test::temp_dir;
+using namespace std::chrono_literals;
+
+/// Every metric family /metrics exposes, with its type. A new metric must be added here.
+const std::map<std::string, std::string> expected_families = {
+    {"vigil_build_info", "gauge"},
+    {"vigil_up", "gauge"},
+    {"vigil_health_status", "gauge"},
+    {"vigil_heartbeat_timestamp_seconds", "gauge"},
+    {"vigil_tick_interval_seconds", "gauge"},
+    {"vigil_snapshot_version", "gauge"},
+    {"vigil_log_seq", "gauge"},
+    {"vigil_scheduler_state", "gauge"},
+    {"vigil_cycles_total", "counter"},
+    {"vigil_journal_writable", "gauge"},
+    {"vigil_journal_append_seconds", "histogram"},
+    {"vigil_journal_batch_events", "histogram"},
+    {"vigil_journal_append_errors_total", "counter"},
+    {"vigil_stream_clients", "gauge"},
+    {"vigil_stream_coalesced_total", "counter"},
+    {"vigil_stream_refused_total", "counter"},
+    {"vigil_stream_disconnects_total", "counter"},
+    {"vigil_http_requests_total", "counter"},
+};
+
+struct exposition {
+  std::map<std::string, std::string> help;  ///< family -> help text
+  std::map<std::string, std::string> type;  ///< family -> type
+  std::map<std::string, std::string> samples;  ///< `name{labels}` -> value
+  std::vector<std::string> sample_names;       ///< bare names, in order
+};
+
+exposition parse(const std::string& body) {
+  exposition e;
+  std::istringstream in(body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) {
+      const auto rest = line.substr(7);
+      const auto space = rest.find(' ');
+      auto& target = line[2] == 'H' ? e.help : e.type;
+      target[rest.substr(0, space)] = space == std::string::npos ? "" : rest.substr(space + 1);
+      continue;
+    }
+    const auto last_space = line.rfind(' ');
+    REQUIRE(last_space != std::string::npos);
+    const auto series = line.substr(0, last_space);
+    e.samples[series] = line.substr(last_space + 1);
+    e.sample_names.push_back(series.substr(0, series.find('{')));
+  }
+  return e;
+}
+
+/// The family a sample belongs to: histograms own their _bucket, _sum and _count series.
+std::string family_of(const std::string& name, const exposition& e) {
+  for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+    const std::string s = suffix;
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+      const auto base = name.substr(0, name.size() - s.size());
+      auto it = e.type.find(base);
+      if (it != e.type.end() && it->second == "histogram") return base;
+    }
+  }
+  return name;
+}
+
+std::string scrape(http_client& c) {
+  const auto r = c.get("/metrics");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
+  return r.body;
+}
+
+double value(const exposition& e, const std::string& series) {
+  auto it = e.samples.find(series);
+  INFO("series " << series);
+  REQUIRE(it != e.samples.end());
+  return std::stod(it->second);
+}
+
+const std::vector<std::string> routes = {
+    "/health", "/livez", "/readyz", "/v1/version", "/v1/scheduler/pause",
+    "/v1/scheduler/resume", "/v1/debug/stall", "/v1/events", "/v1/stream/snapshots",
+    "/v1/stream/events", "/v1/snapshot", "/v1/streams", "/metrics", "other"};
+const std::vector<std::string> codes = {"200", "202", "304", "400", "404",
+                                        "405", "413", "500", "503", "other"};
+
+}  // namespace
+
+TEST_CASE("/metrics exposes exactly the listed families, each with HELP and TYPE", "[metrics]") {
+  daemon_process daemon{{"--tick-interval", "50ms"}};
+  http_client c{daemon.port()};
+  const auto e = parse(scrape(c));
+  for (const auto& [name, type] : expected_families) {
+    INFO("family " << name);
+    CHECK(e.help.count(name) == 1);
+    CHECK(!e.help.at(name).empty());
+    REQUIRE(e.type.count(name) == 1);
+    CHECK(e.type.at(name) == type);
+  }
+  for (const auto& [name, type] : e.type) {
+    INFO("unlisted family " << name);
+    CHECK(expected_families.count(name) == 1);
+  }
+  for (const auto& name : e.sample_names) {
+    INFO("sample " << name);
+    CHECK(expected_families.count(family_of(name, e)) == 1);
+  }
+}
+
+TEST_CASE("/metrics has every series from start-up, and counters move after a pause",
+          "[metrics]") {
+  temp_dir dir;
+  daemon_process daemon{{"--data-dir", dir.path(), "--tick-interval", "50ms"}};
+  http_client c{daemon.port()};
+  const auto before = parse(scrape(c));
+
+  // Before anything happened: every bounded label value is there, at zero where nothing ran.
+  CHECK(value(before, "vigil_up") == 1);
+  CHECK(value(before, "vigil_journal_writable") == 1);
+  CHECK(value(before, "vigil_tick_interval_seconds") == Approx(0.05));
+  CHECK(value(before, "vigil_heartbeat_timestamp_seconds") > 1.6e9);  // a timestamp, not an age
+  for (const char* check : {"scheduler:heartbeat", "scheduler:progress", "scheduler:state",
+                            "journal:writable", "overall"})
+    CHECK(value(before, std::string("vigil_health_status{check=\"") + check + "\"}") <= 2);
+  for (const char* state : {"starting", "running", "paused", "draining", "stopped"})
+    value(before, std::string("vigil_scheduler_state{state=\"") + state + "\"}");
+  CHECK(value(before, "vigil_scheduler_state{state=\"paused\"}") == 0);
+  CHECK(value(before, "vigil_cycles_total{outcome=\"failed\"}") == 0);
+  value(before, "vigil_cycles_total{outcome=\"succeeded\"}");
+  CHECK(value(before, "vigil_journal_append_seconds_count") == 0);
+  CHECK(value(before, "vigil_journal_append_seconds_bucket{le=\"0.0005\"}") == 0);
+  CHECK(value(before, "vigil_journal_append_seconds_bucket{le=\"+Inf\"}") == 0);
+  CHECK(value(before, "vigil_journal_batch_events_count") == 0);
+  CHECK(value(before, "vigil_journal_batch_events_bucket{le=\"1024\"}") == 0);
+  CHECK(value(before, "vigil_journal_append_errors_total") == 0);
+  CHECK(value(before, "vigil_stream_clients{stream=\"snapshots\"}") == 0);
+  CHECK(value(before, "vigil_stream_clients{stream=\"events\"}") == 0);
+  CHECK(value(before, "vigil_stream_coalesced_total") == 0);
+  CHECK(value(before, "vigil_stream_refused_total") == 0);
+  for (const char* reason : {"write_failed", "too_slow", "shutdown"})
+    CHECK(value(before, std::string("vigil_stream_disconnects_total{reason=\"") + reason +
+                            "\"}") == 0);
+  size_t http_series = 0;
+  for (const auto& name : before.sample_names) http_series += name == "vigil_http_requests_total";
+  CHECK(http_series == routes.size() * codes.size());
+  for (const auto& route : routes)
+    for (const auto& code : codes)
+      CHECK(value(before, "vigil_http_requests_total{route=\"" + route + "\",code=\"" + code +
+                              "\"}") == 0);
+
+  // Something happens: a pause (one durable event), a 404, a 405.
+  REQUIRE(c.post("/v1/scheduler/pause", R"({"reason":"metrics test"})").status == 200);
+  REQUIRE(c.get("/no/such/route").status == 404);
+  REQUIRE(c.request("DELETE", "/metrics").status == 405);
+  const auto after = parse(scrape(c));
+  CHECK(value(after, "vigil_scheduler_state{state=\"paused\"}") == 1);
+  CHECK(value(after, "vigil_scheduler_state{state=\"running\"}") == 0);
+  CHECK(value(after, "vigil_log_seq") == value(before, "vigil_log_seq") + 1);
+  CHECK(value(after, "vigil_snapshot_version") > value(before, "vigil_snapshot_version"));
+  CHECK(value(after, "vigil_journal_batch_events_count") == 1);
+  CHECK(value(after, "vigil_journal_batch_events_sum") == 1);
+  CHECK(value(after, "vigil_journal_append_seconds_count") == 1);
+  CHECK(value(after, "vigil_journal_append_seconds_bucket{le=\"+Inf\"}") == 1);
+  CHECK(value(after, "vigil_http_requests_total{route=\"/v1/scheduler/pause\",code=\"200\"}") == 1);
+  CHECK(value(after, "vigil_http_requests_total{route=\"/metrics\",code=\"200\"}") == 1);
+  CHECK(value(after, "vigil_http_requests_total{route=\"/metrics\",code=\"405\"}") == 1);
+  CHECK(value(after, "vigil_http_requests_total{route=\"other\",code=\"404\"}") == 1);
+  CHECK(value(after, "vigil_heartbeat_timestamp_seconds") >=
+        value(before, "vigil_heartbeat_timestamp_seconds"));
+}
+
+TEST_CASE("/metrics is a 503 when an actor does not answer within the deadline", "[metrics]") {
+  daemon_process daemon{{"--test-hooks", "--command-deadline", "500ms"}};
+  http_client c{daemon.port()};
+  REQUIRE(c.post("/v1/debug/stall?target=health&for=2s").status == 202);
+  const auto r = c.get("/metrics");
+  CHECK(r.status == 503);
+  std::this_thread::sleep_for(2s);
+  CHECK(c.get("/metrics").status == 200);
+}
+
+TEST_CASE("promtool check metrics passes on a live scrape", "[metrics]") {
+  const std::string promtool = "/usr/bin/promtool";
+  INFO("promtool comes with Debian's prometheus package (make deps installs it)");
+  REQUIRE(::access(promtool.c_str(), X_OK) == 0);
+
+  daemon_process daemon{{"--tick-interval", "50ms"}};
+  http_client c{daemon.port()};
+  // Something in every part of the exposition: a commit, HTTP codes, a histogram observation.
+  REQUIRE(c.post("/v1/scheduler/pause", R"({"reason":"promtool"})").status == 200);
+  REQUIRE(c.get("/nope").status == 404);
+  const std::string body = scrape(c);
+
+  temp_dir dir;
+  const auto file = dir.file("scrape.txt");
+  std::ofstream(file) << body;
+  const std::string cmd = promtool + " check metrics < " + file + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) output += buf;
+  const int status = ::pclose(pipe);
+  INFO("promtool said:\n" << output);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(output.empty());
+}
