@@ -302,7 +302,8 @@ void on_written(hub_pointer self, uint64_t id, bool ok) {
           auto it = self->state.subs.find(id);
           if (it == self->state.subs.end() || it->second.in_flight) return;
           write(self, id, it->second, {heartbeat_event(self->state, r)});
-        });
+        },
+        [](caf::error&) {});  // no verdict (health gone at shutdown): no heartbeat this time
   }
 }
 
@@ -323,7 +324,8 @@ void heartbeat(hub_pointer self) {
             write(self, id, sub, {beat});
           }
         }
-      });
+      },
+      [](caf::error&) {});  // no verdict (health gone at shutdown): skip this heartbeat
 }
 
 void expire_waiters(hub_pointer self) {
