@@ -1,0 +1,387 @@
+// The settings table and the three sources that feed it.
+#include "app/config.hpp"
+
+#include <unistd.h>
+
+#include <toml++/toml.h>
+#include <cctype>
+#include <iostream>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "model/duration.hpp"
+
+extern char** environ;
+
+namespace vigil::app {
+namespace {
+
+const char* const duration_expected = "a duration with a unit, e.g. 500ms, 1s, 2m";
+
+setting duration_setting(std::string key, std::string help, model::duration serve_options::*field,
+                         bool positive) {
+  setting s;
+  s.key = std::move(key);
+  s.type_name = "DURATION";
+  s.help = std::move(help);
+  s.type = setting_type::string;
+  s.apply = [field, positive](const std::string& text, serve_options& out) {
+    auto d = model::parse_duration(text);
+    if (!d || (positive && d->count() == 0))
+      throw invalid_setting{positive ? std::string{duration_expected} + ", greater than 0"
+                                     : std::string{duration_expected}};
+    out.*field = *d;
+  };
+  s.text = [field](const serve_options& o) { return model::format_duration(o.*field); };
+  return s;
+}
+
+template <typename T>
+setting integer_setting(std::string key, std::string help, T serve_options::*field, uint64_t min,
+                        uint64_t max) {
+  setting s;
+  s.key = std::move(key);
+  s.type_name = "N";
+  s.help = std::move(help);
+  s.type = setting_type::integer;
+  s.apply = [field, min, max](const std::string& text, serve_options& out) {
+    const invalid_setting bad{"an integer from " + std::to_string(min) + " to " +
+                              std::to_string(max)};
+    if (text.empty() || text.size() > 20 ||
+        text.find_first_not_of("0123456789") != std::string::npos ||
+        (text.size() == 20 && text > "18446744073709551615"))
+      throw bad;
+    const uint64_t n = std::stoull(text);
+    if (n < min || n > max) throw bad;
+    out.*field = static_cast<T>(n);
+  };
+  s.text = [field](const serve_options& o) { return std::to_string(o.*field); };
+  return s;
+}
+
+setting text_setting(std::string key, std::string help, std::string serve_options::*field) {
+  setting s;
+  s.key = std::move(key);
+  s.type_name = "TEXT";
+  s.help = std::move(help);
+  s.type = setting_type::string;
+  s.apply = [field](const std::string& text, serve_options& out) {
+    if (text.find('\0') != std::string::npos) throw invalid_setting{"text without NUL bytes"};
+    out.*field = text;
+  };
+  s.text = [field](const serve_options& o) { return o.*field; };
+  return s;
+}
+
+setting listen_setting() {
+  setting s;
+  s.key = "listen";
+  s.type_name = "HOST:PORT";
+  s.help = "Address to listen on, HOST:PORT";
+  s.type = setting_type::string;
+  s.apply = [](const std::string& text, serve_options& out) {
+    const invalid_setting bad{"HOST:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)"};
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) throw bad;
+    const std::string port = text.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535)
+      throw bad;
+    out.host = text.substr(0, colon);
+    out.port = static_cast<uint16_t>(std::stoul(port));
+  };
+  s.text = [](const serve_options& o) { return o.host + ":" + std::to_string(o.port); };
+  return s;
+}
+
+setting bool_setting(std::string key, std::string help, bool serve_options::*field) {
+  setting s;
+  s.key = std::move(key);
+  s.type_name = "";
+  s.help = std::move(help);
+  s.type = setting_type::boolean;
+  s.apply = [field](const std::string& text, serve_options& out) {
+    if (text == "true" || text == "1")
+      out.*field = true;
+    else if (text == "false" || text == "0")
+      out.*field = false;
+    else
+      throw invalid_setting{"true or false"};
+  };
+  s.text = [field](const serve_options& o) { return std::string{o.*field ? "true" : "false"}; };
+  return s;
+}
+
+std::vector<setting> make_settings() {
+  using so = serve_options;
+  std::vector<setting> all = {
+      listen_setting(),
+      duration_setting("tick_interval",
+                       "Scheduling cycle period; also the heartbeat (ms, s, m units)",
+                       &so::tick_interval, true),
+      duration_setting("cycle_deadline",
+                       "How late a heartbeat may be before /health fails, beyond one tick",
+                       &so::cycle_deadline, false),
+      duration_setting("health_deadline",
+                       "A health probe answers 503 by then if the health actor is silent",
+                       &so::health_deadline, true),
+      duration_setting("command_deadline",
+                       "A command answers 503 by then if the scheduler is silent",
+                       &so::command_deadline, true),
+      duration_setting("drain_timeout",
+                       "On SIGTERM/SIGINT, how long to wait for the scheduler to drain",
+                       &so::drain_timeout, false),
+      duration_setting("startup_grace", "How long 'starting' is a warning before it is a failure",
+                       &so::startup_grace, false),
+      integer_setting("max_failed_cycles", "Consecutive failed cycles that turn /health to fail",
+                      &so::max_consecutive_failures, 1, 1000000),
+      text_setting("data_dir",
+                   "Directory of the durable event log (created 0700, locked). Without it the "
+                   "log lives in memory and nothing survives a restart",
+                   &so::data_dir),
+      integer_setting("checkpoint_every",
+                      "Checkpoint the state after this many events (0: never by count)",
+                      &so::checkpoint_every, 0, uint64_t{1} << 40),
+      duration_setting("checkpoint_interval",
+                       "Checkpoint when this long has passed with new events (0s: never by time)",
+                       &so::checkpoint_interval, false),
+      text_setting("node", "Node name reported in snapshots (default: hostname)", &so::node),
+      integer_setting("http_threads", "Threads serving HTTP", &so::http_threads, 1, 64),
+      integer_setting("workers", "Actor worker threads", &so::workers, 1, 64),
+      integer_setting("max_body", "Largest accepted request body, bytes", &so::max_body_bytes, 1,
+                      uint64_t{64} << 20),
+      integer_setting("max_connections", "Concurrent HTTP connections", &so::max_connections, 1,
+                      uint64_t{1} << 20),
+      integer_setting("max_streams",
+                      "Concurrent stream clients; beyond it a stream gets 503 with Retry-After",
+                      &so::max_streams, 1, uint64_t{1} << 20),
+      duration_setting("stream_heartbeat",
+                       "How often streams get a heartbeat event with the verdict",
+                       &so::stream_heartbeat, true),
+      duration_setting("write_timeout",
+                       "A response or stream write that cannot complete by then closes the "
+                       "connection",
+                       &so::write_timeout, true),
+      integer_setting("max_event_lag",
+                      "An event stream further behind the log than this many events is closed "
+                      "with a reason (it resumes by id)",
+                      &so::max_event_lag, 1, uint64_t{1} << 40),
+      bool_setting("test_hooks",
+                   "Enable POST /v1/debug/stall for fault-injection tests. Never in production",
+                   &so::test_hooks),
+  };
+  for (auto& s : all) {
+    s.flag = "--" + s.key;
+    for (auto& c : s.flag)
+      if (c == '_') c = '-';
+  }
+  return all;
+}
+
+const setting* find_setting(const std::string& key) {
+  for (const auto& s : serve_settings())
+    if (s.key == key) return &s;
+  return nullptr;
+}
+
+const char* type_word(setting_type t) {
+  switch (t) {
+    case setting_type::string:
+      return "a string";
+    case setting_type::integer:
+      return "an integer";
+    case setting_type::boolean:
+      return "a boolean";
+  }
+  return "?";
+}
+
+std::string node_type_word(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date/time";
+    default:
+      return "something else";
+  }
+}
+
+/// A TOML basic string: "..." with \\, \" and control characters escaped.
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+/// The setting's value from a TOML node as the text `apply` takes; throws on a wrong type.
+std::string node_text(const setting& s, const toml::node& n, const std::string& where) {
+  if (s.type == setting_type::string) {
+    if (auto v = n.value_exact<std::string>()) return *v;
+  } else if (s.type == setting_type::integer) {
+    if (auto v = n.value_exact<int64_t>()) return std::to_string(*v);  // < 0: out of range
+  } else if (auto v = n.value_exact<bool>()) {
+    return *v ? "true" : "false";
+  }
+  std::string what = type_word(s.type);
+  const std::string example = s.text(serve_options{});
+  if (s.type == setting_type::string && !example.empty())
+    what += " (" + s.type_name + ", e.g. " + toml_string(example) + ")";
+  throw config_error{where + ": key '" + s.key + "' must be " + what + ", not " +
+                     node_type_word(n)};
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in) throw config_error{"config " + path + ": cannot read: " + std::strerror(errno)};
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) throw config_error{"config " + path + ": cannot read"};
+  return content.str();
+}
+
+void apply_file(const std::string& path, resolved_config& out) {
+  const std::string where = "config " + path;
+  const std::string content = read_file(path);
+  toml::table table;
+  try {
+    table = toml::parse(content, path);
+  } catch (const toml::parse_error& e) {
+    const auto& at = e.source().begin;
+    throw config_error{where + ": syntax error at line " + std::to_string(at.line) + ", column " +
+                       std::to_string(at.column) + ": " + std::string{e.description()}};
+  }
+  for (const auto& [key, node] : table) {
+    const std::string name{key.str()};
+    const setting* s = find_setting(name);
+    if (!s) throw config_error{where + ": key '" + name + "' is not a setting"};
+    const std::string text = node_text(*s, node, where);
+    try {
+      s->apply(text, out.opts);
+    } catch (const invalid_setting& e) {
+      const std::string written = s->type == setting_type::string ? toml_string(text) : text;
+      throw config_error{where + ": key '" + name + "': invalid value " + written + ": expected " +
+                         e.expected};
+    }
+    out.sources[name] = setting_source::file;
+  }
+}
+
+void apply_env(resolved_config& out) {
+  for (char** e = environ; e && *e; ++e) {
+    const std::string entry{*e};
+    if (entry.rfind("VIGIL_", 0) != 0) continue;
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string name = entry.substr(0, eq);
+    if (name == "VIGIL_CONFIG") continue;
+    std::string key = name.substr(6);
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const setting* s = find_setting(key);
+    if (!s || env_name(key) != name) {
+      // Other tools (and vigil's own test knobs) use the VIGIL_ prefix too: say it, go on.
+      std::cerr << "vigil: env " << name << " is not a setting; ignored" << std::endl;
+      continue;
+    }
+    const std::string value = entry.substr(eq + 1);
+    try {
+      s->apply(value, out.opts);
+    } catch (const invalid_setting& bad) {
+      throw config_error{"env " + name + ": invalid value '" + value + "' for " + key +
+                         ": expected " + bad.expected};
+    }
+    out.sources[key] = setting_source::env;
+  }
+}
+
+std::string default_node() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "vigil";
+  return name;
+}
+
+}  // namespace
+
+const std::vector<setting>& serve_settings() {
+  static const std::vector<setting> all = make_settings();
+  return all;
+}
+
+std::string env_name(const std::string& key) {
+  std::string name = "VIGIL_";
+  for (char c : key) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+resolved_config resolve_config(const std::optional<std::string>& config_path,
+                               const std::map<std::string, std::string>& flags) {
+  resolved_config out;
+  for (const auto& s : serve_settings()) out.sources[s.key] = setting_source::default_value;
+  if (config_path) apply_file(*config_path, out);
+  apply_env(out);
+  for (const auto& s : serve_settings()) {
+    auto it = flags.find(s.key);
+    if (it == flags.end()) continue;
+    try {
+      s.apply(it->second, out.opts);
+    } catch (const invalid_setting& bad) {
+      throw config_error{s.flag + ": invalid value '" + it->second + "': expected " + bad.expected};
+    }
+    out.sources[s.key] = setting_source::flag;
+  }
+  if (out.opts.node.empty()) out.opts.node = default_node();
+  return out;
+}
+
+std::string render_config(const resolved_config& config) {
+  std::string text =
+      "# vigil serve: the effective configuration; after each value, where it came from\n";
+  for (const auto& s : serve_settings()) {
+    const std::string value = s.text(config.opts);
+    text += s.key + " = " + (s.type == setting_type::string ? toml_string(value) : value);
+    switch (config.sources.at(s.key)) {
+      case setting_source::default_value:
+        text += "  # default\n";
+        break;
+      case setting_source::file:
+        text += "  # file\n";
+        break;
+      case setting_source::env:
+        text += "  # env\n";
+        break;
+      case setting_source::flag:
+        text += "  # flag\n";
+        break;
+    }
+  }
+  return text;
+}
+
+}  // namespace vigil::app
