@@ -48,6 +48,17 @@ inline std::string first_line_of_command(const std::string& cmd) {
   return out;
 }
 
+/// The checkout's revision, e.g. "90c06a3" or "90c06a3 (working tree modified)"; "unknown"
+/// outside a git checkout. `repo` is the checkout's root.
+inline std::string git_revision(const std::string& repo) {
+  const std::string rev =
+      first_line_of_command("git -C '" + repo + "' rev-parse --short HEAD 2>/dev/null");
+  if (rev.empty()) return "unknown";
+  const std::string dirty = first_line_of_command(
+      "git -C '" + repo + "' status --porcelain --untracked-files=no 2>/dev/null | head -n1");
+  return dirty.empty() ? rev : rev + " (working tree modified)";
+}
+
 /// The CPU's model name from /proc/cpuinfo.
 inline std::string cpu_model() {
   std::ifstream in{"/proc/cpuinfo"};

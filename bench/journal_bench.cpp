@@ -1384,11 +1384,7 @@ int run(const options& o) {
   // The report --------------------------------------------------------------------------------
   utsname u{};
   ::uname(&u);
-  const std::string git = first_line_of_command(
-      "git -C '" VIGIL_BENCH_RESULTS_DIR "/../..' rev-parse --short HEAD 2>/dev/null");
-  const std::string dirty = first_line_of_command(
-      "git -C '" VIGIL_BENCH_RESULTS_DIR
-      "/../..' status --porcelain --untracked-files=no 2>/dev/null | head -n1");
+  const std::string git = git_revision(VIGIL_BENCH_RESULTS_DIR "/../..");
   std::string out = "# vigil journal bench: the durable log (issue 4)\n\n";
   out += "> Figures from a **shared, noisy VM**: other tenants share its CPUs and its disk, and "
          "the disk's fdatasync pace has been seen to vary by more than 10× within minutes. Compare rows of "
@@ -1405,10 +1401,9 @@ int run(const options& o) {
                 u.release, u.machine);
   out += format("- data directory: %s on %s%s\n", dir.c_str(), fs_type(o.dir).c_str(),
                 o.keep ? ", kept" : ", removed afterwards");
-  out += format("- vigil git %s%s; SQLite WAL, synchronous=FULL (store/sqlite_store.cpp); "
+  out += format("- vigil git %s; SQLite WAL, synchronous=FULL (store/sqlite_store.cpp); "
                 "CAF %zu workers, sharing policy (actors/system.cpp)\n",
-                git.empty() ? "unknown" : git.c_str(), dirty.empty() ? "" : " (working tree modified)",
-                o.workers);
+                git.c_str(), o.workers);
   out += "- command: `" + command + "`\n\n";
   out += "| measurement | result | goal | met | parameters |\n|---|---|---|---|---|\n";
   for (const auto& r : rep.rows)

@@ -528,11 +528,7 @@ int run(const options& o, const std::string& command) {
   }
   utsname u{};
   ::uname(&u);
-  const std::string git = first_line_of_command(
-      "git -C '" VIGIL_BENCH_RESULTS_DIR "/../..' rev-parse --short HEAD 2>/dev/null");
-  const std::string dirty = first_line_of_command(
-      "git -C '" VIGIL_BENCH_RESULTS_DIR
-      "/../..' status --porcelain --untracked-files=no 2>/dev/null | head -n1");
+  const std::string git = git_revision(VIGIL_BENCH_RESULTS_DIR "/../..");
   std::string out = "# vigil stream bench: the snapshot stream (issue 5)\n\n";
   out += "> The bench and the daemon share the machine's CPUs; loopback only. Figures from a "
          "shared VM vary from run to run: compare rows of the same run.\n\n";
@@ -540,8 +536,7 @@ int run(const options& o, const std::string& command) {
                 load_before.c_str(), first_line_of_command("cut -d' ' -f1-3 /proc/loadavg").c_str());
   out += format("- machine: nproc %ld (%s), kernel %s %s %s\n", ::sysconf(_SC_NPROCESSORS_ONLN),
                 cpu_model().c_str(), u.sysname, u.release, u.machine);
-  out += format("- vigil git %s%s\n", git.empty() ? "unknown" : git.c_str(),
-                dirty.empty() ? "" : " (working tree modified)");
+  out += format("- vigil git %s\n", git.c_str());
   out += "- command: `" + command + "`\n\n";
   out += "| measurement | result | goal | met | parameters |\n|---|---|---|---|---|\n";
   for (const auto& r : rep.rows) out += r + "\n";
