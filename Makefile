@@ -20,7 +20,8 @@ DEB_PACKAGES := cmake make g++ pkg-config libcaf-dev librestinio-dev libasio-dev
                 clang libclang-rt-14-dev wrk curl nodejs npm prometheus \
                 libtomlplusplus-dev
 
-.PHONY: all deps build run test test-release test-asan bench clean format help
+.PHONY: all deps build run test test-release test-asan fuzz-build fuzz-smoke fuzz bench clean \
+        format help
 
 all: build
 
@@ -53,7 +54,7 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	$(BUILD)/app/vigil serve --listen $(LISTEN) --data-dir $(DATA_DIR) --tick-interval $(TICK)
 
-test: test-release test-asan
+test: test-release test-asan fuzz-smoke
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j 1
@@ -67,6 +68,40 @@ test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j 1
 
+# Fuzzing (libFuzzer, clang; tests/fuzz is a CMake project of its own). Each target runs on a
+# working copy of its seed corpus under $(FUZZ_BUILD), so the repository is never modified.
+# A crash fails make once every target has run; its input is kept in $(FUZZ_BUILD)/crashes/.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := cron job_json
+FUZZ_FLAGS   := -max_len=4096 -timeout=5 -rss_limit_mb=2048 -print_final_stats=1
+
+$(FUZZ_BUILD)/CMakeCache.txt:
+	cmake -S tests/fuzz -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++
+
+fuzz-build: deps $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# $(call run_fuzzers,seconds): every target in turn for that long; fails if any target crashed.
+define run_fuzzers
+	@mkdir -p $(FUZZ_BUILD)/crashes; failed=""; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; cp -r tests/fuzz/corpus/$$t/. $(FUZZ_BUILD)/corpus/$$t/; \
+	  echo "fuzzing $$t for $(1)s"; \
+	  $(FUZZ_BUILD)/$${t}_fuzz $(FUZZ_FLAGS) -max_total_time=$(1) \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $(FUZZ_BUILD)/corpus/$$t || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in$$failed (inputs in $(FUZZ_BUILD)/crashes/)"; \
+	  exit 1; fi
+endef
+
+# The bounded run `make test` includes: 30 s per target.
+fuzz-smoke: fuzz-build
+	$(call run_fuzzers,30)
+
+# A long run: FUZZ_SECONDS per target (make fuzz FUZZ_SECONDS=3600).
+fuzz: fuzz-build
+	$(call run_fuzzers,$(FUZZ_SECONDS))
+
 bench: build
 	bench/all.sh $(BUILD)
 
@@ -74,4 +109,4 @@ format:
 	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
