@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "codec/event_body.hpp"
+#include "codec/job_events.hpp"
 #include "codec/json_writer.hpp"
+#include "model/jobs.hpp"
 
 namespace vigil::codec {
 namespace {
@@ -44,6 +46,29 @@ void write_journal(json_writer& w, const model::journal_status& j) {
   w.key("writable").value(j.ok);
   w.key("error").text_or_null(j.error);
   w.key("failing_since").time(j.failing_since);
+  w.end_object();
+}
+
+/// The "jobs" object: counts and counters, the same size however many jobs exist.
+void write_jobs(json_writer& w, const model::jobs_summary& j) {
+  const auto& t = j.totals;
+  w.begin_object();
+  w.key("total").value(j.total).key("paused").value(j.paused).key("disabled").value(j.disabled);
+  w.key("overdue").value(j.overdue).key("next_due").time(j.next_due);
+  w.key("runs").begin_object();
+  w.key("starting").value(j.runs_starting).key("running").value(j.runs_running);
+  w.key("buffered").value(j.runs_buffered).key("retry_wait").value(j.runs_retry_wait);
+  w.end_object();
+  w.key("decisions").begin_object();
+  w.key("fired").value(t.fired).key("skipped").value(t.skipped);
+  w.key("buffered").value(t.buffered).key("missed").value(t.missed);
+  w.end_object();
+  w.key("outcomes").begin_object();
+  w.key("succeeded").value(t.succeeded).key("failed").value(t.failed);
+  w.key("timed_out").value(t.timed_out).key("cancelled").value(t.cancelled);
+  w.key("failed_to_start").value(t.failed_to_start).key("abandoned").value(t.abandoned);
+  w.end_object();
+  w.key("retries").value(t.retries);
   w.end_object();
 }
 
@@ -95,6 +120,8 @@ std::string encode_snapshot(const model::snapshot& snap) {
   write_scheduler(w, snap);
   w.key("journal");
   write_journal(w, snap.journal);
+  w.key("jobs");
+  write_jobs(w, snap.jobs);
   w.end_object();
   return out;
 }
@@ -104,11 +131,14 @@ std::string health_encoder::encode(const model::health_report& r) {
     cached_ = r.snap;
     scheduler_.clear();
     journal_.clear();
+    jobs_.clear();
     if (r.snap) {
       json_writer sw{scheduler_};
       write_scheduler(sw, *r.snap);
       json_writer jw{journal_};
       write_journal(jw, r.snap->journal);
+      json_writer bw{jobs_};
+      write_jobs(bw, r.snap->jobs);
       last_updated_ = format_rfc3339(r.snap->last_updated);
       started_at_ = format_rfc3339(r.snap->started_at);
     }
@@ -136,7 +166,8 @@ std::string health_encoder::encode(const model::health_report& r) {
   w.key("checks").begin_object();
   for (const auto& c : r.result.checks) write_check(w, c, time);
   w.end_object();
-  if (r.snap) w.key("scheduler").raw(scheduler_).key("journal").raw(journal_);
+  if (r.snap)
+    w.key("scheduler").raw(scheduler_).key("journal").raw(journal_).key("jobs").raw(jobs_);
   w.end_object();
   return out;
 }
@@ -163,10 +194,20 @@ void upgrade_event(json& body, int schema_version) {
   if (schema_version < 2) body["by"] = "unknown";  // v1 did not record who asked
 }
 
+/// The scheduler's own events share one shape: {at, by, reason}.
+template <class E>
+constexpr bool is_scheduler_event =
+    std::is_same_v<E, model::scheduler_paused> || std::is_same_v<E, model::scheduler_resumed>;
+
 std::string encode_event(const model::event& e) {
+  std::string job_body;
+  if (encode_job_event(e, job_body)) return job_body;
   // Keys in sorted order, as nlohmann wrote them when the log began: bodies stay byte-stable.
   return std::visit(
-      [](const auto& ev) {
+      [](const auto& ev) -> std::string {
+        if constexpr (!is_scheduler_event<std::decay_t<decltype(ev)>>) {
+          return {};
+        } else {
         std::string out;
         out.reserve(48 + ev.reason.size() + ev.by.size());
         json_writer w{out};
@@ -176,6 +217,7 @@ std::string encode_event(const model::event& e) {
         w.key("reason").value(ev.reason);
         w.end_object();
         return out;
+        }
       },
       e);
 }
@@ -183,6 +225,8 @@ std::string encode_event(const model::event& e) {
 std::optional<model::event> decode_event(std::string_view type, int schema_version,
                                          std::string_view body) {
   if (schema_version < 1 || schema_version > model::event_schema_version) return std::nullopt;
+  if (type != "scheduler_paused" && type != "scheduler_resumed")
+    return decode_event_reference(type, schema_version, body);
   thread_local flat_body fields;
   if (!parse_flat_body(body, fields)) return decode_event_reference(type, schema_version, body);
   if (schema_version < 2) {  // as upgrade_event
@@ -202,6 +246,8 @@ std::optional<model::event> decode_event_reference(std::string_view type, int sc
   if (schema_version < 1 || schema_version > model::event_schema_version) return std::nullopt;
   json j = json::parse(body, nullptr, false);
   if (!j.is_object()) return std::nullopt;
+  if (type != "scheduler_paused" && type != "scheduler_resumed")
+    return decode_job_event(type, j);
   upgrade_event(j, schema_version);
   if (!j.contains("reason") || !j["reason"].is_string() || !j.contains("by") ||
       !j["by"].is_string())
@@ -217,12 +263,13 @@ std::optional<model::event> decode_event_reference(std::string_view type, int sc
 }
 
 std::string encode_state(const model::state& s) {
-  return json{{"paused", s.paused},
-              {"paused_since", optional_time(s.paused_since)},
-              {"pause_reason", s.pause_reason},
-              {"paused_by", s.paused_by},
-              {"log_seq", s.log_seq}}
-      .dump();
+  json j{{"paused", s.paused},
+         {"paused_since", optional_time(s.paused_since)},
+         {"pause_reason", s.pause_reason},
+         {"paused_by", s.paused_by},
+         {"log_seq", s.log_seq}};
+  encode_jobs_part(s, j);
+  return j.dump();
 }
 
 std::optional<model::state> decode_state(std::string_view body) {
@@ -250,6 +297,8 @@ std::optional<model::state> decode_state(std::string_view body) {
   // Only states that apply() can produce: paused <=> paused_since, no reason unless paused.
   if (s.paused != s.paused_since.has_value()) return std::nullopt;
   if (!s.paused && (!s.pause_reason.empty() || !s.paused_by.empty())) return std::nullopt;
+  if (!decode_jobs_part(j, s)) return std::nullopt;
+  model::rebuild_derived(s);
   return s;
 }
 
@@ -275,6 +324,29 @@ std::variant<model::command, model::rejection> decode_scheduler_command(std::str
   }
   if (pause) return model::command{model::pause_scheduler{std::move(reason)}};
   return model::command{model::resume_scheduler{std::move(reason)}};
+}
+
+std::variant<std::optional<model::overlap_policy>, model::rejection> decode_run_request(
+    std::string_view body) {
+  using model::errc;
+  using model::rejection;
+  std::optional<model::overlap_policy> overlap;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return overlap;
+  const json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) return rejection{errc::invalid_argument, "body is not valid JSON", ""};
+  if (!j.is_object()) return rejection{errc::invalid_argument, "body must be a JSON object", ""};
+  for (const auto& [key, value] : j.items()) {
+    if (key != "overlap")
+      return rejection{errc::invalid_argument, "unknown field '" + key + "'", pointer_to(key)};
+    if (!value.is_string())
+      return rejection{errc::invalid_argument, "overlap must be a string", "/overlap"};
+    overlap = model::parse_overlap_policy(value.get<std::string>());
+    if (!overlap)
+      return rejection{errc::invalid_argument,
+                       "overlap must be one of skip, buffer_one, buffer_all, cancel_other, allow",
+                       "/overlap"};
+  }
+  return overlap;
 }
 
 }  // namespace vigil::codec

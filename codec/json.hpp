@@ -31,6 +31,7 @@ class health_encoder {
   model::snapshot_ptr cached_;
   std::string scheduler_;
   std::string journal_;
+  std::string jobs_;
   std::string last_updated_;
   std::string started_at_;
 };
@@ -57,6 +58,11 @@ std::optional<model::state> decode_state(std::string_view body);
 /// Body of POST /v1/scheduler/pause|resume: empty, or {"reason": "..."}; unknown fields refused.
 std::variant<model::command, model::rejection> decode_scheduler_command(std::string_view body,
                                                                         bool pause);
+
+/// Body of POST /v1/jobs/{id}/run: empty, or {"overlap": "<policy>"} to override the job's
+/// overlap policy for this run; unknown fields refused.
+std::variant<std::optional<model::overlap_policy>, model::rejection> decode_run_request(
+    std::string_view body);
 
 /// Escapes a string for inclusion in a JSON document (with the quotes).
 std::string quote(std::string_view text);

@@ -1,8 +1,12 @@
 // Commands: what an operator asks the scheduler to do (imperative names).
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <variant>
+
+#include "model/job.hpp"
 
 namespace vigil::model {
 
@@ -21,6 +25,38 @@ struct resume_scheduler {
   std::string by = {};
 };
 
-using command = std::variant<pause_scheduler, resume_scheduler>;
+/// POST /v1/jobs (create_only: an existing id is a conflict) or PUT /v1/jobs/{id} (upsert).
+struct define_job {
+  std::shared_ptr<const job_spec> spec;
+  bool create_only = true;
+  std::string by = {};
+};
+
+struct remove_job {
+  std::string job;
+  std::string by = {};
+};
+
+struct pause_job {
+  std::string job;
+  std::string reason;
+  std::string by = {};
+};
+
+struct resume_job {
+  std::string job;
+  std::string reason;
+  std::string by = {};
+};
+
+/// POST /v1/jobs/{id}/run: a manual run, under the job's overlap policy unless overridden.
+struct run_job {
+  std::string job;
+  std::optional<overlap_policy> overlap;
+  std::string by = {};
+};
+
+using command = std::variant<pause_scheduler, resume_scheduler, define_job, remove_job,
+                             pause_job, resume_job, run_job>;
 
 }  // namespace vigil::model

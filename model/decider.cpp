@@ -1,6 +1,9 @@
 // Rules for the scheduler's commands and how each event changes the state.
 #include "model/decider.hpp"
 
+#include "model/jobs.hpp"
+#include "model/planner.hpp"
+
 namespace vigil::model {
 namespace {
 
@@ -29,6 +32,7 @@ const char* to_string(errc code) {
     case errc::unavailable: return "unavailable";
     case errc::timeout: return "timeout";
     case errc::payload_too_large: return "payload_too_large";
+    case errc::unauthorized: return "unauthorized";
     case errc::internal: break;
   }
   return "internal";
@@ -36,7 +40,17 @@ const char* to_string(errc code) {
 
 std::string_view event_type(const event& e) {
   return std::visit(overloaded{[](const scheduler_paused&) { return "scheduler_paused"; },
-                               [](const scheduler_resumed&) { return "scheduler_resumed"; }},
+                               [](const scheduler_resumed&) { return "scheduler_resumed"; },
+                               [](const job_defined&) { return "job_defined"; },
+                               [](const job_removed&) { return "job_removed"; },
+                               [](const job_paused&) { return "job_paused"; },
+                               [](const job_resumed&) { return "job_resumed"; },
+                               [](const fire_decided&) { return "fire_decided"; },
+                               [](const run_dispatched&) { return "run_dispatched"; },
+                               [](const run_started&) { return "run_started"; },
+                               [](const run_finished&) { return "run_finished"; },
+                               [](const retry_scheduled&) { return "retry_scheduled"; },
+                               [](const runs_compacted&) { return "runs_compacted"; }},
                     e);
 }
 
@@ -54,6 +68,66 @@ decision decide(const state& s, const command& c, wall_time now) {
             if (auto bad = check_reason(cmd.reason)) return *bad;
             if (!s.paused) return std::vector<event>{};  // idempotent: already running
             return std::vector<event>{scheduler_resumed{cmd.reason, now, cmd.by}};
+          },
+          [&](const define_job& cmd) -> decision {
+            if (!cmd.spec) return rejection{errc::invalid_argument, "no job definition", ""};
+            const job_spec& spec = *cmd.spec;
+            if (!valid_job_id(spec.id))
+              return rejection{errc::invalid_argument,
+                               "id must be 1-128 characters of A-Z a-z 0-9 . _ - and not start "
+                               "with '.'",
+                               "/id"};
+            if (!compile_job(spec))
+              return rejection{errc::invalid_argument,
+                               "schedule or time zone cannot be evaluated", "/schedule"};
+            auto it = s.jobs.find(spec.id);
+            if (it != s.jobs.end()) {
+              if (cmd.create_only)
+                return rejection{errc::conflict,
+                                 "job '" + spec.id + "' exists; PUT /v1/jobs/" + spec.id +
+                                     " replaces it",
+                                 "/id"};
+              if (*it->second.spec == spec) return std::vector<event>{};  // unchanged
+            }
+            return std::vector<event>{job_defined{cmd.spec, it == s.jobs.end(), now, cmd.by}};
+          },
+          [&](const remove_job& cmd) -> decision {
+            auto it = s.jobs.find(cmd.job);
+            if (it == s.jobs.end())
+              return rejection{errc::not_found, "no job '" + cmd.job + "'", ""};
+            job_removed ev{cmd.job, now, cmd.by, {}};
+            for (const auto& id : it->second.active) {
+              auto r = s.runs.find(id);
+              if (r != s.runs.end() && (r->second.status == run_status::starting ||
+                                        r->second.status == run_status::running))
+                ev.cancels.push_back(id);
+            }
+            return std::vector<event>{std::move(ev)};
+          },
+          [&](const pause_job& cmd) -> decision {
+            if (auto bad = check_reason(cmd.reason)) return *bad;
+            auto it = s.jobs.find(cmd.job);
+            if (it == s.jobs.end())
+              return rejection{errc::not_found, "no job '" + cmd.job + "'", ""};
+            if (it->second.paused) return std::vector<event>{};
+            return std::vector<event>{job_paused{cmd.job, cmd.reason, now, cmd.by}};
+          },
+          [&](const resume_job& cmd) -> decision {
+            if (auto bad = check_reason(cmd.reason)) return *bad;
+            auto it = s.jobs.find(cmd.job);
+            if (it == s.jobs.end())
+              return rejection{errc::not_found, "no job '" + cmd.job + "'", ""};
+            if (!it->second.paused) return std::vector<event>{};
+            return std::vector<event>{job_resumed{cmd.job, cmd.reason, now, cmd.by}};
+          },
+          [&](const run_job& cmd) -> decision {
+            auto d = manual_decision(s, cmd.job, cmd.overlap, now);
+            if (!d) return rejection{errc::not_found, "no job '" + cmd.job + "'", ""};
+            if (!d->run_id.empty() && s.runs.count(d->run_id))
+              return rejection{errc::conflict,
+                               "a manual run of this job was decided in the same millisecond",
+                               ""};
+            return std::vector<event>{std::move(*d)};
           }},
       c);
 }
@@ -65,12 +139,15 @@ state apply(state s, const event& e) {
                           s.pause_reason = ev.reason;
                           s.paused_by = ev.by;
                         },
-                        [&](const scheduler_resumed&) {
+                        [&](const scheduler_resumed& ev) {
+                          s.held_from = s.paused_since;
+                          s.held_until = ev.at;
                           s.paused = false;
                           s.paused_since.reset();
                           s.pause_reason.clear();
                           s.paused_by.clear();
-                        }},
+                        },
+                        [&](const auto&) { apply_job_event(s, e); }},
              e);
   return s;
 }

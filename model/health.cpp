@@ -116,6 +116,29 @@ health_check journal_check(const health_input& in) {
   return c;
 }
 
+/// A job whose nominal time passed beyond its grace with nothing decided: the loop is not
+/// keeping up (or cannot log its decisions). A missed run nobody decided is the lie to catch.
+health_check overdue_check(const health_input& in) {
+  health_check c;
+  c.name = "jobs:overdue";
+  c.observed_unit = "jobs";
+  c.fail_threshold = 1;
+  if (in.snap == nullptr) {
+    c.status = health_status::fail;
+    c.output = "no snapshot yet";
+    return c;
+  }
+  c.observed_value = static_cast<double>(in.snap->jobs.overdue);
+  if (in.snap->jobs.overdue == 0) {
+    c.status = health_status::pass;
+  } else {
+    c.status = health_status::fail;
+    c.output = std::to_string(in.snap->jobs.overdue) +
+               " job(s) due beyond their grace with no decision recorded";
+  }
+  return c;
+}
+
 }  // namespace
 
 const char* to_string(health_status s) {
@@ -130,7 +153,7 @@ const char* to_string(health_status s) {
 verdict judge(const health_input& in, const health_thresholds& th) {
   verdict v;
   v.checks = {heartbeat_check(in, th), progress_check(in, th), state_check(in, th),
-              journal_check(in)};
+              journal_check(in), overdue_check(in)};
   v.status = health_status::pass;
   for (const auto& c : v.checks) v.status = std::max(v.status, c.status);
   const health_check& heartbeat = v.checks[0];

@@ -13,6 +13,7 @@ enum class errc {
   unavailable,        ///< the daemon cannot take the request now (shutting down, disk)
   timeout,            ///< no answer within the deadline; the outcome is unknown
   payload_too_large,  ///< body over the limit
+  unauthorized,       ///< no valid credentials (a bearer token) for a protected route
   internal,           ///< a bug: never expected
 };
 

@@ -5,7 +5,8 @@ namespace vigil::model {
 
 snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const state& s,
                            const cycle_stats& cycles, const journal_status& journal,
-                           duration tick_interval, wall_time started_at, wall_time now) {
+                           duration tick_interval, wall_time started_at, wall_time now,
+                           uint64_t overdue) {
   auto snap = std::make_shared<snapshot>();
   snap->node = id.node;
   snap->epoch = id.epoch;
@@ -20,6 +21,17 @@ snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const 
   snap->pause_reason = s.pause_reason;
   snap->paused_by = s.paused_by;
   snap->journal = journal;
+  auto& j = snap->jobs;
+  j.total = s.jobs.size();
+  j.paused = s.jobs_paused;
+  j.disabled = s.jobs_disabled;
+  j.runs_starting = s.runs_starting;
+  j.runs_running = s.runs_running;
+  j.runs_buffered = s.runs_buffered;
+  j.runs_retry_wait = s.runs_retry_wait;
+  j.totals = s.totals;
+  j.overdue = overdue;
+  if (!s.paused && !s.timetable.empty()) j.next_due = s.timetable.begin()->first;
   return snap;
 }
 

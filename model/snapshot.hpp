@@ -17,6 +17,21 @@ struct identity {
   std::string epoch;
 };
 
+/// Jobs and runs in a few numbers, all kept up to date on apply: O(1) per snapshot however many
+/// jobs exist (only the overdue scan looks at the timetable, and only at its late head).
+struct jobs_summary {
+  uint64_t total = 0;
+  uint64_t paused = 0;
+  uint64_t disabled = 0;
+  uint64_t runs_starting = 0;
+  uint64_t runs_running = 0;
+  uint64_t runs_buffered = 0;
+  uint64_t runs_retry_wait = 0;
+  job_counters totals;  ///< decisions by kind, attempts by outcome, retries
+  uint64_t overdue = 0;  ///< due beyond grace with no decision (counted up to a cap)
+  std::optional<wall_time> next_due;
+};
+
 struct snapshot {
   std::string node;
   std::string epoch;
@@ -31,6 +46,7 @@ struct snapshot {
   std::string pause_reason;
   std::string paused_by;
   journal_status journal;
+  jobs_summary jobs;
 };
 
 using snapshot_ptr = std::shared_ptr<const snapshot>;
@@ -38,6 +54,7 @@ using snapshot_ptr = std::shared_ptr<const snapshot>;
 /// Builds the next snapshot from the scheduler's parts at `now`.
 snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const state& s,
                            const cycle_stats& cycles, const journal_status& journal,
-                           duration tick_interval, wall_time started_at, wall_time now);
+                           duration tick_interval, wall_time started_at, wall_time now,
+                           uint64_t overdue = 0);
 
 }  // namespace vigil::model

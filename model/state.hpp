@@ -3,12 +3,86 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
+#include "model/job.hpp"
+#include "model/run.hpp"
+#include "model/schedule.hpp"
 #include "model/time.hpp"
 
 namespace vigil::model {
+
+/// A job's schedule in executable form: parsed once per definition, shared by state copies.
+struct compiled_job {
+  schedule sched;
+  zone tz;
+  duration jitter_offset{0};  ///< the same for the same id and jitter, after any restart
+};
+
+/// Counters of one job, or of all jobs. Durable: folded from the log, never reset.
+struct job_counters {
+  uint64_t fired = 0;  ///< nominal times decided, by kind
+  uint64_t skipped = 0;
+  uint64_t buffered = 0;
+  uint64_t missed = 0;
+  uint64_t succeeded = 0;  ///< attempts finished, by outcome
+  uint64_t failed = 0;
+  uint64_t timed_out = 0;
+  uint64_t cancelled = 0;
+  uint64_t failed_to_start = 0;
+  uint64_t abandoned = 0;
+  uint64_t retries = 0;  ///< retries scheduled
+  friend bool operator==(const job_counters& a, const job_counters& b) {
+    return a.fired == b.fired && a.skipped == b.skipped && a.buffered == b.buffered &&
+           a.missed == b.missed && a.succeeded == b.succeeded && a.failed == b.failed &&
+           a.timed_out == b.timed_out && a.cancelled == b.cancelled &&
+           a.failed_to_start == b.failed_to_start && a.abandoned == b.abandoned &&
+           a.retries == b.retries;
+  }
+};
+
+struct job_state {
+  std::shared_ptr<const job_spec> spec;
+  uint64_t revision = 1;
+  wall_time created_at{};
+  wall_time updated_at{};
+  bool paused = false;
+  std::string pause_reason;
+  std::string paused_by;
+  std::optional<wall_time> paused_since;
+  /// The last pause, once resumed: nominal times inside it that are not run were "paused".
+  std::optional<wall_time> held_from;
+  std::optional<wall_time> held_until;
+  /// Every nominal time up to here is decided.
+  wall_time cursor{};
+  std::vector<std::string> active;  ///< runs occupying the job (starting, running, retry_wait)
+  std::deque<std::string> buffer;   ///< buffered runs, oldest first
+  std::deque<std::string> runs;     ///< retained runs, oldest first
+  std::deque<decision_record> decisions;  ///< retained decisions, oldest first
+  job_counters counters;
+
+  // Derived from the above on apply; not part of equality.
+  std::shared_ptr<const compiled_job> compiled;
+  std::optional<wall_time> due;  ///< next nominal + jitter: this job's key in state::timetable
+
+  friend bool operator==(const job_state& a, const job_state& b) {
+    return *a.spec == *b.spec && a.revision == b.revision && a.created_at == b.created_at &&
+           a.updated_at == b.updated_at && a.paused == b.paused &&
+           a.pause_reason == b.pause_reason && a.paused_by == b.paused_by &&
+           a.paused_since == b.paused_since && a.held_from == b.held_from &&
+           a.held_until == b.held_until && a.cursor == b.cursor && a.active == b.active &&
+           a.buffer == b.buffer && a.runs == b.runs && a.decisions == b.decisions &&
+           a.counters == b.counters;
+  }
+};
 
 /// Durable state: exactly what folding the event log yields.
 struct state {
@@ -16,12 +90,33 @@ struct state {
   std::optional<wall_time> paused_since;
   std::string pause_reason;
   std::string paused_by;  ///< who paused (empty unless paused)
+  std::optional<wall_time> held_from;  ///< the scheduler's last pause, once resumed
+  std::optional<wall_time> held_until;
   uint64_t log_seq = 0;  ///< sequence number of the last event applied
+
+  std::map<std::string, job_state> jobs;
+  std::unordered_map<std::string, run_record> runs;
+  job_counters totals;
+  uint64_t jobs_paused = 0;
+  uint64_t jobs_disabled = 0;
+  uint64_t runs_starting = 0;  ///< by status, maintained on apply: the snapshot reads them in O(1)
+  uint64_t runs_running = 0;
+  uint64_t runs_buffered = 0;
+  uint64_t runs_retry_wait = 0;
+
+  // Derived indexes, rebuilt by apply; not part of equality.
+  std::set<std::pair<wall_time, std::string>> timetable;  ///< (due, job) of schedulable jobs
+  std::set<std::pair<wall_time, std::string>> retries;    ///< (due, run) of runs in retry_wait
 
   friend bool operator==(const state& a, const state& b) {
     return a.paused == b.paused && a.paused_since == b.paused_since &&
            a.pause_reason == b.pause_reason && a.paused_by == b.paused_by &&
-           a.log_seq == b.log_seq;
+           a.held_from == b.held_from && a.held_until == b.held_until &&
+           a.log_seq == b.log_seq && a.jobs == b.jobs && a.runs == b.runs &&
+           a.totals == b.totals && a.jobs_paused == b.jobs_paused &&
+           a.jobs_disabled == b.jobs_disabled && a.runs_starting == b.runs_starting &&
+           a.runs_running == b.runs_running && a.runs_buffered == b.runs_buffered &&
+           a.runs_retry_wait == b.runs_retry_wait;
   }
 };
 

@@ -236,8 +236,11 @@ TEST_CASE("replaying the log equals the live state after thousands of random com
         ++no_ops;
       } else {
         REQUIRE(events.size() == 1);
-        const m::wall_time at = std::visit([](const auto& e) { return e.at; }, events[0]);
-        const std::string why = std::visit([](const auto& e) { return e.reason; }, events[0]);
+        const auto* paused = std::get_if<m::scheduler_paused>(&events[0]);
+        const auto* resumed = std::get_if<m::scheduler_resumed>(&events[0]);
+        REQUIRE((paused != nullptr) != (resumed != nullptr));
+        const m::wall_time at = paused ? paused->at : resumed->at;
+        const std::string why = paused ? paused->reason : resumed->reason;
         CHECK(at == std::chrono::floor<std::chrono::milliseconds>(now));
         CHECK(why == reason);
         CHECK(std::holds_alternative<m::scheduler_paused>(events[0]) == pause);

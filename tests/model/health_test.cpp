@@ -195,7 +195,7 @@ TEST_CASE("a running scheduler with a fresh heartbeat passes and is ready", "[mo
   CHECK(check(v, "scheduler:state").observed_text == "running");
   CHECK(v.live);
   CHECK(v.ready);
-  REQUIRE(v.checks.size() == 4);
+  REQUIRE(v.checks.size() == 5);
 }
 
 TEST_CASE("a paused scheduler warns but stays ready and live", "[model][health]") {
@@ -387,4 +387,16 @@ TEST_CASE("a log that refuses writes fails health and readiness but not liveness
   const m::verdict again = m::judge(input(&snap, 500ms), {});
   CHECK(again.status == health_status::pass);
   CHECK(again.ready);
+}
+
+TEST_CASE("an overdue job fails /health; none passes", "[model][health]") {
+  m::snapshot snap = snapshot_with(m::scheduler_status::running);
+  const m::verdict ok = m::judge(input(&snap, 500ms), {});
+  CHECK(check(ok, "jobs:overdue").status == health_status::pass);
+  snap.jobs.overdue = 2;
+  const m::verdict v = m::judge(input(&snap, 500ms), {});
+  CHECK(check(v, "jobs:overdue").status == health_status::fail);
+  CHECK(check(v, "jobs:overdue").observed_value == 2);
+  CHECK(v.status == health_status::fail);
+  CHECK(v.live);  // the loop is alive; it is not keeping up (or cannot log): not a restart case
 }

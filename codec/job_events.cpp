@@ -1,0 +1,470 @@
+// Encoding of job and run events (json_writer, keys sorted for byte-stable bodies) and their
+// decoding with nlohmann; the jobs part of checkpoints.
+#include "codec/job_events.hpp"
+
+#include "codec/job_json_internal.hpp"
+#include "codec/json_writer.hpp"
+
+namespace vigil::codec {
+namespace {
+
+using nlohmann::json;
+using model::format_rfc3339;
+
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
+/// The job a run belongs to: its id up to '@' (job ids cannot contain '@'). Written into run
+/// event bodies so that stream filters by job see them; never read back.
+std::string_view job_of(std::string_view run_id) { return run_id.substr(0, run_id.find('@')); }
+
+void write_strings(json_writer& w, const std::vector<std::string>& v) {
+  w.begin_array();
+  for (const auto& s : v) w.value(s);
+  w.end_array();
+}
+
+void write_opt_int(json_writer& w, const std::optional<int>& v) {
+  if (!v) {
+    w.null();
+  } else if (*v < 0) {
+    w.raw(std::to_string(*v));
+  } else {
+    w.value(static_cast<uint64_t>(*v));
+  }
+}
+
+// ---- reading helpers: every field checked, nothing thrown ----
+
+bool get(const json& j, const char* k, std::string& out) {
+  auto it = j.find(k);
+  if (it == j.end() || !it->is_string()) return false;
+  out = it->get<std::string>();
+  return true;
+}
+
+bool get(const json& j, const char* k, model::wall_time& out) {
+  std::string s;
+  if (!get(j, k, s)) return false;
+  auto t = model::parse_rfc3339(s);
+  if (!t) return false;
+  out = *t;
+  return true;
+}
+
+bool get(const json& j, const char* k, std::optional<model::wall_time>& out) {
+  auto it = j.find(k);
+  if (it == j.end() || it->is_null()) {
+    out.reset();
+    return true;
+  }
+  model::wall_time t;
+  if (!get(j, k, t)) return false;
+  out = t;
+  return true;
+}
+
+template <class N>
+bool get_uint(const json& j, const char* k, N& out) {
+  auto it = j.find(k);
+  if (it == j.end() || !it->is_number_unsigned()) return false;
+  out = static_cast<N>(it->get<uint64_t>());
+  return true;
+}
+
+bool get(const json& j, const char* k, bool& out) {
+  auto it = j.find(k);
+  if (it == j.end() || !it->is_boolean()) return false;
+  out = it->get<bool>();
+  return true;
+}
+
+bool get(const json& j, const char* k, std::optional<int>& out) {
+  auto it = j.find(k);
+  if (it == j.end() || it->is_null()) {
+    out.reset();
+    return true;
+  }
+  if (!it->is_number_integer()) return false;
+  out = it->get<int>();
+  return true;
+}
+
+bool get(const json& j, const char* k, std::vector<std::string>& out) {
+  auto it = j.find(k);
+  if (it == j.end()) {
+    out.clear();
+    return true;
+  }
+  if (!it->is_array()) return false;
+  out.clear();
+  for (const auto& x : *it) {
+    if (!x.is_string()) return false;
+    out.push_back(x.get<std::string>());
+  }
+  return true;
+}
+
+bool get_spec(const json& j, const char* k, std::shared_ptr<const model::job_spec>& out) {
+  auto it = j.find(k);
+  if (it == j.end()) return false;
+  auto spec = decode_job_spec_value(*it, "/spec");
+  if (!std::holds_alternative<model::job_spec>(spec)) return false;
+  out = std::make_shared<const model::job_spec>(std::get<model::job_spec>(std::move(spec)));
+  return true;
+}
+
+bool get_output(const json& j, std::shared_ptr<const std::string>& out) {
+  std::string s;
+  if (!get(j, "output", s)) return false;
+  out = s.empty() ? nullptr : std::make_shared<const std::string>(std::move(s));
+  return true;
+}
+
+int64_t get_ns(const json& j, const char* k, bool& ok) {
+  auto it = j.find(k);
+  if (it == j.end() || !it->is_number_integer()) {
+    ok = false;
+    return 0;
+  }
+  return it->get<int64_t>();
+}
+
+}  // namespace
+
+bool encode_job_event(const model::event& e, std::string& out) {
+  json_writer w{out};
+  return std::visit(
+      overloaded{
+          [](const model::scheduler_paused&) { return false; },
+          [](const model::scheduler_resumed&) { return false; },
+          [&](const model::job_defined& ev) {
+            w.begin_object().key("at").value(format_rfc3339(ev.at)).key("by").value(ev.by);
+            w.key("created").value(ev.created).key("spec");
+            write_job_spec(w, *ev.spec);
+            w.end_object();
+            return true;
+          },
+          [&](const model::job_removed& ev) {
+            w.begin_object().key("at").value(format_rfc3339(ev.at)).key("by").value(ev.by);
+            w.key("cancels");
+            write_strings(w, ev.cancels);
+            w.key("job").value(ev.job).end_object();
+            return true;
+          },
+          [&](const model::job_paused& ev) {
+            w.begin_object().key("at").value(format_rfc3339(ev.at)).key("by").value(ev.by);
+            w.key("job").value(ev.job).key("reason").value(ev.reason).end_object();
+            return true;
+          },
+          [&](const model::job_resumed& ev) {
+            w.begin_object().key("at").value(format_rfc3339(ev.at)).key("by").value(ev.by);
+            w.key("job").value(ev.job).key("reason").value(ev.reason).end_object();
+            return true;
+          },
+          [&](const model::fire_decided& ev) {
+            w.begin_object().key("at").value(format_rfc3339(ev.at));
+            w.key("cancels");
+            write_strings(w, ev.cancels);
+            w.key("count").value(ev.count).key("job").value(ev.job);
+            w.key("kind").value(model::to_string(ev.kind));
+            w.key("last").value(format_rfc3339(ev.last));
+            w.key("nominal").value(format_rfc3339(ev.nominal));
+            w.key("reason").value(ev.reason).key("run_id").value(ev.run_id).end_object();
+            return true;
+          },
+          [&](const model::run_dispatched& ev) {
+            w.begin_object().key("at").value(format_rfc3339(ev.at));
+            w.key("attempt").value(uint64_t{ev.attempt}).key("job").value(job_of(ev.run_id));
+            w.key("reason").value(ev.reason).key("run_id").value(ev.run_id).end_object();
+            return true;
+          },
+          [&](const model::run_started& ev) {
+            w.begin_object().key("at").value(format_rfc3339(ev.at));
+            w.key("job").value(job_of(ev.run_id));
+            w.key("pid").value(static_cast<uint64_t>(ev.pid < 0 ? 0 : ev.pid));
+            w.key("run_id").value(ev.run_id).end_object();
+            return true;
+          },
+          [&](const model::run_finished& ev) {
+            w.begin_object().key("at").value(format_rfc3339(ev.at));
+            w.key("elapsed_ns").value(static_cast<uint64_t>(ev.elapsed.count() < 0 ? 0 : ev.elapsed.count()));
+            w.key("error").value(ev.error).key("exit_code");
+            write_opt_int(w, ev.exit_code);
+            w.key("job").value(job_of(ev.run_id));
+            w.key("outcome").value(model::to_string(ev.outcome));
+            w.key("output").value(ev.output ? std::string_view{*ev.output} : std::string_view{});
+            w.key("output_bytes").value(ev.output_bytes).key("run_id").value(ev.run_id);
+            w.key("signal");
+            write_opt_int(w, ev.signal);
+            w.key("truncated").value(ev.truncated).end_object();
+            return true;
+          },
+          [&](const model::retry_scheduled& ev) {
+            w.begin_object().key("at").value(format_rfc3339(ev.at));
+            w.key("attempt").value(uint64_t{ev.attempt});
+            w.key("due").value(format_rfc3339(ev.due)).key("job").value(job_of(ev.run_id));
+            w.key("run_id").value(ev.run_id).end_object();
+            return true;
+          },
+          [&](const model::runs_compacted& ev) {
+            w.begin_object().key("at").value(format_rfc3339(ev.at));
+            w.key("decisions_dropped").value(ev.decisions_dropped).key("job").value(ev.job);
+            w.key("run_ids");
+            write_strings(w, ev.run_ids);
+            w.end_object();
+            return true;
+          }},
+      e);
+}
+
+std::optional<model::event> decode_job_event(std::string_view type, const json& j) {
+  if (!j.is_object()) return std::nullopt;
+  if (type == "job_defined") {
+    model::job_defined ev;
+    if (get(j, "at", ev.at) && get(j, "by", ev.by) && get(j, "created", ev.created) &&
+        get_spec(j, "spec", ev.spec))
+      return ev;
+  } else if (type == "job_removed") {
+    model::job_removed ev;
+    if (get(j, "at", ev.at) && get(j, "by", ev.by) && get(j, "job", ev.job) &&
+        get(j, "cancels", ev.cancels))
+      return ev;
+  } else if (type == "job_paused" || type == "job_resumed") {
+    std::string job, reason, by;
+    model::wall_time at;
+    if (!(get(j, "at", at) && get(j, "by", by) && get(j, "job", job) && get(j, "reason", reason)))
+      return std::nullopt;
+    if (type == "job_paused") return model::job_paused{job, reason, at, by};
+    return model::job_resumed{job, reason, at, by};
+  } else if (type == "fire_decided") {
+    model::fire_decided ev;
+    std::string kind;
+    if (get(j, "at", ev.at) && get(j, "cancels", ev.cancels) && get_uint(j, "count", ev.count) &&
+        get(j, "job", ev.job) && get(j, "kind", kind) && get(j, "last", ev.last) &&
+        get(j, "nominal", ev.nominal) && get(j, "reason", ev.reason) &&
+        get(j, "run_id", ev.run_id)) {
+      auto k = model::parse_decision_kind(kind);
+      if (!k) return std::nullopt;
+      ev.kind = *k;
+      return ev;
+    }
+  } else if (type == "run_dispatched") {
+    model::run_dispatched ev;
+    if (get(j, "at", ev.at) && get_uint(j, "attempt", ev.attempt) && get(j, "reason", ev.reason) &&
+        get(j, "run_id", ev.run_id))
+      return ev;
+  } else if (type == "run_started") {
+    model::run_started ev;
+    if (get(j, "at", ev.at) && get_uint(j, "pid", ev.pid) && get(j, "run_id", ev.run_id))
+      return ev;
+  } else if (type == "run_finished") {
+    model::run_finished ev;
+    std::string outcome;
+    bool ok = true;
+    ev.elapsed = model::duration{get_ns(j, "elapsed_ns", ok)};
+    if (ok && get(j, "at", ev.at) && get(j, "error", ev.error) &&
+        get(j, "exit_code", ev.exit_code) && get(j, "outcome", outcome) && get_output(j, ev.output) &&
+        get_uint(j, "output_bytes", ev.output_bytes) && get(j, "run_id", ev.run_id) &&
+        get(j, "signal", ev.signal) && get(j, "truncated", ev.truncated)) {
+      auto o = model::parse_run_outcome(outcome);
+      if (!o) return std::nullopt;
+      ev.outcome = *o;
+      return ev;
+    }
+  } else if (type == "retry_scheduled") {
+    model::retry_scheduled ev;
+    if (get(j, "at", ev.at) && get_uint(j, "attempt", ev.attempt) && get(j, "due", ev.due) &&
+        get(j, "run_id", ev.run_id))
+      return ev;
+  } else if (type == "runs_compacted") {
+    model::runs_compacted ev;
+    if (get(j, "at", ev.at) && get_uint(j, "decisions_dropped", ev.decisions_dropped) &&
+        get(j, "job", ev.job) && get(j, "run_ids", ev.run_ids))
+      return ev;
+  }
+  return std::nullopt;
+}
+
+// ---- checkpoints ----
+
+namespace {
+
+json time_or_null(const std::optional<model::wall_time>& t) {
+  return t ? json(format_rfc3339(*t)) : json(nullptr);
+}
+
+json counters_json(const model::job_counters& c) {
+  return json{{"fired", c.fired},         {"skipped", c.skipped},
+              {"buffered", c.buffered},   {"missed", c.missed},
+              {"succeeded", c.succeeded}, {"failed", c.failed},
+              {"timed_out", c.timed_out}, {"cancelled", c.cancelled},
+              {"failed_to_start", c.failed_to_start},
+              {"abandoned", c.abandoned}, {"retries", c.retries}};
+}
+
+bool read_counters(const json& j, model::job_counters& c) {
+  return j.is_object() && get_uint(j, "fired", c.fired) && get_uint(j, "skipped", c.skipped) &&
+         get_uint(j, "buffered", c.buffered) && get_uint(j, "missed", c.missed) &&
+         get_uint(j, "succeeded", c.succeeded) && get_uint(j, "failed", c.failed) &&
+         get_uint(j, "timed_out", c.timed_out) && get_uint(j, "cancelled", c.cancelled) &&
+         get_uint(j, "failed_to_start", c.failed_to_start) &&
+         get_uint(j, "abandoned", c.abandoned) && get_uint(j, "retries", c.retries);
+}
+
+json strings_json(const std::deque<std::string>& v) { return json(std::vector<std::string>(v.begin(), v.end())); }
+
+bool read_strings(const json& j, const char* k, std::deque<std::string>& out) {
+  std::vector<std::string> v;
+  if (!j.contains(k) || !get(j, k, v)) return false;
+  out.assign(v.begin(), v.end());
+  return true;
+}
+
+json optional_int(const std::optional<int>& v) { return v ? json(*v) : json(nullptr); }
+
+}  // namespace
+
+void encode_jobs_part(const model::state& s, json& out) {
+  out["held_from"] = time_or_null(s.held_from);
+  out["held_until"] = time_or_null(s.held_until);
+  out["totals"] = counters_json(s.totals);
+  json jobs = json::array();
+  for (const auto& [id, j] : s.jobs) {
+    std::string spec;
+    json_writer w{spec};
+    write_job_spec(w, *j.spec);
+    json decisions = json::array();
+    for (const auto& d : j.decisions)
+      decisions.push_back({{"seq", d.seq}, {"at", format_rfc3339(d.at)},
+                           {"nominal", format_rfc3339(d.nominal)},
+                           {"last", format_rfc3339(d.last)}, {"count", d.count},
+                           {"kind", model::to_string(d.kind)}, {"reason", d.reason},
+                           {"run_id", d.run_id}});
+    jobs.push_back({{"spec", json::parse(spec)},
+                    {"revision", j.revision},
+                    {"created_at", format_rfc3339(j.created_at)},
+                    {"updated_at", format_rfc3339(j.updated_at)},
+                    {"paused", j.paused},
+                    {"pause_reason", j.pause_reason},
+                    {"paused_by", j.paused_by},
+                    {"paused_since", time_or_null(j.paused_since)},
+                    {"held_from", time_or_null(j.held_from)},
+                    {"held_until", time_or_null(j.held_until)},
+                    {"cursor", format_rfc3339(j.cursor)},
+                    {"active", json(j.active)},
+                    {"buffer", strings_json(j.buffer)},
+                    {"runs", strings_json(j.runs)},
+                    {"decisions", std::move(decisions)},
+                    {"counters", counters_json(j.counters)}});
+  }
+  out["jobs"] = std::move(jobs);
+  json runs = json::array();
+  for (const auto& [id, r] : s.runs)
+    runs.push_back({{"id", r.id},
+                    {"job", r.job},
+                    {"nominal", format_rfc3339(r.nominal)},
+                    {"reason", r.reason},
+                    {"status", model::to_string(r.status)},
+                    {"attempt", r.attempt},
+                    {"decided_at", format_rfc3339(r.decided_at)},
+                    {"started_at", time_or_null(r.started_at)},
+                    {"finished_at", time_or_null(r.finished_at)},
+                    {"retry_at", time_or_null(r.retry_at)},
+                    {"pid", r.pid},
+                    {"exit_code", optional_int(r.exit_code)},
+                    {"signal", optional_int(r.signal)},
+                    {"elapsed_ns", r.elapsed.count()},
+                    {"output", r.output ? *r.output : std::string()},
+                    {"truncated", r.truncated},
+                    {"output_bytes", r.output_bytes},
+                    {"error", r.error},
+                    {"cancelling", r.cancelling}});
+  out["runs"] = std::move(runs);
+}
+
+namespace {
+
+std::optional<model::run_status> parse_status(std::string_view s) {
+  for (auto st : {model::run_status::buffered, model::run_status::starting,
+                  model::run_status::running, model::run_status::retry_wait,
+                  model::run_status::succeeded, model::run_status::failed,
+                  model::run_status::timed_out, model::run_status::cancelled,
+                  model::run_status::failed_to_start, model::run_status::abandoned})
+    if (s == model::to_string(st)) return st;
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool decode_jobs_part(const json& in, model::state& s) {
+  if (!in.contains("jobs")) return true;  // a checkpoint from before jobs existed
+  if (!get(in, "held_from", s.held_from) || !get(in, "held_until", s.held_until)) return false;
+  if (!in.contains("totals") || !read_counters(in["totals"], s.totals)) return false;
+  const auto& jobs = in["jobs"];
+  if (!jobs.is_array()) return false;
+  for (const auto& x : jobs) {
+    if (!x.is_object()) return false;
+    model::job_state j;
+    std::vector<std::string> active;
+    if (!get_spec(x, "spec", j.spec) || !get_uint(x, "revision", j.revision) ||
+        !get(x, "created_at", j.created_at) || !get(x, "updated_at", j.updated_at) ||
+        !get(x, "paused", j.paused) || !get(x, "pause_reason", j.pause_reason) ||
+        !get(x, "paused_by", j.paused_by) || !get(x, "paused_since", j.paused_since) ||
+        !get(x, "held_from", j.held_from) || !get(x, "held_until", j.held_until) ||
+        !get(x, "cursor", j.cursor) || !x.contains("active") || !get(x, "active", active) ||
+        !read_strings(x, "buffer", j.buffer) || !read_strings(x, "runs", j.runs) ||
+        !x.contains("counters") || !read_counters(x["counters"], j.counters))
+      return false;
+    j.active = std::move(active);
+    const auto& ds = x.find("decisions");
+    if (ds == x.end() || !ds->is_array()) return false;
+    for (const auto& d : *ds) {
+      model::decision_record r;
+      std::string kind;
+      if (!d.is_object() || !get_uint(d, "seq", r.seq) || !get(d, "at", r.at) ||
+          !get(d, "nominal", r.nominal) || !get(d, "last", r.last) ||
+          !get_uint(d, "count", r.count) || !get(d, "kind", kind) ||
+          !get(d, "reason", r.reason) || !get(d, "run_id", r.run_id))
+        return false;
+      auto k = model::parse_decision_kind(kind);
+      if (!k) return false;
+      r.kind = *k;
+      j.decisions.push_back(std::move(r));
+    }
+    const std::string id = j.spec->id;
+    s.jobs.emplace(id, std::move(j));
+  }
+  const auto& runs = in.find("runs");
+  if (runs == in.end() || !runs->is_array()) return false;
+  for (const auto& x : *runs) {
+    model::run_record r;
+    std::string status;
+    bool ok = true;
+    r.elapsed = model::duration{get_ns(x, "elapsed_ns", ok)};
+    if (!ok || !x.is_object() || !get(x, "id", r.id) || !get(x, "job", r.job) ||
+        !get(x, "nominal", r.nominal) || !get(x, "reason", r.reason) ||
+        !get(x, "status", status) || !get_uint(x, "attempt", r.attempt) ||
+        !get(x, "decided_at", r.decided_at) || !get(x, "started_at", r.started_at) ||
+        !get(x, "finished_at", r.finished_at) || !get(x, "retry_at", r.retry_at) ||
+        !get(x, "exit_code", r.exit_code) || !get(x, "signal", r.signal) ||
+        !get_output(x, r.output) || !get(x, "truncated", r.truncated) ||
+        !get_uint(x, "output_bytes", r.output_bytes) || !get(x, "error", r.error) ||
+        !get(x, "cancelling", r.cancelling))
+      return false;
+    auto it = x.find("pid");
+    if (it == x.end() || !it->is_number_integer()) return false;
+    r.pid = it->get<int>();
+    auto st = parse_status(status);
+    if (!st) return false;
+    r.status = *st;
+    s.runs.emplace(r.id, std::move(r));
+  }
+  return true;
+}
+
+}  // namespace vigil::codec

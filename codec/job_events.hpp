@@ -1,0 +1,26 @@
+// Job and run events, and the jobs part of checkpoints: codec/*.cpp only (nlohmann inside).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "model/events.hpp"
+#include "model/state.hpp"
+
+namespace vigil::codec {
+
+/// The body of a job or run event; false for the scheduler's own events (encoded elsewhere).
+bool encode_job_event(const model::event& e, std::string& out);
+
+/// Reads a job or run event body; nothing if the type is not one or the body is unreadable.
+std::optional<model::event> decode_job_event(std::string_view type, const nlohmann::json& body);
+
+/// Jobs, runs and counters of a state, for checkpoints.
+void encode_jobs_part(const model::state& s, nlohmann::json& out);
+/// The inverse; false if anything is unreadable. Derived indexes are rebuilt.
+bool decode_jobs_part(const nlohmann::json& in, model::state& s);
+
+}  // namespace vigil::codec

@@ -1,0 +1,218 @@
+// Job, run and decision views (json_writer; the spec through the job codec's canonical form).
+#include "codec/job_views.hpp"
+
+#include <algorithm>
+
+#include "codec/job_json_internal.hpp"
+#include "codec/json_writer.hpp"
+#include "model/jobs.hpp"
+
+namespace vigil::codec {
+namespace {
+
+using model::format_rfc3339;
+
+void write_counters(json_writer& w, const model::job_counters& c) {
+  w.begin_object();
+  w.key("decisions").begin_object();
+  w.key("fired").value(c.fired).key("skipped").value(c.skipped);
+  w.key("buffered").value(c.buffered).key("missed").value(c.missed).end_object();
+  w.key("outcomes").begin_object();
+  w.key("succeeded").value(c.succeeded).key("failed").value(c.failed);
+  w.key("timed_out").value(c.timed_out).key("cancelled").value(c.cancelled);
+  w.key("failed_to_start").value(c.failed_to_start).key("abandoned").value(c.abandoned);
+  w.end_object();
+  w.key("retries").value(c.retries);
+  w.end_object();
+}
+
+void write_decision(json_writer& w, const model::decision_record& d) {
+  w.begin_object();
+  w.key("seq").value(d.seq).key("at").value(format_rfc3339(d.at));
+  w.key("kind").value(model::to_string(d.kind)).key("reason").value(d.reason);
+  w.key("nominal").value(format_rfc3339(d.nominal));
+  w.key("last").value(format_rfc3339(d.last)).key("count").value(d.count);
+  w.key("run_id").text_or_null(d.run_id);
+  w.end_object();
+}
+
+void write_strings(json_writer& w, const std::vector<std::string>& v) {
+  w.begin_array();
+  for (const auto& x : v) w.value(x);
+  w.end_array();
+}
+
+void write_run(json_writer& w, const model::run_record& r, bool with_output) {
+  w.begin_object();
+  w.key("run_id").value(r.id).key("job").value(r.job);
+  w.key("nominal").value(format_rfc3339(r.nominal)).key("reason").value(r.reason);
+  w.key("status").value(model::to_string(r.status)).key("attempt").value(uint64_t{r.attempt});
+  w.key("decided_at").value(format_rfc3339(r.decided_at));
+  w.key("started_at").time(r.started_at).key("finished_at").time(r.finished_at);
+  w.key("retry_at").time(r.retry_at);
+  w.key("pid");
+  if (r.pid > 0) w.value(static_cast<uint64_t>(r.pid));
+  else w.null();
+  w.key("exit_code");
+  if (r.exit_code) w.raw(std::to_string(*r.exit_code));
+  else w.null();
+  w.key("signal");
+  if (r.signal) w.raw(std::to_string(*r.signal));
+  else w.null();
+  w.key("duration_seconds").value(model::to_seconds(r.elapsed));
+  w.key("output_bytes").value(r.output_bytes).key("truncated").value(r.truncated);
+  w.key("error").text_or_null(r.error);
+  w.key("cancelling").value(r.cancelling);
+  if (with_output) w.key("output").value(r.output ? std::string_view{*r.output} : "");
+  w.end_object();
+}
+
+void write_job_summary(json_writer& w, const model::job_state& j) {
+  w.begin_object();
+  w.key("id").value(j.spec->id).key("schedule").value(j.spec->schedule);
+  w.key("time_zone").value(j.spec->time_zone).key("enabled").value(j.spec->enabled);
+  w.key("paused").value(j.paused).key("next_due").time(j.due);
+  w.key("running").value(static_cast<uint64_t>(j.active.size()));
+  w.key("last_decision");
+  if (j.decisions.empty()) w.null();
+  else write_decision(w, j.decisions.back());
+  w.end_object();
+}
+
+}  // namespace
+
+std::string render_job(const model::state& s, const model::job_state& j) {
+  (void)s;
+  std::string out;
+  json_writer w{out};
+  w.begin_object();
+  w.key("id").value(j.spec->id).key("spec");
+  write_job_spec(w, *j.spec);
+  w.key("revision").value(j.revision);
+  w.key("created_at").value(format_rfc3339(j.created_at));
+  w.key("updated_at").value(format_rfc3339(j.updated_at));
+  w.key("paused").value(j.paused).key("paused_since").time(j.paused_since);
+  w.key("pause_reason").text_or_null(j.pause_reason).key("paused_by").text_or_null(j.paused_by);
+  w.key("schedulable").value(model::schedulable(j));
+  w.key("decided_through").value(format_rfc3339(j.cursor));
+  w.key("next_due").time(j.due);
+  w.key("jitter_offset_seconds")
+      .value(j.compiled ? model::to_seconds(j.compiled->jitter_offset) : 0.0);
+  w.key("active_runs");
+  write_strings(w, j.active);
+  w.key("buffered_runs");
+  write_strings(w, std::vector<std::string>(j.buffer.begin(), j.buffer.end()));
+  w.key("counters");
+  write_counters(w, j.counters);
+  w.key("last_decision");
+  if (j.decisions.empty()) w.null();
+  else write_decision(w, j.decisions.back());
+  w.end_object();
+  return out;
+}
+
+std::string render_job_list(const model::state& s, const std::string& after, size_t limit) {
+  std::string out;
+  json_writer w{out};
+  w.begin_object().key("jobs").begin_array();
+  auto it = after.empty() ? s.jobs.begin() : s.jobs.upper_bound(after);
+  size_t n = 0;
+  for (; it != s.jobs.end() && n < limit; ++it, ++n) write_job_summary(w, it->second);
+  w.end_array();
+  w.key("total").value(static_cast<uint64_t>(s.jobs.size()));
+  w.key("next");
+  if (it != s.jobs.end() && n > 0) w.value(std::prev(it)->first);
+  else w.null();
+  w.end_object();
+  return out;
+}
+
+std::string render_run(const model::run_record& r, bool with_output) {
+  std::string out;
+  json_writer w{out};
+  write_run(w, r, with_output);
+  return out;
+}
+
+std::string render_runs(const model::state& s, const model::job_state& j,
+                        const std::string& before, size_t limit) {
+  std::string out;
+  json_writer w{out};
+  w.begin_object().key("runs").begin_array();
+  auto it = j.runs.rbegin();
+  if (!before.empty()) {
+    it = std::find(j.runs.rbegin(), j.runs.rend(), before);
+    if (it != j.runs.rend()) ++it;
+  }
+  size_t n = 0;
+  std::string last;
+  for (; it != j.runs.rend() && n < limit; ++it) {
+    auto r = s.runs.find(*it);
+    if (r == s.runs.end()) continue;
+    write_run(w, r->second, false);
+    last = *it;
+    ++n;
+  }
+  w.end_array().key("next");
+  if (it != j.runs.rend() && !last.empty()) w.value(last);
+  else w.null();
+  w.end_object();
+  return out;
+}
+
+std::string render_decisions(const model::job_state& j, uint64_t before, size_t limit) {
+  std::string out;
+  json_writer w{out};
+  w.begin_object().key("decisions").begin_array();
+  auto end = j.decisions.end();
+  if (before > 0)
+    end = std::lower_bound(j.decisions.begin(), j.decisions.end(), before,
+                           [](const model::decision_record& d, uint64_t seq) { return d.seq < seq; });
+  size_t n = 0;
+  auto it = end;
+  while (it != j.decisions.begin() && n < limit) {
+    --it;
+    write_decision(w, *it);
+    ++n;
+  }
+  w.end_array().key("next");
+  if (it != j.decisions.begin() && n > 0) w.value(it->seq);
+  else w.null();
+  w.end_object();
+  return out;
+}
+
+std::string render_next(const model::job_state& j, model::wall_time after, size_t count) {
+  std::string out;
+  json_writer w{out};
+  w.begin_object().key("job").value(j.spec->id).key("time_zone").value(j.spec->time_zone);
+  w.key("jitter_offset_seconds")
+      .value(j.compiled ? model::to_seconds(j.compiled->jitter_offset) : 0.0);
+  w.key("fires").begin_array();
+  if (j.compiled) {
+    auto from = std::max(after, j.cursor);
+    for (size_t i = 0; i < count; ++i) {
+      auto n = model::next_nominal(*j.compiled, *j.spec, from);
+      if (!n) break;
+      w.value(model::format_rfc3339_in(*n, j.compiled->tz));
+      from = *n;
+    }
+  }
+  w.end_array().end_object();
+  return out;
+}
+
+std::string render_decision(const model::fire_decided& d) {
+  std::string out;
+  json_writer w{out};
+  w.begin_object();
+  w.key("job").value(d.job).key("kind").value(model::to_string(d.kind));
+  w.key("reason").value(d.reason).key("nominal").value(format_rfc3339(d.nominal));
+  w.key("run_id").text_or_null(d.run_id);
+  w.key("cancels");
+  write_strings(w, d.cancels);
+  w.end_object();
+  return out;
+}
+
+}  // namespace vigil::codec

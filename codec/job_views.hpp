@@ -1,0 +1,30 @@
+// What the job routes answer: views of jobs, runs and decisions, rendered from the state by the
+// scheduler (which owns it) so that only a string crosses to the HTTP threads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "model/planner.hpp"
+#include "model/state.hpp"
+
+namespace vigil::codec {
+
+/// One job: its definition, where it is, what it did (counters), its next due time.
+std::string render_job(const model::state& s, const model::job_state& j);
+/// A page of jobs by id, after `after` (exclusive): {"jobs": [...], "total": n, "next": id|null}.
+std::string render_job_list(const model::state& s, const std::string& after, size_t limit);
+/// A run; with its output tail when `with_output`.
+std::string render_run(const model::run_record& r, bool with_output);
+/// A page of a job's runs, newest first, before run `before` (exclusive, empty: the newest).
+std::string render_runs(const model::state& s, const model::job_state& j,
+                        const std::string& before, size_t limit);
+/// A page of a job's decisions, newest first, with seq < before (0: from the newest).
+std::string render_decisions(const model::job_state& j, uint64_t before, size_t limit);
+/// The next `count` nominal times of a job after its cursor (or `after`, when later).
+std::string render_next(const model::job_state& j, model::wall_time after, size_t count);
+/// The answer to a manual run: the decision and, when it fired or buffered, the run id.
+std::string render_decision(const model::fire_decided& d);
+
+}  // namespace vigil::codec

@@ -1,0 +1,38 @@
+// Jobs in the state: compiling a definition, its next nominal time, and how job and run events
+// change the state (the decider's apply delegates here).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "model/events.hpp"
+#include "model/state.hpp"
+
+namespace vigil::model {
+
+/// The executable form of a spec; nothing when its schedule or zone cannot be loaded (a log
+/// written with a zone this machine's tz database lacks): such a job is kept, never fired.
+std::shared_ptr<const compiled_job> compile_job(const job_spec& spec);
+
+/// A deterministic offset in [0, jitter) from the job id (FNV-1a): the same after a restart.
+duration jitter_offset(std::string_view job_id, duration jitter);
+
+/// The first nominal time strictly after `after`, at millisecond precision.
+std::optional<wall_time> next_nominal(const compiled_job& c, const job_spec& spec,
+                                      wall_time after);
+
+/// Whether the job's schedule is evaluated: enabled, not paused, and compilable.
+bool schedulable(const job_state& j);
+
+/// Applies one job or run event. Total: events about unknown jobs or runs change nothing.
+void apply_job_event(state& s, const event& e);
+
+/// Recomputes a job's due time and its timetable entry (after any change to it).
+void reschedule(state& s, const std::string& id, job_state& j);
+
+/// Rebuilds everything derived (compiled schedules, timetable, retry index, live counts) from
+/// the durable fields: for a state read from a checkpoint.
+void rebuild_derived(state& s);
+
+}  // namespace vigil::model

@@ -1,0 +1,98 @@
+// Runs and decisions: what happened to each (job, nominal time), and to each run it caused.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/time.hpp"
+
+namespace vigil::model {
+
+/// What was decided for a nominal time (or a range of them). Each is decided exactly once.
+enum class decision_kind { fired, skipped, buffered, missed };
+
+/// Where a run is. starting: ordered to the runner, not yet reported started.
+enum class run_status {
+  buffered,     ///< waiting for a running one of the same job to finish
+  starting,     ///< ordered to the runner
+  running,      ///< the process is running
+  retry_wait,   ///< failed; another attempt is scheduled
+  succeeded,    ///< exit code 0
+  failed,       ///< non-zero exit or killed by a signal it was not sent by vigil
+  timed_out,    ///< killed by vigil after its timeout
+  cancelled,    ///< killed by vigil (cancel_other, shutdown) or dropped before starting
+  failed_to_start,  ///< the process could not be started (missing binary, bad directory)
+  abandoned,    ///< the daemon stopped while it was starting or running; its end is unknown
+};
+
+/// How a process ended, as the runner reports it.
+enum class run_outcome { succeeded, failed, timed_out, cancelled, failed_to_start, abandoned };
+
+const char* to_string(decision_kind k);
+const char* to_string(run_status s);
+const char* to_string(run_outcome o);
+std::optional<decision_kind> parse_decision_kind(std::string_view text);
+std::optional<run_outcome> parse_run_outcome(std::string_view text);
+run_status status_of(run_outcome o);
+/// Finished for good: no further attempt will follow.
+bool is_final(run_status s);
+/// Occupies the job for its overlap policy.
+bool is_active(run_status s);
+
+struct decision_record {
+  uint64_t seq = 0;          ///< the log position of the decision event
+  wall_time at{};            ///< when it was decided
+  wall_time nominal{};       ///< the (first) nominal time decided
+  wall_time last{};          ///< the last nominal time of a range (== nominal for one)
+  uint64_t count = 1;        ///< nominal times covered
+  decision_kind kind = decision_kind::fired;
+  std::string reason;        ///< schedule, manual, catchup, overlap, buffer_full, paused, misfire
+  std::string run_id;        ///< fired or buffered
+  friend bool operator==(const decision_record& a, const decision_record& b) {
+    return a.seq == b.seq && a.at == b.at && a.nominal == b.nominal && a.last == b.last &&
+           a.count == b.count && a.kind == b.kind && a.reason == b.reason &&
+           a.run_id == b.run_id;
+  }
+};
+
+struct run_record {
+  std::string id;
+  std::string job;
+  wall_time nominal{};
+  std::string reason;        ///< why it fired: schedule, manual, catchup
+  run_status status = run_status::starting;
+  uint32_t attempt = 1;
+  wall_time decided_at{};
+  std::optional<wall_time> started_at;
+  std::optional<wall_time> finished_at;
+  std::optional<wall_time> retry_at;
+  int pid = 0;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  duration elapsed{0};
+  std::shared_ptr<const std::string> output;  ///< the tail; shared, never changed
+  bool truncated = false;
+  uint64_t output_bytes = 0;
+  std::string error;
+  bool cancelling = false;  ///< a cancel was ordered (cancel_other, removal); no longer occupies
+  friend bool operator==(const run_record& a, const run_record& b) {
+    const std::string empty;
+    return a.id == b.id && a.job == b.job && a.nominal == b.nominal && a.reason == b.reason &&
+           a.status == b.status && a.attempt == b.attempt && a.decided_at == b.decided_at &&
+           a.started_at == b.started_at && a.finished_at == b.finished_at &&
+           a.retry_at == b.retry_at && a.pid == b.pid && a.exit_code == b.exit_code &&
+           a.signal == b.signal && a.elapsed == b.elapsed &&
+           (a.output ? *a.output : empty) == (b.output ? *b.output : empty) &&
+           a.truncated == b.truncated && a.output_bytes == b.output_bytes && a.error == b.error &&
+           a.cancelling == b.cancelling;
+  }
+};
+
+/// A run id says which job and nominal time it is for: "<job>@<UTC basic time>", with
+/// "manual-" before the time for manual runs. Same job + nominal time, same id, always.
+std::string make_run_id(std::string_view job, wall_time nominal, bool manual);
+
+}  // namespace vigil::model
