@@ -3,15 +3,17 @@
 
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 #include <cctype>
-#include <iostream>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "app/log.hpp"
+#include "http/auth.hpp"
 #include "model/duration.hpp"
 
 extern char** environ;
@@ -76,6 +78,12 @@ setting text_setting(std::string key, std::string help, std::string serve_option
   return s;
 }
 
+setting file_setting(std::string key, std::string help, std::string serve_options::*field) {
+  setting s = text_setting(std::move(key), std::move(help), field);
+  s.type_name = "FILE";
+  return s;
+}
+
 setting listen_setting() {
   setting s;
   s.key = "listen";
@@ -112,6 +120,40 @@ setting bool_setting(std::string key, std::string help, bool serve_options::*fie
       throw invalid_setting{"true or false"};
   };
   s.text = [field](const serve_options& o) { return std::string{o.*field ? "true" : "false"}; };
+  return s;
+}
+
+/// One of a few words: `choices` (for --help and errors) are "a|b|c".
+setting choice_setting(std::string key, std::string help, std::string choices,
+                       std::function<bool(const std::string&, serve_options&)> set,
+                       std::function<std::string(const serve_options&)> get) {
+  setting s;
+  s.key = std::move(key);
+  s.type_name = choices;
+  s.help = std::move(help);
+  s.type = setting_type::string;
+  s.apply = [set = std::move(set), choices](const std::string& text, serve_options& out) {
+    if (!set(text, out)) throw invalid_setting{"one of " + choices};
+  };
+  s.text = std::move(get);
+  return s;
+}
+
+setting auth_token_setting() {
+  setting s;
+  s.key = "auth_token";
+  s.type_name = "TOKEN";
+  s.help =
+      "A bearer token that clients must send (Authorization: Bearer TOKEN). Not accepted as a "
+      "flag: set VIGIL_AUTH_TOKEN, the config file, or auth_token_file";
+  s.type = setting_type::string;
+  s.secret = true;
+  s.apply = [](const std::string& text, serve_options& out) {
+    if (!text.empty() && !http::is_valid_token(text))
+      throw invalid_setting{"a bearer token: letters, digits, -._~+/ and a trailing ="};
+    out.auth_token = text;
+  };
+  s.text = [](const serve_options& o) { return o.auth_token; };
   return s;
 }
 
@@ -172,6 +214,39 @@ std::vector<setting> make_settings() {
       bool_setting("test_hooks",
                    "Enable POST /v1/debug/stall for fault-injection tests. Never in production",
                    &so::test_hooks),
+      choice_setting(
+          "log_format", "Log lines on stderr: text for a human, or json (one object per line)",
+          "text|json",
+          [](const std::string& text, so& o) {
+            const auto f = parse_log_format(text);
+            if (f) o.log.format = *f;
+            return f.has_value();
+          },
+          [](const so& o) { return std::string{to_string(o.log.format)}; }),
+      choice_setting(
+          "log_level", "Least severe level logged (debug adds one line per HTTP request)",
+          "trace|debug|info|warn|error|off",
+          [](const std::string& text, so& o) {
+            const auto l = parse_log_level(text);
+            if (l) o.log.level = *l;
+            return l.has_value();
+          },
+          [](const so& o) { return std::string{to_string(o.log.level)}; }),
+      auth_token_setting(),
+      file_setting("auth_token_file",
+                   "File of bearer tokens, one per line (# comments); should be mode 0600",
+                   &so::auth_token_file),
+      choice_setting(
+          "show_details",
+          "Who sees /health's details: never, when_authorized (everyone when no token is set), "
+          "always",
+          "never|when_authorized|always",
+          [](const std::string& text, so& o) {
+            const auto p = http::parse_details_policy(text);
+            if (p) o.show_details = *p;
+            return p.has_value();
+          },
+          [](const so& o) { return std::string{http::to_string(o.show_details)}; }),
   };
   for (auto& s : all) {
     s.flag = "--" + s.key;
@@ -286,7 +361,9 @@ void apply_file(const std::string& path, resolved_config& out) {
     try {
       s->apply(text, out.opts);
     } catch (const invalid_setting& e) {
-      const std::string written = s->type == setting_type::string ? toml_string(text) : text;
+      const std::string written = s->secret                        ? std::string{"(not shown)"}
+                                  : s->type == setting_type::string ? toml_string(text)
+                                                                    : text;
       throw config_error{where + ": key '" + name + "': invalid value " + written + ": expected " +
                          e.expected};
     }
@@ -294,7 +371,7 @@ void apply_file(const std::string& path, resolved_config& out) {
   }
 }
 
-void apply_env(resolved_config& out) {
+void apply_env(resolved_config& out, std::vector<std::string>& warnings) {
   for (char** e = environ; e && *e; ++e) {
     const std::string entry{*e};
     if (entry.rfind("VIGIL_", 0) != 0) continue;
@@ -307,18 +384,60 @@ void apply_env(resolved_config& out) {
     const setting* s = find_setting(key);
     if (!s || env_name(key) != name) {
       // Other tools (and vigil's own test knobs) use the VIGIL_ prefix too: say it, go on.
-      std::cerr << "vigil: env " << name << " is not a setting; ignored" << std::endl;
+      warnings.push_back("env " + name + " is not a setting; ignored");
       continue;
     }
     const std::string value = entry.substr(eq + 1);
     try {
       s->apply(value, out.opts);
     } catch (const invalid_setting& bad) {
-      throw config_error{"env " + name + ": invalid value '" + value + "' for " + key +
+      const std::string written = s->secret ? "(not shown)" : "'" + value + "'";
+      throw config_error{"env " + name + ": invalid value " + written + " for " + key +
                          ": expected " + bad.expected};
     }
     out.sources[key] = setting_source::env;
   }
+}
+
+/// Where a setting's value came from, as config errors start: "config FILE: key 'k'", ...
+std::string origin(const setting& s, setting_source source,
+                   const std::optional<std::string>& config_path) {
+  switch (source) {
+    case setting_source::file:
+      return "config " + config_path.value_or("?") + ": key '" + s.key + "'";
+    case setting_source::env:
+      return "env " + env_name(s.key);
+    case setting_source::flag:
+      return s.flag;
+    case setting_source::default_value:
+      break;
+  }
+  return s.key;
+}
+
+/// auth_token, then every token of auth_token_file, into opts.auth_tokens.
+void collect_tokens(resolved_config& out, const std::optional<std::string>& config_path,
+                    std::vector<std::string>& warnings) {
+  auto& o = out.opts;
+  o.auth_tokens.clear();
+  if (!o.auth_token.empty()) o.auth_tokens.push_back(o.auth_token);
+  if (o.auth_token_file.empty()) return;
+  http::token_file file;
+  try {
+    file = http::read_token_file(o.auth_token_file);
+  } catch (const http::token_file_error& e) {
+    throw config_error{
+        origin(*find_setting("auth_token_file"), out.sources.at("auth_token_file"), config_path) +
+        ": " + e.what};
+  }
+  if (file.too_open()) {
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%04o", file.mode);
+    warnings.push_back("auth_token_file " + o.auth_token_file +
+                       " can be read or changed by group or others (mode " + mode +
+                       "): chmod 600 it");
+  }
+  for (auto& t : file.tokens) o.auth_tokens.push_back(std::move(t));
 }
 
 std::string default_node() {
@@ -343,12 +462,17 @@ std::string env_name(const std::string& key) {
 resolved_config resolve_config(const std::optional<std::string>& config_path,
                                const std::map<std::string, std::string>& flags) {
   resolved_config out;
+  std::vector<std::string> warnings;
   for (const auto& s : serve_settings()) out.sources[s.key] = setting_source::default_value;
   if (config_path) apply_file(*config_path, out);
-  apply_env(out);
+  apply_env(out, warnings);
   for (const auto& s : serve_settings()) {
     auto it = flags.find(s.key);
     if (it == flags.end()) continue;
+    if (s.secret)
+      throw config_error{s.flag + ": not accepted on the command line, where every local user "
+                                  "can read it; use " +
+                         env_name(s.key) + ", the config file, or auth_token_file"};
     try {
       s.apply(it->second, out.opts);
     } catch (const invalid_setting& bad) {
@@ -357,6 +481,12 @@ resolved_config resolve_config(const std::optional<std::string>& config_path,
     out.sources[s.key] = setting_source::flag;
   }
   if (out.opts.node.empty()) out.opts.node = default_node();
+  // The log's own settings are known now: what follows is logged in the configured format.
+  setup_logging(out.opts.log);
+  for (const auto& w : warnings) spdlog::warn(w);
+  warnings.clear();
+  collect_tokens(out, config_path, warnings);
+  for (const auto& w : warnings) spdlog::warn(w);
   return out;
 }
 
@@ -364,7 +494,10 @@ std::string render_config(const resolved_config& config) {
   std::string text =
       "# vigil serve: the effective configuration; after each value, where it came from\n";
   for (const auto& s : serve_settings()) {
-    const std::string value = s.text(config.opts);
+    std::string value = s.text(config.opts);
+    // Printed as a placeholder that is not a valid token, so a copy of this output used as a
+    // config file fails loudly instead of running with "<redacted>" as the token.
+    if (s.secret && !value.empty()) value = "<redacted>";
     text += s.key + " = " + (s.type == setting_type::string ? toml_string(value) : value);
     switch (config.sources.at(s.key)) {
       case setting_source::default_value:

@@ -22,6 +22,9 @@ struct setting {
   std::string type_name;  ///< for --help: DURATION, N, ...
   std::string help;
   setting_type type = setting_type::string;
+  /// A secret (a token): its value is never printed, in --print-config or in an error, and it
+  /// is refused as a flag, where every local user could read it (ps, /proc/PID/cmdline).
+  bool secret = false;
   /// Parses and validates `text`, storing it in `out`; throws invalid_setting on a bad value.
   std::function<void(const std::string& text, serve_options& out)> apply;
   /// The value in `opts`, as text (unquoted), in the form `apply` accepts.
@@ -54,7 +57,9 @@ struct config_error {
 
 /// Applies defaults, then the TOML file at `config_path` (if any), then every VIGIL_* variable
 /// of the environment (VIGIL_CONFIG aside), then `flags` (key -> text as given on the command
-/// line). Throws config_error naming the source and the key.
+/// line); then reads auth_token_file into opts.auth_tokens. Throws config_error naming the
+/// source and the key. Sets up the log (setup_logging) as soon as its settings are known, and
+/// logs what it warns about (an unknown VIGIL_* variable, a token file others can read).
 resolved_config resolve_config(const std::optional<std::string>& config_path,
                                const std::map<std::string, std::string>& flags);
 

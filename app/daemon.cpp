@@ -9,9 +9,10 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <cstring>
-#include <iostream>
 #include <optional>
 #include <random>
 
@@ -20,6 +21,7 @@
 #include "actors/journal.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/system.hpp"
+#include "app/log.hpp"
 #include "http/server.hpp"
 #include "store/data_dir.hpp"
 #include "store/memory_store.hpp"
@@ -54,15 +56,13 @@ struct event_log {
 event_log open_log(const serve_options& opts) {
   event_log log;
   if (opts.data_dir.empty()) {
-    std::cout << "vigil: no --data-dir: the event log lives in memory and nothing survives a "
-                 "restart"
-              << std::endl;
+    spdlog::warn("no --data-dir: the event log lives in memory and nothing survives a restart");
     log.backend = std::make_shared<store::memory_store>();
     return log;
   }
   log.dir = store::data_dir::open(opts.data_dir);
   auto sqlite = std::make_shared<store::sqlite_store>(log.dir->file("events.db"));
-  for (const auto& note : sqlite->recovery_notes()) std::cout << "vigil: " << note << std::endl;
+  for (const auto& note : sqlite->recovery_notes()) spdlog::warn(note);
   log.backend = std::move(sqlite);
   return log;
 }
@@ -76,16 +76,16 @@ std::optional<actors::recovered> recover(caf::actor_system& sys,
   self->request(journal, caf::infinite, actors::recover_atom::value)
       .receive([&](actors::recovered& r) { out = std::move(r); },
                [&](caf::error& err) {
-                 std::cerr << "vigil: recovery failed: " << to_string(err) << std::endl;
+                 spdlog::error("recovery failed: {}", to_string(err));
                });
   if (!out) return std::nullopt;
-  for (const auto& note : out->notes) std::cout << "vigil: " << note << std::endl;
+  for (const auto& note : out->notes) spdlog::warn(note);
   if (!out->ok) {
-    std::cerr << "vigil: " << out->error << std::endl;
+    spdlog::error(out->error);
     return std::nullopt;
   }
-  std::cout << "vigil: recovered log_seq " << out->state.log_seq << " (checkpoint at seq "
-            << out->checkpoint_seq << ", " << out->replayed << " events replayed)" << std::endl;
+  spdlog::info("recovered log_seq {} (checkpoint at seq {}, {} events replayed)",
+               out->state.log_seq, out->checkpoint_seq, out->replayed);
   return out;
 }
 
@@ -98,12 +98,13 @@ int run_daemon(const serve_options& opts) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  setup_logging(opts.log);
   raise_open_file_limit();
   event_log log;
   try {
     log = open_log(opts);
   } catch (const std::exception& e) {
-    std::cerr << "vigil: " << e.what() << std::endl;
+    spdlog::error(e.what());
     return 1;
   }
 
@@ -171,18 +172,16 @@ int run_daemon(const serve_options& opts) {
   };
   try {
     const uint16_t port = server.start();
-    std::cout << "vigil: node " << id.node << " epoch " << id.epoch << " listening on http://"
-              << opts.host << ":" << port << std::endl;
+    spdlog::info("node {} epoch {} listening on http://{}:{}", id.node, id.epoch, opts.host, port);
   } catch (const std::exception& e) {
-    std::cerr << "vigil: " << e.what() << std::endl;
+    spdlog::error(e.what());
     stop_actors();
     return 1;
   }
 
   int sig = 0;
   sigwait(&signals, &sig);
-  std::cout << "vigil: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", shutting down"
-            << std::endl;
+  spdlog::info("{}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   // Readiness flips first, at once; then the scheduler drains (bounded); then the actors
   // holding request handles go, then the server, then everything else.
   caf::anon_send(health, actors::drain_atom::value);
@@ -192,7 +191,7 @@ int run_daemon(const serve_options& opts) {
     self->request(scheduler, caf::duration{opts.drain_timeout}, actors::drain_atom::value)
         .receive([&](caf::ok_atom) { drained = true; },
                  [&](caf::error& err) {
-                   std::cerr << "vigil: drain did not finish: " << to_string(err) << std::endl;
+                   spdlog::warn("drain did not finish: {}", to_string(err));
                  });
   }
   {
@@ -203,14 +202,13 @@ int run_daemon(const serve_options& opts) {
                   actors::drain_atom::value)
         .receive([](caf::ok_atom) {},
                  [](caf::error& err) {
-                   std::cerr << "vigil: streams did not all close: " << to_string(err)
-                             << std::endl;
+                   spdlog::warn("streams did not all close: {}", to_string(err));
                  });
   }
   caf::anon_send_exit(bridge, caf::exit_reason::user_shutdown);
   server.stop();
   stop_actors();
-  std::cout << "vigil: stopped" << (drained ? "" : " (drain timed out)") << std::endl;
+  spdlog::info("stopped{}", drained ? "" : " (drain timed out)");
   return 0;
 }
 

@@ -3,7 +3,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "app/log.hpp"
+#include "http/auth.hpp"
 #include "model/time.hpp"
 
 namespace vigil::app {
@@ -31,6 +34,13 @@ struct serve_options {
   model::duration write_timeout = std::chrono::seconds{10};
   uint64_t max_event_lag = 100'000;
   bool test_hooks = false;
+  log_options log;
+  std::string auth_token;       ///< one bearer token; empty: none. Never printed or logged
+  std::string auth_token_file;  ///< a file of bearer tokens, one per line; empty: none
+  /// The effective tokens: auth_token and the file's, as resolve_config read them. Any token
+  /// turns authentication on.
+  std::vector<std::string> auth_tokens;
+  http::details_policy show_details = http::details_policy::when_authorized;
 };
 
 }  // namespace vigil::app

@@ -51,6 +51,7 @@ int status_for(model::errc code) {
     case model::errc::not_found: return 404;
     case model::errc::conflict: return 409;
     case model::errc::payload_too_large: return 413;
+    case model::errc::unauthorized: return 401;
     case model::errc::unavailable: return 503;
     case model::errc::timeout: return 503;
     case model::errc::internal: break;

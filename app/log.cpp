@@ -1,0 +1,224 @@
+// The "vigil" logger: a stderr sink that writes text or JSON lines, one write per record.
+#include "app/log.hpp"
+
+#include <unistd.h>
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <mutex>
+
+namespace vigil::app {
+namespace {
+
+constexpr char hex[] = "0123456789abcdef";
+
+/// RFC 3339 in UTC with milliseconds: 2026-11-28T04:10:00.123Z.
+std::string utc_time(std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
+  auto secs = static_cast<std::time_t>(ms.count() / 1000);
+  auto milli = static_cast<int>(ms.count() % 1000);
+  if (milli < 0) {
+    milli += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
+  return buf;
+}
+
+/// The length of the valid UTF-8 sequence at the start of `s`, or 0 if there is none.
+size_t utf8_sequence(std::string_view s) {
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto cont = [&](size_t i) { return i < s.size() && (b(i) & 0xc0) == 0x80; };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xe0 && b(1) < 0xa0) return 0;  // overlong
+    if (c == 0xed && b(1) > 0x9f) return 0;  // UTF-16 surrogate
+    return 3;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xf0 && b(1) < 0x90) return 0;  // overlong
+    if (c == 0xf4 && b(1) > 0x8f) return 0;  // beyond U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const size_t n = utf8_sequence(s.substr(i));
+      if (n == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 0xf];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+/// Text for a terminal: control characters escaped, so one record stays one line.
+void append_text(std::string& out, std::string_view s) {
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    } else {
+      out += ch;
+    }
+  }
+}
+
+std::string_view level_name(spdlog::level::level_enum l) {
+  switch (l) {
+    case spdlog::level::trace: return "trace";
+    case spdlog::level::debug: return "debug";
+    case spdlog::level::info: return "info";
+    case spdlog::level::warn: return "warn";
+    case spdlog::level::err: return "error";
+    case spdlog::level::critical: return "critical";
+    default: return "off";
+  }
+}
+
+spdlog::level::level_enum spdlog_level(log_level l) {
+  switch (l) {
+    case log_level::trace: return spdlog::level::trace;
+    case log_level::debug: return spdlog::level::debug;
+    case log_level::info: return spdlog::level::info;
+    case log_level::warn: return spdlog::level::warn;
+    case log_level::error: return spdlog::level::err;
+    case log_level::off: break;
+  }
+  return spdlog::level::off;
+}
+
+/// spdlog's pattern formatter is not used: the record is laid out (and escaped) here, and
+/// written with one write(2), so concurrent records never interleave.
+class stderr_sink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit stderr_sink(log_format format) : format_(format) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& m) override {
+    const std::string line =
+        format_record(format_, m.time, level_name(m.level),
+                      std::string_view{m.logger_name.data(), m.logger_name.size()},
+                      std::string_view{m.payload.data(), m.payload.size()});
+    const char* p = line.data();
+    size_t left = line.size();
+    while (left > 0) {
+      const ssize_t n = ::write(STDERR_FILENO, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // nowhere to report it
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+  }
+  void flush_() override {}
+
+ private:
+  log_format format_;
+};
+
+}  // namespace
+
+std::optional<log_format> parse_log_format(std::string_view text) {
+  if (text == "text") return log_format::text;
+  if (text == "json") return log_format::json;
+  return std::nullopt;
+}
+
+std::optional<log_level> parse_log_level(std::string_view text) {
+  for (auto l : {log_level::trace, log_level::debug, log_level::info, log_level::warn,
+                 log_level::error, log_level::off})
+    if (text == to_string(l)) return l;
+  return std::nullopt;
+}
+
+const char* to_string(log_format f) { return f == log_format::json ? "json" : "text"; }
+
+const char* to_string(log_level l) {
+  switch (l) {
+    case log_level::trace: return "trace";
+    case log_level::debug: return "debug";
+    case log_level::info: return "info";
+    case log_level::warn: return "warn";
+    case log_level::error: return "error";
+    case log_level::off: break;
+  }
+  return "off";
+}
+
+std::string format_record(log_format format, std::chrono::system_clock::time_point time,
+                          std::string_view level, std::string_view logger, std::string_view msg) {
+  std::string out;
+  out.reserve(msg.size() + 64);
+  if (format == log_format::json) {
+    out += "{\"ts\":\"" + utc_time(time) + "\",\"level\":";
+    append_json_string(out, level);
+    out += ",\"msg\":";
+    append_json_string(out, msg);
+    out += "}\n";
+  } else {
+    out += utc_time(time);
+    out += ' ';
+    out += level;
+    out += ' ';
+    append_text(out, logger);
+    out += ": ";
+    append_text(out, msg);
+    out += '\n';
+  }
+  return out;
+}
+
+void setup_logging(const log_options& opts) {
+  auto logger = std::make_shared<spdlog::logger>("vigil", std::make_shared<stderr_sink>(opts.format));
+  logger->set_level(spdlog_level(opts.level));
+  spdlog::set_default_logger(std::move(logger));
+}
+
+}  // namespace vigil::app
