@@ -24,9 +24,23 @@ using journal_actor =
 
 using scheduler_actor =
     caf::typed_actor<caf::reacts_to<tick_atom>,
+                     caf::reacts_to<wake_atom>,
                      caf::replies_to<command_atom, model::command>::with<command_result>,
+                     caf::replies_to<query_atom, job_query>::with<job_answer>,
                      caf::replies_to<drain_atom>::with<caf::ok_atom>,
+                     caf::reacts_to<hurry_atom>,
+                     caf::reacts_to<started_atom, std::string, int, model::wall_time>,
+                     caf::reacts_to<finished_atom, model::run_finished>,
                      caf::reacts_to<stall_atom, model::duration>>;
+
+/// Runs processes for the scheduler; reports back to whoever sent the orders. drain: start
+/// nothing more, let running ones finish up to the grace, then stop them; replies when all ended.
+using runner_actor =
+    caf::typed_actor<caf::reacts_to<run_atom, run_order>,
+                     caf::reacts_to<cancel_atom, std::string>,
+                     caf::replies_to<drain_atom, model::duration>::with<caf::ok_atom>,
+                     caf::reacts_to<hurry_atom>,
+                     caf::reacts_to<caf::ok_atom>>;  ///< its own drain thread: all ended
 
 using health_actor =
     caf::typed_actor<caf::replies_to<snapshot_atom, model::snapshot_ptr>::with<caf::ok_atom>,

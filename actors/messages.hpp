@@ -38,6 +38,13 @@ using written_atom = caf::atom_constant<caf::atom("written")>;        ///< I/O t
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;   ///< hub -> itself
 using wait_atom = caf::atom_constant<caf::atom("wait")>;              ///< http -> hub
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;        ///< http -> journal
+using wake_atom = caf::atom_constant<caf::atom("wake")>;        ///< scheduler -> itself: a fire is due
+using run_atom = caf::atom_constant<caf::atom("run")>;          ///< scheduler -> runner
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;    ///< scheduler -> runner
+using started_atom = caf::atom_constant<caf::atom("started")>;  ///< runner -> scheduler
+using finished_atom = caf::atom_constant<caf::atom("finished")>;  ///< runner -> scheduler
+using query_atom = caf::atom_constant<caf::atom("query")>;      ///< http -> scheduler: job reads
+using hurry_atom = caf::atom_constant<caf::atom("hurry")>;      ///< app -> scheduler -> runner
 
 /// The scheduler's answer to a command: done (durable), or refused.
 struct command_result {
@@ -45,6 +52,37 @@ struct command_result {
   model::rejection rejected;     ///< set when !accepted
   bool changed = false;          ///< false when the command was already satisfied
   model::snapshot_ptr snapshot;  ///< the first snapshot that includes the command's events
+  std::vector<model::event> events;  ///< what became durable (e.g. a manual run's decision)
+  std::string view;  ///< job commands: the JSON answer (the job, or the run decision)
+  bool created = false;  ///< a job was created (201)
+};
+
+/// A read of jobs, runs or decisions; answered by the scheduler from its durable state.
+struct job_query {
+  enum kind_type { list, get, runs, run, decisions, next } kind = list;
+  std::string job;
+  std::string run_id;
+  std::string cursor;       ///< list: after this id; runs: before this run id
+  uint64_t before_seq = 0;  ///< decisions: before this seq (0: newest)
+  size_t limit = 100;
+  size_t count = 10;        ///< next: how many fires
+};
+
+struct job_answer {
+  int status = 200;
+  std::string body;  ///< JSON
+};
+
+/// A run to start: everything the runner needs, copied out of the job's definition.
+struct run_order {
+  std::string run_id;
+  std::string job;
+  uint32_t attempt = 1;
+  model::wall_time nominal{};
+  model::command_spec command;
+  model::duration timeout{0};
+  model::duration kill_grace{std::chrono::seconds(10)};
+  size_t output_limit = 64 * 1024;
 };
 
 /// Events the scheduler asks the journal to make durable, in order. `expected_next` is the
@@ -154,3 +192,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::stream_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::stream_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::snapshot_wait)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::journal_metrics)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::run_order)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::job_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::job_answer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::run_finished)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::wall_time)

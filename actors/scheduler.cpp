@@ -1,17 +1,33 @@
-// The scheduler's behavior: tick, decide -> append -> apply -> publish -> reply, checkpoints.
+// The scheduler's behavior: tick and wake-ups decide fires; commands and runner reports become
+// events; decide -> append -> apply -> publish -> reply/order; checkpoints.
 #include "actors/scheduler.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <deque>
 #include <thread>
 
 #include "actors/publisher.hpp"
+#include "codec/job_views.hpp"
+#include "codec/json.hpp"
 #include "model/decider.hpp"
 
 namespace vigil::actors {
 namespace {
+
+/// What a batch is for, so its outcome reaches the right place.
+struct batch_origin {
+  /// A command's promise (commands only), and the command for its answer's view.
+  std::optional<caf::typed_response_promise<command_result>> promise;
+  std::optional<model::command> command;
+  /// Runner reports carried by the batch: re-decided later if the batch fails.
+  std::vector<std::pair<std::string, int>> starts;  ///< (run id, pid); time in start_times
+  std::vector<model::wall_time> start_times;
+  std::vector<model::run_finished> ends;
+  bool cycle = false;  ///< a cycle's decisions: the next cycle re-plans them if this one fails
+};
 
 struct scheduler_state {
   scheduler_config cfg;
@@ -31,6 +47,15 @@ struct scheduler_state {
   uint64_t version = 0;
   model::wall_time started_at{};
   size_t appends_in_flight = 0;
+  bool cycle_in_flight = false;  ///< one cycle batch at a time
+  bool orphans_done = false;     ///< runs of a previous process accounted for
+  std::string retention_cursor;  ///< the last job retention looked at (round robin)
+  model::wall_time last_retention{};
+  std::optional<model::wall_time> wake_at;  ///< the earliest wake-up already asked for
+  /// Runner reports whose batch failed: decided again once the log takes writes.
+  std::deque<batch_origin> unlogged;
+  bool runner_drained = false;
+  bool runner_drain_asked = false;
   std::vector<caf::typed_response_promise<caf::ok_atom>> drain_waiters;
   static inline const char* name = "scheduler";
 };
@@ -41,16 +66,25 @@ model::wall_time now(scheduler_pointer self) { return self->state.cfg.wall_clock
 
 model::snapshot_ptr publish(scheduler_pointer self) {
   auto& st = self->state;
+  const auto t = now(self);
+  const auto overdue = model::count_overdue(st.durable, t, 2 * st.cfg.tick_interval);
   auto snap = model::make_snapshot(st.cfg.id, ++st.version, st.phase, st.durable, st.cycles,
-                                   st.journal, st.cfg.tick_interval, st.started_at, now(self));
+                                   st.journal, st.cfg.tick_interval, st.started_at, t, overdue);
   st.out.publish(self, snap);
   return snap;
 }
 
-/// Once draining and nothing is in flight to the journal, the scheduler is stopped.
+bool runner_idle(scheduler_pointer self) {
+  auto& st = self->state;
+  return !st.cfg.runner || st.runner_drained;
+}
+
+/// Once draining, with nothing in flight to the journal and every run ended, it is stopped.
 void finish_drain_if_idle(scheduler_pointer self) {
   auto& st = self->state;
-  if (st.phase != model::phase::draining || st.appends_in_flight > 0) return;
+  if (st.phase != model::phase::draining || st.appends_in_flight > 0 || !runner_idle(self) ||
+      !st.unlogged.empty())
+    return;
   st.phase = model::phase::stopped;
   publish(self);
   for (auto& w : st.drain_waiters) w.deliver(caf::ok_atom::value);
@@ -86,13 +120,16 @@ void probe_if_failing(scheduler_pointer self) {
           });
 }
 
-/// Checkpoints the durable state every N events or T time, whichever comes first.
+/// Checkpoints the durable state every N events or T time, whichever comes first. With many
+/// jobs the state is big: N grows with it, so copying it costs O(1) per event.
 void checkpoint_if_due(scheduler_pointer self) {
   auto& st = self->state;
   const uint64_t fresh = st.durable.log_seq - st.checkpoint_seq;
   if (fresh == 0) return;
   const auto t = now(self);
-  const bool by_count = st.cfg.checkpoint_every > 0 && fresh >= st.cfg.checkpoint_every;
+  const uint64_t every =
+      std::max<uint64_t>(st.cfg.checkpoint_every, 4 * st.durable.jobs.size());
+  const bool by_count = st.cfg.checkpoint_every > 0 && fresh >= every;
   const bool by_time = st.cfg.checkpoint_interval.count() > 0 &&
                        t - st.checkpoint_time >= st.cfg.checkpoint_interval;
   if (!by_count && !by_time) return;
@@ -101,20 +138,245 @@ void checkpoint_if_due(scheduler_pointer self) {
   self->send(st.cfg.journal, checkpoint_atom::value, st.durable);
 }
 
+/// Orders what durable events ask for: starts for fired and dispatched runs, cancels.
+void send_orders(scheduler_pointer self, const std::vector<model::event>& events) {
+  auto& st = self->state;
+  if (!st.cfg.runner) return;
+  auto start = [&](const std::string& run_id) {
+    auto r = st.durable.runs.find(run_id);
+    if (r == st.durable.runs.end() || r->second.status != model::run_status::starting) return;
+    auto j = st.durable.jobs.find(r->second.job);
+    if (j == st.durable.jobs.end()) return;
+    const auto& spec = *j->second.spec;
+    run_order o;
+    o.run_id = run_id;
+    o.job = spec.id;
+    o.attempt = r->second.attempt;
+    o.nominal = r->second.nominal;
+    o.command = spec.command;
+    o.timeout = spec.timeout;
+    o.kill_grace = spec.kill_grace;
+    o.output_limit = spec.output_limit;
+    self->send(st.cfg.runner, run_atom::value, std::move(o));
+  };
+  auto cancel = [&](const std::vector<std::string>& ids) {
+    for (const auto& id : ids) self->send(st.cfg.runner, cancel_atom::value, id);
+  };
+  for (const auto& e : events) {
+    if (const auto* d = std::get_if<model::fire_decided>(&e)) {
+      cancel(d->cancels);
+      if (d->kind == model::decision_kind::fired) start(d->run_id);
+    } else if (const auto* d = std::get_if<model::run_dispatched>(&e)) {
+      start(d->run_id);
+    } else if (const auto* d = std::get_if<model::job_removed>(&e)) {
+      cancel(d->cancels);
+    }
+  }
+}
+
+void arm_wake(scheduler_pointer self);
+void add_view(const model::state& s, const model::command& cmd, command_result& r);
+
+/// Appends events already applied to `pending`. On success: durable, orders, publish, answer.
+/// On failure: pending falls back to durable, the origin is told (or its reports kept).
+void append(scheduler_pointer self, std::vector<model::event> events, model::wall_time at,
+            uint64_t expected_next, batch_origin origin) {
+  auto& st = self->state;
+  ++st.appends_in_flight;
+  const uint64_t generation = st.generation;
+  auto fail = [self, generation](batch_origin& origin, const std::string& why) {
+    auto& st = self->state;
+    if (generation == st.generation) {
+      // Nothing of this batch became durable: forget the optimistic state built on it.
+      ++st.generation;
+      st.pending = st.durable;
+    }
+    if (origin.cycle) st.cycle_in_flight = false;
+    if (origin.promise) {
+      origin.promise->deliver(command_result{
+          false, {model::errc::unavailable, why, ""}, false, nullptr, {}, {}, false});
+    } else if (!origin.starts.empty() || !origin.ends.empty()) {
+      st.unlogged.push_back(std::move(origin));
+    }
+  };
+  self->request(st.cfg.journal, caf::infinite, append_atom::value,
+                event_batch{events, at, expected_next})
+      .then(
+          [self, events, origin, fail](const append_ack& ack) mutable {
+            auto& st = self->state;
+            --st.appends_in_flight;
+            if (ack.ok) {
+              for (const auto& e : events) model::apply_in_place(st.durable, e);
+              st.durable.log_seq = ack.last_seq;
+              if (!st.journal.ok) journal_recovered(self);
+              if (origin.cycle) st.cycle_in_flight = false;
+              send_orders(self, events);
+              checkpoint_if_due(self);
+              auto snap = publish(self);
+              if (origin.promise) {
+                command_result r{true, {}, true, snap, events, {}, false};
+                if (origin.command) add_view(st.durable, *origin.command, r);
+                origin.promise->deliver(std::move(r));
+              }
+              arm_wake(self);
+            } else {
+              if (!ack.conflict) journal_failed(self, ack.error);
+              fail(origin, "event log: " + ack.error);
+              publish(self);  // health learns of the failure now, not at the next tick
+            }
+            finish_drain_if_idle(self);
+          },
+          [self, origin, fail](caf::error& err) mutable {
+            --self->state.appends_in_flight;
+            journal_failed(self, "journal: " + to_string(err));
+            fail(origin, "journal: " + to_string(err));
+            finish_drain_if_idle(self);
+          });
+}
+
+/// Decides runner reports against `pending` and appends them as one batch. While the log
+/// refuses writes (or older reports still wait), they queue, in order.
+void log_reports(scheduler_pointer self, batch_origin origin, bool queued = false) {
+  auto& st = self->state;
+  if (!queued && (!st.journal.ok || !st.unlogged.empty())) {
+    st.unlogged.push_back(std::move(origin));
+    return;
+  }
+  const uint64_t expected_next = st.pending.log_seq + 1;
+  std::vector<model::event> events;
+  for (size_t i = 0; i < origin.starts.size(); ++i)
+    for (auto& e : model::on_run_started(st.pending, origin.starts[i].first,
+                                         origin.starts[i].second, origin.start_times[i]))
+      events.push_back(std::move(e));
+  for (const auto& f : origin.ends)
+    for (auto& e : model::on_run_finished(st.pending, f)) events.push_back(std::move(e));
+  if (events.empty()) return;  // reports about runs this state no longer has
+  append(self, std::move(events), now(self), expected_next, std::move(origin));
+}
+
+/// The decisions that are due now: a previous process's orphans once, then due fires and
+/// retries. One cycle batch in flight at a time; nothing while the log refuses writes.
+/// Reports whose batch failed go first, in their order, once the log takes writes.
+void flush_unlogged(scheduler_pointer self) {
+  auto& st = self->state;
+  while (st.journal.ok && !st.unlogged.empty()) {
+    auto origin = std::move(st.unlogged.front());
+    st.unlogged.pop_front();
+    log_reports(self, std::move(origin), true);
+  }
+}
+
+void decide_due(scheduler_pointer self) {
+  auto& st = self->state;
+  flush_unlogged(self);
+  if (st.phase != model::phase::running || st.cycle_in_flight || !st.journal.ok) return;
+  const auto t = now(self);
+  const uint64_t expected_next = st.pending.log_seq + 1;
+  std::vector<model::event> events;
+  if (!st.orphans_done) events = model::abandon_orphans(st.pending, t);
+  for (auto& e : model::plan_cycle(st.pending, t, st.cfg.limits)) events.push_back(std::move(e));
+  // Retention rides along at most once per tick interval (wake-ups come far more often).
+  if (t - st.last_retention >= st.cfg.tick_interval) {
+    st.last_retention = t;
+    for (auto& e : model::plan_retention(st.pending, t, st.cfg.retention, st.retention_cursor))
+      events.push_back(std::move(e));
+  }
+  if (events.empty()) {
+    st.orphans_done = true;
+    return;
+  }
+  st.cycle_in_flight = true;
+  batch_origin origin;
+  origin.cycle = true;
+  // Orphans count as handled once their batch is durable; if it fails, the next try redoes it.
+  st.orphans_done = true;
+  append(self, std::move(events), t, expected_next, std::move(origin));
+}
+
+/// Asks for a wake-up at the next due fire or retry when that is before the next tick.
+void arm_wake(scheduler_pointer self) {
+  auto& st = self->state;
+  const auto next = model::next_wake(st.pending);
+  if (!next) return;
+  if (st.wake_at && *st.wake_at <= *next) return;  // an earlier one is coming
+  const auto t = now(self);
+  const auto delay = *next > t ? *next - t : model::duration{0};
+  if (delay >= st.cfg.tick_interval) return;  // the tick will see it
+  st.wake_at = *next;
+  self->delayed_send(self, std::chrono::duration_cast<std::chrono::microseconds>(delay) +
+                               std::chrono::microseconds{1},
+                     wake_atom::value);
+}
+
 /// One scheduling cycle. The heartbeat is this function's snapshot: a wedged loop stops it.
 void run_cycle(scheduler_pointer self) {
   auto& st = self->state;
   const auto started = now(self);
-  // Jobs arrive with the jobs issue; today a cycle has nothing to find due, so it succeeds.
   std::string error;
   probe_if_failing(self);
+  decide_due(self);
   checkpoint_if_due(self);
+  if (!st.journal.ok) error = "event log refuses writes: decisions wait";
   model::record_cycle(st.cycles, started, now(self), error);
   publish(self);
+  arm_wake(self);
+}
+
+/// The JSON answer of a job command, from the durable state once its events are applied.
+void add_view(const model::state& s, const model::command& cmd, command_result& r) {
+  auto job_view = [&](const std::string& id) {
+    auto it = s.jobs.find(id);
+    if (it != s.jobs.end()) r.view = codec::render_job(s, it->second);
+  };
+  std::visit(
+      [&](const auto& c) {
+        using C = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<C, model::define_job>) {
+          job_view(c.spec->id);
+          for (const auto& e : r.events)
+            if (const auto* d = std::get_if<model::job_defined>(&e)) r.created = d->created;
+        } else if constexpr (std::is_same_v<C, model::pause_job> ||
+                             std::is_same_v<C, model::resume_job>) {
+          job_view(c.job);
+        } else if constexpr (std::is_same_v<C, model::remove_job>) {
+          r.view = "{\"removed\":" + codec::quote(c.job) + "}";
+        } else if constexpr (std::is_same_v<C, model::run_job>) {
+          for (const auto& e : r.events)
+            if (const auto* d = std::get_if<model::fire_decided>(&e))
+              r.view = codec::render_decision(*d);
+        }
+      },
+      cmd);
+}
+
+job_answer not_found(const std::string& what) {
+  return job_answer{404, codec::encode_error({model::errc::not_found, what, ""})};
+}
+
+job_answer answer_query(const model::state& s, const job_query& q, model::wall_time now) {
+  if (q.kind == job_query::list) return {200, codec::render_job_list(s, q.cursor, q.limit)};
+  auto it = s.jobs.find(q.job);
+  if (it == s.jobs.end()) return not_found("no job '" + q.job + "'");
+  const auto& j = it->second;
+  switch (q.kind) {
+    case job_query::get: return {200, codec::render_job(s, j)};
+    case job_query::runs: return {200, codec::render_runs(s, j, q.cursor, q.limit)};
+    case job_query::run: {
+      auto r = s.runs.find(q.run_id);
+      if (r == s.runs.end() || r->second.job != q.job)
+        return not_found("no run '" + q.run_id + "' of job '" + q.job + "' (it may have been "
+                         "compacted by retention)");
+      return {200, codec::render_run(r->second, true)};
+    }
+    case job_query::decisions: return {200, codec::render_decisions(j, q.before_seq, q.limit)};
+    case job_query::next: return {200, codec::render_next(j, now, q.count)};
+    case job_query::list: break;
+  }
+  return {200, codec::render_job_list(s, q.cursor, q.limit)};
 }
 
 command_result refused(model::errc code, std::string why) {
-  return command_result{false, {code, std::move(why), ""}, false, nullptr};
+  return command_result{false, {code, std::move(why), ""}, false, nullptr, {}, {}, false};
 }
 
 caf::typed_response_promise<command_result> handle_command(scheduler_pointer self,
@@ -130,55 +392,22 @@ caf::typed_response_promise<command_result> handle_command(scheduler_pointer sel
   const auto at = now(self);
   auto decision = model::decide(st.pending, cmd, at);
   if (auto* refusal = std::get_if<model::rejection>(&decision)) {
-    promise.deliver(command_result{false, std::move(*refusal), false, nullptr});
+    promise.deliver(command_result{false, std::move(*refusal), false, nullptr, {}, {}, false});
     return promise;
   }
   auto events = std::get<std::vector<model::event>>(std::move(decision));
   if (events.empty()) {  // already satisfied: nothing to make durable
-    promise.deliver(command_result{true, {}, false, publish(self)});
+    command_result r{true, {}, false, publish(self), {}, {}, false};
+    add_view(st.durable, cmd, r);
+    promise.deliver(std::move(r));
     return promise;
   }
   const uint64_t expected_next = st.pending.log_seq + 1;
-  for (const auto& e : events) {
-    st.pending = model::apply(std::move(st.pending), e);
-    ++st.pending.log_seq;
-  }
-  ++st.appends_in_flight;
-  const uint64_t generation = st.generation;
-  auto refuse = [self, promise, generation](std::string why) mutable {
-    auto& st = self->state;
-    if (generation == st.generation) {
-      // Nothing of this batch became durable: forget the optimistic state built on it.
-      ++st.generation;
-      st.pending = st.durable;
-    }
-    promise.deliver(refused(model::errc::unavailable, std::move(why)));
-  };
-  self->request(st.cfg.journal, caf::infinite, append_atom::value,
-                event_batch{events, at, expected_next})
-      .then(
-          [self, promise, events, refuse](const append_ack& ack) mutable {
-            auto& st = self->state;
-            --st.appends_in_flight;
-            if (ack.ok) {
-              for (const auto& e : events) st.durable = model::apply(std::move(st.durable), e);
-              st.durable.log_seq = ack.last_seq;
-              if (!st.journal.ok) journal_recovered(self);
-              checkpoint_if_due(self);
-              promise.deliver(command_result{true, {}, true, publish(self)});
-            } else {
-              if (!ack.conflict) journal_failed(self, ack.error);
-              refuse("event log: " + ack.error);
-              publish(self);  // health learns of the failure now, not at the next tick
-            }
-            finish_drain_if_idle(self);
-          },
-          [self, refuse](caf::error& err) mutable {
-            --self->state.appends_in_flight;
-            journal_failed(self, "journal: " + to_string(err));
-            refuse("journal: " + to_string(err));
-            finish_drain_if_idle(self);
-          });
+  for (const auto& e : events) model::apply_in_place(st.pending, e);
+  batch_origin origin;
+  origin.promise = promise;
+  origin.command = std::move(cmd);
+  append(self, std::move(events), at, expected_next, std::move(origin));
   return promise;
 }
 
@@ -194,6 +423,19 @@ caf::typed_response_promise<caf::ok_atom> drain(scheduler_pointer self) {
     st.phase = model::phase::draining;
     publish(self);
   }
+  if (st.cfg.runner && !st.runner_drain_asked) {
+    // Running jobs may finish within the grace; their ends are still logged while draining.
+    st.runner_drain_asked = true;
+    self->request(st.cfg.runner, caf::infinite, drain_atom::value, st.cfg.shutdown_grace)
+        .then([self](caf::ok_atom) {
+                self->state.runner_drained = true;
+                finish_drain_if_idle(self);
+              },
+              [self](caf::error&) {
+                self->state.runner_drained = true;
+                finish_drain_if_idle(self);
+              });
+  }
   finish_drain_if_idle(self);
   return promise;
 }
@@ -203,6 +445,7 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self, scheduler_confi
   st.cfg = std::move(cfg);
   for (auto& sink : st.cfg.sinks) st.out.add(sink);
   st.durable = st.pending = st.cfg.initial;
+  st.cfg.initial = {};
   st.checkpoint_seq = st.durable.log_seq;
   st.started_at = st.checkpoint_time = now(self);
   publish(self);  // `starting` until the first cycle runs
@@ -215,8 +458,32 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self, scheduler_confi
         run_cycle(self);
         self->delayed_send(self, st.cfg.tick_interval, tick_atom::value);
       },
+      [self](wake_atom) {
+        auto& st = self->state;
+        st.wake_at.reset();
+        if (st.phase != model::phase::running) return;
+        decide_due(self);
+        arm_wake(self);
+      },
       [self](command_atom, model::command& cmd) { return handle_command(self, cmd); },
+      [self](query_atom, const job_query& q) {
+        return answer_query(self->state.durable, q, now(self));
+      },
       [self](drain_atom) { return drain(self); },
+      [self](hurry_atom) {
+        if (self->state.cfg.runner) self->send(self->state.cfg.runner, hurry_atom::value);
+      },
+      [self](started_atom, const std::string& run_id, int pid, model::wall_time at) {
+        batch_origin origin;
+        origin.starts.emplace_back(run_id, pid);
+        origin.start_times.push_back(at);
+        log_reports(self, std::move(origin));
+      },
+      [self](finished_atom, model::run_finished& f) {
+        batch_origin origin;
+        origin.ends.push_back(std::move(f));
+        log_reports(self, std::move(origin));
+      },
       [](stall_atom, model::duration d) {
         // Test hook only (--test-hooks): wedges this actor's loop the way a bug would.
         std::this_thread::sleep_for(d);

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "model/planner.hpp"
+#include "model/retention.hpp"
 #include "model/snapshot.hpp"
 
 namespace vigil::actors {
@@ -25,6 +27,14 @@ struct scheduler_config {
   model::duration checkpoint_interval = std::chrono::seconds{60};
   /// While the log refuses writes, how often to ask whether it takes them again.
   model::duration probe_interval = std::chrono::seconds{1};
+  /// Runs the processes; a null handle runs nothing (runs stay `starting`; for tests).
+  runner_actor runner;
+  /// On shutdown, how long running jobs may go on before they are stopped.
+  model::duration shutdown_grace = std::chrono::seconds{30};
+  /// Bounds on one cycle's work.
+  model::cycle_limits limits;
+  /// How many finished runs and decisions each job keeps, and for how long.
+  model::retention_policy retention;
 };
 
 scheduler_actor spawn_scheduler(caf::actor_system& sys, scheduler_config cfg);

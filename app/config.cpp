@@ -176,6 +176,23 @@ std::vector<setting> make_settings() {
       duration_setting("drain_timeout",
                        "On SIGTERM/SIGINT, how long to wait for the scheduler to drain",
                        &so::drain_timeout, false),
+      duration_setting("job_shutdown_grace",
+                       "On SIGTERM, how long running jobs may finish before they are stopped "
+                       "(TERM, then KILL after each job's kill_grace); a second SIGTERM stops "
+                       "them at once",
+                       &so::job_shutdown_grace, false),
+      integer_setting("max_running_jobs",
+                      "Job processes running at once; further runs wait in order",
+                      &so::max_running_jobs, 1, 100000),
+      integer_setting("retain_runs",
+                      "Finished runs (with their output) kept per job; older ones are compacted "
+                      "by a runs_compacted event",
+                      &so::retain_runs, 0, 1000000),
+      duration_setting("retain_for",
+                       "Finished runs older than this are compacted (0s: no age limit)",
+                       &so::retain_for, false),
+      integer_setting("retain_decisions", "Decision records kept per job",
+                      &so::retain_decisions, 1, 1000000),
       duration_setting("startup_grace", "How long 'starting' is a warning before it is a failure",
                        &so::startup_grace, false),
       integer_setting("max_failed_cycles", "Consecutive failed cycles that turn /health to fail",

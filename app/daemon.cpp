@@ -11,7 +11,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cerrno>
+#include <thread>
 #include <cstring>
 #include <optional>
 #include <random>
@@ -19,6 +21,7 @@
 #include "actors/health.hpp"
 #include "actors/hub.hpp"
 #include "actors/journal.hpp"
+#include "actors/runner.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/system.hpp"
 #include "app/log.hpp"
@@ -147,6 +150,12 @@ int run_daemon(const serve_options& opts) {
   sched.initial = std::move(recovered->state);
   sched.checkpoint_every = opts.checkpoint_every;
   sched.checkpoint_interval = opts.checkpoint_interval;
+  sched.runner = actors::spawn_runner(sys, {opts.max_running_jobs});
+  sched.shutdown_grace = opts.job_shutdown_grace;
+  sched.retention.runs_per_job = opts.retain_runs;
+  sched.retention.max_age = opts.retain_for;
+  sched.retention.decisions_per_job = opts.retain_decisions;
+  auto runner = sched.runner;
   auto scheduler = actors::spawn_scheduler(sys, std::move(sched));
   caf::anon_send(health, actors::watch_atom::value, scheduler);
   auto bridge = http::spawn_bridge(sys, {health, scheduler, journal, hub, opts.health_deadline,
@@ -166,6 +175,7 @@ int run_daemon(const serve_options& opts) {
   http::server server{web, bridge, hub};
   auto stop_actors = [&] {
     for (const auto& a : {caf::actor_cast<caf::actor>(bridge), caf::actor_cast<caf::actor>(scheduler),
+                          caf::actor_cast<caf::actor>(runner),
                           caf::actor_cast<caf::actor>(health), caf::actor_cast<caf::actor>(journal),
                           caf::actor_cast<caf::actor>(hub)})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -187,12 +197,26 @@ int run_daemon(const serve_options& opts) {
   caf::anon_send(health, actors::drain_atom::value);
   bool drained = false;
   {
+    // Running jobs get the grace to finish; a second SIGTERM (or SIGINT) stops them now.
+    std::atomic<bool> done{false};
+    std::thread hurry([&] {
+      const timespec poll{0, 100 * 1000 * 1000};
+      while (!done.load()) {
+        if (sigtimedwait(&signals, nullptr, &poll) > 0) {
+          spdlog::info("second signal: stopping running jobs now");
+          caf::anon_send(scheduler, actors::hurry_atom::value);
+        }
+      }
+    });
     caf::scoped_actor self{sys};
-    self->request(scheduler, caf::duration{opts.drain_timeout}, actors::drain_atom::value)
+    self->request(scheduler, caf::duration{opts.drain_timeout + opts.job_shutdown_grace},
+                  actors::drain_atom::value)
         .receive([&](caf::ok_atom) { drained = true; },
                  [&](caf::error& err) {
                    spdlog::warn("drain did not finish: {}", to_string(err));
                  });
+    done = true;
+    hurry.join();
   }
   {
     // Every stream gets a final "shutting down" event before the server stops (bounded: a

@@ -19,6 +19,11 @@ struct serve_options {
   model::duration health_deadline = std::chrono::seconds{1};
   model::duration command_deadline = std::chrono::seconds{5};
   model::duration drain_timeout = std::chrono::seconds{10};
+  model::duration job_shutdown_grace = std::chrono::seconds{30};
+  size_t max_running_jobs = 256;
+  size_t retain_runs = 100;          ///< finished runs kept per job
+  model::duration retain_for = std::chrono::hours{24 * 7};  ///< finished runs older than this go
+  size_t retain_decisions = 200;     ///< decision records kept per job
   model::duration startup_grace = std::chrono::seconds{30};
   uint32_t max_consecutive_failures = 3;
   std::string data_dir;  ///< empty: the event log lives in memory

@@ -143,6 +143,22 @@ void send_command(bridge_pointer self, model::command& cmd, responder respond) {
             });
 }
 
+void query_jobs(bridge_pointer self, const actors::job_query& q, responder respond) {
+  const uint64_t id =
+      await_answer(self, std::move(respond), "the scheduler did not answer within the deadline");
+  self->request(self->state.cfg.scheduler, caf::infinite, actors::query_atom::value, q)
+      .then(
+          [self, id](actors::job_answer& a) {
+            complete(self, id,
+                     http_reply{a.status, "application/json", std::move(a.body),
+                                {{"Cache-Control", "no-store"}}});
+          },
+          [self, id](caf::error& err) {
+            complete(self, id,
+                     error_reply({model::errc::unavailable, "scheduler: " + to_string(err), ""}));
+          });
+}
+
 void read_events(bridge_pointer self, uint64_t after, uint64_t limit, responder respond) {
   const uint64_t id =
       await_answer(self, std::move(respond), "the event log did not answer within the deadline");
@@ -243,6 +259,9 @@ bridge_actor::behavior_type bridge(bridge_pointer self, bridge_config cfg) {
       },
       [self](actors::command_atom, model::command& cmd, responder& respond) {
         send_command(self, cmd, std::move(respond));
+      },
+      [self](actors::query_atom, const actors::job_query& q, responder& respond) {
+        query_jobs(self, q, std::move(respond));
       },
       [self](actors::events_atom, uint64_t after, uint64_t limit, responder& respond) {
         read_events(self, after, limit, std::move(respond));

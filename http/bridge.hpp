@@ -20,6 +20,7 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using bridge_actor =
     caf::typed_actor<caf::reacts_to<caf::get_atom, health_query, responder>,
                      caf::reacts_to<actors::command_atom, model::command, responder>,
+                     caf::reacts_to<actors::query_atom, actors::job_query, responder>,
                      caf::reacts_to<actors::events_atom, uint64_t, uint64_t, responder>,
                      caf::reacts_to<stats_atom, responder>,
                      caf::reacts_to<actors::metrics_atom, request_counters_ptr, responder>,

@@ -159,6 +159,12 @@ http_reply stream_stats_reply(const actors::stream_stats& s) {
 http_reply command_reply(const actors::command_result& res) {
   if (!res.accepted) return error_reply(res.rejected);
   http_reply r;
+  if (!res.view.empty()) {  // a job command answers with the job (or the run decision)
+    r.status = res.created ? 201 : 200;
+    r.body = res.view;
+    r.headers.push_back(no_store);
+    return r;
+  }
   r.body = "{\"changed\":" + std::string(res.changed ? "true" : "false") + ",\"snapshot\":" +
            (res.snapshot ? codec::encode_snapshot(*res.snapshot) : "null") + "}";
   r.headers.push_back(no_store);

@@ -9,8 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/job_json.hpp"
 #include "codec/json.hpp"
 #include "http/metrics.hpp"
+#include "model/schedule.hpp"
 #include "http/query.hpp"
 #include "http/responses.hpp"
 #include "model/duration.hpp"
@@ -56,11 +58,13 @@ const char* reason_phrase(int status) {
   }
 }
 
+std::string_view route_template_of(std::string_view path);
+
 /// Writes `r` on `req`'s connection; safe from any thread (RESTinio posts to the connection).
 void send_reply(const request_counters_ptr& c, const restinio::request_handle_t& req,
                 http_reply r) {
   const auto path = req->header().path();
-  c->count(std::string_view{path.data(), path.size()}, r.status);
+  c->count(route_template_of(std::string_view{path.data(), path.size()}), r.status);
   auto resp = req->create_response(restinio::http_status_line_t{
       restinio::http_status_code_t{static_cast<std::uint16_t>(r.status)}, reason_phrase(r.status)});
   resp.append_header(restinio::http_field::content_type, r.content_type);
@@ -148,7 +152,36 @@ constexpr known_route known_routes[] = {
     {"/v1/snapshot", "GET"},
     {"/v1/streams", "GET"},
     {"/metrics", "GET"},
+    {"/v1/jobs", "GET, POST"},
+    {"/v1/jobs/{id}", "GET, PUT, DELETE"},
+    {"/v1/jobs/{id}/run", "POST"},
+    {"/v1/jobs/{id}/pause", "POST"},
+    {"/v1/jobs/{id}/resume", "POST"},
+    {"/v1/jobs/{id}/runs", "GET"},
+    {"/v1/jobs/{id}/runs/{run_id}", "GET"},
+    {"/v1/jobs/{id}/decisions", "GET"},
+    {"/v1/jobs/{id}/next", "GET"},
+    {"/v1/preview", "GET"},
 };
+
+/// The route template a path belongs to, so that metrics labels stay bounded however many
+/// jobs exist: "/v1/jobs/backup/runs" -> "/v1/jobs/{id}/runs".
+std::string_view route_template_of(std::string_view path) {
+  constexpr std::string_view jobs = "/v1/jobs/";
+  if (path.substr(0, jobs.size()) != jobs) return path;
+  auto rest = path.substr(jobs.size());
+  const size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return "/v1/jobs/{id}";
+  rest = rest.substr(slash);
+  if (rest == "/run") return "/v1/jobs/{id}/run";
+  if (rest == "/pause") return "/v1/jobs/{id}/pause";
+  if (rest == "/resume") return "/v1/jobs/{id}/resume";
+  if (rest == "/runs") return "/v1/jobs/{id}/runs";
+  if (rest == "/decisions") return "/v1/jobs/{id}/decisions";
+  if (rest == "/next") return "/v1/jobs/{id}/next";
+  if (rest.substr(0, 6) == "/runs/") return "/v1/jobs/{id}/runs/{run_id}";
+  return path;
+}
 
 /// The route templates counted by vigil_http_requests_total: every known route.
 std::vector<std::string> route_templates() {
@@ -258,6 +291,234 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
   });
 }
 
+/// A path parameter, percent-decoded ("%40" for '@' in run ids); nothing if malformed.
+std::optional<std::string> path_param(const restinio::router::route_params_t& params,
+                                      const char* name) {
+  const auto raw = params[name];
+  try {
+    return restinio::utils::unescape_percent_encoding(raw);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+/// Who asked: the peer today; the authenticated token's name once there is auth.
+std::string requester(const restinio::request_handle_t& req) {
+  return "http " + req->remote_endpoint().address().to_string();
+}
+
+void add_job_routes(router_type& router, const server_options& opts, bridge_actor bridge,
+                    const request_counters_ptr& c) {
+  const size_t max_body = opts.max_body_bytes;
+  auto too_large = [c, max_body](const restinio::request_handle_t& req) {
+    return reply_error(c, req, model::errc::payload_too_large,
+                       "body is larger than " + std::to_string(max_body) + " bytes");
+  };
+  auto send = [c, bridge](const restinio::request_handle_t& req, model::command cmd) {
+    caf::anon_send(bridge, actors::command_atom::value, std::move(cmd), responder_for(c, req));
+    return restinio::request_accepted();
+  };
+  auto ask = [c, bridge](const restinio::request_handle_t& req, actors::job_query q) {
+    caf::anon_send(bridge, actors::query_atom::value, std::move(q), responder_for(c, req));
+    return restinio::request_accepted();
+  };
+  auto bad_id = [c](const restinio::request_handle_t& req) {
+    return reply_error(c, req, model::errc::invalid_argument, "malformed path parameter", "id");
+  };
+
+  router.http_post("/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
+    if (req->body().size() > max_body) return too_large(req);
+    auto decoded = codec::decode_job_spec(req->body());
+    if (auto* bad = std::get_if<model::rejection>(&decoded))
+      return reply_now(c, req, error_reply(*bad));
+    auto spec = std::make_shared<const model::job_spec>(std::get<model::job_spec>(std::move(decoded)));
+    return send(req, model::define_job{std::move(spec), true, requester(req)});
+  });
+  router.http_get("/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
+    const auto params = query::parse(req->header().query());
+    if (!params) return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+    const auto limit = number_param(*params, "limit", 100, 1, 1000);
+    if (!limit)
+      return reply_error(c, req, model::errc::invalid_argument,
+                         "limit must be a number from 1 to 1000", "limit");
+    actors::job_query q;
+    q.kind = actors::job_query::list;
+    q.cursor = params->get("after").value_or("");
+    q.limit = *limit;
+    return ask(req, std::move(q));
+  });
+  router.http_get("/v1/jobs/:id", [=](const restinio::request_handle_t& req, auto p) {
+    auto id = path_param(p, "id");
+    if (!id) return bad_id(req);
+    actors::job_query q;
+    q.kind = actors::job_query::get;
+    q.job = *id;
+    return ask(req, std::move(q));
+  });
+  router.http_put("/v1/jobs/:id", [=](const restinio::request_handle_t& req, auto p) {
+    if (req->body().size() > max_body) return too_large(req);
+    auto id = path_param(p, "id");
+    if (!id) return bad_id(req);
+    auto decoded = codec::decode_job_spec(req->body(), std::string_view{*id});
+    if (auto* bad = std::get_if<model::rejection>(&decoded))
+      return reply_now(c, req, error_reply(*bad));
+    auto spec = std::make_shared<const model::job_spec>(std::get<model::job_spec>(std::move(decoded)));
+    return send(req, model::define_job{std::move(spec), false, requester(req)});
+  });
+  router.http_delete("/v1/jobs/:id", [=](const restinio::request_handle_t& req, auto p) {
+    auto id = path_param(p, "id");
+    if (!id) return bad_id(req);
+    return send(req, model::remove_job{*id, requester(req)});
+  });
+  router.http_post("/v1/jobs/:id/run", [=](const restinio::request_handle_t& req, auto p) {
+    if (req->body().size() > max_body) return too_large(req);
+    auto id = path_param(p, "id");
+    if (!id) return bad_id(req);
+    auto decoded = codec::decode_run_request(req->body());
+    if (auto* bad = std::get_if<model::rejection>(&decoded))
+      return reply_now(c, req, error_reply(*bad));
+    return send(req, model::run_job{*id, std::get<0>(decoded), requester(req)});
+  });
+  auto pause_or_resume = [=](bool pause) {
+    return [=](const restinio::request_handle_t& req, auto p) {
+      if (req->body().size() > max_body) return too_large(req);
+      auto id = path_param(p, "id");
+      if (!id) return bad_id(req);
+      // Same body as the scheduler's pause/resume: empty or {"reason": "..."}.
+      auto decoded = codec::decode_scheduler_command(req->body(), pause);
+      if (auto* bad = std::get_if<model::rejection>(&decoded))
+        return reply_now(c, req, error_reply(*bad));
+      const auto& cmd = std::get<model::command>(decoded);
+      if (pause)
+        return send(req, model::pause_job{*id, std::get<model::pause_scheduler>(cmd).reason,
+                                          requester(req)});
+      return send(req, model::resume_job{*id, std::get<model::resume_scheduler>(cmd).reason,
+                                         requester(req)});
+    };
+  };
+  router.http_post("/v1/jobs/:id/pause", pause_or_resume(true));
+  router.http_post("/v1/jobs/:id/resume", pause_or_resume(false));
+  router.http_get("/v1/jobs/:id/runs", [=](const restinio::request_handle_t& req, auto p) {
+    auto id = path_param(p, "id");
+    if (!id) return bad_id(req);
+    const auto params = query::parse(req->header().query());
+    if (!params) return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+    const auto limit = number_param(*params, "limit", 20, 1, 100);
+    if (!limit)
+      return reply_error(c, req, model::errc::invalid_argument,
+                         "limit must be a number from 1 to 100", "limit");
+    actors::job_query q;
+    q.kind = actors::job_query::runs;
+    q.job = *id;
+    q.cursor = params->get("before").value_or("");
+    q.limit = *limit;
+    return ask(req, std::move(q));
+  });
+  router.http_get("/v1/jobs/:id/runs/:run", [=](const restinio::request_handle_t& req, auto p) {
+    auto id = path_param(p, "id");
+    auto run = path_param(p, "run");
+    if (!id || !run) return bad_id(req);
+    actors::job_query q;
+    q.kind = actors::job_query::run;
+    q.job = *id;
+    q.run_id = *run;
+    return ask(req, std::move(q));
+  });
+  router.http_get("/v1/jobs/:id/decisions", [=](const restinio::request_handle_t& req, auto p) {
+    auto id = path_param(p, "id");
+    if (!id) return bad_id(req);
+    const auto params = query::parse(req->header().query());
+    if (!params) return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+    const auto limit = number_param(*params, "limit", 50, 1, 1000);
+    if (!limit)
+      return reply_error(c, req, model::errc::invalid_argument,
+                         "limit must be a number from 1 to 1000", "limit");
+    const auto before = number_param(*params, "before", 0, 0, UINT64_MAX);
+    if (!before)
+      return reply_error(c, req, model::errc::invalid_argument,
+                         "before must be a sequence number", "before");
+    actors::job_query q;
+    q.kind = actors::job_query::decisions;
+    q.job = *id;
+    q.before_seq = *before;
+    q.limit = *limit;
+    return ask(req, std::move(q));
+  });
+  router.http_get("/v1/jobs/:id/next", [=](const restinio::request_handle_t& req, auto p) {
+    auto id = path_param(p, "id");
+    if (!id) return bad_id(req);
+    const auto params = query::parse(req->header().query());
+    if (!params) return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+    const auto count = number_param(*params, "count", 10, 1, 1000);
+    if (!count)
+      return reply_error(c, req, model::errc::invalid_argument,
+                         "count must be a number from 1 to 1000", "count");
+    actors::job_query q;
+    q.kind = actors::job_query::next;
+    q.job = *id;
+    q.count = *count;
+    return ask(req, std::move(q));
+  });
+  // Pure computation on the request's own thread: no state is read.
+  router.http_get("/v1/preview", [=](const restinio::request_handle_t& req, auto) {
+    const auto params = query::parse(req->header().query());
+    if (!params) return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+    const auto expr = params->get("schedule");
+    if (!expr || expr->empty())
+      return reply_error(c, req, model::errc::invalid_argument, "schedule is required", "schedule");
+    auto parsed = model::parse_schedule(*expr);
+    if (auto* bad = std::get_if<model::schedule_error>(&parsed))
+      return reply_error(c, req, model::errc::invalid_argument,
+                         bad->message + " (at position " + std::to_string(bad->position) + ")",
+                         "schedule");
+    const auto tz = model::load_zone(params->get("tz").value_or("UTC"));
+    if (!tz)
+      return reply_error(c, req, model::errc::invalid_argument,
+                         "tz must be an IANA time zone name, e.g. Europe/Berlin", "tz");
+    model::wall_time after = std::chrono::time_point_cast<model::duration>(
+        std::chrono::system_clock::now());
+    if (auto a = params->get("after")) {
+      auto t = model::parse_rfc3339(*a);
+      if (!t)
+        return reply_error(c, req, model::errc::invalid_argument,
+                           "after must be an RFC 3339 time", "after");
+      after = *t;
+    }
+    const auto count = number_param(*params, "count", 10, 1, 1000);
+    if (!count)
+      return reply_error(c, req, model::errc::invalid_argument,
+                         "count must be a number from 1 to 1000", "count");
+    model::dst_policy dst;
+    if (auto g = params->get("dst_gap")) {
+      auto v = model::parse_dst_gap(*g);
+      if (!v)
+        return reply_error(c, req, model::errc::invalid_argument,
+                           "dst_gap must be run_at_end or skip", "dst_gap");
+      dst.gap = *v;
+    }
+    if (auto f = params->get("dst_fold")) {
+      auto v = model::parse_dst_fold(*f);
+      if (!v)
+        return reply_error(c, req, model::errc::invalid_argument,
+                           "dst_fold must be once or both", "dst_fold");
+      dst.fold = *v;
+    }
+    const auto& sched = std::get<model::schedule>(parsed);
+    std::string body = "{\"schedule\":" + codec::quote(*expr) + ",\"tz\":" +
+                       codec::quote(tz->name()) + ",\"fires\":[";
+    auto from = after;
+    for (uint64_t i = 0; i < *count; ++i) {
+      auto n = model::next_fire(sched, *tz, from, dst);
+      if (!n) break;
+      if (i > 0) body += ',';
+      body += codec::quote(model::format_rfc3339_in(*n, *tz));
+      from = *n;
+    }
+    body += "]}";
+    return reply_now(c, req, http_reply{200, "application/json", std::move(body), {}});
+  });
+}
+
 void add_routes(router_type& router, const server_options& opts, bridge_actor bridge,
                 const request_counters_ptr& c) {
   auto probe = [c, bridge](health_route route) {
@@ -339,8 +600,9 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
 
   router.non_matched_request_handler([c, hooks = opts.test_hooks](restinio::request_handle_t req) {
     const std::string path{req->header().path()};
+    const std::string_view tmpl = route_template_of(path);
     for (const auto& r : known_routes) {
-      if (path != r.path || (!hooks && path == "/v1/debug/stall")) continue;
+      if (tmpl != r.path || (!hooks && path == "/v1/debug/stall")) continue;
       http_reply reply;
       reply.status = 405;
       reply.body = "{\"error\":\"method_not_allowed\",\"detail\":" +
@@ -389,6 +651,7 @@ uint16_t server::start() {
   // The request counters: allocated once here, before the first request can be answered.
   im.counters = std::make_shared<request_counters>(route_templates());
   add_routes(*router, im.opts, im.bridge, im.counters);
+  add_job_routes(*router, im.opts, im.bridge, im.counters);
   add_stream_routes(*router, im.opts, im.bridge, im.hub, im.counters);
   uint16_t* bound = &im.bound_port;
   // RESTinio refuses bodies far over our limit by closing the connection; up to 16x the limit

@@ -1,0 +1,787 @@
+// The process supervisor: posix_spawn into a group of its own, one epoll loop over the output
+// pipes and pidfds, timeouts and kill graces as deadlines on the steady clock.
+#include "actors/process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <cerrno>
+#include <climits>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace vigil::actors {
+
+const char* to_string(process_outcome o) {
+  switch (o) {
+    case process_outcome::exited: return "exited";
+    case process_outcome::signaled: return "signaled";
+    case process_outcome::timed_out: return "timed_out";
+    case process_outcome::cancelled: return "cancelled";
+    case process_outcome::failed_to_start: return "failed_to_start";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using model::duration;
+using model::mono_time;
+using model::wall_time;
+
+constexpr const char* default_path = "/usr/local/bin:/usr/bin:/bin";
+constexpr size_t read_chunk = 64 * 1024;
+// Reads per pipe per wakeup: a chatty child cannot starve the others.
+constexpr int reads_per_wakeup = 16;
+// Spawns per loop iteration: a long queue cannot starve the pipes.
+constexpr size_t spawns_per_iteration = 64;
+// While a terminated leader's group still has members, how often to look whether it emptied.
+constexpr duration group_poll = std::chrono::milliseconds(20);
+
+mono_time mono_now() {
+  return std::chrono::time_point_cast<duration>(std::chrono::steady_clock::now());
+}
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+class unique_fd {
+ public:
+  unique_fd() = default;
+  explicit unique_fd(int fd) : fd_(fd) {}
+  ~unique_fd() { reset(); }
+  unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  unique_fd& operator=(unique_fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Not glibc's pidfd_open: its 2.36 <sys/pidfd.h> lacks extern "C", so C++ cannot link to it.
+// A pidfd is always close-on-exec.
+int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+/// The last `limit` bytes written, in a ring that never holds more than `limit` bytes.
+class output_tail {
+ public:
+  explicit output_tail(size_t limit) : limit_(limit) {}
+
+  void append(const char* data, size_t n) {
+    total_ += n;
+    if (limit_ == 0) return;
+    if (n > limit_) {
+      data += n - limit_;
+      n = limit_;
+    }
+    if (ring_.size() < limit_) {
+      size_t take = std::min(n, limit_ - ring_.size());
+      ring_.append(data, take);
+      data += take;
+      n -= take;
+    }
+    while (n > 0) {  // the ring is full: overwrite the oldest bytes, which start at head_
+      size_t take = std::min(n, limit_ - head_);
+      std::memcpy(&ring_[head_], data, take);
+      head_ = (head_ + take) % limit_;
+      data += take;
+      n -= take;
+    }
+  }
+
+  uint64_t total() const { return total_; }
+  bool truncated() const { return total_ > ring_.size(); }
+
+  /// The tail in order, after a marker line when bytes were dropped.
+  std::string take() {
+    std::string out;
+    if (truncated()) {
+      out = "[vigil: output truncated, " + std::to_string(total_ - ring_.size()) +
+            " earlier bytes dropped]\n";
+    }
+    out.append(ring_, head_, std::string::npos);
+    out.append(ring_, 0, head_);
+    ring_.clear();
+    ring_.shrink_to_fit();
+    head_ = 0;
+    return out;
+  }
+
+ private:
+  size_t limit_;
+  std::string ring_;
+  size_t head_ = 0;
+  uint64_t total_ = 0;
+};
+
+// ---- spawning ----------------------------------------------------------------------------------
+
+struct spawned {
+  pid_t pid = 0;
+  unique_fd pidfd;
+  unique_fd out;
+  std::string error;  ///< set when nothing runs
+};
+
+std::map<std::string, std::string> daemon_base_env() {
+  std::map<std::string, std::string> env{{"PATH", default_path}};
+  for (const char* name : {"HOME", "LANG", "TZ"}) {
+    if (const char* value = std::getenv(name)) env[name] = value;
+  }
+  return env;
+}
+
+bool is_executable_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// posix_spawnp would search the daemon's PATH, not the one the child gets: search it here.
+// Relative entries are skipped: they would resolve against the daemon's directory.
+std::optional<std::string> search_path(const std::string& name, const std::string& path) {
+  size_t begin = 0;
+  while (begin <= path.size()) {
+    size_t end = path.find(':', begin);
+    if (end == std::string::npos) end = path.size();
+    if (end > begin && path[begin] == '/') {
+      std::string candidate = path.substr(begin, end - begin) + "/" + name;
+      if (is_executable_file(candidate)) return candidate;
+    }
+    begin = end + 1;
+  }
+  return std::nullopt;
+}
+
+// glibc's posix_spawn returns the child's chdir/exec errno without saying which step failed:
+// look at the working directory first, then at the executable, to name the culprit.
+std::string explain_spawn_failure(int e, const std::string& exe, const std::string& dir) {
+  if (!dir.empty()) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return "working directory " + dir + ": " + errno_text(errno);
+    if (!S_ISDIR(st.st_mode)) return "working directory " + dir + ": " + errno_text(ENOTDIR);
+    if (::access(dir.c_str(), X_OK) != 0) {
+      return "working directory " + dir + ": " + errno_text(errno);
+    }
+  }
+  std::string seen = exe;
+  if (!dir.empty() && !exe.empty() && exe[0] != '/') seen = dir + "/" + exe;
+  struct stat st {};
+  switch (e) {
+    case ENOENT:
+      if (::stat(seen.c_str(), &st) == 0) {
+        return "cannot execute " + exe + ": its interpreter was not found";
+      }
+      return "executable not found: " + exe;
+    case EACCES: return "not executable: " + exe + " (" + errno_text(e) + ")";
+    default: return "cannot execute " + exe + ": " + errno_text(e);
+  }
+}
+
+spawned spawn_child(const process_request& r, const std::map<std::string, std::string>& base) {
+  spawned s;
+  std::vector<std::string> args;
+  if (r.command.shell) {
+    args = {"/bin/sh", "-c", *r.command.shell};
+  } else if (r.command.argv.empty() || r.command.argv[0].empty()) {
+    s.error = "empty command: neither argv nor shell given";
+    return s;
+  } else {
+    args = r.command.argv;
+  }
+
+  std::map<std::string, std::string> env = base;
+  for (const auto& [k, v] : r.command.env) env[k] = v;
+  for (const auto& [k, v] : r.extra_env) env[k] = v;
+  std::vector<std::string> env_strings;
+  env_strings.reserve(env.size());
+  for (const auto& [k, v] : env) {
+    if (!k.empty() && k.find('=') == std::string::npos) env_strings.push_back(k + "=" + v);
+  }
+
+  std::string exe = args[0];
+  if (exe.find('/') == std::string::npos) {
+    const std::string& path = env["PATH"];
+    auto found = search_path(exe, path);
+    if (!found) {
+      s.error = "executable not found in PATH (" + path + "): " + exe;
+      return s;
+    }
+    exe = *found;
+  }
+
+  std::vector<char*> argv_ptrs;
+  for (auto& a : args) argv_ptrs.push_back(a.data());
+  argv_ptrs.push_back(nullptr);
+  std::vector<char*> env_ptrs;
+  for (auto& e : env_strings) env_ptrs.push_back(e.data());
+  env_ptrs.push_back(nullptr);
+
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    s.error = "cannot create the output pipe: " + errno_text(errno);
+    return s;
+  }
+  unique_fd read_end(fds[0]), write_end(fds[1]);
+  // Only our end is non-blocking: the flag lives on the open file, which the child shares.
+  ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  if (::posix_spawn_file_actions_init(&actions) != 0) {
+    s.error = "cannot start: out of memory";
+    return s;
+  }
+  if (::posix_spawnattr_init(&attr) != 0) {
+    ::posix_spawn_file_actions_destroy(&actions);
+    s.error = "cannot start: out of memory";
+    return s;
+  }
+  int rc = ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (rc == 0) rc = ::posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
+  if (rc == 0) rc = ::posix_spawn_file_actions_adddup2(&actions, write_end.get(), 2);
+  // Descriptors leaked without O_CLOEXEC by other code in the daemon must not reach the job.
+  if (rc == 0) rc = ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  if (rc == 0 && !r.command.working_dir.empty()) {
+    rc = ::posix_spawn_file_actions_addchdir_np(&actions, r.command.working_dir.c_str());
+  }
+  // Blocked or ignored signals (SIGPIPE in a server) survive exec: give the job a clean slate.
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  if (rc == 0) {
+    rc = ::posix_spawnattr_setflags(
+        &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  }
+  if (rc == 0) rc = ::posix_spawnattr_setpgroup(&attr, 0);
+  if (rc == 0) rc = ::posix_spawnattr_setsigmask(&attr, &none);
+  if (rc == 0) rc = ::posix_spawnattr_setsigdefault(&attr, &all);
+
+  pid_t pid = 0;
+  if (rc != 0) {
+    s.error = "cannot prepare the spawn: " + errno_text(rc);
+  } else {
+    rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, argv_ptrs.data(), env_ptrs.data());
+    if (rc != 0) s.error = explain_spawn_failure(rc, exe, r.command.working_dir);
+  }
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attr);
+  if (rc != 0) return s;
+
+  int pidfd = open_pidfd(pid);
+  if (pidfd < 0) {
+    int e = errno;
+    // Unwatchable: take it down again rather than lose track of it.
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    s.error = "cannot watch the process: pidfd_open: " + errno_text(e);
+    return s;
+  }
+  s.pid = pid;
+  s.pidfd = unique_fd(pidfd);
+  s.out = std::move(read_end);
+  return s;
+}
+
+// ---- supervision -------------------------------------------------------------------------------
+
+struct child {
+  uint64_t serial = 0;
+  process_request req;
+  pid_t pid = 0;
+  unique_fd pidfd;
+  unique_fd out;
+  output_tail tail{0};
+  mono_time started_mono{};
+  wall_time started_at{};
+  std::optional<mono_time> timeout_at;      ///< SIGTERM for the timeout
+  std::optional<mono_time> kill_at;         ///< SIGKILL after the grace
+  std::optional<mono_time> group_check_at;  ///< leader reaped after SIGTERM: is the group empty?
+  bool timed_out = false;
+  bool cancelled = false;
+  bool terminating = false;  ///< SIGTERM sent to the group
+  bool killed = false;       ///< SIGKILL sent to the group
+  bool reaped = false;
+  int status = 0;
+  std::string note;
+};
+
+/// A callback to deliver once the lock is released.
+struct event {
+  bool is_started = false;
+  std::string run_id;
+  int pid = 0;
+  wall_time at{};
+  process_result result;
+  bool release_id = false;  ///< the run id leaves the active set before delivery
+};
+
+enum class fd_kind : uint64_t { wake = 0, pipe = 1, pidfd = 2 };
+uint64_t tag(uint64_t serial, fd_kind k) { return serial << 2 | static_cast<uint64_t>(k); }
+
+}  // namespace
+
+struct process_supervisor::impl {
+  callbacks cb;
+  process_limits limits;
+  std::function<wall_time()> clock;
+  std::map<std::string, std::string> base_env = daemon_base_env();
+  unique_fd epoll_fd;
+  unique_fd wake_fd;
+
+  // Shared with the callers, under mu.
+  mutable std::mutex mu;
+  std::condition_variable done_cv;
+  std::deque<process_request> queue;
+  std::unordered_set<std::string> active;  ///< run ids queued or running
+  std::vector<std::string> cancels;
+  std::vector<process_result> refusals;
+  bool shutting_down = false;
+  mono_time shutdown_at{};
+  bool loop_done = false;
+  std::atomic<size_t> running_count{0};
+
+  // Owned by the loop thread.
+  std::unordered_map<uint64_t, child> children;
+  uint64_t next_serial = 1;
+  bool shutdown_applied = false;
+  std::vector<char> buffer = std::vector<char>(read_chunk);
+  std::thread thread;
+
+  impl(callbacks c, process_limits l, std::function<wall_time()> wc)
+      : cb(std::move(c)), limits(l), clock(std::move(wc)) {
+    if (!clock) {
+      clock = [] { return std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()); };
+    }
+    if (limits.max_running == 0) limits.max_running = 1;
+    epoll_fd = unique_fd(::epoll_create1(EPOLL_CLOEXEC));
+    wake_fd = unique_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!epoll_fd || !wake_fd) throw std::system_error(errno, std::generic_category(), "epoll");
+    watch(wake_fd.get(), tag(0, fd_kind::wake));
+    thread = std::thread([this] { run(); });
+  }
+
+  void watch(int fd, uint64_t data) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = data;
+    ::epoll_ctl(epoll_fd.get(), EPOLL_CTL_ADD, fd, &ev);
+  }
+  void unwatch(unique_fd& fd) {
+    if (!fd) return;
+    ::epoll_ctl(epoll_fd.get(), EPOLL_CTL_DEL, fd.get(), nullptr);
+    fd.reset();
+  }
+  void wake() {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd.get(), &one, sizeof one);
+  }
+
+  process_result refusal(const process_request& r, std::string why, process_outcome o) {
+    process_result res;
+    res.run_id = r.run_id;
+    res.outcome = o;
+    res.started_at = res.finished_at = clock();
+    res.error = std::move(why);
+    return res;
+  }
+
+  // ---- the loop ----
+
+  void run() {
+    std::vector<epoll_event> ready(64);
+    std::vector<event> events;
+    while (true) {
+      int n = ::epoll_wait(epoll_fd.get(), ready.data(), static_cast<int>(ready.size()),
+                           wait_ms(mono_now()));
+      for (int i = 0; i < n; ++i) dispatch(ready[i]);
+      events.clear();
+      bool stop = take_requests(events);
+      fire_timers(mono_now());
+      collect_finished(events);
+      deliver(events);
+      if (stop && children.empty()) {
+        std::lock_guard lk(mu);
+        // Requests that slipped in while this iteration ran are answered before stopping.
+        if (queue.empty() && refusals.empty()) {
+          loop_done = true;
+          done_cv.notify_all();
+          return;
+        }
+      }
+    }
+  }
+
+  int wait_ms(mono_time now) {
+    std::optional<mono_time> next;
+    auto consider = [&](const std::optional<mono_time>& t) {
+      if (t && (!next || *t < *next)) next = t;
+    };
+    for (auto& [serial, c] : children) {
+      if (!c.terminating) consider(c.timeout_at);
+      consider(c.kill_at);
+      consider(c.group_check_at);
+    }
+    {
+      std::lock_guard lk(mu);
+      // A slot freed in this iteration (or the per-iteration spawn cap) leaves work queued.
+      if (!shutting_down && !queue.empty() && children.size() < limits.max_running) return 0;
+      if (shutting_down && !shutdown_applied) consider(shutdown_at);
+    }
+    if (!next) return -1;
+    if (*next <= now) return 0;
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(*next - now).count();
+    return static_cast<int>(std::min<int64_t>(ms, INT_MAX));
+  }
+
+  void dispatch(const epoll_event& ev) {
+    auto kind = static_cast<fd_kind>(ev.data.u64 & 3);
+    if (kind == fd_kind::wake) {
+      uint64_t count;
+      [[maybe_unused]] ssize_t n = ::read(wake_fd.get(), &count, sizeof count);
+      return;
+    }
+    auto it = children.find(ev.data.u64 >> 2);
+    if (it == children.end()) return;
+    child& c = it->second;
+    if (kind == fd_kind::pipe) {
+      read_output(c, reads_per_wakeup);
+    } else if (kind == fd_kind::pidfd && c.pidfd) {
+      reap(c);
+    }
+  }
+
+  void read_output(child& c, int max_reads) {
+    for (int i = 0; c.out && i < max_reads; ++i) {
+      ssize_t n = ::read(c.out.get(), buffer.data(), buffer.size());
+      if (n > 0) {
+        c.tail.append(buffer.data(), static_cast<size_t>(n));
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && errno == EAGAIN) {
+        return;
+      } else {  // end of file: every writer closed it; the process may still run
+        unwatch(c.out);
+      }
+    }
+  }
+
+  void reap(child& c) {
+    int status = 0;
+    pid_t r;
+    do {
+      r = ::waitpid(c.pid, &status, WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0) return;  // not yet: the pidfd will say so again
+    if (r < 0) {
+      // Someone else reaped it (SIGCHLD ignored, or a waitpid(-1) elsewhere).
+      c.note = "exit status lost: " + errno_text(errno);
+      status = -1;
+    }
+    c.reaped = true;
+    c.status = status;
+    unwatch(c.pidfd);
+    // What the leader wrote is in the pipe by now; a bounded read keeps a grandchild that
+    // writes forever from holding the result back.
+    read_output(c, 32);
+  }
+
+  // Takes queued requests into free slots, applies cancels and shutdown. True once stopping.
+  bool take_requests(std::vector<event>& events) {
+    std::vector<process_request> to_start;
+    std::vector<std::string> to_cancel;
+    bool stopping;
+    {
+      std::lock_guard lk(mu);
+      for (auto& r : refusals) events.push_back(finished_event(std::move(r), false));
+      refusals.clear();
+      to_cancel.swap(cancels);
+      for (auto& id : to_cancel) {
+        auto it = std::find_if(queue.begin(), queue.end(),
+                               [&](const process_request& r) { return r.run_id == id; });
+        if (it == queue.end()) continue;
+        events.push_back(finished_event(
+            refusal(*it, "cancelled before it started", process_outcome::cancelled), true));
+        queue.erase(it);
+      }
+      stopping = shutting_down;
+      if (stopping) {
+        for (auto& r : queue) {
+          events.push_back(finished_event(
+              refusal(r, "supervisor shut down before the run started", process_outcome::cancelled),
+              true));
+        }
+        queue.clear();
+      }
+      size_t room = limits.max_running > children.size() ? limits.max_running - children.size() : 0;
+      room = std::min(room, spawns_per_iteration);
+      while (room-- > 0 && !queue.empty()) {
+        to_start.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+    }
+    for (auto& r : to_start) launch(std::move(r), events);
+    mono_time now = mono_now();
+    for (auto& id : to_cancel) {
+      for (auto& [serial, c] : children) {
+        if (c.req.run_id != id) continue;
+        if (!c.terminating && !c.reaped) {
+          c.cancelled = true;
+          terminate(c, now);
+        }
+      }
+    }
+    if (stopping && !shutdown_applied) {
+      mono_time at;
+      {
+        std::lock_guard lk(mu);
+        at = shutdown_at;
+      }
+      if (now >= at) {
+        shutdown_applied = true;
+        for (auto& [serial, c] : children) {
+          if (c.terminating || c.reaped) continue;
+          c.cancelled = true;
+          c.note = "supervisor shut down";
+          terminate(c, now);
+        }
+      }
+    }
+    return stopping;
+  }
+
+  void launch(process_request r, std::vector<event>& events) {
+    spawned s = spawn_child(r, base_env);
+    if (!s.error.empty()) {
+      events.push_back(
+          finished_event(refusal(r, std::move(s.error), process_outcome::failed_to_start), true));
+      return;
+    }
+    child c;
+    c.serial = next_serial++;
+    c.pid = s.pid;
+    c.pidfd = std::move(s.pidfd);
+    c.out = std::move(s.out);
+    c.tail = output_tail(r.output_limit);
+    c.started_mono = mono_now();
+    c.started_at = clock();
+    if (r.timeout > duration::zero()) c.timeout_at = c.started_mono + r.timeout;
+    c.req = std::move(r);
+    watch(c.out.get(), tag(c.serial, fd_kind::pipe));
+    watch(c.pidfd.get(), tag(c.serial, fd_kind::pidfd));
+    event ev;
+    ev.is_started = true;
+    ev.run_id = c.req.run_id;
+    ev.pid = c.pid;
+    ev.at = c.started_at;
+    events.push_back(std::move(ev));
+    children.emplace(c.serial, std::move(c));
+    running_count.store(children.size());
+  }
+
+  void terminate(child& c, mono_time now) {
+    c.terminating = true;
+    ::kill(-c.pid, SIGTERM);
+    c.kill_at = now + c.req.kill_grace;
+  }
+
+  void fire_timers(mono_time now) {
+    for (auto& [serial, c] : children) {
+      if (!c.terminating && c.timeout_at && *c.timeout_at <= now && !c.reaped) {
+        c.timed_out = true;
+        terminate(c, now);
+      }
+      if (c.kill_at && *c.kill_at <= now) {
+        ::kill(-c.pid, SIGKILL);
+        c.killed = true;
+        c.kill_at.reset();
+        c.group_check_at.reset();
+      }
+    }
+  }
+
+  // A run is over when its leader is reaped and, if it was terminated, its group is gone or
+  // has been SIGKILLed: a timeout or cancel leaves nothing of the run behind.
+  bool is_over(child& c, mono_time now) {
+    if (!c.reaped) return false;
+    if (!c.terminating || c.killed) return true;
+    if (::kill(-c.pid, 0) != 0 && errno == ESRCH) return true;
+    c.group_check_at = now + group_poll;
+    return false;
+  }
+
+  void collect_finished(std::vector<event>& events) {
+    mono_time now = mono_now();
+    for (auto it = children.begin(); it != children.end();) {
+      child& c = it->second;
+      if (c.group_check_at && *c.group_check_at > now) {
+        ++it;
+        continue;
+      }
+      c.group_check_at.reset();
+      if (!is_over(c, now)) {
+        ++it;
+        continue;
+      }
+      events.push_back(finished_event(result_of(c, now), true));
+      unwatch(c.out);
+      it = children.erase(it);
+    }
+    running_count.store(children.size());
+  }
+
+  process_result result_of(child& c, mono_time now) {
+    process_result res;
+    res.run_id = c.req.run_id;
+    res.pid = c.pid;
+    res.started_at = c.started_at;
+    res.finished_at = clock();
+    res.duration = now - c.started_mono;
+    if (c.status != -1) {
+      if (WIFEXITED(c.status)) res.exit_code = WEXITSTATUS(c.status);
+      if (WIFSIGNALED(c.status)) res.signal = WTERMSIG(c.status);
+    }
+    if (c.cancelled) {
+      res.outcome = process_outcome::cancelled;
+    } else if (c.timed_out) {
+      res.outcome = process_outcome::timed_out;
+    } else {
+      res.outcome = res.signal ? process_outcome::signaled : process_outcome::exited;
+    }
+    res.truncated = c.tail.truncated();
+    res.output_bytes = c.tail.total();
+    res.output = c.tail.take();
+    res.error = std::move(c.note);
+    return res;
+  }
+
+  static event finished_event(process_result r, bool release_id) {
+    event ev;
+    ev.run_id = r.run_id;
+    ev.result = std::move(r);
+    ev.release_id = release_id;
+    return ev;
+  }
+
+  void deliver(std::vector<event>& events) {
+    if (events.empty()) return;
+    {
+      // Released before delivery, so a callback may start the same run id again.
+      std::lock_guard lk(mu);
+      for (auto& ev : events) {
+        if (!ev.is_started && ev.release_id) active.erase(ev.run_id);
+      }
+    }
+    for (auto& ev : events) {
+      try {
+        if (ev.is_started) {
+          if (cb.started) cb.started(ev.run_id, ev.pid, ev.at);
+        } else if (cb.finished) {
+          cb.finished(std::move(ev.result));
+        }
+      } catch (...) {
+        // A throwing callback must not take the supervisor, and every child with it, down.
+      }
+    }
+    events.clear();
+  }
+};
+
+process_supervisor::process_supervisor(callbacks cb, process_limits limits,
+                                       std::function<model::wall_time()> wall_clock)
+    : impl_(std::make_unique<impl>(std::move(cb), limits, std::move(wall_clock))) {}
+
+process_supervisor::~process_supervisor() {
+  shutdown(duration::zero());
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void process_supervisor::start(process_request r) {
+  std::unique_lock lk(impl_->mu);
+  if (impl_->loop_done) {
+    lk.unlock();
+    if (impl_->cb.finished) {
+      impl_->cb.finished(
+          impl_->refusal(r, "supervisor is shut down", process_outcome::failed_to_start));
+    }
+    return;
+  }
+  if (impl_->shutting_down) {
+    impl_->refusals.push_back(
+        impl_->refusal(r, "supervisor is shutting down", process_outcome::failed_to_start));
+  } else if (impl_->active.count(r.run_id) != 0) {
+    impl_->refusals.push_back(impl_->refusal(r, "run id " + r.run_id + " is already active",
+                                             process_outcome::failed_to_start));
+  } else if (impl_->queue.size() >= impl_->limits.max_queued) {
+    impl_->refusals.push_back(
+        impl_->refusal(r, "runner queue full", process_outcome::failed_to_start));
+  } else {
+    impl_->active.insert(r.run_id);
+    impl_->queue.push_back(std::move(r));
+  }
+  lk.unlock();
+  impl_->wake();
+}
+
+void process_supervisor::cancel(const std::string& run_id) {
+  {
+    std::lock_guard lk(impl_->mu);
+    if (impl_->loop_done || impl_->active.count(run_id) == 0) return;
+    impl_->cancels.push_back(run_id);
+  }
+  impl_->wake();
+}
+
+void process_supervisor::shutdown(model::duration grace) {
+  std::unique_lock lk(impl_->mu);
+  if (!impl_->shutting_down) {
+    impl_->shutting_down = true;
+    impl_->shutdown_at = mono_now() + std::max(grace, duration::zero());
+  }
+  lk.unlock();
+  impl_->wake();
+  // From a callback this would wait for itself: the request stands, the wait is skipped.
+  assert(std::this_thread::get_id() != impl_->thread.get_id());
+  if (std::this_thread::get_id() == impl_->thread.get_id()) return;
+  lk.lock();
+  impl_->done_cv.wait(lk, [&] { return impl_->loop_done; });
+}
+
+size_t process_supervisor::running() const { return impl_->running_count.load(); }
+
+size_t process_supervisor::queued() const {
+  std::lock_guard lk(impl_->mu);
+  return impl_->queue.size();
+}
+
+}  // namespace vigil::actors

@@ -1,0 +1,102 @@
+// The process supervisor: runs job commands as child processes, watched from a thread of its own.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "model/job.hpp"
+#include "model/time.hpp"
+
+namespace vigil::actors {
+
+/// One run to execute. The child gets a minimal environment: PATH=/usr/local/bin:/usr/bin:/bin,
+/// HOME, LANG and TZ copied from the daemon (when set), then command.env, then extra_env (later
+/// wins). Nothing else of the daemon's environment is inherited.
+struct process_request {
+  std::string run_id;                            ///< unique among queued and running requests
+  model::command_spec command;                   ///< shell wins when both forms are given
+  std::map<std::string, std::string> extra_env;  ///< e.g. VIGIL_JOB_ID, VIGIL_RUN_ID
+  model::duration timeout{0};                    ///< 0: none
+  model::duration kill_grace{std::chrono::seconds(10)};  ///< SIGTERM -> SIGKILL of the group
+  size_t output_limit = 64 * 1024;  ///< bytes of the combined stdout+stderr tail kept
+};
+
+enum class process_outcome { exited, signaled, timed_out, cancelled, failed_to_start };
+const char* to_string(process_outcome o);
+
+/// How a run ended. For timed_out and cancelled, exit_code or signal tell how the leader died.
+struct process_result {
+  std::string run_id;
+  process_outcome outcome = process_outcome::failed_to_start;
+  int pid = 0;  ///< 0 when the process never started
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  model::wall_time started_at{}, finished_at{};
+  model::duration duration{};  ///< measured on the steady clock
+  std::string output;  ///< the tail, at most output_limit bytes, after the marker when truncated
+  bool truncated = false;
+  uint64_t output_bytes = 0;  ///< total bytes the process group wrote to the pipe
+  std::string error;  ///< clear text: why it failed to start, or what else went wrong
+};
+
+struct process_limits {
+  size_t max_running = 256;    ///< children alive at once; more requests wait in FIFO order
+  size_t max_queued = 100000;  ///< waiting requests; beyond this "runner queue full"
+};
+
+/// Runs processes with posix_spawn, each in a process group of its own, and supervises them from
+/// one thread (epoll over the output pipes, a pidfd per child and an eventfd for requests).
+///
+/// - start/cancel/shutdown/running are thread-safe and never wait for a process (shutdown does,
+///   by design). Callbacks run on the supervisor thread, never under an internal lock, so they
+///   may call start and cancel; they must not call shutdown or destroy the supervisor, and
+///   should not throw (an exception from a callback is caught and dropped).
+/// - Every request gets exactly one `finished`; `started` comes first when a process started.
+/// - Timeout and cancel: SIGTERM to the group, SIGKILL to the group after kill_grace. The run is
+///   reported once the leader is reaped and the group is empty or has been SIGKILLed, so nothing
+///   of it is left running. A normal exit of the leader finishes the run at once, even when a
+///   background grandchild still holds the pipe: leftovers of a normal exit are not killed.
+/// - argv[0] without '/' is searched in the PATH the child gets (posix_spawnp would search the
+///   daemon's own PATH); relative PATH entries are skipped.
+/// - The child starts with stdin from /dev/null, default signal dispositions, an empty signal
+///   mask and no fd beyond 0-2.
+class process_supervisor {
+ public:
+  struct callbacks {
+    std::function<void(const std::string& run_id, int pid, model::wall_time at)> started;
+    std::function<void(process_result)> finished;
+  };
+
+  explicit process_supervisor(callbacks cb, process_limits limits = {},
+                              std::function<model::wall_time()> wall_clock = {});
+  /// shutdown(0): SIGTERM whatever still runs, SIGKILL after its kill_grace, join the thread.
+  ~process_supervisor();
+  process_supervisor(const process_supervisor&) = delete;
+  process_supervisor& operator=(const process_supervisor&) = delete;
+
+  /// Queues the request. Refusals (queue full, duplicate run id, shutting down) come back as a
+  /// failed_to_start `finished`; after shutdown has returned, that callback runs on the caller.
+  void start(process_request r);
+  /// SIGTERM the group, SIGKILL after kill_grace; outcome cancelled. A queued request is
+  /// dropped and reported cancelled with pid 0. Unknown run ids are ignored.
+  void cancel(const std::string& run_id);
+  /// Starts nothing more (queued requests are reported cancelled), lets running processes finish
+  /// for up to `grace`, then cancels the rest as above. Returns when every child is reaped and
+  /// every callback delivered. Idempotent; the first grace given wins.
+  void shutdown(model::duration grace);
+  /// Children currently alive (started and not yet reported).
+  size_t running() const;
+  /// Requests waiting for a free slot.
+  size_t queued() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace vigil::actors
