@@ -39,6 +39,7 @@ struct scheduler_state {
   /// sequence numbers no longer match the log) and must not count in `pending`.
   uint64_t generation = 0;
   model::cycle_stats cycles;
+  model::run_durations durations;  ///< of attempts finished (durably) in this process
   model::journal_status journal;
   bool probing = false;
   model::wall_time last_probe{};
@@ -69,7 +70,8 @@ model::snapshot_ptr publish(scheduler_pointer self) {
   const auto t = now(self);
   const auto overdue = model::count_overdue(st.durable, t, 2 * st.cfg.tick_interval);
   auto snap = model::make_snapshot(st.cfg.id, ++st.version, st.phase, st.durable, st.cycles,
-                                   st.journal, st.cfg.tick_interval, st.started_at, t, overdue);
+                                   st.journal, st.cfg.tick_interval, st.started_at, t, overdue,
+                                   st.durations);
   st.out.publish(self, snap);
   return snap;
 }
@@ -206,7 +208,12 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
             auto& st = self->state;
             --st.appends_in_flight;
             if (ack.ok) {
-              for (const auto& e : events) model::apply_in_place(st.durable, e);
+              for (const auto& e : events) {
+                model::apply_in_place(st.durable, e);
+                if (const auto* f = std::get_if<model::run_finished>(&e);
+                    f && f->outcome != model::run_outcome::abandoned)
+                  st.durations.observe(model::to_seconds(f->elapsed));
+              }
               st.durable.log_seq = ack.last_seq;
               if (!st.journal.ok) journal_recovered(self);
               if (origin.cycle) st.cycle_in_flight = false;

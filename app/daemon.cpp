@@ -172,6 +172,8 @@ int run_daemon(const serve_options& opts) {
   web.write_timeout = opts.write_timeout;
   web.stream_heartbeat = opts.stream_heartbeat;
   web.node = opts.node;
+  web.tokens = http::token_set{opts.auth_tokens};
+  web.show_details = opts.show_details;
   http::server server{web, bridge, hub};
   auto stop_actors = [&] {
     for (const auto& a : {caf::actor_cast<caf::actor>(bridge), caf::actor_cast<caf::actor>(scheduler),

@@ -62,9 +62,10 @@ using bridge_pointer = bridge_actor::stateful_pointer<bridge_state>;
 
 /// One reply per kind of probe (route x verbose x plain JSON), rendered at most once per answer.
 size_t kind_of(const health_query& q) {
-  return static_cast<size_t>(q.route) * 4 + (q.verbose ? 2 : 0) + (q.plain_json ? 1 : 0);
+  return static_cast<size_t>(q.route) * 8 + (q.details ? 4 : 0) + (q.verbose ? 2 : 0) +
+         (q.plain_json ? 1 : 0);
 }
-constexpr size_t probe_kinds = 12;
+constexpr size_t probe_kinds = 24;
 
 void answer_all(bridge_pointer self, std::vector<waiting_probe>& probes,
                 const model::health_report* report) {

@@ -192,6 +192,47 @@ std::string render_metrics(const metrics_parts& parts, const request_counters& h
   w.family("vigil_journal_writable", "gauge", "1 while the event log takes writes, else 0.");
   w.sample("vigil_journal_writable", {}, snap && snap->journal.ok ? "1" : "0");
 
+  // Jobs: counts and counters from the snapshot (O(1) however many jobs exist).
+  const model::jobs_summary none;
+  const auto& jobs = snap ? snap->jobs : none;
+  w.family("vigil_jobs", "gauge", "Jobs defined, and how many of them are paused or disabled.");
+  w.sample("vigil_jobs", {{"state", "defined"}}, number(jobs.total));
+  w.sample("vigil_jobs", {{"state", "paused"}}, number(jobs.paused));
+  w.sample("vigil_jobs", {{"state", "disabled"}}, number(jobs.disabled));
+  w.family("vigil_jobs_overdue", "gauge",
+           "Jobs due beyond their misfire grace with no decision recorded (fails /health).");
+  w.sample("vigil_jobs_overdue", {}, number(jobs.overdue));
+  w.family("vigil_runs", "gauge", "Runs not finished, by status.");
+  w.sample("vigil_runs", {{"status", "starting"}}, number(jobs.runs_starting));
+  w.sample("vigil_runs", {{"status", "running"}}, number(jobs.runs_running));
+  w.sample("vigil_runs", {{"status", "buffered"}}, number(jobs.runs_buffered));
+  w.sample("vigil_runs", {{"status", "retry_wait"}}, number(jobs.runs_retry_wait));
+  w.family("vigil_decisions_total", "counter",
+           "Nominal times decided, by kind (a range decision counts each time it covers).");
+  w.sample("vigil_decisions_total", {{"kind", "fired"}}, number(jobs.totals.fired));
+  w.sample("vigil_decisions_total", {{"kind", "skipped"}}, number(jobs.totals.skipped));
+  w.sample("vigil_decisions_total", {{"kind", "buffered"}}, number(jobs.totals.buffered));
+  w.sample("vigil_decisions_total", {{"kind", "missed"}}, number(jobs.totals.missed));
+  w.family("vigil_runs_total", "counter", "Run attempts finished, by outcome.");
+  w.sample("vigil_runs_total", {{"outcome", "succeeded"}}, number(jobs.totals.succeeded));
+  w.sample("vigil_runs_total", {{"outcome", "failed"}}, number(jobs.totals.failed));
+  w.sample("vigil_runs_total", {{"outcome", "timed_out"}}, number(jobs.totals.timed_out));
+  w.sample("vigil_runs_total", {{"outcome", "cancelled"}}, number(jobs.totals.cancelled));
+  w.sample("vigil_runs_total", {{"outcome", "failed_to_start"}},
+           number(jobs.totals.failed_to_start));
+  w.sample("vigil_runs_total", {{"outcome", "abandoned"}}, number(jobs.totals.abandoned));
+  w.family("vigil_run_retries_total", "counter", "Retries scheduled after failed attempts.");
+  w.sample("vigil_run_retries_total", {}, number(jobs.totals.retries));
+  {
+    actors::histogram h{std::vector<double>(model::run_durations::bounds.begin(),
+                                            model::run_durations::bounds.end())};
+    h.counts.assign(jobs.durations.counts.begin(), jobs.durations.counts.end());
+    h.sum = jobs.durations.sum;
+    h.count = jobs.durations.count;
+    w.histogram("vigil_run_duration_seconds",
+                "How long finished run attempts ran (since this process started).", h);
+  }
+
   // Journal: its own counters.
   w.histogram("vigil_journal_append_seconds", "Duration of one commit to the event log.",
               parts.journal.append_seconds);

@@ -25,6 +25,7 @@ struct health_query {
   health_route route = health_route::health;
   bool verbose = false;     ///< ?verbose on /livez and /readyz
   bool plain_json = false;  ///< Accept asked for application/json rather than health+json
+  bool details = true;      ///< false: status, times and readiness only (show_details)
 };
 
 }  // namespace vigil::http

@@ -74,7 +74,17 @@ http_reply health_reply(const model::health_report& report, const health_query& 
   http_reply r;
   r.status = report.result.status == model::health_status::fail ? 503 : 200;
   r.content_type = q.plain_json ? "application/json" : "application/health+json";
-  r.body = encoder.encode(report);
+  if (q.details) {
+    r.body = encoder.encode(report);
+  } else {  // show_details: the verdict and its times, not the checks or the snapshot
+    codec::json_writer w{r.body};
+    w.begin_object().key("status").value(model::to_string(report.result.status));
+    w.key("time").value(model::format_rfc3339(report.time));
+    w.key("last_updated").time(report.snap ? std::optional<model::wall_time>{report.snap->last_updated}
+                                           : std::nullopt);
+    w.key("live").value(report.result.live).key("ready").value(report.result.ready);
+    w.end_object();
+  }
   r.headers.push_back(no_store);
   if (report.snap)
     r.headers.emplace_back("ETag", "\"" + report.snap->epoch + "-" +

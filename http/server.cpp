@@ -11,6 +11,7 @@
 
 #include "codec/job_json.hpp"
 #include "codec/json.hpp"
+#include "http/access_log.hpp"
 #include "http/metrics.hpp"
 #include "model/schedule.hpp"
 #include "http/query.hpp"
@@ -62,9 +63,12 @@ std::string_view route_template_of(std::string_view path);
 
 /// Writes `r` on `req`'s connection; safe from any thread (RESTinio posts to the connection).
 void send_reply(const request_counters_ptr& c, const restinio::request_handle_t& req,
-                http_reply r) {
+                http_reply r,
+                std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now()) {
   const auto path = req->header().path();
   c->count(route_template_of(std::string_view{path.data(), path.size()}), r.status);
+  log_request(req->header().method().c_str(), std::string_view{path.data(), path.size()},
+              r.status, started);
   auto resp = req->create_response(restinio::http_status_line_t{
       restinio::http_status_code_t{static_cast<std::uint16_t>(r.status)}, reason_phrase(r.status)});
   resp.append_header(restinio::http_field::content_type, r.content_type);
@@ -74,7 +78,31 @@ void send_reply(const request_counters_ptr& c, const restinio::request_handle_t&
 }
 
 responder responder_for(const request_counters_ptr& c, restinio::request_handle_t req) {
-  return [c, req = std::move(req)](http_reply r) { send_reply(c, req, std::move(r)); };
+  return [c, req = std::move(req), started = std::chrono::steady_clock::now()](http_reply r) {
+    send_reply(c, req, std::move(r), started);
+  };
+}
+
+/// Nothing when the request may change state; else the 401 to answer (no state changes).
+std::optional<http_reply> unauthorized(const token_set& tokens,
+                                       const restinio::request_handle_t& req) {
+  if (tokens.empty()) return std::nullopt;
+  const auto header = req->header().get_field_or(restinio::http_field::authorization, "");
+  const auto outcome = tokens.check(std::string_view{header.data(), header.size()});
+  if (outcome == auth_outcome::accepted) return std::nullopt;
+  return unauthorized_reply(outcome);
+}
+
+/// Whether /health may show its checks and snapshot to this caller.
+bool shows_details(const server_options& opts, const restinio::request_handle_t& req) {
+  switch (opts.show_details) {
+    case details_policy::always: return true;
+    case details_policy::never: return false;
+    case details_policy::when_authorized: break;
+  }
+  if (opts.tokens.empty()) return true;
+  const auto header = req->header().get_field_or(restinio::http_field::authorization, "");
+  return opts.tokens.accepts(std::string_view{header.data(), header.size()});
 }
 
 restinio::request_handling_status_t reply_now(const request_counters_ptr& c,
@@ -325,15 +353,23 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
   auto bad_id = [c](const restinio::request_handle_t& req) {
     return reply_error(c, req, model::errc::invalid_argument, "malformed path parameter", "id");
   };
+  // Every mutating route: a bearer token first when tokens are configured.
+  const auto tokens = opts.tokens;
+  auto guarded = [c, tokens](auto handler) {
+    return [c, tokens, handler](const restinio::request_handle_t& req, auto params) {
+      if (auto refusal = unauthorized(tokens, req)) return reply_now(c, req, std::move(*refusal));
+      return handler(req, std::move(params));
+    };
+  };
 
-  router.http_post("/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
+  router.http_post("/v1/jobs", guarded([=](const restinio::request_handle_t& req, auto) {
     if (req->body().size() > max_body) return too_large(req);
     auto decoded = codec::decode_job_spec(req->body());
     if (auto* bad = std::get_if<model::rejection>(&decoded))
       return reply_now(c, req, error_reply(*bad));
     auto spec = std::make_shared<const model::job_spec>(std::get<model::job_spec>(std::move(decoded)));
     return send(req, model::define_job{std::move(spec), true, requester(req)});
-  });
+  }));
   router.http_get("/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
     if (!params) return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
@@ -355,7 +391,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     q.job = *id;
     return ask(req, std::move(q));
   });
-  router.http_put("/v1/jobs/:id", [=](const restinio::request_handle_t& req, auto p) {
+  router.http_put("/v1/jobs/:id", guarded([=](const restinio::request_handle_t& req, auto p) {
     if (req->body().size() > max_body) return too_large(req);
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
@@ -364,13 +400,13 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
       return reply_now(c, req, error_reply(*bad));
     auto spec = std::make_shared<const model::job_spec>(std::get<model::job_spec>(std::move(decoded)));
     return send(req, model::define_job{std::move(spec), false, requester(req)});
-  });
-  router.http_delete("/v1/jobs/:id", [=](const restinio::request_handle_t& req, auto p) {
+  }));
+  router.http_delete("/v1/jobs/:id", guarded([=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
     return send(req, model::remove_job{*id, requester(req)});
-  });
-  router.http_post("/v1/jobs/:id/run", [=](const restinio::request_handle_t& req, auto p) {
+  }));
+  router.http_post("/v1/jobs/:id/run", guarded([=](const restinio::request_handle_t& req, auto p) {
     if (req->body().size() > max_body) return too_large(req);
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
@@ -378,7 +414,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     if (auto* bad = std::get_if<model::rejection>(&decoded))
       return reply_now(c, req, error_reply(*bad));
     return send(req, model::run_job{*id, std::get<0>(decoded), requester(req)});
-  });
+  }));
   auto pause_or_resume = [=](bool pause) {
     return [=](const restinio::request_handle_t& req, auto p) {
       if (req->body().size() > max_body) return too_large(req);
@@ -396,8 +432,8 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
                                          requester(req)});
     };
   };
-  router.http_post("/v1/jobs/:id/pause", pause_or_resume(true));
-  router.http_post("/v1/jobs/:id/resume", pause_or_resume(false));
+  router.http_post("/v1/jobs/:id/pause", guarded(pause_or_resume(true)));
+  router.http_post("/v1/jobs/:id/resume", guarded(pause_or_resume(false)));
   router.http_get("/v1/jobs/:id/runs", [=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
@@ -521,13 +557,14 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
 
 void add_routes(router_type& router, const server_options& opts, bridge_actor bridge,
                 const request_counters_ptr& c) {
-  auto probe = [c, bridge](health_route route) {
-    return [c, bridge, route](const restinio::request_handle_t& req, auto) {
+  auto probe = [c, bridge, opts](health_route route) {
+    return [c, bridge, route, opts](const restinio::request_handle_t& req, auto) {
       const auto params = query::parse(req->header().query());
       if (!params)
         return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
-      caf::anon_send(bridge, caf::get_atom::value, parse_probe(req, route, *params),
-                     responder_for(c, req));
+      auto q = parse_probe(req, route, *params);
+      q.details = shows_details(opts, req);
+      caf::anon_send(bridge, caf::get_atom::value, q, responder_for(c, req));
       return restinio::request_accepted();
     };
   };
@@ -541,8 +578,10 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   });
 
   const size_t max_body = opts.max_body_bytes;
-  auto command = [c, bridge, max_body](bool pause) {
-    return [c, bridge, max_body, pause](const restinio::request_handle_t& req, auto) {
+  const auto tokens = opts.tokens;
+  auto command = [c, bridge, max_body, tokens](bool pause) {
+    return [c, bridge, max_body, pause, tokens](const restinio::request_handle_t& req, auto) {
+      if (auto refusal = unauthorized(tokens, req)) return reply_now(c, req, std::move(*refusal));
       if (req->body().size() > max_body)
         return reply_error(c, req, model::errc::payload_too_large,
                            "body is larger than " + std::to_string(max_body) + " bytes");
@@ -582,7 +621,9 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   });
 
   if (opts.test_hooks) {
-    router.http_post("/v1/debug/stall", [c, bridge](const restinio::request_handle_t& req, auto) {
+    router.http_post("/v1/debug/stall", [c, bridge, tokens](const restinio::request_handle_t& req,
+                                                             auto) {
+      if (auto refusal = unauthorized(tokens, req)) return reply_now(c, req, std::move(*refusal));
       const auto params = query::parse(req->header().query());
       if (!params)
         return reply_error(c, req, model::errc::invalid_argument, "malformed query string");

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actors/interfaces.hpp"
+#include "http/auth.hpp"
 #include "http/bridge.hpp"
 
 namespace vigil::http {
@@ -26,6 +27,10 @@ struct server_options {
   /// Longest accepted ?wait= on GET /v1/snapshot.
   model::duration max_long_poll = std::chrono::seconds{60};
   std::string node;         ///< reported by /v1/version
+  /// Bearer tokens: when any is set, every mutating route needs one (401 otherwise).
+  token_set tokens;
+  /// Who sees the checks and snapshot of /health (the status always answers).
+  details_policy show_details = details_policy::when_authorized;
 };
 
 class server {

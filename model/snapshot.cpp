@@ -6,7 +6,7 @@ namespace vigil::model {
 snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const state& s,
                            const cycle_stats& cycles, const journal_status& journal,
                            duration tick_interval, wall_time started_at, wall_time now,
-                           uint64_t overdue) {
+                           uint64_t overdue, const run_durations& durations) {
   auto snap = std::make_shared<snapshot>();
   snap->node = id.node;
   snap->epoch = id.epoch;
@@ -31,6 +31,7 @@ snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const 
   j.runs_retry_wait = s.runs_retry_wait;
   j.totals = s.totals;
   j.overdue = overdue;
+  j.durations = durations;
   if (!s.paused && !s.timetable.empty()) j.next_due = s.timetable.begin()->first;
   return snap;
 }

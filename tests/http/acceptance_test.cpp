@@ -95,7 +95,7 @@ std::optional<std::pair<uint64_t, seen>> check_body(const vigil::test::http_resp
   if (!journal.is_object()) return fail("journal missing");
   if (journal["writable"].get<bool>() != journal["failing_since"].is_null())
     return fail("journal writable disagrees with failing_since");
-  if (!j["checks"].is_object() || j["checks"].size() != 4) return fail("checks missing");
+  if (!j["checks"].is_object() || j["checks"].size() != 5) return fail("checks missing");
   if (snap["age_seconds"].get<double>() < 0) return fail("negative age");
   return std::make_pair(version, seen{j["last_updated"], total, snap["log_seq"], paused});
 }

@@ -45,6 +45,13 @@ const std::map<std::string, std::string> expected_families = {
     {"vigil_stream_refused_total", "counter"},
     {"vigil_stream_disconnects_total", "counter"},
     {"vigil_http_requests_total", "counter"},
+    {"vigil_jobs", "gauge"},
+    {"vigil_jobs_overdue", "gauge"},
+    {"vigil_runs", "gauge"},
+    {"vigil_decisions_total", "counter"},
+    {"vigil_runs_total", "counter"},
+    {"vigil_run_retries_total", "counter"},
+    {"vigil_run_duration_seconds", "histogram"},
 };
 
 struct exposition {
@@ -106,9 +113,12 @@ double value(const exposition& e, const std::string& series) {
 const std::vector<std::string> routes = {
     "/health", "/livez", "/readyz", "/v1/version", "/v1/scheduler/pause",
     "/v1/scheduler/resume", "/v1/debug/stall", "/v1/events", "/v1/stream/snapshots",
-    "/v1/stream/events", "/v1/snapshot", "/v1/streams", "/metrics", "other"};
-const std::vector<std::string> codes = {"200", "202", "304", "400", "404",
-                                        "405", "413", "500", "503", "other"};
+    "/v1/stream/events", "/v1/snapshot", "/v1/streams", "/metrics", "/v1/jobs", "/v1/jobs/{id}",
+    "/v1/jobs/{id}/run", "/v1/jobs/{id}/pause", "/v1/jobs/{id}/resume", "/v1/jobs/{id}/runs",
+    "/v1/jobs/{id}/runs/{run_id}", "/v1/jobs/{id}/decisions", "/v1/jobs/{id}/next",
+    "/v1/preview", "other"};
+const std::vector<std::string> codes = {"200", "201", "202", "304", "400", "401", "404",
+                                        "405", "409", "413", "500", "503", "other"};
 
 }  // namespace
 
@@ -166,6 +176,17 @@ TEST_CASE("/metrics has every series from start-up, and counters move after a pa
   for (const char* reason : {"write_failed", "too_slow", "shutdown"})
     CHECK(value(before, std::string("vigil_stream_disconnects_total{reason=\"") + reason +
                             "\"}") == 0);
+  for (const char* kind : {"fired", "skipped", "buffered", "missed"})
+    CHECK(value(before, std::string("vigil_decisions_total{kind=\"") + kind + "\"}") == 0);
+  for (const char* outcome :
+       {"succeeded", "failed", "timed_out", "cancelled", "failed_to_start", "abandoned"})
+    CHECK(value(before, std::string("vigil_runs_total{outcome=\"") + outcome + "\"}") == 0);
+  for (const char* status : {"starting", "running", "buffered", "retry_wait"})
+    CHECK(value(before, std::string("vigil_runs{status=\"") + status + "\"}") == 0);
+  CHECK(value(before, "vigil_jobs{state=\"defined\"}") == 0);
+  CHECK(value(before, "vigil_jobs_overdue") == 0);
+  CHECK(value(before, "vigil_run_duration_seconds_count") == 0);
+  CHECK(value(before, "vigil_run_duration_seconds_bucket{le=\"+Inf\"}") == 0);
   size_t http_series = 0;
   for (const auto& name : before.sample_names) http_series += name == "vigil_http_requests_total";
   CHECK(http_series == routes.size() * codes.size());
