@@ -107,7 +107,12 @@ void decided(state& s, const fire_decided& ev) {
   auto it = s.jobs.find(ev.job);
   if (it == s.jobs.end()) return;
   job_state& j = it->second;
-  if (ev.reason != "manual") j.cursor = std::max(j.cursor, ev.last);
+  // Only the schedule's own decisions move the cursor: they are for the next nominal time owed.
+  // A manual decision is not (skipped, its reason is "overlap" or "buffer_full", not "manual")
+  // and must not carry the cursor past nominal times still owed.
+  if (ev.reason != "manual" && j.compiled &&
+      next_nominal(*j.compiled, *j.spec, j.cursor) == std::optional<wall_time>{ev.nominal})
+    j.cursor = std::max(j.cursor, ev.last);
   decision_record d;
   d.seq = s.log_seq + 1;
   d.at = ev.at;
