@@ -35,11 +35,16 @@ namespace vigil::actors {
 
 const char* to_string(process_outcome o) {
   switch (o) {
-    case process_outcome::exited: return "exited";
-    case process_outcome::signaled: return "signaled";
-    case process_outcome::timed_out: return "timed_out";
-    case process_outcome::cancelled: return "cancelled";
-    case process_outcome::failed_to_start: return "failed_to_start";
+    case process_outcome::exited:
+      return "exited";
+    case process_outcome::signaled:
+      return "signaled";
+    case process_outcome::timed_out:
+      return "timed_out";
+    case process_outcome::cancelled:
+      return "cancelled";
+    case process_outcome::failed_to_start:
+      return "failed_to_start";
   }
   return "unknown";
 }
@@ -107,13 +112,17 @@ class output_tail {
     }
     if (ring_.size() < limit_) {
       size_t take = std::min(n, limit_ - ring_.size());
-      ring_.append(data, take);
+      if (ring_.size() + take > ring_.capacity()) {
+        // Grow geometrically but never past the limit: memory stays within output_limit.
+        ring_.reserve(std::min(limit_, std::max(ring_.size() + take, 2 * ring_.capacity())));
+      }
+      ring_.insert(ring_.end(), data, data + take);
       data += take;
       n -= take;
     }
     while (n > 0) {  // the ring is full: overwrite the oldest bytes, which start at head_
       size_t take = std::min(n, limit_ - head_);
-      std::memcpy(&ring_[head_], data, take);
+      std::memcpy(ring_.data() + head_, data, take);
       head_ = (head_ + take) % limit_;
       data += take;
       n -= take;
@@ -130,17 +139,16 @@ class output_tail {
       out = "[vigil: output truncated, " + std::to_string(total_ - ring_.size()) +
             " earlier bytes dropped]\n";
     }
-    out.append(ring_, head_, std::string::npos);
-    out.append(ring_, 0, head_);
-    ring_.clear();
-    ring_.shrink_to_fit();
+    out.append(ring_.begin() + static_cast<std::ptrdiff_t>(head_), ring_.end());
+    out.append(ring_.begin(), ring_.begin() + static_cast<std::ptrdiff_t>(head_));
+    std::vector<char>().swap(ring_);
     head_ = 0;
     return out;
   }
 
  private:
   size_t limit_;
-  std::string ring_;
+  std::vector<char> ring_;
   size_t head_ = 0;
   uint64_t total_ = 0;
 };
@@ -203,8 +211,10 @@ std::string explain_spawn_failure(int e, const std::string& exe, const std::stri
         return "cannot execute " + exe + ": its interpreter was not found";
       }
       return "executable not found: " + exe;
-    case EACCES: return "not executable: " + exe + " (" + errno_text(e) + ")";
-    default: return "cannot execute " + exe + ": " + errno_text(e);
+    case EACCES:
+      return "not executable: " + exe + " (" + errno_text(e) + ")";
+    default:
+      return "cannot execute " + exe + ": " + errno_text(e);
   }
 }
 
@@ -381,21 +391,24 @@ struct process_supervisor::impl {
   impl(callbacks c, process_limits l, std::function<wall_time()> wc)
       : cb(std::move(c)), limits(l), clock(std::move(wc)) {
     if (!clock) {
-      clock = [] { return std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()); };
+      clock = [] {
+        return std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
+      };
     }
     if (limits.max_running == 0) limits.max_running = 1;
     epoll_fd = unique_fd(::epoll_create1(EPOLL_CLOEXEC));
     wake_fd = unique_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!epoll_fd || !wake_fd) throw std::system_error(errno, std::generic_category(), "epoll");
-    watch(wake_fd.get(), tag(0, fd_kind::wake));
+    if (!epoll_fd || !wake_fd || !watch(wake_fd.get(), tag(0, fd_kind::wake))) {
+      throw std::system_error(errno, std::generic_category(), "process supervisor: epoll");
+    }
     thread = std::thread([this] { run(); });
   }
 
-  void watch(int fd, uint64_t data) {
+  bool watch(int fd, uint64_t data) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = data;
-    ::epoll_ctl(epoll_fd.get(), EPOLL_CTL_ADD, fd, &ev);
+    return ::epoll_ctl(epoll_fd.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
   }
   void unwatch(unique_fd& fd) {
     if (!fd) return;
@@ -596,9 +609,17 @@ struct process_supervisor::impl {
     c.started_mono = mono_now();
     c.started_at = clock();
     if (r.timeout > duration::zero()) c.timeout_at = c.started_mono + r.timeout;
+    if (!watch(c.out.get(), tag(c.serial, fd_kind::pipe)) ||
+        !watch(c.pidfd.get(), tag(c.serial, fd_kind::pidfd))) {
+      // Unwatchable (epoll watch limit): take it down again rather than lose track of it.
+      std::string why = "cannot watch the process: epoll_ctl: " + errno_text(errno);
+      unwatch(c.out);
+      ::kill(-c.pid, SIGKILL);
+      ::waitpid(c.pid, nullptr, 0);
+      events.push_back(finished_event(refusal(r, why, process_outcome::failed_to_start), true));
+      return;
+    }
     c.req = std::move(r);
-    watch(c.out.get(), tag(c.serial, fd_kind::pipe));
-    watch(c.pidfd.get(), tag(c.serial, fd_kind::pidfd));
     event ev;
     ev.is_started = true;
     ev.run_id = c.req.run_id;
@@ -764,10 +785,10 @@ void process_supervisor::cancel(const std::string& run_id) {
 
 void process_supervisor::shutdown(model::duration grace) {
   std::unique_lock lk(impl_->mu);
-  if (!impl_->shutting_down) {
-    impl_->shutting_down = true;
-    impl_->shutdown_at = mono_now() + std::max(grace, duration::zero());
-  }
+  // A later call with a shorter grace hurries an earlier one; a longer one changes nothing.
+  mono_time at = mono_now() + std::max(grace, duration::zero());
+  if (!impl_->shutting_down || at < impl_->shutdown_at) impl_->shutdown_at = at;
+  impl_->shutting_down = true;
   lk.unlock();
   impl_->wake();
   // From a callback this would wait for itself: the request stands, the wait is skipped.

@@ -41,7 +41,7 @@ struct process_result {
   std::string output;  ///< the tail, at most output_limit bytes, after the marker when truncated
   bool truncated = false;
   uint64_t output_bytes = 0;  ///< total bytes the process group wrote to the pipe
-  std::string error;  ///< clear text: why it failed to start, or what else went wrong
+  std::string error;          ///< clear text: why it failed to start, or what else went wrong
 };
 
 struct process_limits {
@@ -72,6 +72,8 @@ class process_supervisor {
     std::function<void(process_result)> finished;
   };
 
+  /// `wall_clock` (default: the system clock) stamps started_at/finished_at; it is called from
+  /// the supervisor thread and, for refusals, from the caller of start.
   explicit process_supervisor(callbacks cb, process_limits limits = {},
                               std::function<model::wall_time()> wall_clock = {});
   /// shutdown(0): SIGTERM whatever still runs, SIGKILL after its kill_grace, join the thread.
@@ -87,7 +89,7 @@ class process_supervisor {
   void cancel(const std::string& run_id);
   /// Starts nothing more (queued requests are reported cancelled), lets running processes finish
   /// for up to `grace`, then cancels the rest as above. Returns when every child is reaped and
-  /// every callback delivered. Idempotent; the first grace given wins.
+  /// every callback delivered. May be called again, from any thread: the earliest deadline wins.
   void shutdown(model::duration grace);
   /// Children currently alive (started and not yet reported).
   size_t running() const;

@@ -161,7 +161,8 @@ TEST_CASE("the child gets a minimal environment, its own variables and its worki
   vigil::test::temp_dir dir;
   recorder rec;
   actors::process_supervisor sup(rec.callbacks());
-  auto r = shell("env", "echo \"${VIGIL_TEST_DAEMON_ONLY-unset}|$FOO|$BOTH|$VIGIL_RUN_ID|$PATH\"; pwd");
+  auto r =
+      shell("env", "echo \"${VIGIL_TEST_DAEMON_ONLY-unset}|$FOO|$BOTH|$VIGIL_RUN_ID|$PATH\"; pwd");
   r.command.env = {{"FOO", "bar"}, {"BOTH", "from-command"}};
   r.extra_env = {{"VIGIL_RUN_ID", "env"}, {"BOTH", "from-caller"}};
   r.command.working_dir = dir.path();
@@ -198,8 +199,9 @@ TEST_CASE("argv[0] without a slash is searched in the PATH the child gets", "[ru
   CHECK(r.output == "probe x\n");
   auto absent = rec.wait_for("absent");
   CHECK(absent.outcome == process_outcome::failed_to_start);
-  CHECK(absent.error == "executable not found in PATH (/usr/local/bin:/usr/bin:/bin): "
-                        "vigil-no-such-tool");
+  CHECK(absent.error ==
+        "executable not found in PATH (/usr/local/bin:/usr/bin:/bin): "
+        "vigil-no-such-tool");
 }
 
 TEST_CASE("stdout and stderr share one pipe in order, stdin is empty", "[runner]") {
@@ -212,15 +214,13 @@ TEST_CASE("stdout and stderr share one pipe in order, stdin is empty", "[runner]
   CHECK_FALSE(r.truncated);
 }
 
-TEST_CASE("a timeout kills the whole group, a grandchild ignoring SIGTERM included",
-          "[runner]") {
+TEST_CASE("a timeout kills the whole group, a grandchild ignoring SIGTERM included", "[runner]") {
   vigil::test::temp_dir dir;
   recorder rec;
   actors::process_supervisor sup(rec.callbacks());
   std::string pid_file = dir.file("grandchild.pid");
-  auto r = shell("slow", "sh -c 'trap \"\" TERM; echo $$ > " + pid_file +
-                             ".tmp; mv " + pid_file + ".tmp " + pid_file +
-                             "; exec sleep 1000' & wait");
+  auto r = shell("slow", "sh -c 'trap \"\" TERM; echo $$ > " + pid_file + ".tmp; mv " + pid_file +
+                             ".tmp " + pid_file + "; exec sleep 1000' & wait");
   r.timeout = 1s;
   r.kill_grace = 500ms;
   sup.start(r);
@@ -306,8 +306,8 @@ TEST_CASE("start failures are reported with the path at fault and change nothing
   CHECK(plain.error == "not executable: " + dir.file("plain.txt") + " (Permission denied)");
   auto orphan = rec.wait_for("orphan");
   CHECK(orphan.outcome == process_outcome::failed_to_start);
-  CHECK(orphan.error == "cannot execute " + dir.file("orphan.sh") +
-                            ": its interpreter was not found");
+  CHECK(orphan.error ==
+        "cannot execute " + dir.file("orphan.sh") + ": its interpreter was not found");
   auto bd = rec.wait_for("bad-dir");
   CHECK(bd.outcome == process_outcome::failed_to_start);
   CHECK(bd.error == "working directory /no/such/dir: No such file or directory");
@@ -376,6 +376,27 @@ TEST_CASE("shutdown terminates long runs after the grace, and kills those ignori
   CHECK(rec.wait_for("waiting", 0s).outcome == process_outcome::cancelled);
 }
 
+TEST_CASE("a second shutdown with a shorter grace hurries the first", "[runner]") {
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  sup.start(argv("long", {"/bin/sleep", "100"}));
+  rec.wait_started("long");
+  std::thread patient([&sup] { sup.shutdown(100s); });
+  // The refusal says the first shutdown is in force.
+  REQUIRE(eventually([&] {
+    sup.start(argv("probe", {"/bin/true"}));
+    auto r = rec.wait_for("probe");
+    std::lock_guard lk(rec.mu);
+    rec.results.erase("probe");
+    return r.error == "supervisor is shutting down";
+  }));
+  sup.shutdown(0s);
+  auto l = rec.wait_for("long", 0s);
+  CHECK(l.outcome == process_outcome::cancelled);
+  CHECK(l.duration < 60s);
+  patient.join();
+}
+
 TEST_CASE("a hundred concurrent runs are each reported exactly once", "[runner]") {
   recorder rec;
   {
@@ -383,7 +404,8 @@ TEST_CASE("a hundred concurrent runs are each reported exactly once", "[runner]"
     std::vector<std::thread> callers;
     for (int t = 0; t < 4; ++t) {
       callers.emplace_back([&sup, t] {
-        for (int i = 0; i < 25; ++i) sup.start(argv("t" + std::to_string(t * 25 + i), {"/bin/true"}));
+        for (int i = 0; i < 25; ++i)
+          sup.start(argv("t" + std::to_string(t * 25 + i), {"/bin/true"}));
       });
     }
     for (auto& c : callers) c.join();
@@ -485,11 +507,11 @@ TEST_CASE("a background grandchild holding the pipe does not delay a normal exit
   ::kill(grandchild, SIGKILL);
 }
 
-TEST_CASE("the child gets no stray descriptors, default signals and an empty mask",
-          "[runner]") {
+TEST_CASE("the child gets no stray descriptors, default signals and an empty mask", "[runner]") {
   int stray = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
   REQUIRE(stray >= 3);
-  struct sigaction ignore {}, previous {};
+  struct sigaction ignore {
+  }, previous{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &previous);
   sigset_t term, old_mask;
@@ -499,8 +521,8 @@ TEST_CASE("the child gets no stray descriptors, default signals and an empty mas
   {
     recorder rec;
     actors::process_supervisor sup(rec.callbacks());
-    sup.start(shell("fds", "[ -e /proc/$$/fd/" + std::to_string(stray) +
-                               " ] && echo leaked || echo clean"));
+    sup.start(shell(
+        "fds", "[ -e /proc/$$/fd/" + std::to_string(stray) + " ] && echo leaked || echo clean"));
     sup.start(shell("pipe", "yes | head -c 4"));
     auto sleeper = argv("sleeper", {"/bin/sleep", "100"});
     sleeper.kill_grace = 60s;
