@@ -48,7 +48,6 @@ struct scheduler_state {
   uint64_t version = 0;
   model::wall_time started_at{};
   size_t appends_in_flight = 0;
-  bool cycle_in_flight = false;  ///< one cycle batch at a time
   bool orphans_done = false;     ///< runs of a previous process accounted for
   std::string retention_cursor;  ///< the last job retention looked at (round robin)
   model::wall_time last_retention{};
@@ -123,7 +122,9 @@ void probe_if_failing(scheduler_pointer self) {
 }
 
 /// Checkpoints the durable state every N events or T time, whichever comes first. With many
-/// jobs the state is big: N grows with it, so copying it costs O(1) per event.
+/// jobs the state is big (copying, encoding and writing 100k jobs takes seconds of the journal's
+/// time): N grows with it, so the cost stays O(1) per event, and T grows by one interval per
+/// 10,000 jobs.
 void checkpoint_if_due(scheduler_pointer self) {
   auto& st = self->state;
   const uint64_t fresh = st.durable.log_seq - st.checkpoint_seq;
@@ -132,8 +133,9 @@ void checkpoint_if_due(scheduler_pointer self) {
   const uint64_t every =
       std::max<uint64_t>(st.cfg.checkpoint_every, 4 * st.durable.jobs.size());
   const bool by_count = st.cfg.checkpoint_every > 0 && fresh >= every;
+  const auto scale = static_cast<int64_t>(1 + st.durable.jobs.size() / 10000);
   const bool by_time = st.cfg.checkpoint_interval.count() > 0 &&
-                       t - st.checkpoint_time >= st.cfg.checkpoint_interval;
+                       t - st.checkpoint_time >= st.cfg.checkpoint_interval * scale;
   if (!by_count && !by_time) return;
   st.checkpoint_seq = st.durable.log_seq;
   st.checkpoint_time = t;
@@ -193,7 +195,6 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
       ++st.generation;
       st.pending = st.durable;
     }
-    if (origin.cycle) st.cycle_in_flight = false;
     if (origin.promise) {
       origin.promise->deliver(command_result{
           false, {model::errc::unavailable, why, ""}, false, nullptr, {}, {}, false});
@@ -216,7 +217,6 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
               }
               st.durable.log_seq = ack.last_seq;
               if (!st.journal.ok) journal_recovered(self);
-              if (origin.cycle) st.cycle_in_flight = false;
               send_orders(self, events);
               checkpoint_if_due(self);
               auto snap = publish(self);
@@ -276,7 +276,9 @@ void flush_unlogged(scheduler_pointer self) {
 void decide_due(scheduler_pointer self) {
   auto& st = self->state;
   flush_unlogged(self);
-  if (st.phase != model::phase::running || st.cycle_in_flight || !st.journal.ok) return;
+  // Batches pipeline: each is decided on `pending`, which already holds the ones in flight, so
+  // a fire that comes due while the last batch waits for its fsync is decided on time.
+  if (st.phase != model::phase::running || !st.journal.ok) return;
   const auto t = now(self);
   const uint64_t expected_next = st.pending.log_seq + 1;
   std::vector<model::event> events;
@@ -292,7 +294,6 @@ void decide_due(scheduler_pointer self) {
     st.orphans_done = true;
     return;
   }
-  st.cycle_in_flight = true;
   batch_origin origin;
   origin.cycle = true;
   // Orphans count as handled once their batch is durable; if it fails, the next try redoes it.

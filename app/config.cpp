@@ -224,6 +224,13 @@ std::vector<setting> make_settings() {
                        "A response or stream write that cannot complete by then closes the "
                        "connection",
                        &so::write_timeout, true),
+      duration_setting("idle_timeout",
+                       "A kept-alive HTTP connection with no new request for this long is closed",
+                       &so::idle_timeout, true),
+      integer_setting("max_header",
+                      "Longest request target and header value, bytes (at most 100 header "
+                      "fields); over it the connection is closed",
+                      &so::max_header_bytes, 256, 1 << 20),
       integer_setting("max_event_lag",
                       "An event stream further behind the log than this many events is closed "
                       "with a reason (it resumes by id)",

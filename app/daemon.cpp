@@ -170,6 +170,8 @@ int run_daemon(const serve_options& opts) {
   web.max_connections = opts.max_connections;
   web.test_hooks = opts.test_hooks;
   web.write_timeout = opts.write_timeout;
+  web.idle_timeout = opts.idle_timeout;
+  web.max_header_bytes = opts.max_header_bytes;
   web.stream_heartbeat = opts.stream_heartbeat;
   web.node = opts.node;
   web.tokens = http::token_set{opts.auth_tokens};

@@ -37,6 +37,8 @@ struct serve_options {
   size_t max_streams = 1024;
   model::duration stream_heartbeat = std::chrono::seconds{15};
   model::duration write_timeout = std::chrono::seconds{10};
+  model::duration idle_timeout = std::chrono::seconds{60};
+  size_t max_header_bytes = 8 * 1024;
   uint64_t max_event_lag = 100'000;
   bool test_hooks = false;
   log_options log;

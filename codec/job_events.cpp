@@ -316,13 +316,10 @@ bool read_counters(const json& j, model::job_counters& c) {
          get_uint(j, "abandoned", c.abandoned) && get_uint(j, "retries", c.retries);
 }
 
-json strings_json(const std::deque<std::string>& v) { return json(std::vector<std::string>(v.begin(), v.end())); }
+json strings_json(const std::vector<std::string>& v) { return json(v); }
 
-bool read_strings(const json& j, const char* k, std::deque<std::string>& out) {
-  std::vector<std::string> v;
-  if (!j.contains(k) || !get(j, k, v)) return false;
-  out.assign(v.begin(), v.end());
-  return true;
+bool read_strings(const json& j, const char* k, std::vector<std::string>& out) {
+  return j.contains(k) && get(j, k, out);
 }
 
 json optional_int(const std::optional<int>& v) { return v ? json(*v) : json(nullptr); }

@@ -101,7 +101,7 @@ std::string render_job(const model::state& s, const model::job_state& j) {
   w.key("active_runs");
   write_strings(w, j.active);
   w.key("buffered_runs");
-  write_strings(w, std::vector<std::string>(j.buffer.begin(), j.buffer.end()));
+  write_strings(w, j.buffer);
   w.key("counters");
   write_counters(w, j.counters);
   w.key("last_decision");

@@ -319,12 +319,14 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
   });
 }
 
-/// A path parameter, percent-decoded ("%40" for '@' in run ids); nothing if malformed.
+/// A path parameter, percent-decoded; nothing if malformed. Every character RFC 3986 allows
+/// unescaped in a path segment is taken as is: '@' in run ids arrives raw or as "%40".
 std::optional<std::string> path_param(const restinio::router::route_params_t& params,
                                       const char* name) {
   const auto raw = params[name];
   try {
-    return restinio::utils::unescape_percent_encoding(raw);
+    return restinio::utils::unescape_percent_encoding<restinio::utils::relaxed_unescape_traits>(
+        raw);
   } catch (const std::exception&) {
     return std::nullopt;
   }
@@ -716,8 +718,14 @@ uint16_t server::start() {
             options.set_option(asio::socket_base::send_buffer_size{64 * 1024});
           })
           .write_http_response_timelimit(im.opts.write_timeout)
-          .incoming_http_msg_limits(
-              restinio::incoming_http_msg_limits_t{}.max_body_size(hard_body_limit))
+          .read_next_http_message_timelimit(im.opts.idle_timeout)
+          // Over these, RESTinio closes the connection before any handler runs.
+          .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
+                                        .max_body_size(hard_body_limit)
+                                        .max_url_size(im.opts.max_header_bytes)
+                                        .max_field_name_size(256)
+                                        .max_field_value_size(im.opts.max_header_bytes)
+                                        .max_field_count(100))
           .acceptor_post_bind_hook([bound](asio::ip::tcp::acceptor& acceptor) {
             *bound = acceptor.local_endpoint().port();
           }));

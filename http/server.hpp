@@ -20,6 +20,10 @@ struct server_options {
   bool test_hooks = false;  ///< enables POST /v1/debug/stall (never in production)
   /// A write that cannot complete within this closes the connection (slow or gone client).
   model::duration write_timeout = std::chrono::seconds{10};
+  /// A kept-alive connection with no new request for this long is closed.
+  model::duration idle_timeout = std::chrono::seconds{60};
+  /// Longest accepted request target and header value; at most 100 header fields.
+  size_t max_header_bytes = 8 * 1024;
   /// How often streams get a heartbeat (RESTinio's request timeout must stay above it).
   model::duration stream_heartbeat = std::chrono::seconds{15};
   /// The `retry:` hint sent to stream clients, in milliseconds.

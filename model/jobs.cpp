@@ -56,10 +56,6 @@ void erase_value(std::vector<std::string>& v, const std::string& x) {
   v.erase(std::remove(v.begin(), v.end(), x), v.end());
 }
 
-void erase_value(std::deque<std::string>& v, const std::string& x) {
-  v.erase(std::remove(v.begin(), v.end(), x), v.end());
-}
-
 void set_job_flags(state& s, const job_state& j, int sign) {
   if (j.paused) s.jobs_paused += sign;
   if (!j.spec->enabled) s.jobs_disabled += sign;

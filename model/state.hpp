@@ -64,9 +64,11 @@ struct job_state {
   /// Every nominal time up to here is decided.
   wall_time cursor{};
   std::vector<std::string> active;  ///< runs occupying the job (starting, running, retry_wait)
-  std::deque<std::string> buffer;   ///< buffered runs, oldest first
-  std::deque<std::string> runs;     ///< retained runs, oldest first
-  std::deque<decision_record> decisions;  ///< retained decisions, oldest first
+  // Vectors, not deques: an empty libstdc++ deque allocates ~700 bytes, and there are three
+  // per job in each copy of the state. Front removals happen only in bounded retention passes.
+  std::vector<std::string> buffer;   ///< buffered runs, oldest first
+  std::vector<std::string> runs;     ///< retained runs, oldest first
+  std::vector<decision_record> decisions;  ///< retained decisions, oldest first
   job_counters counters;
 
   // Derived from the above on apply; not part of equality.
