@@ -294,18 +294,7 @@ std::optional<model::event> decode_job_event(std::string_view type, const json& 
 
 namespace {
 
-json time_or_null(const std::optional<model::wall_time>& t) {
-  return t ? json(format_rfc3339(*t)) : json(nullptr);
-}
 
-json counters_json(const model::job_counters& c) {
-  return json{{"fired", c.fired},         {"skipped", c.skipped},
-              {"buffered", c.buffered},   {"missed", c.missed},
-              {"succeeded", c.succeeded}, {"failed", c.failed},
-              {"timed_out", c.timed_out}, {"cancelled", c.cancelled},
-              {"failed_to_start", c.failed_to_start},
-              {"abandoned", c.abandoned}, {"retries", c.retries}};
-}
 
 bool read_counters(const json& j, model::job_counters& c) {
   return j.is_object() && get_uint(j, "fired", c.fired) && get_uint(j, "skipped", c.skipped) &&
@@ -316,72 +305,96 @@ bool read_counters(const json& j, model::job_counters& c) {
          get_uint(j, "abandoned", c.abandoned) && get_uint(j, "retries", c.retries);
 }
 
-json strings_json(const std::vector<std::string>& v) { return json(v); }
-
 bool read_strings(const json& j, const char* k, std::vector<std::string>& out) {
   return j.contains(k) && get(j, k, out);
 }
 
-json optional_int(const std::optional<int>& v) { return v ? json(*v) : json(nullptr); }
+}  // namespace
+
+namespace {
+
+void write_counters(json_writer& w, const model::job_counters& c) {
+  w.begin_object();
+  w.key("fired").value(c.fired).key("skipped").value(c.skipped);
+  w.key("buffered").value(c.buffered).key("missed").value(c.missed);
+  w.key("succeeded").value(c.succeeded).key("failed").value(c.failed);
+  w.key("timed_out").value(c.timed_out).key("cancelled").value(c.cancelled);
+  w.key("failed_to_start").value(c.failed_to_start).key("abandoned").value(c.abandoned);
+  w.key("retries").value(c.retries);
+  w.end_object();
+}
+
+void write_opt_time(json_writer& w, const char* k, const std::optional<model::wall_time>& t) {
+  w.key(k).time(t);
+}
 
 }  // namespace
 
-void encode_jobs_part(const model::state& s, json& out) {
-  out["held_from"] = time_or_null(s.held_from);
-  out["held_until"] = time_or_null(s.held_until);
-  out["totals"] = counters_json(s.totals);
-  json jobs = json::array();
+void write_jobs_part(json_writer& w, const model::state& s) {
+  // Streamed, not built as a tree: a checkpoint of 100k jobs is tens of megabytes.
+  write_opt_time(w, "held_from", s.held_from);
+  write_opt_time(w, "held_until", s.held_until);
+  w.key("totals");
+  write_counters(w, s.totals);
+  w.key("jobs").begin_array();
   for (const auto& [id, j] : s.jobs) {
-    std::string spec;
-    json_writer w{spec};
+    w.begin_object();
+    w.key("spec");
     write_job_spec(w, *j.spec);
-    json decisions = json::array();
-    for (const auto& d : j.decisions)
-      decisions.push_back({{"seq", d.seq}, {"at", format_rfc3339(d.at)},
-                           {"nominal", format_rfc3339(d.nominal)},
-                           {"last", format_rfc3339(d.last)}, {"count", d.count},
-                           {"kind", model::to_string(d.kind)}, {"reason", d.reason},
-                           {"run_id", d.run_id}});
-    jobs.push_back({{"spec", json::parse(spec)},
-                    {"revision", j.revision},
-                    {"created_at", format_rfc3339(j.created_at)},
-                    {"updated_at", format_rfc3339(j.updated_at)},
-                    {"paused", j.paused},
-                    {"pause_reason", j.pause_reason},
-                    {"paused_by", j.paused_by},
-                    {"paused_since", time_or_null(j.paused_since)},
-                    {"held_from", time_or_null(j.held_from)},
-                    {"held_until", time_or_null(j.held_until)},
-                    {"cursor", format_rfc3339(j.cursor)},
-                    {"active", json(j.active)},
-                    {"buffer", strings_json(j.buffer)},
-                    {"runs", strings_json(j.runs)},
-                    {"decisions", std::move(decisions)},
-                    {"counters", counters_json(j.counters)}});
+    w.key("revision").value(j.revision);
+    w.key("created_at").value(format_rfc3339(j.created_at));
+    w.key("updated_at").value(format_rfc3339(j.updated_at));
+    w.key("paused").value(j.paused).key("pause_reason").value(j.pause_reason);
+    w.key("paused_by").value(j.paused_by);
+    write_opt_time(w, "paused_since", j.paused_since);
+    write_opt_time(w, "held_from", j.held_from);
+    write_opt_time(w, "held_until", j.held_until);
+    w.key("cursor").value(format_rfc3339(j.cursor));
+    w.key("active");
+    write_strings(w, j.active);
+    w.key("buffer");
+    write_strings(w, j.buffer);
+    w.key("runs");
+    write_strings(w, j.runs);
+    w.key("decisions").begin_array();
+    for (const auto& d : j.decisions) {
+      w.begin_object();
+      w.key("seq").value(d.seq).key("at").value(format_rfc3339(d.at));
+      w.key("nominal").value(format_rfc3339(d.nominal));
+      w.key("last").value(format_rfc3339(d.last)).key("count").value(d.count);
+      w.key("kind").value(model::to_string(d.kind)).key("reason").value(d.reason);
+      w.key("run_id").value(d.run_id);
+      w.end_object();
+    }
+    w.end_array();
+    w.key("counters");
+    write_counters(w, j.counters);
+    w.end_object();
   }
-  out["jobs"] = std::move(jobs);
-  json runs = json::array();
-  for (const auto& [id, r] : s.runs)
-    runs.push_back({{"id", r.id},
-                    {"job", r.job},
-                    {"nominal", format_rfc3339(r.nominal)},
-                    {"reason", r.reason},
-                    {"status", model::to_string(r.status)},
-                    {"attempt", r.attempt},
-                    {"decided_at", format_rfc3339(r.decided_at)},
-                    {"started_at", time_or_null(r.started_at)},
-                    {"finished_at", time_or_null(r.finished_at)},
-                    {"retry_at", time_or_null(r.retry_at)},
-                    {"pid", r.pid},
-                    {"exit_code", optional_int(r.exit_code)},
-                    {"signal", optional_int(r.signal)},
-                    {"elapsed_ns", r.elapsed.count()},
-                    {"output", r.output ? *r.output : std::string()},
-                    {"truncated", r.truncated},
-                    {"output_bytes", r.output_bytes},
-                    {"error", r.error},
-                    {"cancelling", r.cancelling}});
-  out["runs"] = std::move(runs);
+  w.end_array();
+  w.key("runs").begin_array();
+  for (const auto& [id, r] : s.runs) {
+    w.begin_object();
+    w.key("id").value(r.id).key("job").value(r.job);
+    w.key("nominal").value(format_rfc3339(r.nominal)).key("reason").value(r.reason);
+    w.key("status").value(model::to_string(r.status)).key("attempt").value(uint64_t{r.attempt});
+    w.key("decided_at").value(format_rfc3339(r.decided_at));
+    write_opt_time(w, "started_at", r.started_at);
+    write_opt_time(w, "finished_at", r.finished_at);
+    write_opt_time(w, "retry_at", r.retry_at);
+    w.key("pid");
+    write_opt_int(w, r.pid);
+    w.key("exit_code");
+    write_opt_int(w, r.exit_code);
+    w.key("signal");
+    write_opt_int(w, r.signal);
+    w.key("elapsed_ns").raw(std::to_string(r.elapsed.count()));
+    w.key("output").value(r.output ? std::string_view{*r.output} : std::string_view{});
+    w.key("truncated").value(r.truncated).key("output_bytes").value(r.output_bytes);
+    w.key("error").value(r.error).key("cancelling").value(r.cancelling);
+    w.end_object();
+  }
+  w.end_array();
 }
 
 namespace {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "codec/json_writer.hpp"
 #include "model/events.hpp"
 #include "model/state.hpp"
 
@@ -18,8 +19,9 @@ bool encode_job_event(const model::event& e, std::string& out);
 /// Reads a job or run event body; nothing if the type is not one or the body is unreadable.
 std::optional<model::event> decode_job_event(std::string_view type, const nlohmann::json& body);
 
-/// Jobs, runs and counters of a state, for checkpoints.
-void encode_jobs_part(const model::state& s, nlohmann::json& out);
+/// Jobs, runs and counters of a state, for checkpoints: the members (keys and values, comma
+/// separated) to write inside the state's object.
+void write_jobs_part(json_writer& w, const model::state& s);
 /// The inverse; false if anything is unreadable. Derived indexes are rebuilt.
 bool decode_jobs_part(const nlohmann::json& in, model::state& s);
 

@@ -15,9 +15,6 @@ using nlohmann::json;
 using model::format_rfc3339;
 using model::to_seconds;
 
-json optional_time(const std::optional<model::wall_time>& t) {
-  return t ? json(format_rfc3339(*t)) : json(nullptr);
-}
 
 /// The "scheduler" object, shared by snapshots, streams and /health.
 void write_scheduler(json_writer& w, const model::snapshot& s) {
@@ -263,13 +260,16 @@ std::optional<model::event> decode_event_reference(std::string_view type, int sc
 }
 
 std::string encode_state(const model::state& s) {
-  json j{{"paused", s.paused},
-         {"paused_since", optional_time(s.paused_since)},
-         {"pause_reason", s.pause_reason},
-         {"paused_by", s.paused_by},
-         {"log_seq", s.log_seq}};
-  encode_jobs_part(s, j);
-  return j.dump();
+  std::string out;
+  out.reserve(256 + s.jobs.size() * 1024 + s.runs.size() * 320);
+  json_writer w{out};
+  w.begin_object();
+  w.key("paused").value(s.paused).key("paused_since").time(s.paused_since);
+  w.key("pause_reason").value(s.pause_reason).key("paused_by").value(s.paused_by);
+  w.key("log_seq").value(s.log_seq);
+  write_jobs_part(w, s);
+  w.end_object();
+  return out;
 }
 
 std::optional<model::state> decode_state(std::string_view body) {
