@@ -21,6 +21,12 @@ struct raw_watch {
   std::string idle_timeout = "60s";
 };
 
+struct raw_client {
+  std::string url = "http://127.0.0.1:8080";
+  std::string token;  ///< never printed, not even as a default
+  std::string timeout = "5s";
+};
+
 struct bad_value {
   std::string flag;
   std::string value;
@@ -53,6 +59,35 @@ watch_options parse_watch(const raw_watch& raw, bool events) {
   w.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       duration_flag("--idle-timeout", raw.idle_timeout, false));
   return w;
+}
+
+client_options parse_client(const raw_client& raw) {
+  client_options c;
+  std::string why;
+  auto url = parse_http_url(raw.url, why);
+  if (!url) throw bad_value{"--url", raw.url, why};
+  c.url = *url;
+  if (!raw.token.empty()) c.token = raw.token;
+  c.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      duration_flag("--timeout", raw.timeout, true));
+  return c;
+}
+
+/// --url, --token (or VIGIL_TOKEN) and --timeout, on a client subcommand.
+void add_client_flags(CLI::App* cmd, raw_client& raw) {
+  cmd->add_option("--url", raw.url,
+                  "The daemon's base URL, http://HOST:PORT (an IPv4 address or a host name)")
+      ->type_name("URL")
+      ->capture_default_str();
+  cmd->add_option("--token", raw.token,
+                  "Bearer token for a daemon with tokens configured; prefer the environment "
+                  "variable, as every local user can read a command line")
+      ->type_name("TOKEN")
+      ->envname("VIGIL_TOKEN");
+  cmd->add_option("--timeout", raw.timeout,
+                  "Give up (exit 3) when connecting, or then the whole answer, takes longer")
+      ->type_name("DURATION")
+      ->capture_default_str();
 }
 
 }  // namespace
@@ -120,9 +155,84 @@ cli_result parse_cli(int argc, char** argv) {
       ->type_name("DURATION")
       ->capture_default_str();
 
+  raw_client craw;
+  status_options status_opts;
+  auto* status = app.add_subcommand(
+      "status", "Print a daemon's health for a human; the exit code is the verdict");
+  status->footer(
+      "Reads GET /health once. Exit codes: 0 pass, 1 warn (e.g. the scheduler is paused), "
+      "2 fail (e.g. a stalled loop, a log that refuses writes), 3 unreachable (no connection, "
+      "no answer within --timeout, or an answer that is not a health verdict).\n");
+  add_client_flags(status, craw);
+  status->add_flag("--json", status_opts.json, "Print the /health body as received");
+
+  jobs_options jobs_opts;
+  auto* jobs = app.add_subcommand("jobs", "Define, inspect, run, pause and remove jobs");
+  jobs->require_subcommand(1);
+  jobs->footer(
+      "Exit codes: 0 done; 1 refused by the server (its error, detail and field are printed) or "
+      "an unreadable apply file; 2 a bad command line; 3 the daemon is unreachable or does not "
+      "answer with its API.\n");
+  using act = jobs_options::action;
+  std::vector<std::pair<CLI::App*, act>> actions;
+  auto action = [&](const char* name, const char* help, act a, bool takes_id) {
+    auto* cmd = jobs->add_subcommand(name, help);
+    if (takes_id) cmd->add_option("id", jobs_opts.id, "The job's id")->required();
+    add_client_flags(cmd, craw);
+    actions.emplace_back(cmd, a);
+    return cmd;
+  };
+  auto* list = action("list", "A table of jobs: schedule, zone, state, next due, last decision",
+                      act::list, false);
+  list->add_flag("--all", jobs_opts.all, "Every job, page after page (default: the first page)");
+  list->add_option("--limit", jobs_opts.limit, "Jobs per page (default 100)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000));
+  action("get", "A job's definition and state, as pretty JSON", act::get, true);
+  auto* apply = action("apply",
+                       "Create or replace the jobs of a file (PUT /v1/jobs/{id} for each); prints "
+                       "created, updated or unchanged",
+                       act::apply, false);
+  apply->add_option("-f,--file", jobs_opts.file,
+                    "A job JSON object, or an array of them; - reads stdin")
+      ->type_name("FILE")
+      ->required();
+  action("rm", "Remove a job (its running processes are cancelled)", act::rm, true);
+  auto* run = action("run", "Run a job now; prints the decision (fired, skipped, buffered)",
+                     act::run, true);
+  run->add_option("--overlap", jobs_opts.overlap,
+                  "Overlap policy for this run instead of the job's")
+      ->type_name("POLICY")
+      ->check(CLI::IsMember({"skip", "buffer_one", "buffer_all", "cancel_other", "allow"}));
+  auto* pause = action("pause", "Pause a job: it is not fired until resumed", act::pause, true);
+  pause->add_option("--reason", jobs_opts.reason, "Why; recorded in the event log")
+      ->type_name("TEXT");
+  auto* resume = action("resume", "Resume a paused job", act::resume, true);
+  resume->add_option("--reason", jobs_opts.reason, "Why; recorded in the event log")
+      ->type_name("TEXT");
+  auto* runs = action("runs", "A job's runs, newest first", act::runs, true);
+  runs->add_option("--limit", jobs_opts.limit, "How many (server default 20)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100));
+  auto* decisions =
+      action("decisions", "A job's scheduling decisions, newest first", act::decisions, true);
+  decisions->add_option("--limit", jobs_opts.limit, "How many (server default 50)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000));
+
   try {
     app.parse(argc, argv);
     if (watch->parsed()) return parse_watch(wraw, watch_events);
+    if (status->parsed()) {
+      status_opts.client = parse_client(craw);
+      return status_opts;
+    }
+    if (jobs->parsed()) {
+      jobs_opts.client = parse_client(craw);
+      for (const auto& [cmd, a] : actions)
+        if (cmd->parsed()) jobs_opts.act = a;
+      return jobs_opts;
+    }
     std::map<std::string, std::string> given;
     for (const auto& [s, opt] : setting_flags) {
       if (opt->count() == 0) continue;

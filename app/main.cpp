@@ -1,8 +1,11 @@
 // vigil's entry point.
+#include <iostream>
 #include <variant>
 
 #include "app/cli.hpp"
 #include "app/daemon.hpp"
+#include "app/jobs_cli.hpp"
+#include "app/status.hpp"
 #include "app/watch.hpp"
 
 int main(int argc, char** argv) {
@@ -10,5 +13,9 @@ int main(int argc, char** argv) {
   if (auto* done = std::get_if<vigil::app::exit_now>(&parsed)) return done->code;
   if (auto* watch = std::get_if<vigil::app::watch_options>(&parsed))
     return vigil::app::run_watch(*watch);
+  if (auto* status = std::get_if<vigil::app::status_options>(&parsed))
+    return vigil::app::run_status(*status, std::cout, std::cerr);
+  if (auto* jobs = std::get_if<vigil::app::jobs_options>(&parsed))
+    return vigil::app::run_jobs(*jobs, std::cin, std::cout, std::cerr);
   return vigil::app::run_daemon(std::get<vigil::app::serve_options>(parsed));
 }

@@ -95,8 +95,17 @@ std::string seconds_text(std::chrono::milliseconds d) {
 
 std::string endpoint(const http_url& url) { return url.host + ":" + std::to_string(url.port); }
 
+/// What connecting and sending need: shared by streams (read_sse) and plain requests (fetch).
+struct link {
+  const http_url& url;
+  std::chrono::milliseconds connect_timeout;
+  int stop_fd;
+};
+
+link link_of(const sse_request& req) { return link{req.url, req.connect_timeout, req.stop_fd}; }
+
 /// A connected socket, or an outcome saying why not.
-std::variant<socket_fd, sse_outcome> connect_to(const sse_request& req) {
+std::variant<socket_fd, sse_outcome> connect_to(const link& req) {
   const std::string where = endpoint(req.url);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -148,7 +157,7 @@ std::variant<socket_fd, sse_outcome> connect_to(const sse_request& req) {
 }
 
 /// Sends all of `data`; an outcome when it cannot.
-std::optional<sse_outcome> send_all(int fd, std::string_view data, const sse_request& req) {
+std::optional<sse_outcome> send_all(int fd, std::string_view data, const link& req) {
   const auto deadline = deadline_after(req.connect_timeout);
   while (!data.empty()) {
     const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
@@ -530,11 +539,11 @@ std::optional<http_head> parse_http_head(std::string_view text) {
 sse_outcome read_sse(const sse_request& req, sse_parser& parser,
                      const std::function<void()>& on_open,
                      const std::function<void(const sse_event&)>& on_event) {
-  auto connected = connect_to(req);
+  auto connected = connect_to(link_of(req));
   if (auto* failed = std::get_if<sse_outcome>(&connected)) return std::move(*failed);
   socket_fd sock = std::get<socket_fd>(std::move(connected));
   const int fd = sock.get();
-  if (auto failed = send_all(fd, build_request(req), req)) return std::move(*failed);
+  if (auto failed = send_all(fd, build_request(req), link_of(req))) return std::move(*failed);
 
   // The head.
   std::string buf;
@@ -619,6 +628,133 @@ sse_outcome read_sse(const sse_request& req, sse_parser& parser,
         return {sse_outcome::ended, std::strerror(err)};
     }
   }
+}
+
+// ---- one plain request -------------------------------------------------------------------------
+
+fetch_response fetch(const fetch_request& req) {
+  fetch_response out;
+  const link to{req.url, req.timeout, req.stop_fd};
+  auto connected = connect_to(to);
+  if (auto* failed = std::get_if<sse_outcome>(&connected)) {
+    out.error = failed->detail;
+    return out;
+  }
+  socket_fd sock = std::get<socket_fd>(std::move(connected));
+  const int fd = sock.get();
+
+  std::string r = req.method + " " + (req.target.empty() ? std::string{"/"} : req.target) +
+                  " HTTP/1.1\r\n";
+  r += "Host: " + endpoint(req.url) + "\r\n";
+  r += "Accept: application/json\r\nUser-Agent: vigil-cli\r\nConnection: close\r\n";
+  for (const auto& [name, value] : req.headers) r += name + ": " + value + "\r\n";
+  if (!req.body.empty()) r += "Content-Type: application/json\r\n";
+  if (!req.body.empty() || (req.method != "GET" && req.method != "HEAD"))
+    r += "Content-Length: " + std::to_string(req.body.size()) + "\r\n";
+  r += "\r\n";
+  r += req.body;
+  if (auto failed = send_all(fd, r, to)) {
+    out.error = failed->detail;
+    return out;
+  }
+
+  const auto deadline = steady::now() + req.timeout;
+  const std::string where = endpoint(req.url);
+  std::string buf;
+  int err = 0;
+  // One read; an error text when the answer cannot go on.
+  auto more = [&](std::string& into, const char* waiting_for) -> std::optional<std::string> {
+    switch (read_some(fd, req.stop_fd, deadline, into, err)) {
+      case read_status::data:
+        return std::nullopt;
+      case read_status::stopped:
+        return std::string{"stopped"};
+      case read_status::eof:
+        return where + " closed the connection before " + waiting_for;
+      case read_status::timeout:
+        return where + " did not answer within " + seconds_text(req.timeout);
+      case read_status::error:
+        return "reading from " + where + ": " + std::strerror(err);
+    }
+    return std::string{"unreachable"};
+  };
+
+  size_t end = std::string::npos;
+  while ((end = head_end(buf)) == std::string::npos) {
+    if (buf.size() > 65536) {
+      out.error = where + " sent a response head larger than 64 KiB";
+      return out;
+    }
+    if (auto failed = more(buf, "answering")) {
+      out.error = *failed;
+      return out;
+    }
+  }
+  auto head = parse_http_head(std::string_view{buf}.substr(0, end));
+  if (!head) {
+    out.error = where + " did not answer with HTTP/1.x";
+    return out;
+  }
+  const body_framing framing = framing_of(*head);
+  std::string raw = buf.substr(end);
+  const bool no_body = req.method == "HEAD" || head->status == 204 || head->status == 304 ||
+                       (head->status >= 100 && head->status < 200);
+  if (no_body) {
+    raw.clear();
+  } else if (framing.chunked) {
+    chunked_decoder chunks;
+    std::string body;
+    for (;;) {
+      if (!chunks.feed(raw, body)) {
+        out.error = where + " sent a malformed chunked body";
+        return out;
+      }
+      raw.clear();
+      if (chunks.done()) break;
+      if (body.size() > req.max_body) {
+        out.error = where + " sent a body larger than " + std::to_string(req.max_body) + " bytes";
+        return out;
+      }
+      if (auto failed = more(raw, "the end of the body")) {
+        out.error = *failed;
+        return out;
+      }
+    }
+    raw = std::move(body);
+  } else if (framing.length) {
+    if (*framing.length > req.max_body) {
+      out.error = where + " announced a body larger than " + std::to_string(req.max_body) +
+                  " bytes";
+      return out;
+    }
+    while (raw.size() < *framing.length) {
+      if (auto failed = more(raw, "the end of the body")) {
+        out.error = *failed;
+        return out;
+      }
+    }
+    raw.resize(static_cast<size_t>(*framing.length));
+  } else {  // until the server closes the connection
+    for (;;) {
+      if (raw.size() > req.max_body) {
+        out.error = where + " sent a body larger than " + std::to_string(req.max_body) + " bytes";
+        return out;
+      }
+      const auto got = read_some(fd, req.stop_fd, deadline, raw, err);
+      if (got == read_status::eof) break;
+      if (got != read_status::data) {
+        out.error = got == read_status::timeout
+                        ? where + " did not finish its answer within " + seconds_text(req.timeout)
+                        : "reading from " + where + ": " + std::strerror(err);
+        return out;
+      }
+    }
+  }
+  out.answered = true;
+  out.status = head->status;
+  out.head = std::move(*head);
+  out.body = std::move(raw);
+  return out;
 }
 
 }  // namespace vigil::app

@@ -1,6 +1,8 @@
-// A small blocking Server-Sent-Events client for `vigil watch`: http:// URLs, HTTP/1.1 over one
-// TCP socket, chunked or close-delimited bodies, the text/event-stream grammar. No TLS, no
-// redirects, no proxies. Every wait also watches a stop descriptor, so a signal ends it at once.
+// A small blocking HTTP client for vigil's client subcommands: http:// URLs, HTTP/1.1 over one
+// TCP socket, chunked, sized or close-delimited bodies. `read_sse` reads a Server-Sent-Events
+// stream (`vigil watch`); `fetch` makes one plain request (`vigil status`, `vigil jobs`). Both
+// share the connection code. No TLS, no redirects, no proxies. Every wait also watches a stop
+// descriptor, so a signal ends it at once.
 #pragma once
 
 #include <chrono>
@@ -125,5 +127,31 @@ struct sse_request {
 sse_outcome read_sse(const sse_request& req, sse_parser& parser,
                      const std::function<void()>& on_open,
                      const std::function<void(const sse_event&)>& on_event);
+
+/// One plain request: `Connection: close`, a JSON body when `body` is not empty (POST, PUT and
+/// DELETE always send a Content-Length).
+struct fetch_request {
+  http_url url;
+  std::string method = "GET";
+  std::string target;  ///< path and query, the URL's prefix included
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers, e.g. Authorization
+  /// Bounds connecting, and then again sending the request and reading the whole answer.
+  std::chrono::milliseconds timeout{5000};
+  size_t max_body = size_t{16} << 20;  ///< a larger answer is an error
+  int stop_fd = -1;
+};
+
+/// The answer, or why there is none.
+struct fetch_response {
+  bool answered = false;  ///< a complete HTTP/1.x answer arrived; else `error` says why not
+  std::string error;      ///< unreachable, timed out, closed early, not HTTP, too large
+  int status = 0;
+  http_head head;
+  std::string body;  ///< decoded (chunked framing removed)
+};
+
+/// Sends one request and reads its whole answer. Blocking, bounded by `timeout` (twice at most).
+fetch_response fetch(const fetch_request& req);
 
 }  // namespace vigil::app

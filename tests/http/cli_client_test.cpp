@@ -1,0 +1,403 @@
+// The client subcommands against the real binary and a real daemon: `vigil status` exits with
+// the verdict (0 pass, 1 warn, 2 fail, 3 unreachable), `vigil jobs ...` round-trips a job,
+// prints the server's refusal with its field, passes the token through, and has --help on
+// every level.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace {
+
+using nlohmann::json;
+using vigil::test::daemon_process;
+using vigil::test::http_client;
+using vigil::test::run_result;
+using vigil::test::run_vigil;
+using vigil::test::temp_dir;
+using clock_type = std::chrono::steady_clock;
+
+std::string url_of(uint16_t port) { return "http://127.0.0.1:" + std::to_string(port); }
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// Asks /health until it reports `wanted` or `limit` passes.
+bool health_becomes(http_client& c, const std::string& wanted, std::chrono::seconds limit) {
+  const auto until = clock_type::now() + limit;
+  while (clock_type::now() < until) {
+    const auto j = json::parse(c.get("/health").body, nullptr, false);
+    if (j.is_object() && j.value("status", "") == wanted) return true;
+  }
+  return false;
+}
+
+/// A listening socket on 127.0.0.1 with a kernel-chosen port; closed on destruction.
+struct listener {
+  int fd = -1;
+  uint16_t port = 0;
+  listener() {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd, 8) == 0);
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    port = ntohs(a.sin_port);
+  }
+  ~listener() { close(); }
+  void close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+/// A port nothing listens on: bound by the kernel, then closed.
+uint16_t free_port() {
+  listener l;
+  return l.port;
+}
+
+std::string write_file(const temp_dir& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir.file(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+json shell_job(const std::string& id, const std::string& schedule, const std::string& shell) {
+  return json{{"id", id}, {"schedule", schedule}, {"command", {{"shell", shell}}}};
+}
+
+/// A job that never fires by itself while the tests run (01:00 UTC on January 1st).
+constexpr const char* yearly = "0 1 1 1 *";
+
+/// `sh -c '[env] <vigil> <args> < file'`: for `apply -f -` (run_vigil gives the child no stdin)
+/// and for VIGIL_TOKEN (set for the child only, not in this multithreaded process).
+run_result run_vigil_with_stdin(const std::string& args, const std::string& stdin_file,
+                                const std::string& env = {}) {
+  const std::string cmd = env + (env.empty() ? "" : " ") + "exec '" + VIGIL_BINARY + "' " + args +
+                          " < '" + stdin_file + "' 2>&1";
+  run_result r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("vigil status exits 0 on pass and 1 on warn (a paused scheduler)", "[cli][status]") {
+  // I = 1 s: the heartbeat passes for 2 s, so a loaded machine does not turn pass into warn.
+  daemon_process daemon{{"--tick-interval", "1s"}};
+  http_client c{daemon.port()};
+  REQUIRE(health_becomes(c, "pass", std::chrono::seconds{10}));
+  const auto pass = run_vigil({"status", "--url", url_of(daemon.port())});
+  INFO(pass.output);
+  CHECK(pass.exit_code == 0);
+  CHECK(contains(pass.output, "PASS"));
+  for (const char* part : {"scheduler:heartbeat", "scheduler:state", "journal:writable",
+                           "last updated", "ago", "scheduler: running", "jobs:", "journal:"})
+    CHECK(contains(pass.output, part));
+
+  REQUIRE(c.post("/v1/scheduler/pause", R"({"reason":"maintenance window"})").status == 200);
+  const auto warn = run_vigil({"status", "--url", url_of(daemon.port())});
+  INFO(warn.output);
+  CHECK(warn.exit_code == 1);
+  CHECK(contains(warn.output, "WARN"));
+  CHECK(contains(warn.output, "maintenance window"));
+
+  const auto raw = run_vigil({"status", "--json", "--url", url_of(daemon.port())});
+  CHECK(raw.exit_code == 1);
+  const auto body = json::parse(raw.output, nullptr, false);
+  REQUIRE(body.is_object());
+  CHECK(body["status"] == "warn");
+}
+
+TEST_CASE("vigil status exits 2 when the scheduling loop is stalled", "[cli][status]") {
+  // I = 50 ms, D = 500 ms: the heartbeat fails beyond 550 ms; the stall lasts 10 s.
+  daemon_process daemon{{"--tick-interval", "50ms", "--cycle-deadline", "500ms", "--test-hooks"}};
+  http_client c{daemon.port()};
+  REQUIRE(health_becomes(c, "pass", std::chrono::seconds{10}));
+  REQUIRE(c.post("/v1/debug/stall?target=scheduler&for=10s").status == 202);
+  REQUIRE(health_becomes(c, "fail", std::chrono::seconds{5}));
+  const auto r = run_vigil({"status", "--url", url_of(daemon.port())});
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "FAIL"));
+  CHECK(contains(r.output, "heartbeat is stale"));
+}
+
+TEST_CASE("vigil status exits 3 when the daemon cannot be reached or is not a daemon",
+          "[cli][status]") {
+  SECTION("nothing listens") {
+    const auto r = run_vigil({"status", "--url", url_of(free_port())});
+    INFO(r.output);
+    CHECK(r.exit_code == 3);
+    CHECK(contains(r.output, "unreachable"));
+  }
+  SECTION("a listener that never answers: bounded by --timeout") {
+    listener silent;  // the kernel completes the handshake; nobody ever reads
+    const auto start = clock_type::now();
+    const auto r = run_vigil({"status", "--timeout", "300ms", "--url", url_of(silent.port)});
+    INFO(r.output);
+    CHECK(r.exit_code == 3);
+    CHECK(contains(r.output, "did not answer within"));
+    CHECK(clock_type::now() - start < std::chrono::seconds{5});
+  }
+  SECTION("an answer that is not HTTP, and HTTP that is not a health verdict") {
+    for (const std::string& answer :
+         {std::string{"garbage\n\n"},
+          std::string{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"}}) {
+      listener server;
+      std::thread t{[&] {
+        const int conn = ::accept(server.fd, nullptr, nullptr);
+        if (conn < 0) return;
+        char buf[4096];
+        (void)::recv(conn, buf, sizeof buf, 0);
+        (void)::send(conn, answer.data(), answer.size(), MSG_NOSIGNAL);
+        ::close(conn);
+      }};
+      const auto r = run_vigil({"status", "--url", url_of(server.port)});
+      t.join();
+      INFO(answer << " -> " << r.output);
+      CHECK(r.exit_code == 3);
+    }
+  }
+}
+
+TEST_CASE("vigil jobs: apply, list, get, run, pause, resume, runs, decisions, rm round trip",
+          "[cli][jobs]") {
+  temp_dir dir;
+  daemon_process daemon{{"--tick-interval", "50ms"}};
+  const std::string url = url_of(daemon.port());
+  const std::string file =
+      write_file(dir, "jobs.json",
+                 json::array({shell_job("backup", yearly, "true"),
+                              shell_job("report", "@every 1h", "exit 0")})
+                     .dump());
+
+  auto applied = run_vigil({"jobs", "apply", "-f", file, "--url", url});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 0);
+  CHECK(contains(applied.output, "job backup: created"));
+  CHECK(contains(applied.output, "job report: created"));
+
+  applied = run_vigil({"jobs", "apply", "-f", file, "--url", url});
+  CHECK(applied.exit_code == 0);
+  CHECK(contains(applied.output, "job backup: unchanged"));
+  CHECK(contains(applied.output, "job report: unchanged"));
+
+  const std::string changed =
+      write_file(dir, "backup.json", shell_job("backup", yearly, "echo changed").dump());
+  applied = run_vigil({"jobs", "apply", "-f", changed, "--url", url});
+  CHECK(applied.exit_code == 0);
+  CHECK(contains(applied.output, "job backup: updated"));
+
+  // stdin
+  const std::string third = write_file(dir, "third.json", shell_job("third", yearly, "true").dump());
+  const auto piped = run_vigil_with_stdin("jobs apply -f - --url " + url, third);
+  INFO(piped.output);
+  CHECK(piped.exit_code == 0);
+  CHECK(contains(piped.output, "job third: created"));
+
+  const auto list = run_vigil({"jobs", "list", "--url", url});
+  INFO(list.output);
+  CHECK(list.exit_code == 0);
+  for (const char* part : {"ID", "SCHEDULE", "NEXT DUE", "backup", "report", "third", yearly,
+                           "@every 1h", "enabled"})
+    CHECK(contains(list.output, part));
+  // A page of one, then every page.
+  const auto first_page = run_vigil({"jobs", "list", "--limit", "1", "--url", url});
+  CHECK(first_page.exit_code == 0);
+  CHECK(contains(first_page.output, "1 of 3 jobs shown"));
+  CHECK_FALSE(contains(first_page.output, "third"));
+  const auto all = run_vigil({"jobs", "list", "--all", "--limit", "1", "--url", url});
+  CHECK(all.exit_code == 0);
+  for (const char* id : {"backup", "report", "third"}) CHECK(contains(all.output, id));
+
+  const auto get = run_vigil({"jobs", "get", "backup", "--url", url});
+  CHECK(get.exit_code == 0);
+  const auto view = json::parse(get.output, nullptr, false);
+  REQUIRE(view.is_object());
+  CHECK(view["id"] == "backup");
+  CHECK(view["spec"]["command"]["shell"] == "echo changed");
+
+  const auto run = run_vigil({"jobs", "run", "backup", "--overlap", "allow", "--url", url});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.output, "job backup: fired"));
+  CHECK(contains(run.output, ", run "));
+
+  const auto paused = run_vigil({"jobs", "pause", "report", "--reason", "quiet hours", "--url", url});
+  INFO(paused.output);
+  CHECK(paused.exit_code == 0);
+  CHECK(contains(paused.output, "job report: paused"));
+  CHECK(contains(paused.output, "quiet hours"));
+  CHECK(contains(run_vigil({"jobs", "list", "--url", url}).output, "enabled,paused"));
+  const auto resumed = run_vigil({"jobs", "resume", "report", "--url", url});
+  CHECK(resumed.exit_code == 0);
+  CHECK(contains(resumed.output, "job report: running"));
+
+  const auto runs = run_vigil({"jobs", "runs", "backup", "--limit", "5", "--url", url});
+  INFO(runs.output);
+  CHECK(runs.exit_code == 0);
+  CHECK(contains(runs.output, "RUN"));
+  CHECK(contains(runs.output, "manual"));
+  const auto decisions = run_vigil({"jobs", "decisions", "backup", "--url", url});
+  INFO(decisions.output);
+  CHECK(decisions.exit_code == 0);
+  CHECK(contains(decisions.output, "fired"));
+
+  const auto rm = run_vigil({"jobs", "rm", "third", "--url", url});
+  CHECK(rm.exit_code == 0);
+  CHECK(contains(rm.output, "job third: removed"));
+  const auto gone = run_vigil({"jobs", "get", "third", "--url", url});
+  INFO(gone.output);
+  CHECK(gone.exit_code == 1);
+  CHECK(contains(gone.output, "HTTP 404 not_found"));
+  CHECK(run_vigil({"jobs", "rm", "third", "--url", url}).exit_code == 1);
+}
+
+TEST_CASE("vigil jobs apply prints the server's refusal with its field and exits 1",
+          "[cli][jobs]") {
+  temp_dir dir;
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  const std::string bad_schedule =
+      write_file(dir, "bad.json", shell_job("bad", "not a schedule", "true").dump());
+  auto r = run_vigil({"jobs", "apply", "-f", bad_schedule, "--url", url});
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.output, "job bad: refused: HTTP 400 invalid_argument"));
+  CHECK(contains(r.output, "(field /schedule)"));
+
+  json unknown = shell_job("odd", yearly, "true");
+  unknown["colour"] = "blue";
+  r = run_vigil({"jobs", "apply", "-f", write_file(dir, "odd.json", unknown.dump()), "--url", url});
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.output, "/colour"));
+
+  r = run_vigil({"jobs", "apply", "-f", write_file(dir, "notjson.json", "{oops"), "--url", url});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.output, "is not JSON"));
+  r = run_vigil({"jobs", "apply", "-f", write_file(dir, "noid.json", R"({"schedule":"@every 1m"})"),
+                 "--url", url});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.output, "/id"));
+  CHECK(run_vigil({"jobs", "apply", "-f", dir.file("missing.json"), "--url", url}).exit_code == 1);
+
+  // Nothing was defined by the refusals.
+  CHECK(contains(run_vigil({"jobs", "list", "--url", url}).output, "no jobs"));
+  // Unreachable is 3, not 1.
+  CHECK(run_vigil({"jobs", "list", "--url", url_of(free_port())}).exit_code == 3);
+}
+
+TEST_CASE("vigil jobs passes --token through and never prints it", "[cli][jobs][auth]") {
+  temp_dir dir;
+  const std::string token = "cli-Token_for.tests~2";
+  const std::string tokens = write_file(dir, "tokens", token + "\n");
+  ::chmod(tokens.c_str(), 0600);
+  daemon_process daemon{{"--auth-token-file", tokens}};
+  const std::string url = url_of(daemon.port());
+  const std::string file = write_file(dir, "job.json", shell_job("guarded", yearly, "true").dump());
+
+  const auto refused = run_vigil({"jobs", "apply", "-f", file, "--url", url});
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "unauthorized"));
+
+  const auto wrong = run_vigil({"jobs", "apply", "-f", file, "--url", url, "--token", "nope"});
+  CHECK(wrong.exit_code == 1);
+  CHECK(contains(wrong.output, "unauthorized"));
+  CHECK_FALSE(contains(wrong.output, "nope"));
+
+  const auto ok = run_vigil({"jobs", "apply", "-f", file, "--url", url, "--token", token});
+  INFO(ok.output);
+  CHECK(ok.exit_code == 0);
+  CHECK(contains(ok.output, "job guarded: created"));
+  CHECK_FALSE(contains(ok.output, token));
+  const auto paused = run_vigil({"jobs", "pause", "guarded", "--url", url, "--token", token});
+  CHECK(paused.exit_code == 0);
+  CHECK_FALSE(contains(paused.output, token));
+  // The token from VIGIL_TOKEN.
+  const auto from_env = run_vigil_with_stdin("jobs resume guarded --url " + url, "/dev/null",
+                                             "VIGIL_TOKEN='" + token + "'");
+  INFO(from_env.output);
+  CHECK(from_env.exit_code == 0);
+  CHECK(contains(from_env.output, "job guarded: running"));
+  CHECK_FALSE(contains(from_env.output, token));
+
+  // With tokens configured, /health details need one (show_details = when_authorized).
+  const auto hidden = run_vigil({"status", "--url", url});
+  CHECK(contains(hidden.output, "not shown"));
+  const auto shown = run_vigil({"status", "--url", url, "--token", token});
+  INFO(shown.output);
+  CHECK(contains(shown.output, "scheduler:heartbeat"));
+  CHECK_FALSE(contains(shown.output, token));
+}
+
+TEST_CASE("--help works on every level of the client commands", "[cli]") {
+  const auto top = run_vigil({"--help"});
+  CHECK(top.exit_code == 0);
+  for (const char* sub : {"serve", "watch", "status", "jobs"}) CHECK(contains(top.output, sub));
+  const auto status = run_vigil({"status", "--help"});
+  CHECK(status.exit_code == 0);
+  for (const char* part : {"--url", "--token", "--json", "--timeout", "VIGIL_TOKEN", "3"})
+    CHECK(contains(status.output, part));
+  const auto jobs = run_vigil({"jobs", "--help"});
+  CHECK(jobs.exit_code == 0);
+  for (const char* sub : {"list", "get", "apply", "rm", "run", "pause", "resume", "runs",
+                          "decisions"})
+    CHECK(contains(jobs.output, sub));
+  const auto apply = run_vigil({"jobs", "apply", "--help"});
+  CHECK(apply.exit_code == 0);
+  for (const char* part : {"--file", "--url", "--token"}) CHECK(contains(apply.output, part));
+  for (const char* sub : {"list", "get", "rm", "run", "pause", "resume", "runs", "decisions"})
+    CHECK(run_vigil({"jobs", sub, "--help"}).exit_code == 0);
+
+  // Usage errors are 2.
+  CHECK(run_vigil({"jobs"}).exit_code == 2);
+  CHECK(run_vigil({"jobs", "get"}).exit_code == 2);
+  CHECK(run_vigil({"jobs", "apply"}).exit_code == 2);
+  CHECK(run_vigil({"jobs", "run", "x", "--overlap", "sometimes"}).exit_code == 2);
+  const auto bad_url = run_vigil({"status", "--url", "https://example.com:1"});
+  CHECK(bad_url.exit_code == 2);
+  CHECK(contains(bad_url.output, "--url"));
+}
+
+TEST_CASE("the production config in packaging/ loads", "[config][packaging]") {
+  const auto config = std::filesystem::path{__FILE__}.parent_path() / ".." / ".." / "packaging" /
+                      "vigil.toml";
+  REQUIRE(std::filesystem::exists(config));
+  const auto r = run_vigil({"serve", "--config", config.string(), "--print-config"});
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  for (const char* line : {"data_dir = \"/var/lib/vigil\"  # file", "log_format = \"json\"  # file",
+                           "listen = \"127.0.0.1:8080\"  # file", "test_hooks = false  # file"})
+    CHECK(contains(r.output, line));
+}
