@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <atomic>
 #include <cerrno>
 #include <thread>
@@ -141,6 +143,9 @@ int run_daemon(const serve_options& opts) {
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     return 1;
   }
+  // Recovery decodes the checkpoint through a JSON tree of many small allocations; hand the
+  // freed memory back now rather than carrying it for the daemon's life.
+  malloc_trim(0);
   actors::scheduler_config sched;
   sched.id = id;
   sched.tick_interval = opts.tick_interval;
