@@ -455,7 +455,10 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
   router.http_get("/v1/jobs/:id/runs/:run", [=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
     auto run = path_param(p, "run");
-    if (!id || !run) return bad_id(req);
+    if (!id) return bad_id(req);
+    if (!run)
+      return reply_error(c, req, model::errc::invalid_argument, "malformed path parameter",
+                         "run_id");
     actors::job_query q;
     q.kind = actors::job_query::run;
     q.job = *id;
