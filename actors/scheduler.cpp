@@ -13,6 +13,7 @@
 #include "codec/job_views.hpp"
 #include "codec/json.hpp"
 #include "model/decider.hpp"
+#include "model/jobs.hpp"
 
 namespace vigil::actors {
 namespace {
@@ -151,7 +152,7 @@ void send_orders(scheduler_pointer self, const std::vector<model::event>& events
     if (r == st.durable.runs.end() || r->second.status != model::run_status::starting) return;
     auto j = st.durable.jobs.find(r->second.job);
     if (j == st.durable.jobs.end()) return;
-    const auto& spec = *j->second.spec;
+    const auto& spec = *j->second->spec;
     run_order o;
     o.run_id = run_id;
     o.job = spec.id;
@@ -211,6 +212,7 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
             if (ack.ok) {
               for (const auto& e : events) {
                 model::apply_in_place(st.durable, e);
+                model::share_settled(st.durable, st.pending, e);
                 if (const auto* f = std::get_if<model::run_finished>(&e);
                     f && f->outcome != model::run_outcome::abandoned)
                   st.durations.observe(model::to_seconds(f->elapsed));

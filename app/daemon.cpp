@@ -200,12 +200,18 @@ int run_daemon(const serve_options& opts) {
 
   int sig = 0;
   sigwait(&signals, &sig);
-  spdlog::info("{}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-  // Readiness flips first, at once; then the scheduler drains (bounded); then the actors
-  // holding request handles go, then the server, then everything else.
+  // Readiness flips and the scheduler stops taking commands first, before anything else (even
+  // the log line): a probe or a command right after the signal already sees the shutdown. Then
+  // the scheduler drains (bounded), the actors holding request handles go, then the server,
+  // then everything else.
   caf::anon_send(health, actors::drain_atom::value);
   bool drained = false;
   {
+    caf::scoped_actor self{sys};
+    auto draining = self->request(
+        scheduler, caf::duration{opts.drain_timeout + opts.job_shutdown_grace},
+        actors::drain_atom::value);  // sent now; the answer is awaited below
+    spdlog::info("{}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     // Running jobs get the grace to finish; a second SIGTERM (or SIGINT) stops them now.
     std::atomic<bool> done{false};
     std::thread hurry([&] {
@@ -217,13 +223,10 @@ int run_daemon(const serve_options& opts) {
         }
       }
     });
-    caf::scoped_actor self{sys};
-    self->request(scheduler, caf::duration{opts.drain_timeout + opts.job_shutdown_grace},
-                  actors::drain_atom::value)
-        .receive([&](caf::ok_atom) { drained = true; },
-                 [&](caf::error& err) {
-                   spdlog::warn("drain did not finish: {}", to_string(err));
-                 });
+    std::move(draining).receive([&](caf::ok_atom) { drained = true; },
+                                [&](caf::error& err) {
+                                  spdlog::warn("drain did not finish: {}", to_string(err));
+                                });
     done = true;
     hurry.join();
   }

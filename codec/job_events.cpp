@@ -337,7 +337,8 @@ void write_jobs_part(json_writer& w, const model::state& s) {
   w.key("totals");
   write_counters(w, s.totals);
   w.key("jobs").begin_array();
-  for (const auto& [id, j] : s.jobs) {
+  for (const auto& [id, cell] : s.jobs) {
+    const model::job_state& j = cell;
     w.begin_object();
     w.key("spec");
     write_job_spec(w, *j.spec);
@@ -447,7 +448,7 @@ bool decode_jobs_part(const json& in, model::state& s) {
       j.decisions.push_back(std::move(r));
     }
     const std::string id = j.spec->id;
-    s.jobs.emplace(id, std::move(j));
+    s.jobs.emplace(id, model::job_cell{std::move(j)});
   }
   const auto& runs = in.find("runs");
   if (runs == in.end() || !runs->is_array()) return false;

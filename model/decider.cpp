@@ -87,7 +87,7 @@ decision decide(const state& s, const command& c, wall_time now) {
                                  "job '" + spec.id + "' exists; PUT /v1/jobs/" + spec.id +
                                      " replaces it",
                                  "/id"};
-              if (*it->second.spec == spec) return std::vector<event>{};  // unchanged
+              if (*it->second->spec == spec) return std::vector<event>{};  // unchanged
             }
             return std::vector<event>{job_defined{cmd.spec, it == s.jobs.end(), now, cmd.by}};
           },
@@ -96,7 +96,7 @@ decision decide(const state& s, const command& c, wall_time now) {
             if (it == s.jobs.end())
               return rejection{errc::not_found, "no job '" + cmd.job + "'", ""};
             job_removed ev{cmd.job, now, cmd.by, {}};
-            for (const auto& id : it->second.active) {
+            for (const auto& id : it->second->active) {
               auto r = s.runs.find(id);
               if (r != s.runs.end() && (r->second.status == run_status::starting ||
                                         r->second.status == run_status::running))
@@ -109,7 +109,7 @@ decision decide(const state& s, const command& c, wall_time now) {
             auto it = s.jobs.find(cmd.job);
             if (it == s.jobs.end())
               return rejection{errc::not_found, "no job '" + cmd.job + "'", ""};
-            if (it->second.paused) return std::vector<event>{};
+            if (it->second->paused) return std::vector<event>{};
             return std::vector<event>{job_paused{cmd.job, cmd.reason, now, cmd.by}};
           },
           [&](const resume_job& cmd) -> decision {
@@ -117,7 +117,7 @@ decision decide(const state& s, const command& c, wall_time now) {
             auto it = s.jobs.find(cmd.job);
             if (it == s.jobs.end())
               return rejection{errc::not_found, "no job '" + cmd.job + "'", ""};
-            if (!it->second.paused) return std::vector<event>{};
+            if (!it->second->paused) return std::vector<event>{};
             return std::vector<event>{job_resumed{cmd.job, cmd.reason, now, cmd.by}};
           },
           [&](const run_job& cmd) -> decision {

@@ -56,6 +56,14 @@ void erase_value(std::vector<std::string>& v, const std::string& x) {
   v.erase(std::remove(v.begin(), v.end(), x), v.end());
 }
 
+/// The job, writable (cloned first if another copy of the state shares it), stamped with the
+/// seq of the event being applied.
+job_state& touch(state& s, job_cell& cell) {
+  job_state& j = cell.mut();
+  j.touched_seq = s.log_seq + 1;
+  return j;
+}
+
 void set_job_flags(state& s, const job_state& j, int sign) {
   if (j.paused) s.jobs_paused += sign;
   if (!j.spec->enabled) s.jobs_disabled += sign;
@@ -69,9 +77,10 @@ void define(state& s, const job_defined& ev) {
     j.created_at = j.updated_at = ev.at;
     j.cursor = ev.at;
     j.compiled = compile_job(*ev.spec);
-    it = s.jobs.emplace(ev.spec->id, std::move(j)).first;
+    j.touched_seq = s.log_seq + 1;
+    it = s.jobs.emplace(ev.spec->id, job_cell{std::move(j)}).first;
   } else {
-    job_state& j = it->second;
+    job_state& j = touch(s, it->second);
     set_job_flags(s, j, -1);
     j.spec = ev.spec;
     ++j.revision;
@@ -80,14 +89,14 @@ void define(state& s, const job_defined& ev) {
     j.cursor = std::max(j.cursor, ev.at);
     j.compiled = compile_job(*ev.spec);
   }
-  set_job_flags(s, it->second, +1);
-  reschedule(s, it->first, it->second);
+  set_job_flags(s, *it->second, +1);
+  reschedule(s, it->first, it->second.mut());
 }
 
 void remove(state& s, const job_removed& ev) {
   auto it = s.jobs.find(ev.job);
   if (it == s.jobs.end()) return;
-  job_state& j = it->second;
+  const job_state& j = *it->second;
   if (j.due) s.timetable.erase({*j.due, ev.job});
   set_job_flags(s, j, -1);
   for (const auto& id : j.runs) {
@@ -102,7 +111,7 @@ void remove(state& s, const job_removed& ev) {
 void decided(state& s, const fire_decided& ev) {
   auto it = s.jobs.find(ev.job);
   if (it == s.jobs.end()) return;
-  job_state& j = it->second;
+  job_state& j = touch(s, it->second);
   // Only the schedule's own decisions move the cursor: they are for the next nominal time owed.
   // A manual decision is not (skipped, its reason is "overlap" or "buffer_full", not "manual")
   // and must not carry the cursor past nominal times still owed.
@@ -159,8 +168,9 @@ void dispatched(state& s, const run_dispatched& ev) {
   auto j = s.jobs.find(r->second.job);
   if (j == s.jobs.end()) return;
   if (r->second.status == run_status::buffered) {
-    erase_value(j->second.buffer, ev.run_id);
-    j->second.active.push_back(ev.run_id);
+    job_state& job = touch(s, j->second);
+    erase_value(job.buffer, ev.run_id);
+    job.active.push_back(ev.run_id);
   }
   set_status(s, r->second, run_status::starting);
   r->second.attempt = ev.attempt;
@@ -183,7 +193,7 @@ void finished(state& s, const run_finished& ev) {
   auto j = s.jobs.find(r->second.job);
   run_record& run = r->second;
   if (run.status == run_status::buffered && j != s.jobs.end())
-    erase_value(j->second.buffer, ev.run_id);
+    erase_value(touch(s, j->second).buffer, ev.run_id);
   set_status(s, run, status_of(ev.outcome));
   run.finished_at = ev.at;
   run.exit_code = ev.exit_code;
@@ -195,8 +205,9 @@ void finished(state& s, const run_finished& ev) {
   run.error = ev.error;
   count_outcome(s.totals, ev.outcome);
   if (j != s.jobs.end()) {
-    erase_value(j->second.active, ev.run_id);
-    count_outcome(j->second.counters, ev.outcome);
+    job_state& job = touch(s, j->second);
+    erase_value(job.active, ev.run_id);
+    count_outcome(job.counters, ev.outcome);
   }
 }
 
@@ -208,23 +219,24 @@ void retry(state& s, const retry_scheduled& ev) {
   set_status(s, r->second, run_status::retry_wait);
   r->second.retry_at = ev.due;
   s.retries.insert({ev.due, ev.run_id});
-  if (std::find(j->second.active.begin(), j->second.active.end(), ev.run_id) ==
-      j->second.active.end())
-    j->second.active.push_back(ev.run_id);
-  ++j->second.counters.retries;
+  job_state& job = touch(s, j->second);
+  if (std::find(job.active.begin(), job.active.end(), ev.run_id) == job.active.end())
+    job.active.push_back(ev.run_id);
+  ++job.counters.retries;
   ++s.totals.retries;
 }
 
 void compacted(state& s, const runs_compacted& ev) {
   auto j = s.jobs.find(ev.job);
   if (j == s.jobs.end()) return;
+  job_state& job = touch(s, j->second);
   for (const auto& id : ev.run_ids) {
     auto r = s.runs.find(id);
     if (r == s.runs.end() || !is_final(r->second.status)) continue;  // only finished ones go
     s.runs.erase(r);
-    erase_value(j->second.runs, id);
+    erase_value(job.runs, id);
   }
-  auto& d = j->second.decisions;
+  auto& d = job.decisions;
   d.erase(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(
                                      std::min<uint64_t>(ev.decisions_dropped, d.size())));
 }
@@ -283,12 +295,41 @@ void reschedule(state& s, const std::string& id, job_state& j) {
   s.timetable.insert({*j.due, id});
 }
 
+void share_settled(const state& durable, state& pending, const event& e) {
+  const std::string* job = std::visit(
+      overloaded{[](const job_defined& ev) -> const std::string* { return &ev.spec->id; },
+                 [](const job_removed&) -> const std::string* { return nullptr; },
+                 [](const job_paused& ev) -> const std::string* { return &ev.job; },
+                 [](const job_resumed& ev) -> const std::string* { return &ev.job; },
+                 [](const fire_decided& ev) -> const std::string* { return &ev.job; },
+                 [](const runs_compacted& ev) -> const std::string* { return &ev.job; },
+                 [&](const auto& ev) -> const std::string* {
+                   if constexpr (std::is_same_v<std::decay_t<decltype(ev)>, scheduler_paused> ||
+                                 std::is_same_v<std::decay_t<decltype(ev)>, scheduler_resumed>) {
+                     return nullptr;
+                   } else {
+                     auto r = durable.runs.find(ev.run_id);
+                     return r == durable.runs.end() ? nullptr : &r->second.job;
+                   }
+                 }},
+      e);
+  if (job == nullptr) return;
+  auto d = durable.jobs.find(*job);
+  auto p = pending.jobs.find(*job);
+  if (d == durable.jobs.end() || p == pending.jobs.end() || p->second.shares_with(d->second))
+    return;
+  // Same last event applied to both: the same fold of the same events, so equal.
+  if (p->second->touched_seq == d->second->touched_seq && d->second->touched_seq != 0)
+    p->second.share(d->second);
+}
+
 void rebuild_derived(state& s) {
   s.timetable.clear();
   s.retries.clear();
   s.jobs_paused = s.jobs_disabled = 0;
   s.runs_starting = s.runs_running = s.runs_buffered = s.runs_retry_wait = 0;
-  for (auto& [id, j] : s.jobs) {
+  for (auto& [id, cell] : s.jobs) {
+    job_state& j = cell.mut();
     j.compiled = compile_job(*j.spec);
     j.due.reset();
     set_job_flags(s, j, +1);
@@ -305,8 +346,8 @@ void apply_job_event(state& s, const event& e) {
                         [&](const job_removed& ev) { remove(s, ev); },
                         [&](const job_paused& ev) {
                           auto it = s.jobs.find(ev.job);
-                          if (it == s.jobs.end() || it->second.paused) return;
-                          job_state& j = it->second;
+                          if (it == s.jobs.end() || it->second->paused) return;
+                          job_state& j = touch(s, it->second);
                           j.paused = true;
                           j.pause_reason = ev.reason;
                           j.paused_by = ev.by;
@@ -316,8 +357,8 @@ void apply_job_event(state& s, const event& e) {
                         },
                         [&](const job_resumed& ev) {
                           auto it = s.jobs.find(ev.job);
-                          if (it == s.jobs.end() || !it->second.paused) return;
-                          job_state& j = it->second;
+                          if (it == s.jobs.end() || !it->second->paused) return;
+                          job_state& j = touch(s, it->second);
                           j.paused = false;
                           j.held_from = j.paused_since;
                           j.held_until = ev.at;

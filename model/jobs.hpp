@@ -31,6 +31,11 @@ void apply_job_event(state& s, const event& e);
 /// Recomputes a job's due time and its timetable entry (after any change to it).
 void reschedule(state& s, const std::string& id, job_state& j);
 
+/// After `durable` applied `e` (already applied to `pending` earlier): if `pending` has applied
+/// nothing newer to the job `e` touched, both hold equal job states, and `pending` takes
+/// durable's, so that the two copies share it again (copy on write) instead of each keeping one.
+void share_settled(const state& durable, state& pending, const event& e);
+
 /// Rebuilds everything derived (compiled schedules, timetable, retry index, live counts) from
 /// the durable fields: for a state read from a checkpoint.
 void rebuild_derived(state& s);

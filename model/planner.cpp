@@ -113,11 +113,11 @@ void plan_job(emitter& emit, const std::string& id, wall_time now, const cycle_l
   state& s = emit.s;
   auto it = s.jobs.find(id);
   if (it == s.jobs.end() || !schedulable(it->second)) return;
-  const job_spec spec = *it->second.spec;  // the spec pointer stays valid; copy for clarity
-  const auto& c = *it->second.compiled;
+  const job_spec spec = *it->second->spec;  // the spec pointer stays valid; copy for clarity
+  const auto& c = *it->second->compiled;
   std::vector<wall_time> backlog;
   bool more = false;
-  for (auto n = next_nominal(c, spec, it->second.cursor); n && *n + c.jitter_offset <= now;
+  for (auto n = next_nominal(c, spec, it->second->cursor); n && *n + c.jitter_offset <= now;
        n = next_nominal(c, spec, *n)) {
     if (backlog.size() == lim.backlog_chunk) {
       more = true;
@@ -199,7 +199,7 @@ std::optional<fire_decided> manual_decision(const state& s, const std::string& j
   now = to_ms(now);
   auto it = s.jobs.find(job);
   if (it == s.jobs.end()) return std::nullopt;
-  const auto& j = it->second;
+  const job_state& j = it->second;
   return decide_fire(s, j, job, now, "manual", true, overlap.value_or(j.spec->overlap), now);
 }
 
@@ -238,7 +238,7 @@ std::vector<event> on_run_finished(state& s, run_finished report) {
   emit(report);
   auto j = s.jobs.find(run.job);
   if (j == s.jobs.end()) return std::move(emit.out);
-  const auto& spec = *j->second.spec;
+  const auto& spec = *j->second->spec;
   const bool retryable = report.outcome != run_outcome::succeeded &&
                          report.outcome != run_outcome::cancelled && !run.cancelling &&
                          run.status != run_status::buffered;
@@ -248,7 +248,7 @@ std::vector<event> on_run_finished(state& s, run_finished report) {
                          report.at + retry_backoff(spec.retry, run.id, next), report.at});
     return std::move(emit.out);
   }
-  const auto& job = s.jobs.at(run.job);
+  const job_state& job = s.jobs.at(run.job);
   if (occupying(s, job).empty() && !job.buffer.empty())
     emit(run_dispatched{job.buffer.front(), 1, "buffer", report.at});
   return std::move(emit.out);
@@ -286,7 +286,7 @@ size_t count_overdue(const state& s, wall_time now, duration min_grace, size_t c
   size_t n = 0;
   for (const auto& [due, id] : s.timetable) {
     if (due + min_grace >= now || n >= cap) break;
-    const auto& j = s.jobs.at(id);
+    const job_state& j = s.jobs.at(id);
     if (now - due > j.spec->misfire_grace) ++n;
   }
   return n;

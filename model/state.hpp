@@ -74,6 +74,7 @@ struct job_state {
   // Derived from the above on apply; not part of equality.
   std::shared_ptr<const compiled_job> compiled;
   std::optional<wall_time> due;  ///< next nominal + jitter: this job's key in state::timetable
+  uint64_t touched_seq = 0;      ///< seq of the last event applied to this job (0: unknown)
 
   friend bool operator==(const job_state& a, const job_state& b) {
     return *a.spec == *b.spec && a.revision == b.revision && a.created_at == b.created_at &&
@@ -86,6 +87,30 @@ struct job_state {
   }
 };
 
+/// A job's state, shared between copies of the state until one of them changes it (copy on
+/// write). The scheduler keeps two copies (durable and optimistic): with 100k jobs, sharing the
+/// jobs neither copy is changing halves the memory. Reads go through * and ->; writes through
+/// mut(), which clones first if anyone else holds the same job.
+class job_cell {
+ public:
+  job_cell() : p_(std::make_shared<job_state>()) {}
+  explicit job_cell(job_state j) : p_(std::make_shared<job_state>(std::move(j))) {}
+  const job_state& operator*() const { return *p_; }
+  const job_state* operator->() const { return p_.get(); }
+  operator const job_state&() const { return *p_; }
+  job_state& mut() {
+    if (p_.use_count() > 1) p_ = std::make_shared<job_state>(*p_);
+    return *p_;
+  }
+  /// Makes this cell hold the very same job as `other` (their contents must be equal).
+  void share(const job_cell& other) { p_ = other.p_; }
+  bool shares_with(const job_cell& other) const { return p_ == other.p_; }
+  friend bool operator==(const job_cell& a, const job_cell& b) { return a.p_ == b.p_ || *a.p_ == *b.p_; }
+
+ private:
+  std::shared_ptr<job_state> p_;
+};
+
 /// Durable state: exactly what folding the event log yields.
 struct state {
   bool paused = false;
@@ -96,7 +121,7 @@ struct state {
   std::optional<wall_time> held_until;
   uint64_t log_seq = 0;  ///< sequence number of the last event applied
 
-  std::map<std::string, job_state> jobs;
+  std::map<std::string, job_cell> jobs;
   std::unordered_map<std::string, run_record> runs;
   job_counters totals;
   uint64_t jobs_paused = 0;

@@ -126,16 +126,16 @@ TEST_CASE("a log with jobs and runs written by today's code reads back, byte for
   const auto& s = r.state;
   CHECK(s.jobs.size() == 3);  // "slow" was removed, with its runs
   CHECK(s.jobs.count("slow") == 0);
-  CHECK_FALSE(s.jobs.at("cron").spec->enabled);
-  CHECK(s.jobs.at("cron").revision == 2);
-  CHECK(s.jobs.at("flaky").spec->time_zone == "Europe/Berlin");
-  CHECK(s.jobs.at("flaky").counters.retries >= 1);
-  CHECK(s.jobs.at("ok").counters.succeeded >= 2);
-  CHECK_FALSE(s.jobs.at("ok").paused);
-  CHECK(s.jobs.at("ok").held_from.has_value());  // its pause is remembered for catch-up reasons
+  CHECK_FALSE(s.jobs.at("cron")->spec->enabled);
+  CHECK(s.jobs.at("cron")->revision == 2);
+  CHECK(s.jobs.at("flaky")->spec->time_zone == "Europe/Berlin");
+  CHECK(s.jobs.at("flaky")->counters.retries >= 1);
+  CHECK(s.jobs.at("ok")->counters.succeeded >= 2);
+  CHECK_FALSE(s.jobs.at("ok")->paused);
+  CHECK(s.jobs.at("ok")->held_from.has_value());  // its pause is remembered for catch-up reasons
   CHECK(s.totals.timed_out >= 1);
   bool manual = false;
-  for (const auto& d : s.jobs.at("ok").decisions) manual = manual || d.reason == "manual";
+  for (const auto& d : s.jobs.at("ok")->decisions) manual = manual || d.reason == "manual";
   CHECK(manual);
   caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }

@@ -23,6 +23,15 @@ namespace codec = vigil::codec;
 namespace m = vigil::model;
 
 namespace {
+/// The jobs as plain values (the state holds them copy-on-write), for reading in loops.
+std::map<std::string, vigil::model::job_state> plain_jobs(const vigil::model::state& s) {
+  std::map<std::string, vigil::model::job_state> out;
+  for (const auto& [id, cell] : s.jobs) out.emplace(id, *cell);
+  return out;
+}
+}  // namespace
+
+namespace {
 
 using namespace std::chrono_literals;
 
@@ -45,13 +54,13 @@ std::string describe_difference(const m::state& a, const m::state& b) {
   VIGIL_FIELD("state.", a, b, runs_running);
   VIGIL_FIELD("state.", a, b, runs_buffered);
   VIGIL_FIELD("state.", a, b, runs_retry_wait);
-  for (const auto& [id, ja] : a.jobs) {
+  for (const auto& [id, ja] : plain_jobs(a)) {
     auto it = b.jobs.find(id);
     if (it == b.jobs.end()) {
       out << "job " << id << " only on the left\n";
       continue;
     }
-    const auto& jb = it->second;
+    const m::job_state& jb = it->second;
     if (ja == jb) continue;
     const std::string p = "job " + id + ": ";
     if (!(*ja.spec == *jb.spec)) out << p << "spec differs\n";
@@ -71,7 +80,7 @@ std::string describe_difference(const m::state& a, const m::state& b) {
     VIGIL_FIELD(p, ja, jb, decisions);
     VIGIL_FIELD(p, ja, jb, counters);
   }
-  for (const auto& [id, jb] : b.jobs)
+  for (const auto& [id, jb] : plain_jobs(b))
     if (!a.jobs.count(id)) out << "job " << id << " only on the right\n";
   for (const auto& [id, ra] : a.runs) {
     auto it = b.runs.find(id);
@@ -183,18 +192,18 @@ struct simulation {
       const auto* d = std::get_if<m::fire_decided>(&e);
       if (!d) continue;
       auto j = live.jobs.find(d->job);
-      if (j == live.jobs.end() || !j->second.compiled) {
+      if (j == live.jobs.end() || !j->second->compiled) {
         violation("a decision for job " + d->job + " that has no schedule");
         continue;
       }
-      const auto& c = *j->second.compiled;
-      const auto& spec = *j->second.spec;
+      const auto& c = *j->second->compiled;
+      const auto& spec = *j->second->spec;
       const auto owed = m::next_nominal(c, spec, cursor.at(d->job));
       if (manual) {
         if (d->reason != "manual" && d->kind != m::decision_kind::skipped)
           violation("a manual decision with reason " + d->reason);
         if (owed && *owed != d->nominal &&
-            m::next_nominal(c, spec, j->second.cursor) != owed)
+            m::next_nominal(c, spec, j->second->cursor) != owed)
           violation("a manual decision of " + d->job + " changed the nominal time owed");
         continue;
       }
@@ -215,7 +224,7 @@ struct simulation {
 
   std::map<std::string, m::wall_time> cursors() const {
     std::map<std::string, m::wall_time> c;
-    for (const auto& [id, j] : live.jobs) c[id] = j.cursor;
+    for (const auto& [id, j] : plain_jobs(live)) c[id] = j.cursor;
     return c;
   }
 
@@ -245,7 +254,7 @@ struct simulation {
     record(events, before, false);
     if (m::count_overdue(live, now, 0s) != 0) violation("overdue right after a cycle");
     if (!live.paused)
-      for (const auto& [id, j] : live.jobs)
+      for (const auto& [id, j] : plain_jobs(live))
         if (j.due && *j.due <= std::chrono::floor<std::chrono::milliseconds>(now))
           violation("job " + id + " still due after a cycle");
   }
@@ -323,7 +332,7 @@ struct simulation {
         retried = true;
         if (rs->attempt != attempt + 1) violation("a retry's attempt is not the next one");
       }
-    const auto& spec = *live.jobs.at(r.job).spec;
+    const auto& spec = *live.jobs.at(r.job)->spec;
     const bool should = o != m::run_outcome::succeeded && o != m::run_outcome::cancelled &&
                         !r.cancelling && attempt < spec.retry.max_attempts;
     if (retried != should) violation("retry decision differs from the policy for " + id);
@@ -354,10 +363,10 @@ struct simulation {
     m::runs_compacted c;
     c.job = id;
     c.at = std::chrono::floor<std::chrono::milliseconds>(now);
-    const auto& runs = j->second.runs;
+    const auto& runs = j->second->runs;
     for (size_t i = 0; i + 5 < runs.size(); ++i)
       if (m::is_final(live.runs.at(runs[i]).status)) c.run_ids.push_back(runs[i]);
-    if (j->second.decisions.size() > 30) c.decisions_dropped = j->second.decisions.size() - 30;
+    if (j->second->decisions.size() > 30) c.decisions_dropped = j->second->decisions.size() - 30;
     if (c.run_ids.empty() && c.decisions_dropped == 0) return;
     ++compactions;
     m::apply_in_place(live, c);
@@ -379,7 +388,7 @@ struct simulation {
     else if (k < 31) submit(m::pause_scheduler{"deploy", "sim"});
     else if (k < 41) submit(m::resume_scheduler{"", "sim"});
     else if (k < 51) {
-      auto spec = chance(0.2) ? *live.jobs.at(id).spec : random_spec(id);
+      auto spec = chance(0.2) ? *live.jobs.at(id)->spec : random_spec(id);
       submit(m::define_job{std::make_shared<const m::job_spec>(spec), false, "sim"});
     } else if (k < 80) {
       std::optional<m::overlap_policy> o;
@@ -394,7 +403,7 @@ struct simulation {
     uint64_t by[4] = {0, 0, 0, 0};
     std::set<std::pair<m::wall_time, std::string>> retries;
     std::map<std::string, std::set<std::string>> active, buffer, runs;
-    for (const auto& [id, j] : live.jobs) {
+    for (const auto& [id, j] : plain_jobs(live)) {
       active[id] = {j.active.begin(), j.active.end()};
       buffer[id] = {j.buffer.begin(), j.buffer.end()};
       runs[id] = {j.runs.begin(), j.runs.end()};
@@ -442,7 +451,7 @@ struct simulation {
     if (retries != live.retries) violation("the retry index differs from the runs");
     uint64_t paused = 0, disabled = 0;
     std::set<std::pair<m::wall_time, std::string>> timetable;
-    for (const auto& [id, j] : live.jobs) {
+    for (const auto& [id, j] : plain_jobs(live)) {
       paused += j.paused;
       disabled += !j.spec->enabled;
       if (j.due) timetable.insert({*j.due, id});

@@ -46,16 +46,20 @@ int rounds() {
   return env ? std::max(1, std::atoi(env) / 2) : 8;
 }
 
-/// Waits (bounded) until no run is starting, running or waiting for a retry.
+/// Waits (bounded: 60 s) until no run is starting, running or waiting for a retry. Each look
+/// is a long poll that returns with the next snapshot (If-None-Match), not a sleep.
 bool settled(http_client& c) {
-  for (int i = 0; i < 400; ++i) {
-    const json h = json::parse(c.get("/v1/snapshot").body);
+  std::string etag;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto r = c.request("GET", "/v1/snapshot?wait=1s", {}, {{"If-None-Match", etag}});
+    if (r.status == 304) continue;
+    const json h = json::parse(r.body);
+    etag = r.header("etag");
     const json& runs = h["jobs"]["runs"];
     if (runs["starting"] == 0 && runs["running"] == 0 && runs["retry_wait"] == 0 &&
         runs["buffered"] == 0)
       return true;
-    // Each poll waits for the next snapshot (a long poll), not a sleep.
-    c.get("/v1/snapshot?wait=100ms");
   }
   return false;
 }

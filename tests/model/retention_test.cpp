@@ -56,7 +56,7 @@ std::shared_ptr<const m::job_spec> every_second(const std::string& id) {
 
 size_t finished_runs(const m::state& s, const std::string& job) {
   size_t n = 0;
-  for (const auto& id : s.jobs.at(job).runs)
+  for (const auto& id : s.jobs.at(job)->runs)
     if (m::is_final(s.runs.at(id).status)) ++n;
   return n;
 }
@@ -70,8 +70,8 @@ TEST_CASE("retention keeps the newest N finished runs per job and replays to the
   w.command(m::define_job{every_second("b"), true, "test"}, t0);
   for (int i = 1; i <= 30; ++i) w.cycle_and_finish(t0 + std::chrono::seconds(i));
   REQUIRE(finished_runs(w.live, "a") == 30);
-  const std::string oldest = w.live.jobs.at("a").runs.front();
-  const std::string newest = w.live.jobs.at("a").runs.back();
+  const std::string oldest = w.live.jobs.at("a")->runs.front();
+  const std::string newest = w.live.jobs.at("a")->runs.back();
 
   m::retention_policy p;
   p.runs_per_job = 10;
@@ -85,7 +85,7 @@ TEST_CASE("retention keeps the newest N finished runs per job and replays to the
   CHECK(finished_runs(w.live, "b") == 10);
   CHECK(w.live.runs.count(oldest) == 0);
   CHECK(w.live.runs.count(newest) == 1);
-  CHECK(w.live.jobs.at("a").decisions.size() == 5);
+  CHECK(w.live.jobs.at("a")->decisions.size() == 5);
   CHECK(w.live.totals.succeeded == 60);  // counters are history: compaction keeps them
 
   // Nothing more to drop: a second pass emits nothing.
@@ -110,15 +110,15 @@ TEST_CASE("retention drops finished runs by age but never a run still going",
   p.max_age = 1h;
   std::string cursor;
   w.take(m::plan_retention(w.live, t0 + 3s, p, cursor));
-  CHECK(w.live.jobs.at("slow").runs.size() == 1);
+  CHECK(w.live.jobs.at("slow")->runs.size() == 1);
   CHECK(w.live.runs_starting == 1);
 
   p.runs_per_job = 100;
   w.cycle_and_finish(t0 + 3s);
-  const size_t before = w.live.jobs.at("slow").runs.size();
+  const size_t before = w.live.jobs.at("slow")->runs.size();
   CHECK(m::plan_retention(w.live, t0 + 10s, p, cursor).empty());  // young enough
   w.take(m::plan_retention(w.live, t0 + 2h, p, cursor));            // now too old
-  CHECK(w.live.jobs.at("slow").runs.size() == before - 1);  // the finished one; not the starting
+  CHECK(w.live.jobs.at("slow")->runs.size() == before - 1);  // the finished one; not the starting
   CHECK(m::fold(w.log) == w.live);
 }
 
