@@ -4,6 +4,7 @@
 #include <caf/send.hpp>
 #include <restinio/all.hpp>
 
+#include <cctype>
 #include <future>
 #include <stdexcept>
 #include <string_view>
@@ -24,7 +25,8 @@ namespace {
 using router_type = restinio::router::express_router_t<>;
 
 struct server_traits : public restinio::default_traits_t {
-  using request_handler_t = router_type;
+  // A function in front of the router: it answers paths the router cannot parse.
+  using request_handler_t = restinio::default_request_handler_t;
   static constexpr bool use_connection_count_limiter = true;
 };
 
@@ -60,6 +62,15 @@ const char* reason_phrase(int status) {
 }
 
 std::string_view route_template_of(std::string_view path);
+
+/// Every '%' is followed by two hex digits.
+bool valid_percent_encoding(restinio::string_view_t path) {
+  auto hex = [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)) != 0; };
+  for (size_t i = 0; i < path.size(); ++i)
+    if (path[i] == '%' && (i + 2 >= path.size() + 0 || !hex(path[i + 1]) || !hex(path[i + 2])))
+      return false;
+  return true;
+}
 
 /// Writes `r` on `req`'s connection; safe from any thread (RESTinio posts to the connection).
 void send_reply(const request_counters_ptr& c, const restinio::request_handle_t& req,
@@ -708,7 +719,15 @@ uint16_t server::start() {
       restinio::server_settings_t<server_traits>{}
           .address(im.opts.host)
           .port(im.opts.port)
-          .request_handler(std::move(router))
+          .request_handler([router = std::shared_ptr<router_type>(std::move(router)),
+                            c = im.counters](restinio::request_handle_t req) {
+            // The router percent-decodes the path and throws on a malformed escape, which
+            // would drop the connection without an answer: answer 400 instead.
+            if (!valid_percent_encoding(req->header().path()))
+              return reply_error(c, req, model::errc::invalid_argument,
+                                 "malformed percent-encoding in the path");
+            return (*router)(std::move(req));
+          })
           .max_parallel_connections(im.opts.max_connections)
           // Streams stay open between writes; heartbeats keep them well under this.
           .handle_request_timeout(std::max<std::chrono::steady_clock::duration>(

@@ -68,3 +68,16 @@ TEST_CASE("an idle kept-alive connection is closed after --idle-timeout", "[http
   CHECK(got.find("200 OK") != std::string::npos);
   close(fd);
 }
+
+TEST_CASE("a malformed percent-escape in the path is a 400, not a dropped connection",
+          "[http][limits]") {
+  daemon_process daemon{{}};
+  http_client c{daemon.port()};
+  for (const char* target : {"/health%zz", "/v1/jobs/a%4", "/v1/jobs/%"}) {
+    INFO(target);
+    const auto r = c.get(target);
+    CHECK(r.status == 400);
+    CHECK(r.body.find("percent-encoding") != std::string::npos);
+  }
+  CHECK(c.get("/v1/jobs/no%2Dsuch").status == 404);  // a valid escape still routes
+}
