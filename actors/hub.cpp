@@ -139,7 +139,9 @@ void feed_snapshots(hub_pointer self, uint64_t id, subscriber& sub) {
 bool wanted(const subscriber& sub, const store::stored_event& e) {
   if (!sub.types.empty() && std::find(sub.types.begin(), sub.types.end(), e.type) == sub.types.end())
     return false;
-  if (!sub.job.empty() && e.body.find("\"job\":" + codec::quote(sub.job)) == std::string::npos)
+  // Job and run events name their job at the top level; a definition names it in its spec.
+  if (!sub.job.empty() && e.body.find("\"job\":" + codec::quote(sub.job)) == std::string::npos &&
+      e.body.find("\"spec\":{\"id\":" + codec::quote(sub.job)) == std::string::npos)
     return false;
   return true;
 }

@@ -28,6 +28,7 @@ struct batch_origin {
   std::vector<model::wall_time> start_times;
   std::vector<model::run_finished> ends;
   bool cycle = false;  ///< a cycle's decisions: the next cycle re-plans them if this one fails
+  bool orphans = false;  ///< it abandons a previous process's runs: redone if it fails
 };
 
 struct scheduler_state {
@@ -196,6 +197,7 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
       ++st.generation;
       st.pending = st.durable;
     }
+    if (origin.orphans) st.orphans_done = false;  // pending fell back: they are running again
     if (origin.promise) {
       origin.promise->deliver(command_result{
           false, {model::errc::unavailable, why, ""}, false, nullptr, {}, {}, false});
@@ -284,7 +286,8 @@ void decide_due(scheduler_pointer self) {
   const auto t = now(self);
   const uint64_t expected_next = st.pending.log_seq + 1;
   std::vector<model::event> events;
-  if (!st.orphans_done) events = model::abandon_orphans(st.pending, t);
+  const bool orphans = !st.orphans_done;
+  if (orphans) events = model::abandon_orphans(st.pending, t);
   for (auto& e : model::plan_cycle(st.pending, t, st.cfg.limits)) events.push_back(std::move(e));
   // Retention rides along at most once per tick interval (wake-ups come far more often).
   if (t - st.last_retention >= st.cfg.tick_interval) {
@@ -298,6 +301,7 @@ void decide_due(scheduler_pointer self) {
   }
   batch_origin origin;
   origin.cycle = true;
+  origin.orphans = orphans;
   // Orphans count as handled once their batch is durable; if it fails, the next try redoes it.
   st.orphans_done = true;
   append(self, std::move(events), t, expected_next, std::move(origin));

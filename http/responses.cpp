@@ -18,7 +18,10 @@ http_reply probe_reply(const model::health_report& report, const health_query& q
   for (const auto& c : v.checks) {
     // Liveness looks at the heartbeat only; pause, drain and dependencies never kill a pod.
     if (q.route == health_route::livez && c.name != "scheduler:heartbeat") continue;
-    if (q.route == health_route::readyz && c.name == "scheduler:progress") continue;
+    // Readiness is about taking traffic: a slow cycle or overdue jobs fail /health, not it.
+    if (q.route == health_route::readyz &&
+        (c.name == "scheduler:progress" || c.name == "jobs:overdue"))
+      continue;
     bool failed = c.status == model::health_status::fail;
     std::string why = c.output;
     // Readiness also needs the scheduler up: `starting` warns in /health but is not ready.

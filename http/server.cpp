@@ -42,6 +42,8 @@ const char* reason_phrase(int status) {
       return "Not Modified";
     case 400:
       return "Bad Request";
+    case 201:
+      return "Created";
     case 401:
       return "Unauthorized";
     case 404:

@@ -361,7 +361,7 @@ TEST_CASE("vigil jobs passes --token through and never prints it", "[cli][jobs][
   CHECK_FALSE(contains(shown.output, token));
 }
 
-TEST_CASE("--help works on every level of the client commands", "[cli]") {
+TEST_CASE("help (--help) works on every level of the client commands", "[cli]") {
   const auto top = run_vigil({"--help"});
   CHECK(top.exit_code == 0);
   for (const char* sub : {"serve", "watch", "status", "jobs"}) CHECK(contains(top.output, sub));

@@ -319,7 +319,7 @@ TEST_CASE("with --log-format json every line is an object with ts, level and msg
   CHECK(listening);
 }
 
-TEST_CASE("--log-level hides what is less severe", "[ops][log]") {
+TEST_CASE("the log level hides what is less severe (--log-level error)", "[ops][log]") {
   daemon_process first{{}};
   const auto r = run_vigil({"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()),
                             "--log-level", "error"});
