@@ -1,6 +1,7 @@
 // One request (or a few: apply reads before it writes, list --all pages) per action, through
 // app/sse_reader's fetch; answers printed as tables or pretty JSON.
 #include "app/jobs_cli.hpp"
+#include "app/json_text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -36,17 +37,6 @@ std::string escape_segment(const std::string& s) {
   return out;
 }
 
-std::string text(const json& j, const char* key, const char* none = "-") {
-  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return none;
-  const json& v = j[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", v.get<double>());
-    return buf;
-  }
-  return v.dump();
-}
 
 /// Thrown when an action cannot go on; carries its exit code (the message is already printed).
 struct stop {

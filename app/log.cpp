@@ -1,6 +1,8 @@
 // The "vigil" logger: a stderr sink that writes text or JSON lines, one write per record.
 #include "app/log.hpp"
 
+#include "codec/json_writer.hpp"
+
 #include <unistd.h>
 
 #include <spdlog/sinks/base_sink.h>
@@ -32,66 +34,6 @@ std::string utc_time(std::chrono::system_clock::time_point t) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
   return buf;
-}
-
-/// The length of the valid UTF-8 sequence at the start of `s`, or 0 if there is none.
-size_t utf8_sequence(std::string_view s) {
-  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  const auto cont = [&](size_t i) { return i < s.size() && (b(i) & 0xc0) == 0x80; };
-  const unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
-  if (c >= 0xe0 && c <= 0xef) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xe0 && b(1) < 0xa0) return 0;  // overlong
-    if (c == 0xed && b(1) > 0x9f) return 0;  // UTF-16 surrogate
-    return 3;
-  }
-  if (c >= 0xf0 && c <= 0xf4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xf0 && b(1) < 0x90) return 0;  // overlong
-    if (c == 0xf4 && b(1) > 0x8f) return 0;  // beyond U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      const size_t n = utf8_sequence(s.substr(i));
-      if (n == 0) {
-        out += "\\ufffd";
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-  out += '"';
 }
 
 /// Text for a terminal: control characters escaped, so one record stays one line.
@@ -198,9 +140,9 @@ std::string format_record(log_format format, std::chrono::system_clock::time_poi
   out.reserve(msg.size() + 64);
   if (format == log_format::json) {
     out += "{\"ts\":\"" + utc_time(time) + "\",\"level\":";
-    append_json_string(out, level);
+    codec::append_quoted(out, level);
     out += ",\"msg\":";
-    append_json_string(out, msg);
+    codec::append_quoted(out, msg);
     out += "}\n";
   } else {
     out += utc_time(time);

@@ -1,5 +1,6 @@
 // GET /health once, within a bounded time; the verdict decides the exit code.
 #include "app/status.hpp"
+#include "app/json_text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -12,18 +13,6 @@ namespace {
 
 using json = nlohmann::ordered_json;  // checks in the daemon's order
 
-/// A JSON value as plain text: strings without quotes, numbers as they are, null/absent as `none`.
-std::string text(const json& j, const char* key, const char* none = "-") {
-  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return none;
-  const json& v = j[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", v.get<double>());
-    return buf;
-  }
-  return v.dump();
-}
 
 const json& member(const json& j, const char* key) {
   static const json none;

@@ -1,6 +1,7 @@
 // Encoding of job and run events (json_writer, keys sorted for byte-stable bodies) and their
 // decoding with nlohmann; the jobs part of checkpoints.
 #include "codec/job_events.hpp"
+#include "model/overloaded.hpp"
 
 #include "codec/job_json_internal.hpp"
 #include "codec/json_writer.hpp"
@@ -10,13 +11,7 @@ namespace {
 
 using nlohmann::json;
 using model::format_rfc3339;
-
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
+using model::overloaded;
 
 /// The job a run belongs to: its id up to '@' (job ids cannot contain '@'). Written into run
 /// event bodies so that stream filters by job see them; never read back.

@@ -46,7 +46,8 @@ class json_writer {
   bool need_comma_ = false;
 };
 
-/// Appends `s` as a JSON string literal, quotes included.
+/// Appends `s` as a JSON string literal, quotes included. Bytes that are not UTF-8 become
+/// U+FFFD, so the result always parses.
 void append_quoted(std::string& out, std::string_view s);
 
 }  // namespace vigil::codec

@@ -1,18 +1,12 @@
 // Rules for the scheduler's commands and how each event changes the state.
 #include "model/decider.hpp"
+#include "model/overloaded.hpp"
 
 #include "model/jobs.hpp"
 #include "model/planner.hpp"
 
 namespace vigil::model {
 namespace {
-
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
 
 std::optional<rejection> check_reason(const std::string& reason) {
   if (reason.size() > max_reason_bytes)

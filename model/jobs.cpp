@@ -1,17 +1,11 @@
 // How job and run events change the state; the derived indexes are kept in step here.
 #include "model/jobs.hpp"
+#include "model/overloaded.hpp"
 
 #include <algorithm>
 
 namespace vigil::model {
 namespace {
-
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
 
 /// The live count of runs in a status; nothing for final statuses (those are counters).
 uint64_t* status_counter(state& s, run_status st) {

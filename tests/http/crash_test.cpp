@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/support/daemon_process.hpp"
+#include "tests/support/event_log.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/http_client.hpp"
 
@@ -22,23 +23,10 @@ namespace {
 using nlohmann::json;
 using vigil::test::daemon_process;
 using vigil::test::http_client;
+using vigil::test::read_log;
 using vigil::test::temp_dir;
 
 
-/// The whole log, paged through GET /v1/events.
-std::vector<json> read_log(http_client& c) {
-  std::vector<json> out;
-  uint64_t after = 0;
-  for (;;) {
-    const auto r = c.get("/v1/events?after=" + std::to_string(after) + "&limit=1000");
-    REQUIRE(r.status == 200);
-    const json page = json::parse(r.body);
-    if (page["events"].empty()) break;
-    for (const auto& e : page["events"]) out.push_back(e);
-    after = out.back()["seq"].get<uint64_t>();
-  }
-  return out;
-}
 
 int rounds() {
   const char* env = std::getenv("VIGIL_CRASH_ROUNDS");
