@@ -25,12 +25,8 @@
 // Loopback only; every wait has a deadline; the daemon dies with the bench (PR_SET_PDEATHSIG)
 // and is stopped with SIGTERM (exit 0 expected) at the end; a watchdog (alarm) ends the run.
 // It measures and reports: it asserts nothing about speed (exit 1 only for harness failures).
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -144,113 +140,6 @@ uint64_t dir_bytes(const std::string& dir) {
     if (e.is_regular_file(ec)) total += e.file_size(ec);
   return total;
 }
-
-/// The daemon: `vigil serve --listen 127.0.0.1:0 <args>`, its port read from its output, whose
-/// last 64 KiB are kept.
-class daemon {
- public:
-  daemon(const std::string& binary, std::vector<std::string> args) {
-    args.insert(args.begin(), {binary, "serve", "--listen", "127.0.0.1:0"});
-    for (const auto& a : args) command_ += (command_.empty() ? "" : " ") + a;
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the bench
-      ::dup2(fds[1], STDOUT_FILENO);
-      ::dup2(fds[1], STDERR_FILENO);
-      ::execv(argv[0], argv.data());
-      _exit(127);
-    }
-    ::close(fds[1]);
-    fd_ = fds[0];
-    const std::string marker = "listening on http://127.0.0.1:";
-    const auto until = clock_type::now() + 20s;
-    while (port_ == 0) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock_type::now());
-      pollfd p{fd_, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
-        throw std::runtime_error("vigil did not start listening within 20 s:\n" + output_);
-      char buf[4096];
-      const ssize_t n = ::read(fd_, buf, sizeof buf);
-      if (n <= 0) throw std::runtime_error("vigil exited before listening:\n" + output_);
-      output_.append(buf, static_cast<size_t>(n));
-      const size_t at = output_.find(marker);
-      if (at != std::string::npos) {
-        const size_t end = output_.find_first_not_of("0123456789", at + marker.size());
-        if (end != std::string::npos)
-          port_ = static_cast<uint16_t>(std::stoul(output_.substr(at + marker.size())));
-      }
-    }
-    reader_ = std::thread([this] {
-      char buf[4096];
-      for (;;) {
-        const ssize_t n = ::read(fd_, buf, sizeof buf);
-        if (n <= 0) break;
-        std::lock_guard<std::mutex> guard{mutex_};
-        output_.append(buf, static_cast<size_t>(n));
-        lines_ += static_cast<uint64_t>(std::count(buf, buf + n, '\n'));
-        if (output_.size() > 128 * 1024) output_.erase(0, output_.size() - 64 * 1024);
-      }
-    });
-  }
-  ~daemon() {
-    if (running()) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (reader_.joinable()) reader_.join();
-    if (fd_ >= 0) ::close(fd_);
-  }
-  daemon(const daemon&) = delete;
-  daemon& operator=(const daemon&) = delete;
-
-  uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
-  const std::string& command() const { return command_; }
-  bool running() const { return exit_code_ < 0; }
-  std::string output_tail(size_t bytes) {
-    std::lock_guard<std::mutex> guard{mutex_};
-    return output_.size() <= bytes ? output_ : output_.substr(output_.size() - bytes);
-  }
-  uint64_t output_lines() {
-    std::lock_guard<std::mutex> guard{mutex_};
-    return lines_;
-  }
-
-  /// SIGTERM, then its exit code (SIGKILL and -1 when it does not exit within `limit`).
-  int stop(std::chrono::seconds limit) {
-    ::kill(pid_, SIGTERM);
-    const auto until = clock_type::now() + limit;
-    int status = 0;
-    while (clock_type::now() < until) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        return exit_code_;
-      }
-      std::this_thread::sleep_for(10ms);  // polling a child's exit, not standing in for a sync
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    exit_code_ = 137;
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  int exit_code_ = -1;
-  uint64_t lines_ = 0;
-  std::string command_;
-  std::thread reader_;
-  std::mutex mutex_;
-  std::string output_;
-};
 
 struct options {
   std::string binary;
@@ -484,7 +373,7 @@ int run(const options& o, const std::string& command) {
   std::vector<std::string> args{"--data-dir", tmp + "/data"};
   for (const auto& a : o.daemon_args) args.push_back(a);
   const int64_t daemon_started_ms = wall_ms();
-  daemon d{o.binary, args};
+  daemon_under_test d{o.binary, args};
   const long rss_start = rss_kib(d.pid());
   progress(format("daemon pid %d on port %u, VmRSS %ld KiB; defining %zu jobs with %zu clients "
                   "(@every %s, phase step %s)",
