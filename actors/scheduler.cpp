@@ -96,7 +96,12 @@ void finish_drain_if_idle(scheduler_pointer self) {
 
 void journal_failed(scheduler_pointer self, const std::string& error) {
   auto& j = self->state.journal;
-  if (j.ok) j.failing_since = now(self);
+  if (j.ok) {
+    // The first probe comes one probe interval after the failure, not at the next tick: space
+    // freed by the failed write itself must not pass for a recovery a moment later.
+    j.failing_since = now(self);
+    self->state.last_probe = now(self);
+  }
   j.ok = false;
   j.error = error;
 }

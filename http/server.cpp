@@ -761,6 +761,10 @@ uint16_t server::start() {
   try {
     result.get();
   } catch (const std::exception& e) {
+    // RESTinio stops its pool on a failed open only if the pool had finished starting by then:
+    // when the bind fails first, the threads would run on and wait() would never return.
+    // Stopping the io_context here ends them either way.
+    im.http->io_context().stop();
     im.runner->wait();
     im.runner.reset();
     throw std::runtime_error("cannot listen on " + im.opts.host + ":" +

@@ -319,7 +319,11 @@ uint64_t sqlite_store::append(uint64_t expected_next, std::vector<stored_event> 
 void sqlite_store::probe() {
   auto& c = *conn_;
   if (!c.write_probe)
-    c.write_probe = c.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('last_probe', ?1)");
+    // With 64 KiB of room to spare, not just the few bytes a timestamp needs: a disk that is
+    // still all but full must not pass for writable.
+    c.write_probe = c.prepare(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES('last_probe', ?1), "
+        "('probe_room', zeroblob(65536))");
   connection::transaction txn{c, "probe failed"};
   // Bound without a copy (SQLITE_STATIC): the text must outlive the statement's step.
   const std::string now_ms = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
