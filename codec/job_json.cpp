@@ -92,16 +92,22 @@ void read_command(field_reader& r, model::command_spec& out) {
   }
 }
 
-void read_schedule(field_reader& r, job_spec& s) {
+/// `evaluate`: the schedule must parse and the zone must be in this machine's tz database. A
+/// definition read back from the log is not evaluated: it was accepted once, and a tz database
+/// without its zone (or a stricter parser) must not stop a replay; such a job is kept, unfired.
+void read_schedule(field_reader& r, job_spec& s, bool evaluate) {
   r.require("schedule");
   r.text("schedule", limits::max_schedule_bytes, s.schedule);
   if (!r.ok()) return;
-  const auto parsed = model::parse_schedule(s.schedule);
-  if (const auto* e = std::get_if<model::schedule_error>(&parsed)) {
-    r.fail(r.pointer("schedule"), e->message + " (at byte " + std::to_string(e->position) + ")");
+  if (evaluate) {
+    const auto parsed = model::parse_schedule(s.schedule);
+    if (const auto* e = std::get_if<model::schedule_error>(&parsed)) {
+      r.fail(r.pointer("schedule"),
+             e->message + " (at byte " + std::to_string(e->position) + ")");
+    }
   }
   r.text("time_zone", limits::max_schedule_bytes, s.time_zone);
-  if (r.ok() && !model::load_zone(s.time_zone)) {
+  if (evaluate && r.ok() && !model::load_zone(s.time_zone)) {
     r.fail(r.pointer("time_zone"), "is not a time zone in the tz database");
   }
 }
@@ -122,7 +128,8 @@ void read_retry(field_reader& r, model::retry_policy& out) {
 }
 
 std::variant<job_spec, rejection> decode(const json& v, std::string_view prefix,
-                                         std::optional<std::string_view> path_id) {
+                                         std::optional<std::string_view> path_id,
+                                         bool evaluate) {
   if (!v.is_object()) {
     return rejection{errc::invalid_argument, "must be a JSON object", std::string(prefix)};
   }
@@ -143,7 +150,7 @@ std::variant<job_spec, rejection> decode(const json& v, std::string_view prefix,
     r.fail(r.pointer("id"), "must be 1 to 128 characters of A-Z a-z 0-9 . _ -, not starting "
                             "with '.'");
   }
-  read_schedule(r, s);
+  read_schedule(r, s, evaluate);
   r.require("command");
   if (auto command = r.object("command")) read_command(*command, s.command);
   r.text("description", limits::max_description_bytes, s.description);
@@ -248,14 +255,14 @@ void write_command(json_writer& w, const model::command_spec& c) {
 
 std::variant<job_spec, rejection> decode_job_spec_value(const json& v,
                                                          std::string_view pointer_prefix) {
-  return decode(v, pointer_prefix, std::nullopt);
+  return decode(v, pointer_prefix, std::nullopt, false);
 }
 
 std::variant<job_spec, rejection> decode_job_spec(std::string_view body,
                                                   std::optional<std::string_view> path_id) {
   auto parsed = parse_body(body);
   if (auto* r = std::get_if<rejection>(&parsed)) return std::move(*r);
-  return decode(std::get<json>(parsed), "", path_id);
+  return decode(std::get<json>(parsed), "", path_id, true);
 }
 
 void write_job_spec(json_writer& w, const job_spec& s) {

@@ -13,8 +13,10 @@
 
 namespace vigil::codec {
 
-/// Decodes a job definition held in `v`; pointers in rejections start with `pointer_prefix`
-/// (e.g. "/spec"). "id" is required.
+/// Decodes a job definition held in `v` (an event or a checkpoint); pointers in rejections start
+/// with `pointer_prefix` (e.g. "/spec"). "id" is required. The schedule and zone are not
+/// evaluated: what was accepted once stays readable even if this machine's tz database lacks
+/// the zone (the job is then kept but never fires; see model::compile_job).
 std::variant<model::job_spec, model::rejection> decode_job_spec_value(
     const nlohmann::json& v, std::string_view pointer_prefix);
 
