@@ -8,12 +8,8 @@
 #include "model/jobs.hpp"
 
 namespace vigil::codec {
-namespace {
 
-using model::format_rfc3339;
-
-void write_counters(json_writer& w, const model::job_counters& c) {
-  w.begin_object();
+void write_counter_members(json_writer& w, const model::job_counters& c) {
   w.key("decisions").begin_object();
   w.key("fired").value(c.fired).key("skipped").value(c.skipped);
   w.key("buffered").value(c.buffered).key("missed").value(c.missed).end_object();
@@ -23,6 +19,15 @@ void write_counters(json_writer& w, const model::job_counters& c) {
   w.key("failed_to_start").value(c.failed_to_start).key("abandoned").value(c.abandoned);
   w.end_object();
   w.key("retries").value(c.retries);
+}
+
+namespace {
+
+using model::format_rfc3339;
+
+void write_counters(json_writer& w, const model::job_counters& c) {
+  w.begin_object();
+  write_counter_members(w, c);
   w.end_object();
 }
 

@@ -6,10 +6,15 @@
 #include <optional>
 #include <string>
 
+#include "codec/json_writer.hpp"
 #include "model/planner.hpp"
 #include "model/state.hpp"
 
 namespace vigil::codec {
+
+/// The counters' members ("decisions", "outcomes", "retries") inside an object being written:
+/// the same shape in a job's view and in the snapshot's "jobs".
+void write_counter_members(json_writer& w, const model::job_counters& c);
 
 /// One job: its definition, where it is, what it did (counters), its next due time.
 std::string render_job(const model::state& s, const model::job_state& j);

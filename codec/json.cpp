@@ -5,6 +5,7 @@
 
 #include "codec/event_body.hpp"
 #include "codec/job_events.hpp"
+#include "codec/job_views.hpp"
 #include "codec/json_writer.hpp"
 #include "model/jobs.hpp"
 
@@ -48,7 +49,6 @@ void write_journal(json_writer& w, const model::journal_status& j) {
 
 /// The "jobs" object: counts and counters, the same size however many jobs exist.
 void write_jobs(json_writer& w, const model::jobs_summary& j) {
-  const auto& t = j.totals;
   w.begin_object();
   w.key("total").value(j.total).key("paused").value(j.paused).key("disabled").value(j.disabled);
   w.key("overdue").value(j.overdue).key("next_due").time(j.next_due);
@@ -56,16 +56,7 @@ void write_jobs(json_writer& w, const model::jobs_summary& j) {
   w.key("starting").value(j.runs_starting).key("running").value(j.runs_running);
   w.key("buffered").value(j.runs_buffered).key("retry_wait").value(j.runs_retry_wait);
   w.end_object();
-  w.key("decisions").begin_object();
-  w.key("fired").value(t.fired).key("skipped").value(t.skipped);
-  w.key("buffered").value(t.buffered).key("missed").value(t.missed);
-  w.end_object();
-  w.key("outcomes").begin_object();
-  w.key("succeeded").value(t.succeeded).key("failed").value(t.failed);
-  w.key("timed_out").value(t.timed_out).key("cancelled").value(t.cancelled);
-  w.key("failed_to_start").value(t.failed_to_start).key("abandoned").value(t.abandoned);
-  w.end_object();
-  w.key("retries").value(t.retries);
+  write_counter_members(w, j.totals);
   w.end_object();
 }
 
