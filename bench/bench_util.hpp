@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
@@ -80,6 +82,50 @@ inline std::string cpu_model() {
   for (std::string line; std::getline(in, line);)
     if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
   return "unknown CPU";
+}
+
+/// The header every bench report starts with: title, the shared-VM note, date and load, the
+/// machine, the git revision of `repo` and the command that ran.
+inline std::string report_header(const std::string& title, const std::string& note,
+                                 const std::string& started, const std::string& load_before,
+                                 const std::string& repo, const std::string& command) {
+  utsname u{};
+  ::uname(&u);
+  char line[512];
+  std::string out = "# " + title + "\n\n> " + note + "\n\n";
+  std::snprintf(line, sizeof line, "- date: %s; load average before: %s, after: %s\n",
+                started.c_str(), load_before.c_str(),
+                first_line_of_command("cut -d' ' -f1-3 /proc/loadavg").c_str());
+  out += line;
+  std::snprintf(line, sizeof line, "- machine: nproc %ld (%s), kernel %s %s %s\n",
+                ::sysconf(_SC_NPROCESSORS_ONLN), cpu_model().c_str(), u.sysname, u.release,
+                u.machine);
+  out += line;
+  out += "- vigil git " + git_revision(repo) + "\n";
+  out += "- command: `" + command + "`\n\n";
+  return out;
+}
+
+/// Appends the failures (if any), prints the report, and writes it to `dir`/`file` unless `dir`
+/// is "-". The exit code: 0 when nothing failed. `progress` reports where it went.
+template <class Progress>
+int finish_report(std::string out, const std::vector<std::string>& failures,
+                  const std::string& dir, const std::string& file, Progress progress) {
+  if (!failures.empty()) {
+    out += "**Harness / correctness failures**\n\n";
+    for (const auto& f : failures) out += "- " + f + "\n";
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  if (dir != "-") {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    const std::string path = dir + "/" + file;
+    std::ofstream f{path};
+    f << out;
+    progress(f ? "report written to " + path : "cannot write " + path);
+  }
+  return failures.empty() ? 0 : 1;
 }
 
 /// The daemon: `vigil serve --listen 127.0.0.1:0 <args>`, its port read from its output, whose

@@ -428,36 +428,15 @@ int run(const options& o, const std::string& command) {
       progress(std::string("phase failed: ") + e.what());
     }
   }
-  utsname u{};
-  ::uname(&u);
-  const std::string git = git_revision(VIGIL_BENCH_RESULTS_DIR "/../..");
-  std::string out = "# vigil stream bench: the snapshot stream (issue 5)\n\n";
-  out += "> The bench and the daemon share the machine's CPUs; loopback only. Figures from a "
-         "shared VM vary from run to run: compare rows of the same run.\n\n";
-  out += format("- date: %s; load average before: %s, after: %s\n", started.c_str(),
-                load_before.c_str(), first_line_of_command("cut -d' ' -f1-3 /proc/loadavg").c_str());
-  out += format("- machine: nproc %ld (%s), kernel %s %s %s\n", ::sysconf(_SC_NPROCESSORS_ONLN),
-                cpu_model().c_str(), u.sysname, u.release, u.machine);
-  out += format("- vigil git %s\n", git.c_str());
-  out += "- command: `" + command + "`\n\n";
+  std::string out = report_header(
+      "vigil stream bench: the snapshot stream (issue 5)",
+      "The bench and the daemon share the machine's CPUs; loopback only. Figures from a shared VM vary from run to run: compare rows of the same run.",
+      started, load_before, VIGIL_BENCH_RESULTS_DIR "/../..", command);
   out += "| measurement | result | goal | met | parameters |\n|---|---|---|---|---|\n";
   for (const auto& r : rep.rows) out += r + "\n";
   out += "\n" + rep.details;
-  if (!rep.failures.empty()) {
-    out += "**Harness / correctness failures**\n\n";
-    for (const auto& f : rep.failures) out += "- " + f + "\n";
-  }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
-  if (o.results != "-") {
-    std::error_code ec;
-    std::filesystem::create_directories(o.results, ec);
-    const std::string file = o.results + "/stream-" + stamp + ".md";
-    std::ofstream f{file};
-    f << out;
-    progress(f ? "report written to " + file : "cannot write " + file);
-  }
-  return rep.failures.empty() ? 0 : 1;
+  return finish_report(std::move(out), rep.failures, o.results, "stream-" + stamp + ".md",
+                       progress);
 }
 
 }  // namespace

@@ -131,6 +131,22 @@ restinio::request_handling_status_t reply_error(const request_counters_ptr& c,
   return reply_now(c, req, error_reply({code, std::move(detail), std::move(field)}));
 }
 
+restinio::request_handling_status_t reply_bad_query(const request_counters_ptr& c,
+                                                    const restinio::request_handle_t& req) {
+  return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+}
+
+/// 400 naming a numeric query parameter that is not a whole number within [lo, hi].
+restinio::request_handling_status_t reply_out_of_range(const request_counters_ptr& c,
+                                                       const restinio::request_handle_t& req,
+                                                       const char* name, uint64_t lo,
+                                                       uint64_t hi) {
+  return reply_error(c, req, model::errc::invalid_argument,
+                     std::string(name) + " must be a number from " + std::to_string(lo) +
+                         " to " + std::to_string(hi),
+                     name);
+}
+
 /// A server-sent-event stream on one connection. Only the hub calls it; RESTinio posts the
 /// writes to the connection's own thread and reports completion through `done`.
 class sse_writer final : public actors::stream_writer {
@@ -282,7 +298,7 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
       "/v1/stream/events", [c, hub, retry](const restinio::request_handle_t& req, auto) {
         const auto params = query::parse(req->header().query());
         if (!params)
-          return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+          return reply_bad_query(c, req);
         const auto after = number_param(*params, "after", 0, 0, UINT64_MAX);
         if (!after)
           return reply_error(c, req, model::errc::invalid_argument,
@@ -307,7 +323,7 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
   router.http_get("/v1/snapshot", [c, hub, max_wait](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
     if (!params)
-      return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+      return reply_bad_query(c, req);
     std::optional<model::duration> wait = model::duration{};
     if (auto text = params->get("wait")) wait = model::parse_duration(*text);
     if (!wait || *wait > max_wait)
@@ -387,11 +403,10 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
   }));
   router.http_get("/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
-    if (!params) return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+    if (!params) return reply_bad_query(c, req);
     const auto limit = number_param(*params, "limit", 100, 1, 1000);
     if (!limit)
-      return reply_error(c, req, model::errc::invalid_argument,
-                         "limit must be a number from 1 to 1000", "limit");
+      return reply_out_of_range(c, req, "limit", 1, 1000);
     actors::job_query q;
     q.kind = actors::job_query::list;
     q.cursor = params->get("after").value_or("");
@@ -453,11 +468,10 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
     const auto params = query::parse(req->header().query());
-    if (!params) return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+    if (!params) return reply_bad_query(c, req);
     const auto limit = number_param(*params, "limit", 20, 1, 100);
     if (!limit)
-      return reply_error(c, req, model::errc::invalid_argument,
-                         "limit must be a number from 1 to 100", "limit");
+      return reply_out_of_range(c, req, "limit", 1, 100);
     actors::job_query q;
     q.kind = actors::job_query::runs;
     q.job = *id;
@@ -482,11 +496,10 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
     const auto params = query::parse(req->header().query());
-    if (!params) return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+    if (!params) return reply_bad_query(c, req);
     const auto limit = number_param(*params, "limit", 50, 1, 1000);
     if (!limit)
-      return reply_error(c, req, model::errc::invalid_argument,
-                         "limit must be a number from 1 to 1000", "limit");
+      return reply_out_of_range(c, req, "limit", 1, 1000);
     const auto before = number_param(*params, "before", 0, 0, UINT64_MAX);
     if (!before)
       return reply_error(c, req, model::errc::invalid_argument,
@@ -502,11 +515,10 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
     const auto params = query::parse(req->header().query());
-    if (!params) return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+    if (!params) return reply_bad_query(c, req);
     const auto count = number_param(*params, "count", 10, 1, 1000);
     if (!count)
-      return reply_error(c, req, model::errc::invalid_argument,
-                         "count must be a number from 1 to 1000", "count");
+      return reply_out_of_range(c, req, "count", 1, 1000);
     actors::job_query q;
     q.kind = actors::job_query::next;
     q.job = *id;
@@ -516,7 +528,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
   // Pure computation on the request's own thread: no state is read.
   router.http_get("/v1/preview", [=](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
-    if (!params) return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+    if (!params) return reply_bad_query(c, req);
     const auto expr = params->get("schedule");
     if (!expr || expr->empty())
       return reply_error(c, req, model::errc::invalid_argument, "schedule is required", "schedule");
@@ -540,8 +552,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     }
     const auto count = number_param(*params, "count", 10, 1, 1000);
     if (!count)
-      return reply_error(c, req, model::errc::invalid_argument,
-                         "count must be a number from 1 to 1000", "count");
+      return reply_out_of_range(c, req, "count", 1, 1000);
     model::dst_policy dst;
     if (auto g = params->get("dst_gap")) {
       auto v = model::parse_dst_gap(*g);
@@ -579,7 +590,7 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
     return [c, bridge, route, opts](const restinio::request_handle_t& req, auto) {
       const auto params = query::parse(req->header().query());
       if (!params)
-        return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+        return reply_bad_query(c, req);
       auto q = parse_probe(req, route, *params);
       q.details = shows_details(opts, req);
       caf::anon_send(bridge, caf::get_atom::value, q, responder_for(c, req));
@@ -625,15 +636,14 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   router.http_get("/v1/events", [c, bridge](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
     if (!params)
-      return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+      return reply_bad_query(c, req);
     const auto after = number_param(*params, "after", 0, 0, UINT64_MAX);
     if (!after)
       return reply_error(c, req, model::errc::invalid_argument,
                          "after must be a sequence number (0 or more)", "after");
     const auto limit = number_param(*params, "limit", 100, 1, 1000);
     if (!limit)
-      return reply_error(c, req, model::errc::invalid_argument,
-                         "limit must be a number from 1 to 1000", "limit");
+      return reply_out_of_range(c, req, "limit", 1, 1000);
     caf::anon_send(bridge, actors::events_atom::value, *after, *limit, responder_for(c, req));
     return restinio::request_accepted();
   });
@@ -644,7 +654,7 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
       if (auto refusal = unauthorized(tokens, req)) return reply_now(c, req, std::move(*refusal));
       const auto params = query::parse(req->header().query());
       if (!params)
-        return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
+        return reply_bad_query(c, req);
       const std::string target = params->get("target").value_or("");
       if (target != "scheduler" && target != "health")
         return reply_error(c, req, model::errc::invalid_argument,

@@ -42,6 +42,21 @@ std::string restore_fixture(const std::string& dump, const std::string& dir) {
   return db_path;
 }
 
+/// What the journal actor rebuilds from `backend` at start-up.
+actors::recovered recover(std::shared_ptr<vigil::store::sqlite_store> backend) {
+  caf::actor_system_config cfg;
+  actors::configure(cfg, 2);
+  caf::actor_system sys{cfg};
+  auto journal = actors::spawn_journal(sys, {std::move(backend), "test"});
+  caf::scoped_actor self{sys};
+  actors::recovered r;
+  self->request(journal, caf::infinite, actors::recover_atom::value)
+      .receive([&](actors::recovered& got) { r = std::move(got); },
+               [](caf::error& e) { FAIL(to_string(e)); });
+  caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("a log written with event schema v1 is still read, upgraded, to the same state",
@@ -64,15 +79,7 @@ TEST_CASE("a log written with event schema v1 is still read, upgraded, to the sa
     CHECK((paused ? paused->by : resumed->by) == "unknown");
   }
 
-  caf::actor_system_config cfg;
-  actors::configure(cfg, 2);
-  caf::actor_system sys{cfg};
-  auto journal = actors::spawn_journal(sys, {backend, "test"});
-  caf::scoped_actor self{sys};
-  actors::recovered r;
-  self->request(journal, caf::infinite, actors::recover_atom::value)
-      .receive([&](actors::recovered& got) { r = std::move(got); },
-               [](caf::error& e) { FAIL(to_string(e)); });
+  const actors::recovered r = recover(backend);
   REQUIRE(r.ok);
   CHECK(r.checkpoint_seq == 8);  // the v1 checkpoint (no paused_by) is still usable
   CHECK(r.replayed == 3);
@@ -82,7 +89,6 @@ TEST_CASE("a log written with event schema v1 is still read, upgraded, to the sa
   CHECK(r.state.paused_by == "unknown");
   REQUIRE(r.state.paused_since);
   CHECK(model::format_rfc3339(*r.state.paused_since) == "2026-11-28T02:06:40.399Z");
-  caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("a log with jobs and runs written by today's code reads back, byte for byte",
@@ -109,15 +115,7 @@ TEST_CASE("a log with jobs and runs written by today's code reads back, byte for
     replayed.log_seq = e.seq;
   }
 
-  caf::actor_system_config cfg;
-  actors::configure(cfg, 2);
-  caf::actor_system sys{cfg};
-  auto journal = actors::spawn_journal(sys, {backend, "test"});
-  caf::scoped_actor self{sys};
-  actors::recovered r;
-  self->request(journal, caf::infinite, actors::recover_atom::value)
-      .receive([&](actors::recovered& got) { r = std::move(got); },
-               [](caf::error& e) { FAIL(to_string(e)); });
+  const actors::recovered r = recover(backend);
   REQUIRE(r.ok);
   CHECK(r.checkpoint_seq == 81);  // the newest of its two checkpoints (41, 81)
   CHECK(r.replayed == 1);
@@ -137,5 +135,4 @@ TEST_CASE("a log with jobs and runs written by today's code reads back, byte for
   bool manual = false;
   for (const auto& d : s.jobs.at("ok")->decisions) manual = manual || d.reason == "manual";
   CHECK(manual);
-  caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
