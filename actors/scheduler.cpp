@@ -27,7 +27,6 @@ struct batch_origin {
   std::vector<std::pair<std::string, int>> starts;  ///< (run id, pid); time in start_times
   std::vector<model::wall_time> start_times;
   std::vector<model::run_finished> ends;
-  bool cycle = false;  ///< a cycle's decisions: the next cycle re-plans them if this one fails
   bool orphans = false;  ///< it abandons a previous process's runs: redone if it fails
 };
 
@@ -305,7 +304,6 @@ void decide_due(scheduler_pointer self) {
     return;
   }
   batch_origin origin;
-  origin.cycle = true;
   origin.orphans = orphans;
   // Orphans count as handled once their batch is durable; if it fails, the next try redoes it.
   st.orphans_done = true;
