@@ -120,6 +120,41 @@ bool get_output(const json& j, std::shared_ptr<const std::string>& out) {
   return true;
 }
 
+/// A v2 decision in v3 terms. v2 bodies had a reason string and no origin or cursor; v2's
+/// apply moved the cursor to `last` when the decision was for the next nominal time owed,
+/// which the schedule's own decisions always were when they were made. From the reason:
+/// manual is a manual run (no cursor); schedule, catchup, paused and misfire are the
+/// schedule's (cursor to last). A skip (overlap, buffer_full) is the schedule's unless it was
+/// decided at its own nominal time, as a manual one always is: then the body cannot tell, and
+/// apply decides as v2 did (legacy_cursor; the only schedule evaluation apply ever makes).
+void upgrade_decision_v2(model::fire_decided& ev) {
+  using model::decision_origin;
+  using model::decision_reason;
+  switch (ev.reason) {
+    case decision_reason::manual:
+      ev.origin = decision_origin::manual;
+      return;
+    case decision_reason::catchup:
+      ev.origin = decision_origin::catchup;
+      break;
+    case decision_reason::overlap:
+    case decision_reason::buffer_full:
+      if (ev.nominal == ev.at) {
+        ev.origin = decision_origin::manual;
+        ev.legacy_cursor = true;
+        return;
+      }
+      ev.origin = decision_origin::schedule;
+      break;
+    case decision_reason::schedule:
+    case decision_reason::paused:
+    case decision_reason::misfire:
+      ev.origin = decision_origin::schedule;
+      break;
+  }
+  ev.cursor = ev.last;
+}
+
 int64_t get_ns(const json& j, const char* k, bool& ok) {
   auto it = j.find(k);
   if (it == j.end() || !it->is_number_integer()) {
@@ -165,11 +200,13 @@ bool encode_job_event(const model::event& e, std::string& out) {
             w.begin_object().key("at").value(format_rfc3339(ev.at));
             w.key("cancels");
             write_strings(w, ev.cancels);
-            w.key("count").value(ev.count).key("job").value(ev.job);
+            w.key("count").value(ev.count).key("cursor").time(ev.cursor).key("job").value(ev.job);
             w.key("kind").value(model::to_string(ev.kind));
             w.key("last").value(format_rfc3339(ev.last));
             w.key("nominal").value(format_rfc3339(ev.nominal));
-            w.key("reason").value(ev.reason).key("run_id").value(ev.run_id).end_object();
+            w.key("origin").value(model::to_string(ev.origin));
+            w.key("reason").value(model::to_string(ev.reason));
+            w.key("run_id").value(ev.run_id).end_object();
             return true;
           },
           [&](const model::run_dispatched& ev) {
@@ -217,7 +254,8 @@ bool encode_job_event(const model::event& e, std::string& out) {
       e);
 }
 
-std::optional<model::event> decode_job_event(std::string_view type, const json& j) {
+std::optional<model::event> decode_job_event(std::string_view type, int schema_version,
+                                             const json& j) {
   if (!j.is_object()) return std::nullopt;
   if (type == "job_defined") {
     model::job_defined ev;
@@ -238,16 +276,27 @@ std::optional<model::event> decode_job_event(std::string_view type, const json& 
     return model::job_resumed{job, reason, at, by};
   } else if (type == "fire_decided") {
     model::fire_decided ev;
-    std::string kind;
-    if (get(j, "at", ev.at) && get(j, "cancels", ev.cancels) && get_uint(j, "count", ev.count) &&
-        get(j, "job", ev.job) && get(j, "kind", kind) && get(j, "last", ev.last) &&
-        get(j, "nominal", ev.nominal) && get(j, "reason", ev.reason) &&
-        get(j, "run_id", ev.run_id)) {
-      auto k = model::parse_decision_kind(kind);
-      if (!k) return std::nullopt;
-      ev.kind = *k;
+    std::string kind, reason;
+    if (!(get(j, "at", ev.at) && get(j, "cancels", ev.cancels) && get_uint(j, "count", ev.count) &&
+          get(j, "job", ev.job) && get(j, "kind", kind) && get(j, "last", ev.last) &&
+          get(j, "nominal", ev.nominal) && get(j, "reason", reason) && get(j, "run_id", ev.run_id)))
+      return std::nullopt;
+    auto k = model::parse_decision_kind(kind);
+    auto r = model::parse_decision_reason(reason);
+    if (!k || !r) return std::nullopt;
+    ev.kind = *k;
+    ev.reason = *r;
+    if (schema_version < 3) {
+      upgrade_decision_v2(ev);
       return ev;
     }
+    std::string origin;
+    if (!j.contains("cursor") || !get(j, "cursor", ev.cursor) || !get(j, "origin", origin))
+      return std::nullopt;
+    auto o = model::parse_decision_origin(origin);
+    if (!o) return std::nullopt;
+    ev.origin = *o;
+    return ev;
   } else if (type == "run_dispatched") {
     model::run_dispatched ev;
     if (get(j, "at", ev.at) && get_uint(j, "attempt", ev.attempt) && get(j, "reason", ev.reason) &&

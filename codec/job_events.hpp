@@ -16,8 +16,10 @@ namespace vigil::codec {
 /// The body of a job or run event; false for the scheduler's own events (encoded elsewhere).
 bool encode_job_event(const model::event& e, std::string& out);
 
-/// Reads a job or run event body; nothing if the type is not one or the body is unreadable.
-std::optional<model::event> decode_job_event(std::string_view type, const nlohmann::json& body);
+/// Reads a job or run event body of a schema version (older ones upgraded: a v2 fire_decided
+/// gains its origin and cursor); nothing if the type is not one or the body is unreadable.
+std::optional<model::event> decode_job_event(std::string_view type, int schema_version,
+                                             const nlohmann::json& body);
 
 /// Jobs, runs and counters of a state, for checkpoints: the members (keys and values, comma
 /// separated) to write inside the state's object.

@@ -212,7 +212,8 @@ std::string render_decision(const model::fire_decided& d) {
   json_writer w{out};
   w.begin_object();
   w.key("job").value(d.job).key("kind").value(model::to_string(d.kind));
-  w.key("reason").value(d.reason).key("nominal").value(format_rfc3339(d.nominal));
+  w.key("reason").value(model::to_string(d.reason));
+  w.key("nominal").value(format_rfc3339(d.nominal));
   w.key("run_id").text_or_null(d.run_id);
   w.key("cancels");
   write_strings(w, d.cancels);

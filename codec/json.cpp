@@ -235,7 +235,7 @@ std::optional<model::event> decode_event_reference(std::string_view type, int sc
   json j = json::parse(body, nullptr, false);
   if (!j.is_object()) return std::nullopt;
   if (type != "scheduler_paused" && type != "scheduler_resumed")
-    return decode_job_event(type, j);
+    return decode_job_event(type, schema_version, j);
   upgrade_event(j, schema_version);
   if (!j.contains("reason") || !j["reason"].is_string() || !j.contains("by") ||
       !j["by"].is_string())

@@ -76,20 +76,30 @@ struct job_resumed {
 };
 
 /// The decision for one nominal time of a job, or for a range of them (count > 1: a run of
-/// misses or skips decided together). Logged before any run it causes starts.
+/// misses or skips decided together). Logged before any run it causes starts. It carries all
+/// that apply needs: the planner evaluated the schedule when it decided, apply never does.
 struct fire_decided {
   std::string job;
   wall_time nominal;
   wall_time last;  ///< == nominal unless count > 1
   uint64_t count = 1;
   decision_kind kind = decision_kind::fired;
-  std::string reason;
+  decision_origin origin = decision_origin::schedule;  ///< v3; v2 bodies: from their reason
+  decision_reason reason = decision_reason::schedule;
+  /// v3: the job's cursor after this decision (every nominal time through it is decided):
+  /// `last` for the schedule's own decisions, nothing for a manual one (it owes nothing).
+  std::optional<wall_time> cursor;
+  /// Only for a v2 body that cannot tell whether it moved the cursor (a skip at its own
+  /// nominal time: a manual run, or the schedule's own decided in that very millisecond):
+  /// apply moves it as v2 did, by asking the schedule. Never written; v3 bodies always tell.
+  bool legacy_cursor = false;
   std::string run_id;                ///< fired or buffered: the run it creates
   std::vector<std::string> cancels;  ///< cancel_other: the runs it stops
   wall_time at;                      ///< when it was decided
   friend bool operator==(const fire_decided& a, const fire_decided& b) {
     return a.job == b.job && a.nominal == b.nominal && a.last == b.last && a.count == b.count &&
-           a.kind == b.kind && a.reason == b.reason && a.run_id == b.run_id &&
+           a.kind == b.kind && a.origin == b.origin && a.reason == b.reason &&
+           a.cursor == b.cursor && a.legacy_cursor == b.legacy_cursor && a.run_id == b.run_id &&
            a.cancels == b.cancels && a.at == b.at;
   }
 };
@@ -167,7 +177,9 @@ using event = std::variant<scheduler_paused, scheduler_resumed, job_defined, job
 std::string_view event_type(const event& e);
 
 /// The current schema version of every event type; older versions are upgraded on read.
-/// Job and run events first appeared at version 2.
-inline constexpr int event_schema_version = 2;
+/// Job and run events first appeared at version 2. v3: fire_decided carries its origin and the
+/// cursor it moves the job to, and its reason is one of decision_reason (v2 bodies are upgraded
+/// by codec/job_events.cpp); every other type's body is the same at v2 and v3.
+inline constexpr int event_schema_version = 3;
 
 }  // namespace vigil::model

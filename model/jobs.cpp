@@ -102,15 +102,24 @@ void remove(state& s, const job_removed& ev) {
   s.jobs.erase(it);
 }
 
+/// The upgrade path of a v2 decision whose body cannot tell whether it moved the cursor (see
+/// fire_decided::legacy_cursor): v2's rule, which moved it when the decision was for the next
+/// nominal time owed. The only schedule evaluation reachable from apply; v3 events never get
+/// here. A definition whose zone this machine lacks (no compiled schedule) moves nothing.
+bool legacy_moves_cursor(const job_state& j, const fire_decided& ev) {
+  return j.compiled &&
+         next_nominal(*j.compiled, *j.spec, j.cursor) == std::optional<wall_time>{ev.nominal};
+}
+
 void decided(state& s, const fire_decided& ev) {
   auto it = s.jobs.find(ev.job);
   if (it == s.jobs.end()) return;
   job_state& j = touch(s, it->second);
-  // Only the schedule's own decisions move the cursor: they are for the next nominal time owed.
-  // A manual decision is not (skipped, its reason is "overlap" or "buffer_full", not "manual")
-  // and must not carry the cursor past nominal times still owed.
-  if (ev.reason != "manual" && j.compiled &&
-      next_nominal(*j.compiled, *j.spec, j.cursor) == std::optional<wall_time>{ev.nominal})
+  // The event says where the cursor goes (the planner evaluated the schedule): replay depends
+  // on the log alone, not on this machine's cron code or tz database.
+  if (ev.cursor)
+    j.cursor = std::max(j.cursor, *ev.cursor);
+  else if (ev.legacy_cursor && legacy_moves_cursor(j, ev))
     j.cursor = std::max(j.cursor, ev.last);
   decision_record d;
   d.seq = s.log_seq + 1;
@@ -119,7 +128,7 @@ void decided(state& s, const fire_decided& ev) {
   d.last = ev.last;
   d.count = ev.count;
   d.kind = ev.kind;
-  d.reason = ev.reason;
+  d.reason = to_string(ev.reason);
   d.run_id = ev.run_id;
   j.decisions.push_back(std::move(d));
   count_decision(j.counters, ev.kind, ev.count);
@@ -144,7 +153,7 @@ void decided(state& s, const fire_decided& ev) {
     r.id = ev.run_id;
     r.job = ev.job;
     r.nominal = ev.nominal;
-    r.reason = ev.reason;
+    r.reason = to_string(ev.reason);
     r.decided_at = ev.at;
     r.status = ev.kind == decision_kind::fired ? run_status::starting : run_status::buffered;
     ++*status_counter(s, r.status);

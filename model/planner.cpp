@@ -39,17 +39,21 @@ std::vector<std::string> occupying(const state& s, const job_state& j) {
   return ids;
 }
 
-/// The decision for one nominal time that is to run, under an overlap policy.
+/// The decision for one nominal time that is to run, under an overlap policy. The schedule's
+/// own decisions (origin schedule or catchup) are for the next nominal time owed, so they move
+/// the job's cursor to it; a manual one is for none and moves nothing.
 fire_decided decide_fire(const state& s, const job_state& j, const std::string& job,
-                         wall_time nominal, std::string reason, bool manual,
-                         overlap_policy overlap, wall_time now) {
+                         wall_time nominal, decision_origin origin, overlap_policy overlap,
+                         wall_time now) {
   fire_decided d;
   d.job = job;
   d.nominal = d.last = nominal;
-  d.reason = std::move(reason);
+  d.origin = origin;
+  d.reason = reason_of(origin);
+  if (origin != decision_origin::manual) d.cursor = nominal;
   d.at = now;
   const auto busy = occupying(s, j);
-  const std::string run_id = make_run_id(job, nominal, manual);
+  const std::string run_id = make_run_id(job, nominal, origin == decision_origin::manual);
   if (busy.empty() || overlap == overlap_policy::allow) {
     d.kind = decision_kind::fired;
     d.run_id = run_id;
@@ -58,7 +62,7 @@ fire_decided decide_fire(const state& s, const job_state& j, const std::string& 
   switch (overlap) {
     case overlap_policy::skip:
       d.kind = decision_kind::skipped;
-      d.reason = "overlap";
+      d.reason = decision_reason::overlap;
       break;
     case overlap_policy::buffer_one:
     case overlap_policy::buffer_all: {
@@ -68,7 +72,7 @@ fire_decided decide_fire(const state& s, const job_state& j, const std::string& 
         d.run_id = run_id;
       } else {
         d.kind = decision_kind::skipped;
-        d.reason = "buffer_full";
+        d.reason = decision_reason::buffer_full;
       }
       break;
     }
@@ -82,14 +86,16 @@ fire_decided decide_fire(const state& s, const job_state& j, const std::string& 
   return d;
 }
 
-/// Consecutive nominal times decided the same way become one event.
+/// Consecutive nominal times of the schedule decided the same way become one event; the
+/// cursor moves through the last of them.
 struct range {
   bool is_open = false;
   fire_decided open;
   void add(emitter& emit, const std::string& job, wall_time n, decision_kind kind,
-           const std::string& reason, wall_time now) {
+           decision_reason reason, wall_time now) {
     if (is_open && open.kind == kind && open.reason == reason) {
       open.last = n;
+      open.cursor = n;
       ++open.count;
       return;
     }
@@ -97,7 +103,9 @@ struct range {
     open = fire_decided{};
     open.job = job;
     open.nominal = open.last = n;
+    open.cursor = n;
     open.kind = kind;
+    open.origin = decision_origin::schedule;
     open.reason = reason;
     open.at = now;
     is_open = true;
@@ -151,12 +159,14 @@ void plan_job(emitter& emit, const std::string& id, wall_time now, const cycle_l
       const job_state& j = s.jobs.at(id);
       const bool held = inside(j.held_from, j.held_until, n) ||
                         inside(s.held_from, s.held_until, n);
-      missed.add(emit, id, n, decision_kind::missed, held ? "paused" : "misfire", now);
+      missed.add(emit, id, n, decision_kind::missed,
+                 held ? decision_reason::paused : decision_reason::misfire, now);
       continue;
     }
     missed.flush(emit);
     const job_state& j = s.jobs.at(id);
-    emit(decide_fire(s, j, id, n, i < first_on_time ? "catchup" : "schedule", false,
+    emit(decide_fire(s, j, id, n,
+                     i < first_on_time ? decision_origin::catchup : decision_origin::schedule,
                      spec.overlap, now));
   }
   missed.flush(emit);
@@ -200,7 +210,8 @@ std::optional<fire_decided> manual_decision(const state& s, const std::string& j
   auto it = s.jobs.find(job);
   if (it == s.jobs.end()) return std::nullopt;
   const job_state& j = it->second;
-  return decide_fire(s, j, job, now, "manual", true, overlap.value_or(j.spec->overlap), now);
+  return decide_fire(s, j, job, now, decision_origin::manual, overlap.value_or(j.spec->overlap),
+                     now);
 }
 
 std::vector<event> on_run_started(state& s, const std::string& run_id, int pid, wall_time at) {

@@ -1,4 +1,4 @@
-// Names of decision kinds, run statuses and outcomes, and run ids.
+// Names of decision kinds, origins and reasons, run statuses and outcomes, and run ids.
 #include "model/run.hpp"
 
 #include <ctime>
@@ -13,6 +13,28 @@ const char* to_string(decision_kind k) {
     case decision_kind::missed: break;
   }
   return "missed";
+}
+
+const char* to_string(decision_origin o) {
+  switch (o) {
+    case decision_origin::schedule: return "schedule";
+    case decision_origin::catchup: return "catchup";
+    case decision_origin::manual: break;
+  }
+  return "manual";
+}
+
+const char* to_string(decision_reason r) {
+  switch (r) {
+    case decision_reason::schedule: return "schedule";
+    case decision_reason::catchup: return "catchup";
+    case decision_reason::manual: return "manual";
+    case decision_reason::overlap: return "overlap";
+    case decision_reason::buffer_full: return "buffer_full";
+    case decision_reason::paused: return "paused";
+    case decision_reason::misfire: break;
+  }
+  return "misfire";
 }
 
 const char* to_string(run_status s) {
@@ -38,6 +60,29 @@ std::optional<decision_kind> parse_decision_kind(std::string_view text) {
                  decision_kind::missed})
     if (text == to_string(k)) return k;
   return std::nullopt;
+}
+
+std::optional<decision_origin> parse_decision_origin(std::string_view text) {
+  for (auto o : {decision_origin::schedule, decision_origin::catchup, decision_origin::manual})
+    if (text == to_string(o)) return o;
+  return std::nullopt;
+}
+
+std::optional<decision_reason> parse_decision_reason(std::string_view text) {
+  for (auto r : {decision_reason::schedule, decision_reason::catchup, decision_reason::manual,
+                 decision_reason::overlap, decision_reason::buffer_full, decision_reason::paused,
+                 decision_reason::misfire})
+    if (text == to_string(r)) return r;
+  return std::nullopt;
+}
+
+decision_reason reason_of(decision_origin o) {
+  switch (o) {
+    case decision_origin::schedule: return decision_reason::schedule;
+    case decision_origin::catchup: return decision_reason::catchup;
+    case decision_origin::manual: break;
+  }
+  return decision_reason::manual;
 }
 
 std::optional<run_outcome> parse_run_outcome(std::string_view text) {

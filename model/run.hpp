@@ -14,6 +14,14 @@ namespace vigil::model {
 /// What was decided for a nominal time (or a range of them). Each is decided exactly once.
 enum class decision_kind { fired, skipped, buffered, missed };
 
+/// Who a decision is for: a nominal time of the schedule (on time, or late and caught up), or
+/// an operator's manual run, which is for no nominal time of the schedule.
+enum class decision_origin { schedule, catchup, manual };
+
+/// Why a decision is what it is: a run's origin when it runs or waits, else why not (overlap,
+/// buffer_full: skipped; paused, misfire: missed). Rendered as the decision's reason string.
+enum class decision_reason { schedule, catchup, manual, overlap, buffer_full, paused, misfire };
+
 /// Where a run is. starting: ordered to the runner, not yet reported started.
 enum class run_status {
   buffered,     ///< waiting for a running one of the same job to finish
@@ -32,9 +40,15 @@ enum class run_status {
 enum class run_outcome { succeeded, failed, timed_out, cancelled, failed_to_start, abandoned };
 
 const char* to_string(decision_kind k);
+const char* to_string(decision_origin o);
+const char* to_string(decision_reason r);
 const char* to_string(run_status s);
 const char* to_string(run_outcome o);
 std::optional<decision_kind> parse_decision_kind(std::string_view text);
+std::optional<decision_origin> parse_decision_origin(std::string_view text);
+std::optional<decision_reason> parse_decision_reason(std::string_view text);
+/// The reason of a decision that runs (or waits to run) for `o`.
+decision_reason reason_of(decision_origin o);
 std::optional<run_outcome> parse_run_outcome(std::string_view text);
 run_status status_of(run_outcome o);
 /// Finished for good: no further attempt will follow.
@@ -49,7 +63,7 @@ struct decision_record {
   wall_time last{};          ///< the last nominal time of a range (== nominal for one)
   uint64_t count = 1;        ///< nominal times covered
   decision_kind kind = decision_kind::fired;
-  std::string reason;        ///< schedule, manual, catchup, overlap, buffer_full, paused, misfire
+  std::string reason;        ///< to_string(decision_reason): schedule, manual, catchup, ...
   std::string run_id;        ///< fired or buffered
   friend bool operator==(const decision_record& a, const decision_record& b) {
     return a.seq == b.seq && a.at == b.at && a.nominal == b.nominal && a.last == b.last &&

@@ -187,6 +187,7 @@ struct simulation {
   void record(const std::vector<m::event>& events, const std::map<std::string, m::wall_time>& before,
               bool manual) {
     std::map<std::string, m::wall_time> cursor = before;
+    std::set<std::string> moved;
     for (const auto& e : events) {
       log.push_back(e);
       const auto* d = std::get_if<m::fire_decided>(&e);
@@ -200,8 +201,10 @@ struct simulation {
       const auto& spec = *j->second->spec;
       const auto owed = m::next_nominal(c, spec, cursor.at(d->job));
       if (manual) {
-        if (d->reason != "manual" && d->kind != m::decision_kind::skipped)
-          violation("a manual decision with reason " + d->reason);
+        if (d->reason != m::decision_reason::manual && d->kind != m::decision_kind::skipped)
+          violation(std::string("a manual decision with reason ") + m::to_string(d->reason));
+        if (d->origin != m::decision_origin::manual || d->cursor)
+          violation("a manual decision that is not manual or moves the cursor");
         if (owed && *owed != d->nominal &&
             m::next_nominal(c, spec, j->second->cursor) != owed)
           violation("a manual decision of " + d->job + " changed the nominal time owed");
@@ -210,6 +213,9 @@ struct simulation {
       if (!owed || *owed != d->nominal)
         violation("decision of " + d->job + " at " + m::format_rfc3339(d->nominal) +
                   " is not for the next nominal time owed");
+      // What replay moves the cursor by: the event, not the schedule.
+      if (d->origin == m::decision_origin::manual || d->cursor != d->last)
+        violation("a scheduled decision of " + d->job + " that does not carry its cursor");
       uint64_t n = 0;
       for (auto t = std::optional<m::wall_time>{d->nominal}; t && *t <= d->last;
            t = m::next_nominal(c, spec, *t)) {
@@ -219,7 +225,11 @@ struct simulation {
       }
       if (n != d->count) violation("a range whose count is not its nominal times");
       cursor[d->job] = d->last;
+      moved.insert(d->job);
     }
+    for (const auto& id : moved)
+      if (live.jobs.count(id) && live.jobs.at(id)->cursor != cursor.at(id))
+        violation("the cursor of " + id + " is not where its last decision put it");
   }
 
   std::map<std::string, m::wall_time> cursors() const {
@@ -518,7 +528,7 @@ TEST_CASE("a long random run: fold of the log == live state, through the codec t
       CHECK(by_type[type] > 0);
     std::set<std::string> reasons;
     for (const auto& e : sim.log)
-      if (const auto* d = std::get_if<m::fire_decided>(&e)) reasons.insert(d->reason);
+      if (const auto* d = std::get_if<m::fire_decided>(&e)) reasons.insert(m::to_string(d->reason));
     for (const char* reason :
          {"schedule", "manual", "catchup", "overlap", "buffer_full", "paused", "misfire"}) {
       INFO(reason);

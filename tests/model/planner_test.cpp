@@ -189,7 +189,7 @@ SCENARIO("overlap skip: a nominal time that comes while a run is going is skippe
       THEN("it is skipped for overlap, with no run") {
         REQUIRE(d.size() == 1);
         CHECK(d[0].kind == m::decision_kind::skipped);
-        CHECK(d[0].reason == "overlap");
+        CHECK(d[0].reason == m::decision_reason::overlap);
         CHECK(d[0].run_id.empty());
         CHECK(d[0].nominal == at(2min));
         CHECK(w.s.runs.size() == 1);
@@ -203,7 +203,7 @@ SCENARIO("overlap skip: a nominal time that comes while a run is going is skippe
         THEN("00:03 fires") {
           REQUIRE(d3.size() == 1);
           CHECK(d3[0].kind == m::decision_kind::fired);
-          CHECK(d3[0].reason == "schedule");
+          CHECK(d3[0].reason == m::decision_reason::schedule);
           CHECK(d3[0].run_id == rid("a", at(3min)));
         }
       }
@@ -242,7 +242,7 @@ SCENARIO("overlap buffer_one: one waits, the next is skipped as buffer_full", "[
         CHECK(w.s.runs_buffered == 1);
         REQUIRE(d3.size() == 1);
         CHECK(d3[0].kind == m::decision_kind::skipped);
-        CHECK(d3[0].reason == "buffer_full");
+        CHECK(d3[0].reason == m::decision_reason::buffer_full);
         CHECK(w.job("a").buffer == std::vector<std::string>{rid("a", at(2min))});
       }
       AND_WHEN("the 00:01 run finishes") {
@@ -281,7 +281,7 @@ SCENARIO("overlap buffer_all: up to buffer_limit wait, in order", "[planner][ove
         REQUIRE(d.size() == 4);
         for (int k = 0; k < 3; ++k) CHECK(d[k].kind == m::decision_kind::buffered);
         CHECK(d[3].kind == m::decision_kind::skipped);
-        CHECK(d[3].reason == "buffer_full");
+        CHECK(d[3].reason == m::decision_reason::buffer_full);
         CHECK(w.job("a").buffer.size() == 3);
         CHECK(w.s.runs_buffered == 3);
       }
@@ -317,7 +317,7 @@ SCENARIO("overlap buffer_all: up to buffer_limit wait, in order", "[planner][ove
         CHECK(d[1].kind == m::decision_kind::buffered);
         CHECK(d[2].kind == m::decision_kind::buffered);
         CHECK(d[3].kind == m::decision_kind::skipped);
-        CHECK(d[3].reason == "buffer_full");
+        CHECK(d[3].reason == m::decision_reason::buffer_full);
       }
     }
     w.check_replay();
@@ -435,7 +435,7 @@ TEST_CASE("a manual run under each overlap policy, with and without an override"
       auto free = w.manual("a", override_, at(1s));
       REQUIRE(free);
       CHECK(free->kind == m::decision_kind::fired);
-      CHECK(free->reason == "manual");
+      CHECK(free->reason == m::decision_reason::manual);
       CHECK(free->nominal == at(1s));
       CHECK(free->run_id == m::make_run_id("a", at(1s), true));
       CHECK(free->cancels.empty());
@@ -450,22 +450,22 @@ TEST_CASE("a manual run under each overlap policy, with and without an override"
       switch (effective) {
         case P::skip:
           CHECK(d1->kind == m::decision_kind::skipped);
-          CHECK(d1->reason == "overlap");
+          CHECK(d1->reason == m::decision_reason::overlap);
           CHECK(d1->run_id.empty());
           CHECK(d2->kind == m::decision_kind::skipped);
           break;
         case P::buffer_one:
           CHECK(d1->kind == m::decision_kind::buffered);
-          CHECK(d1->reason == "manual");
+          CHECK(d1->reason == m::decision_reason::manual);
           CHECK(d1->run_id == id1);
           CHECK(w.run(id1).status == m::run_status::buffered);
           CHECK(d2->kind == m::decision_kind::skipped);
-          CHECK(d2->reason == "buffer_full");
+          CHECK(d2->reason == m::decision_reason::buffer_full);
           break;
         case P::buffer_all:  // the job's buffer_limit (2) applies
           CHECK(d1->kind == m::decision_kind::buffered);
           CHECK(d2->kind == m::decision_kind::buffered);
-          CHECK(w.manual("a", override_, at(5s))->reason == "buffer_full");
+          CHECK(w.manual("a", override_, at(5s))->reason == m::decision_reason::buffer_full);
           break;
         case P::cancel_other:
           CHECK(d1->kind == m::decision_kind::fired);
@@ -514,7 +514,7 @@ SCENARIO("a skipped manual run does not swallow nominal times still owed", "[pla
         REQUIRE(c.size() == 1);
         CHECK(c[0].nominal == at(2min));
         CHECK(c[0].kind == m::decision_kind::skipped);
-        CHECK(c[0].reason == "overlap");
+        CHECK(c[0].reason == m::decision_reason::overlap);
         CHECK(w.job("a").cursor == at(2min));
       }
     }
@@ -532,7 +532,7 @@ SCENARIO("a skipped manual run does not swallow nominal times still owed", "[pla
       THEN("the nominal times of the pause are reported as paused") {
         REQUIRE(c.size() == 2);
         CHECK(c[0].kind == m::decision_kind::missed);
-        CHECK(c[0].reason == "paused");
+        CHECK(c[0].reason == m::decision_reason::paused);
         CHECK(c[0].nominal == at(2min));
         CHECK(c[0].last == at(5min));
         CHECK(c[0].count == 4);
@@ -562,13 +562,13 @@ SCENARIO("catch-up after downtime", "[planner][catchup]") {
     THEN("00:01-00:09 are one missed range (misfire) and 00:10 fires on schedule") {
       REQUIRE(d.size() == 2);
       CHECK(d[0].kind == m::decision_kind::missed);
-      CHECK(d[0].reason == "misfire");
+      CHECK(d[0].reason == m::decision_reason::misfire);
       CHECK(d[0].nominal == at(1min));
       CHECK(d[0].last == at(9min));
       CHECK(d[0].count == 9);
       CHECK(d[0].run_id.empty());
       CHECK(d[1].kind == m::decision_kind::fired);
-      CHECK(d[1].reason == "schedule");
+      CHECK(d[1].reason == m::decision_reason::schedule);
       CHECK(d[1].nominal == at(10min));
       CHECK(w.job("a").counters.missed == 9);
       CHECK(w.job("a").counters.fired == 1);
@@ -584,7 +584,7 @@ SCENARIO("catch-up after downtime", "[planner][catchup]") {
       REQUIRE(d.size() == 2);
       CHECK(d[0].kind == m::decision_kind::missed);
       CHECK(d[0].count == 9);
-      CHECK(d[1].reason == "schedule");
+      CHECK(d[1].reason == m::decision_reason::schedule);
       CHECK(d[1].nominal == at(10min));
     }
     w.check_replay();
@@ -598,12 +598,12 @@ SCENARIO("catch-up after downtime", "[planner][catchup]") {
     THEN("the newest late one runs as catchup, the others are missed") {
       REQUIRE(d.size() == 2);
       CHECK(d[0].kind == m::decision_kind::missed);
-      CHECK(d[0].reason == "misfire");
+      CHECK(d[0].reason == m::decision_reason::misfire);
       CHECK(d[0].nominal == at(1min));
       CHECK(d[0].last == at(9min));
       CHECK(d[0].count == 9);
       CHECK(d[1].kind == m::decision_kind::fired);
-      CHECK(d[1].reason == "catchup");
+      CHECK(d[1].reason == m::decision_reason::catchup);
       CHECK(d[1].nominal == at(10min));
       CHECK(w.run(d[1].run_id).reason == "catchup");
     }
@@ -621,10 +621,10 @@ SCENARIO("catch-up after downtime", "[planner][catchup]") {
       CHECK(d[0].count == 5);
       for (int k = 1; k <= 4; ++k) {
         CHECK(d[k].kind == m::decision_kind::fired);
-        CHECK(d[k].reason == "catchup");
+        CHECK(d[k].reason == m::decision_reason::catchup);
         CHECK(d[k].nominal == at((5 + k) * 1min));
       }
-      CHECK(d[5].reason == "schedule");
+      CHECK(d[5].reason == m::decision_reason::schedule);
     }
     w.check_replay();
   }
@@ -636,7 +636,7 @@ SCENARIO("catch-up after downtime", "[planner][catchup]") {
       REQUIRE(d.size() == 7);
       CHECK(d[0].last == at(4min));
       CHECK(d[1].nominal == at(5min));
-      CHECK(d[1].reason == "catchup");
+      CHECK(d[1].reason == m::decision_reason::catchup);
     }
     w.check_replay();
   }
@@ -647,10 +647,10 @@ SCENARIO("catch-up after downtime", "[planner][catchup]") {
     THEN("the first catch-up run occupies the job and the rest are skipped") {
       REQUIRE(d.size() == 6);
       CHECK(d[1].kind == m::decision_kind::fired);
-      CHECK(d[1].reason == "catchup");
+      CHECK(d[1].reason == m::decision_reason::catchup);
       for (int k = 2; k <= 5; ++k) {
         CHECK(d[k].kind == m::decision_kind::skipped);
-        CHECK(d[k].reason == "overlap");
+        CHECK(d[k].reason == m::decision_reason::overlap);
       }
     }
     w.check_replay();
@@ -669,8 +669,8 @@ SCENARIO("catch-up after downtime", "[planner][catchup]") {
       CHECK(d[0].count == 99);
       CHECK(d[1].nominal == at(100min));
       CHECK(d[100].nominal == at(199min));
-      for (size_t k = 1; k <= 100; ++k) CHECK(d[k].reason == "catchup");
-      CHECK(d[101].reason == "schedule");
+      for (size_t k = 1; k <= 100; ++k) CHECK(d[k].reason == m::decision_reason::catchup);
+      CHECK(d[101].reason == m::decision_reason::schedule);
     }
     w.check_replay();
   }
@@ -715,11 +715,11 @@ SCENARIO("a job pause: its nominal times are decided on resume, as paused",
       THEN("00:02-00:09 are missed as paused and 00:10 fires") {
         REQUIRE(d.size() == 2);
         CHECK(d[0].kind == m::decision_kind::missed);
-        CHECK(d[0].reason == "paused");
+        CHECK(d[0].reason == m::decision_reason::paused);
         CHECK(d[0].nominal == at(2min));
         CHECK(d[0].last == at(9min));
         CHECK(d[0].count == 8);
-        CHECK(d[1].reason == "schedule");
+        CHECK(d[1].reason == m::decision_reason::schedule);
         CHECK(w.job("a").held_from == at(1min + 30s));
         CHECK(w.job("a").held_until == at(10min + 30s));
         CHECK(w.s.jobs_paused == 0);
@@ -736,12 +736,12 @@ SCENARIO("a job pause: its nominal times are decided on resume, as paused",
       THEN("every nominal is late: the newest runs as catchup, the rest are missed as paused") {
         REQUIRE(d.size() == 2);
         CHECK(d[0].kind == m::decision_kind::missed);
-        CHECK(d[0].reason == "paused");
+        CHECK(d[0].reason == m::decision_reason::paused);
         CHECK(d[0].nominal == at(2min));
         CHECK(d[0].last == at(9min));
         CHECK(d[0].count == 8);
         CHECK(d[1].kind == m::decision_kind::fired);
-        CHECK(d[1].reason == "catchup");
+        CHECK(d[1].reason == m::decision_reason::catchup);
         CHECK(d[1].nominal == at(10min));
       }
     }
@@ -755,15 +755,15 @@ SCENARIO("a job pause: its nominal times are decided on resume, as paused",
     auto d = decisions_in(w.cycle(at(5min + 30s)));
     THEN("the one before the pause is a misfire, those inside it are paused") {
       REQUIRE(d.size() == 3);
-      CHECK(d[0].reason == "misfire");
+      CHECK(d[0].reason == m::decision_reason::misfire);
       CHECK(d[0].nominal == at(1min));
       CHECK(d[0].count == 1);
-      CHECK(d[1].reason == "paused");
+      CHECK(d[1].reason == m::decision_reason::paused);
       CHECK(d[1].nominal == at(2min));
       CHECK(d[1].last == at(4min));
       CHECK(d[1].count == 3);
       CHECK(d[2].nominal == at(5min));
-      CHECK(d[2].reason == "schedule");
+      CHECK(d[2].reason == m::decision_reason::schedule);
     }
     w.check_replay();
   }
@@ -804,12 +804,12 @@ SCENARIO("a scheduler pause: no new decisions, retries still go, paused on resum
         THEN("00:02-00:09 are missed as paused, 00:10 fires") {
           REQUIRE(d.size() == 2);
           CHECK(d[0].job == "a");
-          CHECK(d[0].reason == "paused");
+          CHECK(d[0].reason == m::decision_reason::paused);
           CHECK(d[0].nominal == at(2min));
           CHECK(d[0].last == at(9min));
           CHECK(d[0].count == 8);
           CHECK(d[1].nominal == at(10min));
-          CHECK(d[1].reason == "schedule");
+          CHECK(d[1].reason == m::decision_reason::schedule);
           CHECK(w.s.held_from == at(1min + 30s));
           CHECK(w.s.held_until == at(10min + 30s));
         }
@@ -850,7 +850,7 @@ TEST_CASE("misfire grace: exactly grace late is on time, a millisecond more is a
         CHECK(d[0].kind == m::decision_kind::fired);
         CHECK(d[0].nominal == at(1h));  // the run id names the nominal, not the jittered time
         CHECK(d[0].run_id == rid("grace-job", at(1h)));
-        CHECK(d[0].reason == "schedule");
+        CHECK(d[0].reason == m::decision_reason::schedule);
         w.check_replay();
       }
       {
@@ -859,7 +859,7 @@ TEST_CASE("misfire grace: exactly grace late is on time, a millisecond more is a
         auto d = decisions_in(w.cycle(due + grace + 1ms));
         REQUIRE(d.size() == 1);
         CHECK(d[0].kind == m::decision_kind::missed);
-        CHECK(d[0].reason == "misfire");
+        CHECK(d[0].reason == m::decision_reason::misfire);
         w.check_replay();
       }
     }
