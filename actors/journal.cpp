@@ -11,6 +11,7 @@
 
 #include "codec/json.hpp"
 #include "model/decider.hpp"
+#include "model/jobs.hpp"
 
 namespace vigil::actors {
 namespace {
@@ -125,6 +126,7 @@ recovered recover(const store::store& backend) {
       ++r.replayed;
     }
   }
+  model::refresh_schedules(s);  // apply evaluates no schedule: the look-ahead, once, here
   r.ok = true;
   r.state = std::move(s);
   return r;

@@ -1,4 +1,6 @@
-// How job and run events change the state; the derived indexes are kept in step here.
+// How job and run events change the state, from the events' fields alone (no schedule is
+// evaluated: replay depends on the log, not on this machine's cron code or tz database); the
+// derived indexes are kept in step here, the schedule look-ahead by refresh_schedules.
 #include "model/jobs.hpp"
 #include "model/overloaded.hpp"
 
@@ -63,6 +65,14 @@ void set_job_flags(state& s, const job_state& j, int sign) {
   if (!j.spec->enabled) s.jobs_disabled += sign;
 }
 
+/// Takes the job out of the timetable until refresh_schedules puts it back where its schedule
+/// says: apply changes what the schedule is asked (the cursor, the spec, paused), never asks.
+void unschedule(state& s, const std::string& id, job_state& j) {
+  if (j.due) s.timetable.erase({*j.due, id});
+  j.due.reset();
+  s.unscheduled.insert(id);
+}
+
 void define(state& s, const job_defined& ev) {
   auto it = s.jobs.find(ev.spec->id);
   if (it == s.jobs.end()) {
@@ -70,7 +80,6 @@ void define(state& s, const job_defined& ev) {
     j.spec = ev.spec;
     j.created_at = j.updated_at = ev.at;
     j.cursor = ev.at;
-    j.compiled = compile_job(*ev.spec);
     j.touched_seq = s.log_seq + 1;
     it = s.jobs.emplace(ev.spec->id, job_cell{std::move(j)}).first;
   } else {
@@ -81,10 +90,10 @@ void define(state& s, const job_defined& ev) {
     j.updated_at = ev.at;
     // A new schedule starts from now: nothing before the change is owed.
     j.cursor = std::max(j.cursor, ev.at);
-    j.compiled = compile_job(*ev.spec);
+    j.compiled.reset();  // compiled again by refresh_schedules, for the new spec
   }
   set_job_flags(s, *it->second, +1);
-  reschedule(s, it->first, it->second.mut());
+  unschedule(s, it->first, it->second.mut());
 }
 
 void remove(state& s, const job_removed& ev) {
@@ -107,8 +116,8 @@ void remove(state& s, const job_removed& ev) {
 /// nominal time owed. The only schedule evaluation reachable from apply; v3 events never get
 /// here. A definition whose zone this machine lacks (no compiled schedule) moves nothing.
 bool legacy_moves_cursor(const job_state& j, const fire_decided& ev) {
-  return j.compiled &&
-         next_nominal(*j.compiled, *j.spec, j.cursor) == std::optional<wall_time>{ev.nominal};
+  const auto c = j.compiled ? j.compiled : compile_job(*j.spec);
+  return c && next_nominal(*c, *j.spec, j.cursor) == std::optional<wall_time>{ev.nominal};
 }
 
 void decided(state& s, const fire_decided& ev) {
@@ -162,7 +171,7 @@ void decided(state& s, const fire_decided& ev) {
     j.runs.push_back(ev.run_id);
     s.runs.insert_or_assign(ev.run_id, std::move(r));
   }
-  reschedule(s, it->first, j);
+  unschedule(s, it->first, j);
 }
 
 void dispatched(state& s, const run_dispatched& ev) {
@@ -326,9 +335,21 @@ void share_settled(const state& durable, state& pending, const event& e) {
     p->second.share(d->second);
 }
 
+void refresh_schedules(state& s) {
+  for (const auto& id : s.unscheduled) {
+    auto it = s.jobs.find(id);
+    if (it == s.jobs.end()) continue;  // removed since
+    job_state& j = it->second.mut();
+    if (!j.compiled) j.compiled = compile_job(*j.spec);
+    reschedule(s, id, j);
+  }
+  s.unscheduled.clear();
+}
+
 void rebuild_derived(state& s) {
   s.timetable.clear();
   s.retries.clear();
+  s.unscheduled.clear();
   s.jobs_paused = s.jobs_disabled = 0;
   s.runs_starting = s.runs_running = s.runs_buffered = s.runs_retry_wait = 0;
   for (auto& [id, cell] : s.jobs) {
@@ -356,7 +377,7 @@ void apply_job_event(state& s, const event& e) {
                           j.paused_by = ev.by;
                           j.paused_since = ev.at;
                           ++s.jobs_paused;
-                          reschedule(s, it->first, j);
+                          unschedule(s, it->first, j);
                         },
                         [&](const job_resumed& ev) {
                           auto it = s.jobs.find(ev.job);
@@ -369,7 +390,7 @@ void apply_job_event(state& s, const event& e) {
                           j.pause_reason.clear();
                           j.paused_by.clear();
                           --s.jobs_paused;
-                          reschedule(s, it->first, j);
+                          unschedule(s, it->first, j);
                         },
                         [&](const fire_decided& ev) { decided(s, ev); },
                         [&](const run_dispatched& ev) { dispatched(s, ev); },

@@ -1,5 +1,5 @@
 // Jobs in the state: compiling a definition, its next nominal time, and how job and run events
-// change the state (the decider's apply delegates here).
+// change the state (the decider's apply delegates here; it evaluates no schedule).
 #pragma once
 
 #include <memory>
@@ -26,10 +26,17 @@ std::optional<wall_time> next_nominal(const compiled_job& c, const job_spec& spe
 bool schedulable(const job_state& j);
 
 /// Applies one job or run event. Total: events about unknown jobs or runs change nothing.
+/// Evaluates no schedule: a job whose look-ahead changed (its spec, cursor or pause) leaves the
+/// timetable and waits in state::unscheduled for refresh_schedules.
 void apply_job_event(state& s, const event& e);
 
-/// Recomputes a job's due time and its timetable entry (after any change to it).
+/// Recomputes a job's due time and its timetable entry (its schedule compiled already).
 void reschedule(state& s, const std::string& id, job_state& j);
+
+/// The schedule look-ahead of every job apply left unscheduled: compiles its spec if needed and
+/// puts it back in the timetable at its next nominal time (+ jitter). The planner's business,
+/// on this machine's tz database; the durable state does not depend on it.
+void refresh_schedules(state& s);
 
 /// After `durable` applied `e` (already applied to `pending` earlier): if `pending` has applied
 /// nothing newer to the job `e` touched, both hold equal job states, and `pending` takes

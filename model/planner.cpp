@@ -186,10 +186,12 @@ void dispatch_due_retries(emitter& emit, wall_time now, size_t max_events) {
 void apply_in_place(state& s, const event& e) {
   s = apply(std::move(s), e);
   ++s.log_seq;
+  refresh_schedules(s);
 }
 
 std::vector<event> plan_cycle(state& s, wall_time now, const cycle_limits& limits) {
   now = to_ms(now);
+  refresh_schedules(s);  // a state folded by apply alone (a recovery) has its jobs to put back
   emitter emit{s, {}};
   // A pause holds new decisions; runs already decided (retries) go on.
   while (!s.paused && !s.timetable.empty() && s.timetable.begin()->first <= now &&

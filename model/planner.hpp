@@ -20,7 +20,8 @@ struct cycle_limits {
   uint32_t max_catchup_runs = 100;  ///< catch-up `all` runs at most this many per backlog
 };
 
-/// Applies e to s and advances log_seq, as a durable append would. The one way state moves.
+/// Applies e to s and advances log_seq, as a durable append would, then refreshes the schedule
+/// look-ahead of the jobs it touched. The one way the scheduler's state moves.
 void apply_in_place(state& s, const event& e);
 
 /// One cycle at `now`: every due nominal time of every schedulable job is decided (fired,

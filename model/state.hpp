@@ -71,7 +71,8 @@ struct job_state {
   std::vector<decision_record> decisions;  ///< retained decisions, oldest first
   job_counters counters;
 
-  // Derived from the above on apply; not part of equality.
+  // Derived from the above (by refresh_schedules, on this machine's tz database); not part of
+  // equality.
   std::shared_ptr<const compiled_job> compiled;
   std::optional<wall_time> due;  ///< next nominal + jitter: this job's key in state::timetable
   uint64_t touched_seq = 0;      ///< seq of the last event applied to this job (0: unknown)
@@ -134,6 +135,9 @@ struct state {
   // Derived indexes, rebuilt by apply; not part of equality.
   std::set<std::pair<wall_time, std::string>> timetable;  ///< (due, job) of schedulable jobs
   std::set<std::pair<wall_time, std::string>> retries;    ///< (due, run) of runs in retry_wait
+  /// Jobs apply took out of the timetable (it never evaluates a schedule): refresh_schedules
+  /// puts them back. Empty after every apply_in_place and every recovery.
+  std::set<std::string> unscheduled;
 
   friend bool operator==(const state& a, const state& b) {
     return a.paused == b.paused && a.paused_since == b.paused_since &&
