@@ -144,7 +144,8 @@ void decided(state& s, const fire_decided& ev) {
   count_decision(s.totals, ev.kind, ev.count);
   for (const auto& id : ev.cancels) {
     auto r = s.runs.find(id);
-    if (r == s.runs.end() || is_final(r->second.status)) continue;
+    // Only the job's own runs (a crafted log may name another job's: they go on).
+    if (r == s.runs.end() || is_final(r->second.status) || r->second.job != ev.job) continue;
     r->second.cancelling = true;
     if (r->second.status == run_status::retry_wait) {
       // Nothing is running: the cancel is complete here.
@@ -244,9 +245,12 @@ void compacted(state& s, const runs_compacted& ev) {
   job_state& job = touch(s, j->second);
   for (const auto& id : ev.run_ids) {
     auto r = s.runs.find(id);
-    if (r == s.runs.end() || !is_final(r->second.status)) continue;  // only finished ones go
+    // Only the job's own finished runs go (a crafted log may name others: they stay).
+    if (r == s.runs.end() || !is_final(r->second.status) || r->second.job != ev.job) continue;
     s.runs.erase(r);
     erase_value(job.runs, id);
+    erase_value(job.active, id);  // a finished run is in neither, unless a crafted log put it
+    erase_value(job.buffer, id);
   }
   auto& d = job.decisions;
   d.erase(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(
