@@ -1,0 +1,118 @@
+// Event schema v3: fire_decided bodies carry origin and cursor; v2 bodies are upgraded on read
+// from their reason, and the one kind that cannot tell is marked for v2's rule.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "codec/json.hpp"
+
+namespace codec = vigil::codec;
+namespace m = vigil::model;
+
+namespace {
+
+/// A fire_decided body as v2 wrote it (keys sorted, no origin or cursor).
+std::string v2_body(const std::string& kind, const std::string& reason, const std::string& at,
+                    const std::string& nominal, const std::string& last) {
+  return R"({"at":")" + at + R"(","cancels":[],"count":1,"job":"j","kind":")" + kind +
+         R"(","last":")" + last + R"(","nominal":")" + nominal + R"(","reason":")" + reason +
+         R"(","run_id":""})";
+}
+
+m::fire_decided decoded(int version, const std::string& body) {
+  auto e = codec::decode_event("fire_decided", version, body);
+  REQUIRE(e);
+  REQUIRE(std::holds_alternative<m::fire_decided>(*e));
+  return std::get<m::fire_decided>(*e);
+}
+
+const std::string t = "2026-11-28T04:30:46.000Z";
+const std::string later = "2026-11-28T04:30:47.449Z";
+const std::string t2 = "2026-11-28T04:31:46.000Z";
+
+}  // namespace
+
+TEST_CASE("a v2 decision is upgraded by its reason: origin, and the cursor v2's apply moved",
+          "[codec][events][schema]") {
+  const auto last = *m::parse_rfc3339(t2);
+  struct row {
+    const char* kind;
+    const char* reason;
+    m::decision_origin origin;
+    bool moves;
+  };
+  for (const row r : {row{"fired", "schedule", m::decision_origin::schedule, true},
+                      row{"buffered", "schedule", m::decision_origin::schedule, true},
+                      row{"fired", "catchup", m::decision_origin::catchup, true},
+                      row{"missed", "misfire", m::decision_origin::schedule, true},
+                      row{"missed", "paused", m::decision_origin::schedule, true},
+                      row{"skipped", "overlap", m::decision_origin::schedule, true},
+                      row{"skipped", "buffer_full", m::decision_origin::schedule, true},
+                      row{"fired", "manual", m::decision_origin::manual, false},
+                      row{"buffered", "manual", m::decision_origin::manual, false}}) {
+    INFO(r.kind << " " << r.reason);
+    // Decided after its nominal time: the schedule's own skips are told from manual ones.
+    const auto d = decoded(2, v2_body(r.kind, r.reason, later, t, t2));
+    CHECK(m::to_string(d.reason) == std::string(r.reason));
+    CHECK(d.origin == r.origin);
+    CHECK(d.cursor == (r.moves ? std::optional<m::wall_time>{last} : std::nullopt));
+    CHECK_FALSE(d.legacy_cursor);
+  }
+  // A skip decided in the millisecond of its nominal time is what every manual skip is, and
+  // what the schedule's own is when the cycle ran on time: v2's body cannot tell.
+  for (const char* reason : {"overlap", "buffer_full"}) {
+    INFO(reason);
+    const auto d = decoded(2, v2_body("skipped", reason, t, t, t));
+    CHECK_FALSE(d.cursor);
+    CHECK(d.legacy_cursor);
+  }
+  // Job events appeared at v2; a v1 number on one reads as v2 did.
+  CHECK(decoded(1, v2_body("fired", "schedule", t, t, t)).cursor == m::parse_rfc3339(t));
+  // A reason v2 never wrote is not guessed at.
+  CHECK_FALSE(codec::decode_event("fire_decided", 2, v2_body("fired", "whim", t, t, t)));
+}
+
+TEST_CASE("a v3 decision says its origin and cursor, and reads back the same",
+          "[codec][events][schema]") {
+  CHECK(m::event_schema_version == 3);
+  m::fire_decided d;
+  d.job = "j";
+  d.nominal = d.last = *m::parse_rfc3339(t);
+  d.at = *m::parse_rfc3339(later);
+  d.kind = m::decision_kind::skipped;
+  d.origin = m::decision_origin::catchup;
+  d.reason = m::decision_reason::buffer_full;
+  d.cursor = d.last;
+  const std::string body = codec::encode_event(d);
+  CHECK(body == R"({"at":")" + later + R"(","cancels":[],"count":1,"cursor":")" + t +
+                    R"(","job":"j","kind":"skipped","last":")" + t + R"(","nominal":")" + t +
+                    R"(","origin":"catchup","reason":"buffer_full","run_id":""})");
+  CHECK(decoded(3, body) == d);
+  d.origin = m::decision_origin::manual;
+  d.cursor.reset();
+  CHECK(decoded(3, codec::encode_event(d)) == d);
+  // Never written: an event read from a v2 body that cannot tell is re-encoded as it is.
+  d.legacy_cursor = true;
+  CHECK_FALSE(decoded(3, codec::encode_event(d)).legacy_cursor);
+
+  // v3 bodies must say: a v2-shaped body (no origin, no cursor) is not a v3 one.
+  const std::string v2 = v2_body("fired", "schedule", t, t, t);
+  CHECK_FALSE(codec::decode_event("fire_decided", 3, v2));
+  m::fire_decided plain;  // the schedule's, fired, cursor not set
+  plain.job = "j";
+  const std::string good = codec::encode_event(plain);
+  REQUIRE(decoded(3, good).origin == m::decision_origin::schedule);
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string b = good;
+    const auto at = b.find(from);
+    REQUIRE(at != std::string::npos);
+    return b.replace(at, from.size(), to);
+  };
+  CHECK_FALSE(codec::decode_event("fire_decided", 3,
+                                  replaced(R"("origin":"schedule")", R"("origin":"cron")")));
+  CHECK_FALSE(codec::decode_event("fire_decided", 3, replaced(R"("cursor":null,)", "")));
+  CHECK_FALSE(codec::decode_event("fire_decided", 3,
+                                  replaced(R"("cursor":null)", R"("cursor":"yesterday")")));
+  CHECK_FALSE(codec::decode_event("fire_decided", 3,
+                                  replaced(R"("reason":"schedule")", R"("reason":"schedul")")));
+}
