@@ -102,7 +102,7 @@ TEST_CASE("GET /v1/events pages the log strictly after a position", "[http][dura
   CHECK(page["events"][0]["seq"] == 4);
   CHECK(page["events"][3]["seq"] == 7);
   CHECK(page["events"][0]["type"] == "scheduler_resumed");
-  CHECK(page["events"][0]["version"] == 2);
+  CHECK(page["events"][0]["version"] == 3);
   CHECK(page["events"][1]["body"]["reason"] == "p");
   CHECK(page["events"][1]["body"]["by"] == "http 127.0.0.1");  // who asked is recorded
   CHECK(page["last_seq"] == 10);
