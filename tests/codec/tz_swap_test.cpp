@@ -4,8 +4,7 @@
 // runs in a fresh copy of this test binary with TZDIR pointing at a doctored zoneinfo tree.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +12,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "codec/json.hpp"

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <random>
@@ -249,8 +250,7 @@ TEST_CASE(
   for (const auto& b : bases)
     for (const auto& [id, r] : b.runs) seen.insert(r.status);
   for (auto st : {m::run_status::starting, m::run_status::running, m::run_status::buffered,
-                  m::run_status::retry_wait, m::run_status::succeeded, m::run_status::failed})
-  {
+                  m::run_status::retry_wait, m::run_status::succeeded, m::run_status::failed}) {
     INFO(m::to_string(st));
     CHECK(seen.count(st) == 1);
   }
