@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -519,6 +520,10 @@ void apply_env(resolved_config& out, std::vector<std::string>& warnings) {
     for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const setting* s = find_setting(key);
     if (!s || env_name(key) != name) {
+      // A named token's secret is no setting, but expected here.
+      const auto& named = out.opts.auth_named_tokens;
+      if (std::any_of(named.begin(), named.end(), [&](const auto& t) { return t.env == name; }))
+        continue;
       // Other tools (and vigil's own test knobs) use the VIGIL_ prefix too: say it, go on.
       warnings.push_back("env " + name + " is not a setting; ignored");
       continue;
@@ -693,6 +698,13 @@ std::string render_config(const resolved_config& config) {
         text += "  # flag\n";
         break;
     }
+  }
+  // Named tokens: where each secret comes from, which is no secret; never the secret itself.
+  for (const auto& t : config.opts.auth_named_tokens) {
+    text += "\n[[auth.tokens]]  # file\nname = " + toml_string(t.name) +
+            "\nscope = " + toml_string(http::to_string(t.level)) + "\n" +
+            (t.file.empty() ? "env = " + toml_string(t.env) : "file = " + toml_string(t.file)) +
+            "\n";
   }
   return text;
 }

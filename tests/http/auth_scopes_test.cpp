@@ -353,3 +353,29 @@ TEST_CASE("vigil status and vigil watch send the token and say when it is missin
   CHECK(watch.wait_exit(10s) == 0);
   CHECK(watch.output().find(read_secret) == std::string::npos);
 }
+
+TEST_CASE(
+    "--print-config shows named tokens' names and sources, never their secrets, and loads "
+    "again",
+    "[auth][config]") {
+  temp_dir dir;
+  scoped_env ops{"VIGIL_TEST_OPS_TOKEN", admin_secret};
+  const auto r = run_vigil({"serve", "--config", scoped_config(dir), "--print-config"});
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("name = \"grafana\"\nscope = \"read\"\nfile = \"" + dir.path() +
+                      "/grafana.token\"") != std::string::npos);
+  CHECK(r.output.find("name = \"ops\"\nscope = \"admin\"\nenv = \"VIGIL_TEST_OPS_TOKEN\"") !=
+        std::string::npos);
+  CHECK(r.output.find(read_secret) == std::string::npos);
+  CHECK(r.output.find(admin_secret) == std::string::npos);
+  const auto again = write_file(dir, "again.toml", r.output);
+  const auto r2 = run_vigil({"serve", "--config", again, "--print-config"});
+  INFO(r2.output);
+  CHECK(r2.exit_code == 0);
+  // The same tokens again (the settings now say "# file" instead of "# default").
+  const auto tokens_of = [](const std::string& out) {
+    return out.substr(out.find("[[auth.tokens]]"));
+  };
+  CHECK(tokens_of(r2.output) == tokens_of(r.output));
+}
