@@ -170,7 +170,8 @@ cli_result parse_cli(int argc, char** argv) {
   status->footer(
       "Reads GET /health once. Exit codes: 0 pass, 1 warn (e.g. the scheduler is paused), "
       "2 fail (e.g. a stalled loop, a log that refuses writes), 3 unreachable (no connection, "
-      "no answer within --timeout, or an answer that is not a health verdict).\n");
+      "no answer within --timeout, or an answer that is not a health verdict), 4 the daemon "
+      "wants a token or refused the one sent (401/403).\n");
   add_client_flags(status, craw);
   status->add_flag("--json", status_opts.json, "Print the /health body as received");
 
