@@ -19,6 +19,7 @@ struct raw_watch {
   std::string url = "http://127.0.0.1:8080";
   std::string after = "0";
   std::string idle_timeout = "60s";
+  std::string token;  ///< never printed, not even as a default
 };
 
 struct raw_client {
@@ -58,6 +59,7 @@ watch_options parse_watch(const raw_watch& raw, bool events) {
   w.after = sequence_flag("--after", raw.after);
   w.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       duration_flag("--idle-timeout", raw.idle_timeout, false));
+  w.token = raw.token;
   return w;
 }
 
@@ -73,17 +75,22 @@ client_options parse_client(const raw_client& raw) {
   return c;
 }
 
+/// --token (or VIGIL_TOKEN): the bearer token a client subcommand sends.
+void add_token_flag(CLI::App* cmd, std::string& token) {
+  cmd->add_option("--token", token,
+                  "Bearer token for a daemon with tokens configured; prefer the environment "
+                  "variable, as every local user can read a command line")
+      ->type_name("TOKEN")
+      ->envname("VIGIL_TOKEN");
+}
+
 /// --url, --token (or VIGIL_TOKEN) and --timeout, on a client subcommand.
 void add_client_flags(CLI::App* cmd, raw_client& raw) {
   cmd->add_option("--url", raw.url,
                   "The daemon's base URL, http://HOST:PORT (an IPv4 address or a host name)")
       ->type_name("URL")
       ->capture_default_str();
-  cmd->add_option("--token", raw.token,
-                  "Bearer token for a daemon with tokens configured; prefer the environment "
-                  "variable, as every local user can read a command line")
-      ->type_name("TOKEN")
-      ->envname("VIGIL_TOKEN");
+  add_token_flag(cmd, raw.token);
   cmd->add_option("--timeout", raw.timeout,
                   "Give up (exit 3) when connecting, or then the whole answer, takes longer")
       ->type_name("DURATION")
@@ -154,6 +161,7 @@ cli_result parse_cli(int argc, char** argv) {
                     "never)")
       ->type_name("DURATION")
       ->capture_default_str();
+  add_token_flag(watch, wraw.token);
 
   raw_client craw;
   status_options status_opts;
@@ -162,7 +170,8 @@ cli_result parse_cli(int argc, char** argv) {
   status->footer(
       "Reads GET /health once. Exit codes: 0 pass, 1 warn (e.g. the scheduler is paused), "
       "2 fail (e.g. a stalled loop, a log that refuses writes), 3 unreachable (no connection, "
-      "no answer within --timeout, or an answer that is not a health verdict).\n");
+      "no answer within --timeout, or an answer that is not a health verdict), 4 the daemon "
+      "wants a token or refused the one sent (401/403).\n");
   add_client_flags(status, craw);
   status->add_flag("--json", status_opts.json, "Print the /health body as received");
 

@@ -5,9 +5,11 @@
 
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -120,6 +122,27 @@ setting bool_setting(std::string key, std::string help, bool serve_options::*fie
       throw invalid_setting{"true or false"};
   };
   s.text = [field](const serve_options& o) { return std::string{o.*field ? "true" : "false"}; };
+  return s;
+}
+
+/// Whether one probe stays open to everyone when tokens are configured.
+setting open_setting(std::string key, std::string help, bool http::open_routes::*field) {
+  setting s;
+  s.key = std::move(key);
+  s.type_name = "";
+  s.help = std::move(help);
+  s.type = setting_type::boolean;
+  s.apply = [field](const std::string& text, serve_options& out) {
+    if (text == "true" || text == "1")
+      out.auth_open.*field = true;
+    else if (text == "false" || text == "0")
+      out.auth_open.*field = false;
+    else
+      throw invalid_setting{"true or false"};
+  };
+  s.text = [field](const serve_options& o) {
+    return std::string{o.auth_open.*field ? "true" : "false"};
+  };
   return s;
 }
 
@@ -271,6 +294,15 @@ std::vector<setting> make_settings() {
             return p.has_value();
           },
           [](const so& o) { return std::string{http::to_string(o.show_details)}; }),
+      open_setting("auth_open_livez", "With tokens, /livez still answers without one",
+                   &http::open_routes::livez),
+      open_setting("auth_open_readyz", "With tokens, /readyz still answers without one",
+                   &http::open_routes::readyz),
+      open_setting("auth_open_health",
+                   "With tokens, /health still answers without one (details per show_details)",
+                   &http::open_routes::health),
+      open_setting("auth_open_metrics", "With tokens, /metrics still answers without one",
+                   &http::open_routes::metrics),
   };
   for (auto& s : all) {
     s.flag = "--" + s.key;
@@ -366,6 +398,79 @@ std::string read_file(const std::string& path) {
   return content.str();
 }
 
+void apply_key(const std::string& name, const toml::node& node, const std::string& where,
+               resolved_config& out);
+
+/// A name for the access log: letters, digits, '-', '_', '.'; 1 to 64 of them.
+bool valid_token_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (const char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      return false;
+  return true;
+}
+
+/// One `[[auth.tokens]]` entry: name, scope, and exactly one of file and env.
+serve_options::token_source parse_token_entry(const toml::node& node, const std::string& at) {
+  const auto* entry = node.as_table();
+  if (!entry) throw config_error{at + " must be a table: name, scope, and file or env"};
+  serve_options::token_source t;
+  auto text = [&](const char* key) -> std::optional<std::string> {
+    const auto* n = entry->get(key);
+    if (!n) return std::nullopt;
+    if (auto v = n->value_exact<std::string>()) return *v;
+    throw config_error{at + "." + key + " must be a string, not " + node_type_word(*n)};
+  };
+  for (const auto& [key, value] : *entry) {
+    const std::string k{key.str()};
+    if (k != "name" && k != "scope" && k != "file" && k != "env")
+      throw config_error{at + ": key '" + k + "' is not a token setting (name, scope, file, env)"};
+  }
+  const auto name = text("name");
+  if (!name) throw config_error{at + ".name is missing"};
+  if (!valid_token_name(*name))
+    throw config_error{at + ".name: invalid value " + toml_string(*name) +
+                       ": expected 1 to 64 letters, digits, '-', '_' or '.'"};
+  t.name = *name;
+  const auto level = text("scope");
+  if (!level) throw config_error{at + ".scope is missing (read or admin)"};
+  const auto parsed = http::parse_scope(*level);
+  if (!parsed)
+    throw config_error{at + ".scope: invalid value " + toml_string(*level) +
+                       ": expected one of read|admin"};
+  t.level = *parsed;
+  t.file = text("file").value_or("");
+  t.env = text("env").value_or("");
+  if (t.file.empty() == t.env.empty())
+    throw config_error{at + ": needs exactly one of file (a token file) and env (a variable name)"};
+  return t;
+}
+
+/// `[auth]`: `tokens` is the array of named tokens; every other key is the setting "auth_KEY".
+void apply_auth_table(const toml::table& auth, const std::string& where, resolved_config& out) {
+  for (const auto& [key, node] : auth) {
+    const std::string name{key.str()};
+    if (name != "tokens") {
+      apply_key("auth_" + name, node, where, out);
+      continue;
+    }
+    const auto* entries = node.as_array();
+    if (!entries)
+      throw config_error{where +
+                         ": key 'auth.tokens' must be an array of tables ([[auth.tokens]])"};
+    auto& named = out.opts.auth_named_tokens;
+    named.clear();
+    for (size_t i = 0; i < entries->size(); ++i) {
+      const std::string at = where + ": key 'auth.tokens[" + std::to_string(i) + "]'";
+      auto t = parse_token_entry(*entries->get(i), at);
+      for (const auto& other : named)
+        if (other.name == t.name)
+          throw config_error{at + ".name: duplicate name " + toml_string(t.name)};
+      named.push_back(std::move(t));
+    }
+  }
+}
+
 void apply_file(const std::string& path, resolved_config& out) {
   const std::string where = "config " + path;
   const std::string content = read_file(path);
@@ -378,21 +483,29 @@ void apply_file(const std::string& path, resolved_config& out) {
                        std::to_string(at.column) + ": " + std::string{e.description()}};
   }
   for (const auto& [key, node] : table) {
-    const std::string name{key.str()};
-    const setting* s = find_setting(name);
-    if (!s) throw config_error{where + ": key '" + name + "' is not a setting"};
-    const std::string text = node_text(*s, node, where);
-    try {
-      s->apply(text, out.opts);
-    } catch (const invalid_setting& e) {
-      const std::string written = s->secret                        ? std::string{"(not shown)"}
-                                  : s->type == setting_type::string ? toml_string(text)
-                                                                    : text;
-      throw config_error{where + ": key '" + name + "': invalid value " + written + ": expected " +
-                         e.expected};
+    if (key.str() == "auth" && node.is_table()) {
+      apply_auth_table(*node.as_table(), where, out);
+      continue;
     }
-    out.sources[name] = setting_source::file;
+    apply_key(std::string{key.str()}, node, where, out);
   }
+}
+
+void apply_key(const std::string& name, const toml::node& node, const std::string& where,
+               resolved_config& out) {
+  const setting* s = find_setting(name);
+  if (!s) throw config_error{where + ": key '" + name + "' is not a setting"};
+  const std::string text = node_text(*s, node, where);
+  try {
+    s->apply(text, out.opts);
+  } catch (const invalid_setting& e) {
+    const std::string written = s->secret                        ? std::string{"(not shown)"}
+                                : s->type == setting_type::string ? toml_string(text)
+                                                                  : text;
+    throw config_error{where + ": key '" + name + "': invalid value " + written + ": expected " +
+                       e.expected};
+  }
+  out.sources[name] = setting_source::file;
 }
 
 void apply_env(resolved_config& out, std::vector<std::string>& warnings) {
@@ -407,6 +520,10 @@ void apply_env(resolved_config& out, std::vector<std::string>& warnings) {
     for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const setting* s = find_setting(key);
     if (!s || env_name(key) != name) {
+      // A named token's secret is no setting, but expected here.
+      const auto& named = out.opts.auth_named_tokens;
+      if (std::any_of(named.begin(), named.end(), [&](const auto& t) { return t.env == name; }))
+        continue;
       // Other tools (and vigil's own test knobs) use the VIGIL_ prefix too: say it, go on.
       warnings.push_back("env " + name + " is not a setting; ignored");
       continue;
@@ -439,12 +556,56 @@ std::string origin(const setting& s, setting_source source,
   return s.key;
 }
 
-/// auth_token, then every token of auth_token_file, into opts.auth_tokens.
+/// The secret of one [[auth.tokens]] entry, from its file or its environment variable.
+std::string read_named_secret(const serve_options::token_source& t,
+                              const std::optional<std::string>& config_path,
+                              std::vector<std::string>& warnings) {
+  const std::string at = "config " + config_path.value_or("?") + ": token '" + t.name + "'";
+  if (!t.env.empty()) {
+    const char* value = std::getenv(t.env.c_str());
+    if (!value || !*value) throw config_error{at + ": env " + t.env + " is not set or empty"};
+    // The value is not quoted: it may be a token with a typo.
+    if (!http::is_valid_token(value))
+      throw config_error{at + ": env " + t.env +
+                         " is not a token (letters, digits, -._~+/ and a trailing =)"};
+    return value;
+  }
+  http::token_file file;
+  try {
+    file = http::read_token_file(t.file);
+  } catch (const http::token_file_error& e) {
+    throw config_error{at + ": key 'file': " + e.what};
+  }
+  if (file.tokens.size() != 1)
+    throw config_error{at + ": key 'file': " + t.file + " holds " +
+                       std::to_string(file.tokens.size()) +
+                       " tokens; a named token's file holds one"};
+  if (file.too_open()) {
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%04o", file.mode);
+    warnings.push_back("token '" + t.name + "' file " + t.file +
+                       " can be read or changed by group or others (mode " + mode +
+                       "): chmod 600 it");
+  }
+  return file.tokens.front();
+}
+
+/// auth_token, then every token of auth_token_file (admin tokens named "default"), then the
+/// named tokens, into opts.auth_tokens.
 void collect_tokens(resolved_config& out, const std::optional<std::string>& config_path,
                     std::vector<std::string>& warnings) {
   auto& o = out.opts;
   o.auth_tokens.clear();
-  if (!o.auth_token.empty()) o.auth_tokens.push_back(o.auth_token);
+  auto add_default = [&o](std::string secret) {
+    o.auth_tokens.push_back({http::default_token_name, http::scope::admin, std::move(secret)});
+  };
+  if (!o.auth_token.empty()) add_default(o.auth_token);
+  for (const auto& t : o.auth_named_tokens) {
+    if (t.name == http::default_token_name && (!o.auth_token.empty() || !o.auth_token_file.empty()))
+      throw config_error{"config " + config_path.value_or("?") + ": token '" + t.name +
+                         "': the name default is taken by auth_token / auth_token_file"};
+    o.auth_tokens.push_back({t.name, t.level, read_named_secret(t, config_path, warnings)});
+  }
   if (o.auth_token_file.empty()) return;
   http::token_file file;
   try {
@@ -461,7 +622,7 @@ void collect_tokens(resolved_config& out, const std::optional<std::string>& conf
                        " can be read or changed by group or others (mode " + mode +
                        "): chmod 600 it");
   }
-  for (auto& t : file.tokens) o.auth_tokens.push_back(std::move(t));
+  for (auto& t : file.tokens) add_default(std::move(t));
 }
 
 std::string default_node() {
@@ -537,6 +698,13 @@ std::string render_config(const resolved_config& config) {
         text += "  # flag\n";
         break;
     }
+  }
+  // Named tokens: where each secret comes from, which is no secret; never the secret itself.
+  for (const auto& t : config.opts.auth_named_tokens) {
+    text += "\n[[auth.tokens]]  # file\nname = " + toml_string(t.name) +
+            "\nscope = " + toml_string(http::to_string(t.level)) + "\n" +
+            (t.file.empty() ? "env = " + toml_string(t.env) : "file = " + toml_string(t.file)) +
+            "\n";
   }
   return text;
 }

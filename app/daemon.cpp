@@ -181,6 +181,7 @@ int run_daemon(const serve_options& opts) {
   web.node = opts.node;
   web.tokens = http::token_set{opts.auth_tokens};
   web.show_details = opts.show_details;
+  web.open = opts.auth_open;
   http::server server{web, bridge, hub};
   auto stop_actors = [&] {
     for (const auto& a : {caf::actor_cast<caf::actor>(bridge), caf::actor_cast<caf::actor>(scheduler),

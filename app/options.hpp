@@ -7,6 +7,7 @@
 
 #include "app/log.hpp"
 #include "http/auth.hpp"
+#include "http/route_table.hpp"
 #include "model/time.hpp"
 
 namespace vigil::app {
@@ -44,10 +45,20 @@ struct serve_options {
   log_options log;
   std::string auth_token;       ///< one bearer token; empty: none. Never printed or logged
   std::string auth_token_file;  ///< a file of bearer tokens, one per line; empty: none
-  /// The effective tokens: auth_token and the file's, as resolve_config read them. Any token
-  /// turns authentication on.
-  std::vector<std::string> auth_tokens;
   http::details_policy show_details = http::details_policy::when_authorized;
+  /// One `[[auth.tokens]]` entry as the config file gave it; resolve_config reads the secret.
+  struct token_source {
+    std::string name;
+    http::scope level = http::scope::read;
+    std::string file;  ///< a token file holding this one token (should be mode 0600)
+    std::string env;   ///< or the name of an environment variable holding it
+  };
+  std::vector<token_source> auth_named_tokens;
+  /// The effective tokens, as resolve_config read them: auth_token and auth_token_file's as
+  /// admin tokens named http::default_token_name, then the named ones. Any token turns
+  /// authentication on.
+  std::vector<http::named_token> auth_tokens;
+  http::open_routes auth_open;  ///< probes open to everyone even with tokens
 };
 
 }  // namespace vigil::app

@@ -216,6 +216,7 @@ std::string build_request(const sse_request& req) {
   r += "Host: " + endpoint(req.url) + "\r\n";
   r += "Accept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: vigil-watch\r\n";
   if (!req.last_event_id.empty()) r += "Last-Event-ID: " + req.last_event_id + "\r\n";
+  if (!req.token.empty()) r += "Authorization: Bearer " + req.token + "\r\n";
   r += "\r\n";
   return r;
 }

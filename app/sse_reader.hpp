@@ -116,6 +116,7 @@ struct sse_request {
   http_url url;
   std::string target;         ///< path and query, e.g. /v1/stream/events?after=3
   std::string last_event_id;  ///< sent as Last-Event-ID unless empty
+  std::string token;          ///< sent as Authorization: Bearer unless empty; never logged
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds idle_timeout{60000};  ///< 0: wait forever for the next byte
   int stop_fd = -1;                               ///< readable means stop; -1 for none

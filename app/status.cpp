@@ -147,6 +147,15 @@ int run_status(const status_options& opts, std::ostream& out, std::ostream& err)
     err << "vigil: " << opts.client.url.text() << " is unreachable: " << r.error << "\n";
     return exit_unreachable;
   }
+  if (r.status == 401 || r.status == 403) {
+    const bool sent = opts.client.token && !opts.client.token->empty();
+    err << "vigil: " << opts.client.url.text() << "/health answered HTTP " << r.status << ": "
+        << (r.status == 403 ? "the token lacks the scope it needs"
+            : sent          ? "the token was refused"
+                            : "it needs a token; pass one with --token or VIGIL_TOKEN")
+        << "\n";
+    return exit_unauthorized;
+  }
   const json h = json::parse(r.body, nullptr, false);
   const std::string status = h.is_object() && h.contains("status") && h["status"].is_string()
                                  ? h["status"].get<std::string>()

@@ -20,6 +20,7 @@ enum client_exit : int {
   exit_refused = 1,      ///< jobs: the server answered 4xx/5xx; status: warn
   exit_usage = 2,        ///< a bad command line (CLI11); status: fail
   exit_unreachable = 3,  ///< no connection, no answer in time, or an answer that is not HTTP/JSON
+  exit_unauthorized = 4,  ///< status: the daemon wants a token (401) or refused the one sent (403)
 };
 
 /// Where the daemon is and how to authenticate. The token is sent, never printed.

@@ -222,6 +222,7 @@ int run_watch(const watch_options& opts) {
     req.url = opts.url;
     req.target = opts.url.prefix + path;
     req.last_event_id = last_id;
+    req.token = opts.token;
     req.idle_timeout = opts.idle_timeout;
     req.stop_fd = stop_pipe[0];
     sse_parser parser{last_id};
@@ -239,7 +240,10 @@ int run_watch(const watch_options& opts) {
       hint = std::clamp(milliseconds{*parser.retry_ms()}, min_retry, max_backoff);
     if (o.kind == sse_outcome::stopped) return 0;
     if (permanent(o)) {
-      out.note("cannot watch " + opts.url.text() + path + ": " + refusal_text(o));
+      out.note("cannot watch " + opts.url.text() + path + ": " + refusal_text(o) +
+               (o.status == 401 || o.status == 403
+                    ? std::string{" (pass a token with --token or VIGIL_TOKEN)"}
+                    : std::string{}));
       return 1;
     }
     milliseconds delay = hint;

@@ -17,6 +17,7 @@ struct watch_options {
   bool events = false;  ///< /v1/stream/events instead of /v1/stream/snapshots
   uint64_t after = 0;   ///< events: start strictly after this sequence number
   std::chrono::milliseconds idle_timeout{60000};  ///< reconnect after this long silent; 0: never
+  std::string token;  ///< bearer token for a daemon with tokens configured; empty: none
 };
 
 /// The reconnection delay before attempt `failures + 1`: the server's hint after a stream that

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "codec/json.hpp"
 #include "http/responses.hpp"
 #include "model/rejection.hpp"
 
@@ -68,6 +69,25 @@ const char* to_string(details_policy p) {
   return "?";
 }
 
+std::optional<scope> parse_scope(std::string_view text) {
+  if (text == "read") return scope::read;
+  if (text == "admin") return scope::admin;
+  return std::nullopt;
+}
+
+const char* to_string(scope s) {
+  switch (s) {
+    case scope::read: return "read";
+    case scope::admin: return "admin";
+  }
+  return "?";
+}
+
+bool allows(scope held, scope needed) {
+  // Not an ordering: a worker scope would allow its own routes and nothing that read allows.
+  return held == scope::admin || held == needed;
+}
+
 bool is_valid_token(std::string_view token) {
   size_t i = 0;
   while (i < token.size() && token_char(token[i])) ++i;
@@ -88,22 +108,32 @@ std::optional<std::string_view> bearer_token(std::string_view header) {
 
 token_set::token_set(std::vector<std::string> tokens) {
   for (auto& t : tokens)
-    if (!t.empty()) tokens_.push_back(std::move(t));
+    if (!t.empty()) tokens_.push_back({default_token_name, scope::admin, std::move(t)});
+}
+
+token_set::token_set(std::vector<named_token> tokens) {
+  for (auto& t : tokens)
+    if (!t.secret.empty()) tokens_.push_back(std::move(t));
 }
 
 bool token_set::accepts(std::string_view header) const {
   return check(header) == auth_outcome::accepted;
 }
 
-auth_outcome token_set::check(std::string_view header) const {
-  if (header.empty()) return auth_outcome::missing;
+auth_outcome token_set::check(std::string_view header) const { return identify(header).outcome; }
+
+token_set::identity token_set::identify(std::string_view header) const {
+  if (header.empty()) return {auth_outcome::missing, nullptr};
   const auto given = bearer_token(header);
-  if (!given) return auth_outcome::malformed;
+  if (!given) return {auth_outcome::malformed, nullptr};
   // Every token is compared in full and the loop never breaks: the time taken says nothing
   // about which token, or which prefix of one, came close.
-  unsigned matched = 0;
-  for (const auto& t : tokens_) matched |= static_cast<unsigned>(difference(t, *given) == 0);
-  return matched != 0 ? auth_outcome::accepted : auth_outcome::invalid_token;
+  const named_token* match = nullptr;
+  for (const auto& t : tokens_) {
+    const bool equal = difference(t.secret, *given) == 0;
+    if (equal && !match) match = &t;
+  }
+  return {match ? auth_outcome::accepted : auth_outcome::invalid_token, match};
 }
 
 http_reply unauthorized_reply(auth_outcome outcome) {
@@ -125,6 +155,16 @@ http_reply unauthorized_reply(auth_outcome outcome) {
   }
   http_reply r = error_reply({model::errc::unauthorized, std::move(detail), ""});
   r.headers.emplace_back("WWW-Authenticate", std::move(challenge));
+  return r;
+}
+
+http_reply forbidden_reply(const named_token& token, scope needed) {
+  http_reply r;
+  r.status = 403;
+  r.body = "{\"error\":\"forbidden\",\"detail\":" +
+           codec::quote("this route needs scope " + std::string{to_string(needed)} +
+                        "; the token '" + token.name + "' has scope " + to_string(token.level)) +
+           "}";
   return r;
 }
 

@@ -17,6 +17,7 @@
 #include "model/schedule.hpp"
 #include "http/query.hpp"
 #include "http/responses.hpp"
+#include "http/route_table.hpp"
 #include "model/duration.hpp"
 
 namespace vigil::http {
@@ -46,6 +47,8 @@ const char* reason_phrase(int status) {
       return "Created";
     case 401:
       return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
@@ -63,7 +66,21 @@ const char* reason_phrase(int status) {
   }
 }
 
-std::string_view route_template_of(std::string_view path);
+/// What every reply needs: the request counters, and the tokens that name the caller in the
+/// access log. `c->count(...)` reads as it did when this was the counters alone.
+struct reply_context {
+  request_counters_ptr counters;
+  std::shared_ptr<const token_set> tokens;
+  request_counters* operator->() const { return counters.get(); }
+};
+
+/// The name of the token `req` authenticates with, "-" for none; empty without tokens.
+std::string_view caller_name(const reply_context& c, const restinio::request_handle_t& req) {
+  if (!c.tokens || c.tokens->empty()) return {};
+  const auto header = req->header().get_field_or(restinio::http_field::authorization, "");
+  const auto who = c.tokens->identify(std::string_view{header.data(), header.size()});
+  return who.token ? std::string_view{who.token->name} : std::string_view{"-"};
+}
 
 /// Every '%' is followed by two hex digits.
 bool valid_percent_encoding(restinio::string_view_t path) {
@@ -75,13 +92,12 @@ bool valid_percent_encoding(restinio::string_view_t path) {
 }
 
 /// Writes `r` on `req`'s connection; safe from any thread (RESTinio posts to the connection).
-void send_reply(const request_counters_ptr& c, const restinio::request_handle_t& req,
-                http_reply r,
+void send_reply(const reply_context& c, const restinio::request_handle_t& req, http_reply r,
                 std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now()) {
   const auto path = req->header().path();
   c->count(route_template_of(std::string_view{path.data(), path.size()}), r.status);
-  log_request(req->header().method().c_str(), std::string_view{path.data(), path.size()},
-              r.status, started);
+  log_request(req->header().method().c_str(), std::string_view{path.data(), path.size()}, r.status,
+              started, caller_name(c, req));
   auto resp = req->create_response(restinio::http_status_line_t{
       restinio::http_status_code_t{static_cast<std::uint16_t>(r.status)}, reason_phrase(r.status)});
   resp.append_header(restinio::http_field::content_type, r.content_type);
@@ -90,20 +106,41 @@ void send_reply(const request_counters_ptr& c, const restinio::request_handle_t&
   resp.done();
 }
 
-responder responder_for(const request_counters_ptr& c, restinio::request_handle_t req) {
+responder responder_for(const reply_context& c, restinio::request_handle_t req) {
   return [c, req = std::move(req), started = std::chrono::steady_clock::now()](http_reply r) {
     send_reply(c, req, std::move(r), started);
   };
 }
 
-/// Nothing when the request may change state; else the 401 to answer (no state changes).
-std::optional<http_reply> unauthorized(const token_set& tokens,
-                                       const restinio::request_handle_t& req) {
-  if (tokens.empty()) return std::nullopt;
+/// Nothing when the caller may use the route; else the 401 or 403 to answer, before any
+/// handler runs, so that a refused request changes nothing and reads nothing. The scope comes
+/// from the route table, matched on the path as the router sees it (percent-decoded).
+std::optional<http_reply> refuse(const reply_context& c, const open_routes& open,
+                                 const restinio::request_handle_t& req) {
+  if (!c.tokens || c.tokens->empty()) return std::nullopt;
+  const auto raw = req->header().path();
+  std::string path;
+  try {
+    path =
+        restinio::utils::unescape_percent_encoding<restinio::utils::relaxed_unescape_traits>(raw);
+  } catch (const std::exception&) {
+    path.assign(raw.data(), raw.size());
+  }
+  // The router takes "/health/" as "/health": so does the table.
+  if (path.size() > 1 && path.back() == '/') path.pop_back();
+  const auto needed = required_scope(open, req->header().method().c_str(), route_template_of(path));
   const auto header = req->header().get_field_or(restinio::http_field::authorization, "");
-  const auto outcome = tokens.check(std::string_view{header.data(), header.size()});
-  if (outcome == auth_outcome::accepted) return std::nullopt;
-  return unauthorized_reply(outcome);
+  const auto who = c.tokens->identify(std::string_view{header.data(), header.size()});
+  if (!needed) {
+    // An open route needs no token, but one sent and wrong is said so (a client such as
+    // `vigil status` learns its token is bad instead of being answered as a stranger).
+    if (who.outcome == auth_outcome::malformed || who.outcome == auth_outcome::invalid_token)
+      return unauthorized_reply(who.outcome);
+    return std::nullopt;
+  }
+  if (who.outcome != auth_outcome::accepted) return unauthorized_reply(who.outcome);
+  if (!allows(who.token->level, *needed)) return forbidden_reply(*who.token, *needed);
+  return std::nullopt;
 }
 
 /// Whether /health may show its checks and snapshot to this caller.
@@ -118,26 +155,26 @@ bool shows_details(const server_options& opts, const restinio::request_handle_t&
   return opts.tokens.accepts(std::string_view{header.data(), header.size()});
 }
 
-restinio::request_handling_status_t reply_now(const request_counters_ptr& c,
+restinio::request_handling_status_t reply_now(const reply_context& c,
                                               const restinio::request_handle_t& req, http_reply r) {
   send_reply(c, req, std::move(r));
   return restinio::request_accepted();
 }
 
-restinio::request_handling_status_t reply_error(const request_counters_ptr& c,
+restinio::request_handling_status_t reply_error(const reply_context& c,
                                                 const restinio::request_handle_t& req,
                                                 model::errc code, std::string detail,
                                                 std::string field = {}) {
   return reply_now(c, req, error_reply({code, std::move(detail), std::move(field)}));
 }
 
-restinio::request_handling_status_t reply_bad_query(const request_counters_ptr& c,
+restinio::request_handling_status_t reply_bad_query(const reply_context& c,
                                                     const restinio::request_handle_t& req) {
   return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
 }
 
 /// 400 naming a numeric query parameter that is not a whole number within [lo, hi].
-restinio::request_handling_status_t reply_out_of_range(const request_counters_ptr& c,
+restinio::request_handling_status_t reply_out_of_range(const reply_context& c,
                                                        const restinio::request_handle_t& req,
                                                        const char* name, uint64_t lo,
                                                        uint64_t hi) {
@@ -151,7 +188,7 @@ restinio::request_handling_status_t reply_out_of_range(const request_counters_pt
 /// writes to the connection's own thread and reports completion through `done`.
 class sse_writer final : public actors::stream_writer {
  public:
-  sse_writer(request_counters_ptr c, restinio::request_handle_t req, uint32_t retry_ms)
+  sse_writer(reply_context c, restinio::request_handle_t req, uint32_t retry_ms)
       : c_(std::move(c)), req_(std::move(req)), retry_ms_(retry_ms) {}
 
   void refuse(const std::string& reason) override {
@@ -184,66 +221,17 @@ class sse_writer final : public actors::stream_writer {
   }
 
  private:
-  request_counters_ptr c_;
+  reply_context c_;
   restinio::request_handle_t req_;
   uint32_t retry_ms_;
   std::optional<restinio::response_builder_t<restinio::chunked_output_t>> resp_;
 };
 
-/// Known paths and the methods they allow, for 405 versus 404.
-struct known_route {
-  const char* path;
-  const char* allow;
-};
-constexpr known_route known_routes[] = {
-    {"/health", "GET"},
-    {"/livez", "GET"},
-    {"/readyz", "GET"},
-    {"/v1/version", "GET"},
-    {"/v1/scheduler/pause", "POST"},
-    {"/v1/scheduler/resume", "POST"},
-    {"/v1/debug/stall", "POST"},
-    {"/v1/events", "GET"},
-    {"/v1/stream/snapshots", "GET"},
-    {"/v1/stream/events", "GET"},
-    {"/v1/snapshot", "GET"},
-    {"/v1/streams", "GET"},
-    {"/metrics", "GET"},
-    {"/v1/jobs", "GET, POST"},
-    {"/v1/jobs/{id}", "GET, PUT, DELETE"},
-    {"/v1/jobs/{id}/run", "POST"},
-    {"/v1/jobs/{id}/pause", "POST"},
-    {"/v1/jobs/{id}/resume", "POST"},
-    {"/v1/jobs/{id}/runs", "GET"},
-    {"/v1/jobs/{id}/runs/{run_id}", "GET"},
-    {"/v1/jobs/{id}/decisions", "GET"},
-    {"/v1/jobs/{id}/next", "GET"},
-    {"/v1/preview", "GET"},
-};
-
-/// The route template a path belongs to, so that metrics labels stay bounded however many
-/// jobs exist: "/v1/jobs/backup/runs" -> "/v1/jobs/{id}/runs".
-std::string_view route_template_of(std::string_view path) {
-  constexpr std::string_view jobs = "/v1/jobs/";
-  if (path.substr(0, jobs.size()) != jobs) return path;
-  auto rest = path.substr(jobs.size());
-  const size_t slash = rest.find('/');
-  if (slash == std::string_view::npos) return "/v1/jobs/{id}";
-  rest = rest.substr(slash);
-  if (rest == "/run") return "/v1/jobs/{id}/run";
-  if (rest == "/pause") return "/v1/jobs/{id}/pause";
-  if (rest == "/resume") return "/v1/jobs/{id}/resume";
-  if (rest == "/runs") return "/v1/jobs/{id}/runs";
-  if (rest == "/decisions") return "/v1/jobs/{id}/decisions";
-  if (rest == "/next") return "/v1/jobs/{id}/next";
-  if (rest.substr(0, 6) == "/runs/") return "/v1/jobs/{id}/runs/{run_id}";
-  return path;
-}
-
 /// The route templates counted by vigil_http_requests_total: every known route.
 std::vector<std::string> route_templates() {
   std::vector<std::string> out;
-  for (const auto& r : known_routes) out.emplace_back(r.path);
+  for (auto r = route_rules_begin(); r != route_rules_end(); ++r)
+    if (out.empty() || out.back() != r->path) out.emplace_back(r->path);
   return out;
 }
 
@@ -283,7 +271,7 @@ std::vector<std::string> split_list(const std::string& text) {
 }
 
 void add_stream_routes(router_type& router, const server_options& opts, bridge_actor bridge,
-                       actors::hub_actor hub, const request_counters_ptr& c) {
+                       actors::hub_actor hub, const reply_context& c) {
   const uint32_t retry = opts.stream_retry_ms;
   router.http_get("/v1/stream/snapshots",
                   [c, hub, retry](const restinio::request_handle_t& req, auto) {
@@ -367,7 +355,7 @@ std::string requester(const restinio::request_handle_t& req) {
 }
 
 void add_job_routes(router_type& router, const server_options& opts, bridge_actor bridge,
-                    const request_counters_ptr& c) {
+                    const reply_context& c) {
   const size_t max_body = opts.max_body_bytes;
   auto too_large = [c, max_body](const restinio::request_handle_t& req) {
     return reply_error(c, req, model::errc::payload_too_large,
@@ -384,23 +372,15 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
   auto bad_id = [c](const restinio::request_handle_t& req) {
     return reply_error(c, req, model::errc::invalid_argument, "malformed path parameter", "id");
   };
-  // Every mutating route: a bearer token first when tokens are configured.
-  const auto tokens = opts.tokens;
-  auto guarded = [c, tokens](auto handler) {
-    return [c, tokens, handler](const restinio::request_handle_t& req, auto params) {
-      if (auto refusal = unauthorized(tokens, req)) return reply_now(c, req, std::move(*refusal));
-      return handler(req, std::move(params));
-    };
-  };
 
-  router.http_post("/v1/jobs", guarded([=](const restinio::request_handle_t& req, auto) {
+  router.http_post("/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
     if (req->body().size() > max_body) return too_large(req);
     auto decoded = codec::decode_job_spec(req->body());
     if (auto* bad = std::get_if<model::rejection>(&decoded))
       return reply_now(c, req, error_reply(*bad));
     auto spec = std::make_shared<const model::job_spec>(std::get<model::job_spec>(std::move(decoded)));
     return send(req, model::define_job{std::move(spec), true, requester(req)});
-  }));
+  });
   router.http_get("/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
     if (!params) return reply_bad_query(c, req);
@@ -421,7 +401,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     q.job = *id;
     return ask(req, std::move(q));
   });
-  router.http_put("/v1/jobs/:id", guarded([=](const restinio::request_handle_t& req, auto p) {
+  router.http_put("/v1/jobs/:id", [=](const restinio::request_handle_t& req, auto p) {
     if (req->body().size() > max_body) return too_large(req);
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
@@ -430,13 +410,13 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
       return reply_now(c, req, error_reply(*bad));
     auto spec = std::make_shared<const model::job_spec>(std::get<model::job_spec>(std::move(decoded)));
     return send(req, model::define_job{std::move(spec), false, requester(req)});
-  }));
-  router.http_delete("/v1/jobs/:id", guarded([=](const restinio::request_handle_t& req, auto p) {
+  });
+  router.http_delete("/v1/jobs/:id", [=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
     return send(req, model::remove_job{*id, requester(req)});
-  }));
-  router.http_post("/v1/jobs/:id/run", guarded([=](const restinio::request_handle_t& req, auto p) {
+  });
+  router.http_post("/v1/jobs/:id/run", [=](const restinio::request_handle_t& req, auto p) {
     if (req->body().size() > max_body) return too_large(req);
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
@@ -444,7 +424,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     if (auto* bad = std::get_if<model::rejection>(&decoded))
       return reply_now(c, req, error_reply(*bad));
     return send(req, model::run_job{*id, std::get<0>(decoded), requester(req)});
-  }));
+  });
   auto pause_or_resume = [=](bool pause) {
     return [=](const restinio::request_handle_t& req, auto p) {
       if (req->body().size() > max_body) return too_large(req);
@@ -462,8 +442,8 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
                                          requester(req)});
     };
   };
-  router.http_post("/v1/jobs/:id/pause", guarded(pause_or_resume(true)));
-  router.http_post("/v1/jobs/:id/resume", guarded(pause_or_resume(false)));
+  router.http_post("/v1/jobs/:id/pause", pause_or_resume(true));
+  router.http_post("/v1/jobs/:id/resume", pause_or_resume(false));
   router.http_get("/v1/jobs/:id/runs", [=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
@@ -585,7 +565,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
 }
 
 void add_routes(router_type& router, const server_options& opts, bridge_actor bridge,
-                const request_counters_ptr& c) {
+                const reply_context& c) {
   auto probe = [c, bridge, opts](health_route route) {
     return [c, bridge, route, opts](const restinio::request_handle_t& req, auto) {
       const auto params = query::parse(req->header().query());
@@ -607,10 +587,8 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   });
 
   const size_t max_body = opts.max_body_bytes;
-  const auto tokens = opts.tokens;
-  auto command = [c, bridge, max_body, tokens](bool pause) {
-    return [c, bridge, max_body, pause, tokens](const restinio::request_handle_t& req, auto) {
-      if (auto refusal = unauthorized(tokens, req)) return reply_now(c, req, std::move(*refusal));
+  auto command = [c, bridge, max_body](bool pause) {
+    return [c, bridge, max_body, pause](const restinio::request_handle_t& req, auto) {
       if (req->body().size() > max_body)
         return reply_error(c, req, model::errc::payload_too_large,
                            "body is larger than " + std::to_string(max_body) + " bytes");
@@ -629,7 +607,7 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   router.http_post("/v1/scheduler/resume", command(false));
 
   router.http_get("/metrics", [c, bridge](const restinio::request_handle_t& req, auto) {
-    caf::anon_send(bridge, actors::metrics_atom::value, c, responder_for(c, req));
+    caf::anon_send(bridge, actors::metrics_atom::value, c.counters, responder_for(c, req));
     return restinio::request_accepted();
   });
 
@@ -649,9 +627,8 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   });
 
   if (opts.test_hooks) {
-    router.http_post("/v1/debug/stall", [c, bridge, tokens](const restinio::request_handle_t& req,
-                                                             auto) {
-      if (auto refusal = unauthorized(tokens, req)) return reply_now(c, req, std::move(*refusal));
+    router.http_post("/v1/debug/stall", [c, bridge](const restinio::request_handle_t& req,
+                                                     auto) {
       const auto params = query::parse(req->header().query());
       if (!params)
         return reply_bad_query(c, req);
@@ -670,15 +647,15 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   router.non_matched_request_handler([c, hooks = opts.test_hooks](restinio::request_handle_t req) {
     const std::string path{req->header().path()};
     const std::string_view tmpl = route_template_of(path);
-    for (const auto& r : known_routes) {
-      if (tmpl != r.path || (!hooks && path == "/v1/debug/stall")) continue;
+    const std::string allow = allowed_methods(tmpl, hooks);
+    if (!allow.empty()) {
       http_reply reply;
       reply.status = 405;
       reply.body = "{\"error\":\"method_not_allowed\",\"detail\":" +
                    codec::quote(std::string(req->header().method().c_str()) +
-                                " is not allowed on " + path + "; use " + r.allow) +
+                                " is not allowed on " + path + "; use " + allow) +
                    "}";
-      reply.headers.emplace_back("Allow", r.allow);
+      reply.headers.emplace_back("Allow", allow);
       return reply_now(c, req, std::move(reply));
     }
     http_reply reply = error_reply({model::errc::not_found, "no route " + path, ""});
@@ -719,9 +696,10 @@ uint16_t server::start() {
   auto router = std::make_unique<router_type>();
   // The request counters: allocated once here, before the first request can be answered.
   im.counters = std::make_shared<request_counters>(route_templates());
-  add_routes(*router, im.opts, im.bridge, im.counters);
-  add_job_routes(*router, im.opts, im.bridge, im.counters);
-  add_stream_routes(*router, im.opts, im.bridge, im.hub, im.counters);
+  const reply_context c{im.counters, std::make_shared<const token_set>(im.opts.tokens)};
+  add_routes(*router, im.opts, im.bridge, c);
+  add_job_routes(*router, im.opts, im.bridge, c);
+  add_stream_routes(*router, im.opts, im.bridge, im.hub, c);
   uint16_t* bound = &im.bound_port;
   // RESTinio refuses bodies far over our limit by closing the connection; up to 16x the limit
   // is read so that the handler can answer with a proper 413.
@@ -731,13 +709,15 @@ uint16_t server::start() {
       restinio::server_settings_t<server_traits>{}
           .address(im.opts.host)
           .port(im.opts.port)
-          .request_handler([router = std::shared_ptr<router_type>(std::move(router)),
-                            c = im.counters](restinio::request_handle_t req) {
+          .request_handler([router = std::shared_ptr<router_type>(std::move(router)), c,
+                            open = im.opts.open](restinio::request_handle_t req) {
             // The router percent-decodes the path and throws on a malformed escape, which
             // would drop the connection without an answer: answer 400 instead.
             if (!valid_percent_encoding(req->header().path()))
               return reply_error(c, req, model::errc::invalid_argument,
                                  "malformed percent-encoding in the path");
+            // Every route's token check, before any handler runs: streams at connect.
+            if (auto refusal = refuse(c, open, req)) return reply_now(c, req, std::move(*refusal));
             return (*router)(std::move(req));
           })
           .max_parallel_connections(im.opts.max_connections)

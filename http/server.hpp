@@ -8,6 +8,7 @@
 #include "actors/interfaces.hpp"
 #include "http/auth.hpp"
 #include "http/bridge.hpp"
+#include "http/route_table.hpp"
 
 namespace vigil::http {
 
@@ -31,8 +32,11 @@ struct server_options {
   /// Longest accepted ?wait= on GET /v1/snapshot.
   model::duration max_long_poll = std::chrono::seconds{60};
   std::string node;         ///< reported by /v1/version
-  /// Bearer tokens: when any is set, every mutating route needs one (401 otherwise).
+  /// Bearer tokens: when any is set, every route but the open ones needs one with the scope
+  /// the route table names (401 without a valid token, 403 with too small a scope).
   token_set tokens;
+  /// Which probes stay open to everyone when tokens are set.
+  open_routes open;
   /// Who sees the checks and snapshot of /health (the status always answers).
   details_policy show_details = details_policy::when_authorized;
 };

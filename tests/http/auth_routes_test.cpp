@@ -1,5 +1,5 @@
-// Bearer tokens on the real binary: mutating routes need one; /health details follow
-// show_details; a refused request changes nothing; no token value ever reaches the logs.
+// Bearer tokens on the real binary: mutating routes need one, reads too; /health details
+// follow show_details; a refused request changes nothing; no token value reaches the logs.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -29,7 +29,9 @@ std::string token_file(const temp_dir& dir) {
 }
 
 uint64_t log_end(http_client& c) {
-  const auto page = json::parse(c.get("/v1/events?after=0&limit=1000").body);
+  const auto page = json::parse(
+      c.request("GET", "/v1/events?after=0&limit=1000", "", {{"Authorization", "Bearer " + token}})
+          .body);
   return page.at("last_seq").get<uint64_t>();
 }
 
@@ -62,15 +64,16 @@ TEST_CASE("with tokens configured, every mutating route needs one and a refusal 
     CHECK(bad.header("www-authenticate").find("invalid_token") != std::string::npos);
   }
   CHECK(log_end(c) == before);  // nothing reached the log
-  CHECK(json::parse(c.get("/v1/jobs").body).at("total") == 0);
+  CHECK(json::parse(c.request("GET", "/v1/jobs", "", right).body).at("total") == 0);
 
   // The right token: the same requests do what they say.
   CHECK(c.request("POST", "/v1/jobs", job, right).status == 201);
   CHECK(c.request("POST", "/v1/jobs/j/pause", "", right).status == 200);
   CHECK(c.request("POST", "/v1/scheduler/pause", "", right).status == 200);
   CHECK(log_end(c) > before);
-  // Reads need no token.
-  CHECK(c.get("/v1/jobs/j").status == 200);
+  // Reads need one too (a job's definition may carry secrets); the file's token is admin.
+  CHECK(c.get("/v1/jobs/j").status == 401);
+  CHECK(c.request("GET", "/v1/jobs/j", "", right).status == 200);
 
   // /health: the status for everyone, the details only with the token (when_authorized).
   const auto anonymous = json::parse(c.get("/health").body);

@@ -50,7 +50,7 @@ TEST_CASE("a bearer header is the scheme in any case, one space and one token", 
 }
 
 TEST_CASE("a token set accepts exactly its tokens, each of them", "[auth]") {
-  const token_set tokens{{"first-token", "second.token", "third~token=="}};
+  const token_set tokens{std::vector<std::string>{"first-token", "second.token", "third~token=="}};
   CHECK_FALSE(tokens.empty());
   CHECK(tokens.size() == 3);
   CHECK(tokens.accepts("Bearer first-token"));
@@ -72,7 +72,7 @@ TEST_CASE("a token set accepts exactly its tokens, each of them", "[auth]") {
 }
 
 TEST_CASE("an empty token is never accepted, and an empty set accepts nothing", "[auth]") {
-  const token_set only_empty{{""}};
+  const token_set only_empty{std::vector<std::string>{""}};
   CHECK(only_empty.empty());
   CHECK_FALSE(only_empty.accepts("Bearer "));
   CHECK_FALSE(only_empty.accepts("Bearer"));
@@ -82,7 +82,7 @@ TEST_CASE("an empty token is never accepted, and an empty set accepts nothing", 
   CHECK(none.empty());
   CHECK_FALSE(none.accepts("Bearer anything"));
 
-  const token_set mixed{{"", "real"}};
+  const token_set mixed{std::vector<std::string>{"", "real"}};
   CHECK(mixed.size() == 1);
   CHECK(mixed.accepts("Bearer real"));
   CHECK_FALSE(mixed.accepts("Bearer "));
