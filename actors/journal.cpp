@@ -1,5 +1,6 @@
 // Group commit: every append queued before a flush goes into the store as one batch.
 #include "actors/journal.hpp"
+#include "actors/recovery.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -93,43 +94,6 @@ void flush(journal_pointer self) {
     ++self->state.metrics.append_errors_total;
     for (auto& p : queue) p.promise.deliver(append_ack{false, 0, e.what(), false});
   }
-}
-
-/// The newest checkpoint that decodes, falling back to older ones, then a full replay.
-recovered recover(const store::store& backend) {
-  recovered r;
-  model::state s;
-  for (const auto& cp : backend.load_checkpoints()) {
-    auto decoded = codec::decode_state(cp.state);
-    if (decoded && decoded->log_seq == cp.seq) {
-      s = std::move(*decoded);
-      r.checkpoint_seq = cp.seq;
-      break;
-    }
-    r.notes.push_back("checkpoint at seq " + std::to_string(cp.seq) +
-                      " cannot be decoded; trying an older one");
-  }
-  if (r.checkpoint_seq == 0 && !r.notes.empty()) r.notes.push_back("replaying the whole log");
-  for (;;) {
-    auto events = backend.read_after(s.log_seq, 4096);
-    if (events.empty()) break;
-    for (const auto& stored : events) {
-      auto e = codec::decode_event(stored.type, stored.schema_version, stored.body);
-      if (!e) {
-        r.error = "event log: cannot decode event at seq " + std::to_string(stored.seq) +
-                  " (type " + stored.type + ", schema version " +
-                  std::to_string(stored.schema_version) + "); refusing to start";
-        return r;
-      }
-      s = model::apply(std::move(s), *e);
-      s.log_seq = stored.seq;
-      ++r.replayed;
-    }
-  }
-  model::refresh_schedules(s);  // apply evaluates no schedule: the look-ahead, once, here
-  r.ok = true;
-  r.state = std::move(s);
-  return r;
 }
 
 event_page read_page(const store::store& backend, uint64_t after, uint64_t limit) {

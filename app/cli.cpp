@@ -175,6 +175,21 @@ cli_result parse_cli(int argc, char** argv) {
   add_client_flags(status, craw);
   status->add_flag("--json", status_opts.json, "Print the /health body as received");
 
+  migrate_options migrate_opts;
+  auto* migrate = app.add_subcommand(
+      "migrate", "Copy a stopped single node's log into an empty shared PostgreSQL store");
+  migrate->footer(
+      "Copies every event and the newest checkpoint, then verifies that the copy holds the same "
+      "events and folds to the same state. The target must be empty. Exit codes: 0 migrated "
+      "and verified; 1 refused (see the message); 2 a bad command line.\n");
+  migrate->add_option("--from", migrate_opts.from, "The data directory (the daemon stopped)")
+      ->type_name("DIR")
+      ->required();
+  migrate->add_option("--to", migrate_opts.to,
+                      "postgresql:// URL or conninfo (default: $VIGIL_STORE; prefer the "
+                      "variable: a password on the command line is visible to other users)")
+      ->type_name("URL");
+
   jobs_options jobs_opts;
   auto* jobs = app.add_subcommand("jobs", "Define, inspect, run, pause and remove jobs");
   jobs->require_subcommand(1);
@@ -235,6 +250,11 @@ cli_result parse_cli(int argc, char** argv) {
     if (status->parsed()) {
       status_opts.client = parse_client(craw);
       return status_opts;
+    }
+    if (migrate->parsed()) {
+      if (migrate_opts.to.empty())
+        if (const char* env = std::getenv("VIGIL_STORE"); env && *env) migrate_opts.to = env;
+      return migrate_opts;
     }
     if (jobs->parsed()) {
       jobs_opts.client = parse_client(craw);

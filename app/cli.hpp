@@ -1,5 +1,5 @@
 // Command-line parsing: `vigil serve [flags]`, `vigil watch [flags]`, `vigil status [flags]`,
-// `vigil jobs ACTION [flags]`, `--help` on every level, exit 2 naming any bad flag.
+// `vigil jobs ACTION [flags]`, `vigil migrate --from DIR --to URL`, `--help` on every level, exit 2 naming any bad flag.
 #pragma once
 
 #include <optional>
@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "app/jobs_cli.hpp"
+#include "app/migrate.hpp"
 #include "app/options.hpp"
 #include "app/status.hpp"
 #include "app/watch.hpp"
@@ -18,7 +19,8 @@ struct exit_now {
   int code = 0;
 };
 using cli_result =
-    std::variant<serve_options, watch_options, status_options, jobs_options, exit_now>;
+    std::variant<serve_options, watch_options, status_options, jobs_options, migrate_options,
+                 exit_now>;
 
 cli_result parse_cli(int argc, char** argv);
 

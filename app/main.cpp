@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
     return vigil::app::run_watch(*watch);
   if (auto* status = std::get_if<vigil::app::status_options>(&parsed))
     return vigil::app::run_status(*status, std::cout, std::cerr);
+  if (auto* migrate = std::get_if<vigil::app::migrate_options>(&parsed))
+    return vigil::app::run_migrate(*migrate, std::cout, std::cerr);
   if (auto* jobs = std::get_if<vigil::app::jobs_options>(&parsed))
     return vigil::app::run_jobs(*jobs, std::cin, std::cout, std::cerr);
   return vigil::app::run_daemon(std::get<vigil::app::serve_options>(parsed));

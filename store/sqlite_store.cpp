@@ -8,7 +8,7 @@
 #include <limits>
 #include <string_view>
 
-#include "store/checksum.hpp"
+#include "store/row_checksum.hpp"
 
 namespace vigil::store {
 namespace {
@@ -47,10 +47,6 @@ class statement_use {
   sqlite3_stmt* s_;
 };
 
-int64_t to_ms(model::wall_time t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 std::string text_column(sqlite3_stmt* s, int column) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, column));
   return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(s, column)))
@@ -60,21 +56,6 @@ std::string text_column(sqlite3_stmt* s, int column) {
 void bind_text(sqlite3_stmt* s, int index, const std::string& text) {
   // The strings outlive the step that reads them, so SQLite need not copy them.
   sqlite3_bind_text64(s, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-}
-
-int64_t event_crc(const stored_event& e) {
-  return field_checksum{}
-      .add(e.seq)
-      .add(e.type)
-      .add(static_cast<uint64_t>(e.schema_version))
-      .add(static_cast<uint64_t>(to_ms(e.time)))
-      .add(e.epoch)
-      .add(e.body)
-      .value();
-}
-
-int64_t checkpoint_crc(uint64_t seq, int64_t time_ms, const std::string& state) {
-  return field_checksum{}.add(seq).add(static_cast<uint64_t>(time_ms)).add(state).value();
 }
 
 /// A row of `events` as read, with whether its checksum matches.

@@ -21,6 +21,7 @@
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
 #include "store/sqlite_store.hpp"
+#include "tests/support/fixture_log.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -28,23 +29,7 @@ namespace {
 namespace actors = vigil::actors;
 namespace model = vigil::model;
 
-/// A fresh database made from a SQL dump.
-std::string restore_fixture(const std::string& dump, const std::string& dir) {
-  std::ifstream in{dump};
-  REQUIRE(in);
-  std::stringstream sql;
-  sql << in.rdbuf();
-  const std::string db_path = dir + "/events.db";
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql.str().c_str(), nullptr, nullptr, &error);
-  INFO((error ? error : ""));
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
-  return db_path;
-}
+using vigil::test::restore_fixture;
 
 /// What the journal actor rebuilds from `backend` at start-up.
 actors::recovered recover(std::shared_ptr<vigil::store::sqlite_store> backend) {

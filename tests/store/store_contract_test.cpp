@@ -5,6 +5,7 @@
 
 #include "store/memory_store.hpp"
 #include "store/sqlite_store.hpp"
+#include "tests/store/pg_backend.hpp"
 #include "tests/store/store_test_support.hpp"
 
 namespace {
@@ -12,6 +13,7 @@ namespace {
 namespace vs = vigil::store;
 using vs::testing::sample_batch;
 using vs::testing::seq_range;
+using vs::testing::pg_backend;
 using vs::testing::seqs_of;
 
 struct memory_backend {
@@ -34,7 +36,7 @@ void require_same_event(const vs::stored_event& read, const vs::stored_event& wr
 }  // namespace
 
 TEMPLATE_TEST_CASE("an empty store has last seq 0, no events and no checkpoint", "[store]",
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, pg_backend) {
   TestType backend;
   vs::store& store = backend.store;
   CHECK(store.last_seq() == 0);
@@ -44,7 +46,7 @@ TEMPLATE_TEST_CASE("an empty store has last seq 0, no events and no checkpoint",
 }
 
 TEMPLATE_TEST_CASE("appended events get consecutive seqs and read back unchanged, in order",
-                   "[store]", memory_backend, sqlite_backend) {
+                   "[store]", memory_backend, sqlite_backend, pg_backend) {
   TestType backend;
   vs::store& store = backend.store;
   REQUIRE(store.append(1, sample_batch(1, 3)) == 3);
@@ -58,7 +60,7 @@ TEMPLATE_TEST_CASE("appended events get consecutive seqs and read back unchanged
 }
 
 TEMPLATE_TEST_CASE("an append with the wrong expected seq is a conflict and writes nothing",
-                   "[store]", memory_backend, sqlite_backend) {
+                   "[store]", memory_backend, sqlite_backend, pg_backend) {
   TestType backend;
   vs::store& store = backend.store;
   REQUIRE(store.append(1, sample_batch(1, 3)) == 3);
@@ -76,7 +78,7 @@ TEMPLATE_TEST_CASE("an append with the wrong expected seq is a conflict and writ
 }
 
 TEMPLATE_TEST_CASE("an empty batch writes nothing but is still checked for conflicts", "[store]",
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, pg_backend) {
   TestType backend;
   vs::store& store = backend.store;
   REQUIRE(store.append(1, sample_batch(1, 2)) == 2);
@@ -86,7 +88,7 @@ TEMPLATE_TEST_CASE("an empty batch writes nothing but is still checked for confl
   CHECK(store.read_after(0, 100).size() == 2);
 }
 
-TEMPLATE_TEST_CASE("read_after pages through the log", "[store]", memory_backend, sqlite_backend) {
+TEMPLATE_TEST_CASE("read_after pages through the log", "[store]", memory_backend, sqlite_backend, pg_backend) {
   TestType backend;
   vs::store& store = backend.store;
   for (int first = 1; first <= 10; first += 2) store.append(first, sample_batch(first, 2));
@@ -101,7 +103,7 @@ TEMPLATE_TEST_CASE("read_after pages through the log", "[store]", memory_backend
 }
 
 TEMPLATE_TEST_CASE("the newest checkpoint loads first and only the newest three are kept",
-                   "[store]", memory_backend, sqlite_backend) {
+                   "[store]", memory_backend, sqlite_backend, pg_backend) {
   TestType backend;
   vs::store& store = backend.store;
   store.append(1, sample_batch(1, 10));

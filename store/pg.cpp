@@ -1,0 +1,129 @@
+// libpq behind RAII: connections, results, parameters as text, and conninfo redaction.
+#include "store/pg.hpp"
+
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <regex>
+
+#include "store/store.hpp"
+
+namespace vigil::store::pg {
+
+std::string redact(std::string_view conninfo) {
+  std::string s(conninfo);
+  // URL form: scheme://user:password@host... (the password ends at the last '@' before the path).
+  static const std::regex url_password(R"(^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@?]*):[^@/?]*@)");
+  s = std::regex_replace(s, url_password, "$1:***@");
+  // Query-parameter form: ...?password=secret&...
+  static const std::regex query_password(R"(([?&]password=)[^&]*)");
+  s = std::regex_replace(s, query_password, "$1***");
+  // Keyword form: password=secret or password='sec ret'.
+  static const std::regex kw_password(R"((^|\s)(password\s*=\s*)('(\\.|[^'])*'|\S*))");
+  s = std::regex_replace(s, kw_password, "$1$2***");
+  return s;
+}
+
+result::result(pg_result* r) : r_(r) {}
+result::~result() { PQclear(r_); }
+result::result(result&& other) noexcept : r_(other.r_) { other.r_ = nullptr; }
+result& result::operator=(result&& other) noexcept {
+  if (this != &other) {
+    PQclear(r_);
+    r_ = other.r_;
+    other.r_ = nullptr;
+  }
+  return *this;
+}
+
+bool result::ok() const {
+  const auto status = r_ ? PQresultStatus(r_) : PGRES_FATAL_ERROR;
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+std::string result::sqlstate() const {
+  if (ok()) return {};
+  const char* state = r_ ? PQresultErrorField(r_, PG_DIAG_SQLSTATE) : nullptr;
+  return state ? state : "08000";  // no result at all: the connection failed
+}
+
+std::string result::message() const {
+  const char* m = r_ ? PQresultErrorMessage(r_) : nullptr;
+  std::string text = m && *m ? m : "no result";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+int result::rows() const { return r_ ? PQntuples(r_) : 0; }
+bool result::is_null(int row, int column) const { return PQgetisnull(r_, row, column) != 0; }
+
+std::string result::text(int row, int column) const {
+  return std::string(PQgetvalue(r_, row, column),
+                     static_cast<size_t>(PQgetlength(r_, row, column)));
+}
+
+int64_t result::integer(int row, int column) const {
+  return std::strtoll(PQgetvalue(r_, row, column), nullptr, 10);
+}
+
+connection::connection(const std::string& conninfo) : name_(redact(conninfo)) {
+  conn_ = PQconnectdb(conninfo.c_str());
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    // libpq's message names host and port, never the password.
+    std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw store_error("cannot connect to PostgreSQL at " + name_ + ": " + why);
+  }
+  // Notices (e.g. "relation already exists, skipping") would go to stderr: keep them quiet.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
+}
+
+connection::~connection() { PQfinish(conn_); }
+
+result connection::exec(const std::string& sql,
+                        const std::vector<std::optional<std::string>>& params) {
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    // Broken by an earlier call: one reconnect per statement, never a silent retry of it.
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK)
+      throw store_error("PostgreSQL at " + name_ + " unreachable: " + PQerrorMessage(conn_));
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  result r{PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                        nullptr, nullptr, 0)};
+  // The connection broke during the statement: whether it committed is unknown, so it is not
+  // run again here; the caller reads the log to find out.
+  if (PQstatus(conn_) != CONNECTION_OK)
+    throw store_error("PostgreSQL at " + name_ + " unreachable: " + r.message());
+  return r;
+}
+
+result connection::exec_ok(const std::string& sql,
+                           const std::vector<std::optional<std::string>>& params,
+                           const std::string& what) {
+  auto r = exec(sql, params);
+  if (!r.ok()) throw store_error(what + " (" + name_ + "): " + r.message());
+  return r;
+}
+
+std::string text_array(const std::vector<std::string_view>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace vigil::store::pg

@@ -1,0 +1,92 @@
+// The shared event log on PostgreSQL: fenced appends by the lease holder, verified reads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace vigil::store {
+
+namespace pg {
+class connection;
+}
+
+/// Thrown by append when the writer no longer holds the lease (another node took it over, so
+/// the term or the holder differ): nothing was written, and this writer must stop deciding.
+/// It is a sequence_conflict because it means the same to a journal — someone else writes the
+/// log now — but a caller that can step down tells it apart.
+struct fenced : sequence_conflict {
+  using sequence_conflict::sequence_conflict;
+};
+
+/// Who appends: the node holding the lease, and the term it holds it for.
+struct writer_identity {
+  std::string holder;
+  uint64_t term = 0;
+};
+
+/// The lease row as read: `renewals` changes on every renewal, `term` on every takeover.
+struct lease_row {
+  uint64_t term = 0;
+  std::string holder;  ///< empty: never held
+  std::string holder_url;
+  uint64_t renewals = 0;
+};
+
+/// The PostgreSQL backend. Tables vigil_meta, vigil_events, vigil_checkpoints, vigil_lease and
+/// vigil_nodes, created if missing; every statement is one autocommit round trip, so no
+/// transaction stays open between calls (one would block a takeover). One connection, used
+/// from one thread (the journal's).
+class pg_store final : public store {
+ public:
+  /// Connects, creates the schema if missing (safe when several nodes start at once) and
+  /// checks format_version. Throws store_error naming the redacted conninfo.
+  pg_store(const std::string& conninfo, writer_identity writer);
+  ~pg_store() override;
+  pg_store(const pg_store&) = delete;
+  pg_store& operator=(const pg_store&) = delete;
+
+  /// The term this store appends under, e.g. after this node took the lease over.
+  void set_writer(writer_identity writer) { writer_ = std::move(writer); }
+  const writer_identity& writer() const { return writer_; }
+
+  /// One statement that fences itself: the lease row is read FOR SHARE and must still name
+  /// this writer's term and holder, and expected_next - 1 must be the log's tail; otherwise
+  /// nothing is written (`fenced`, or `sequence_conflict` for a wrong position). Returns after
+  /// the commit (synchronous_commit on) and notifies channel vigil_log with the last seq.
+  uint64_t append(uint64_t expected_next, std::vector<stored_event> batch) override;
+  /// Verifies each row's checksum and that seqs are contiguous; store_error when not.
+  std::vector<stored_event> read_after(uint64_t after, size_t limit) const override;
+  /// Reads the tail from the database: other writers may have appended since.
+  uint64_t last_seq() const override;
+  /// Keeps the newest three; refuses a checkpoint beyond the end of the log.
+  void save_checkpoint(const checkpoint& c) override;
+  std::optional<checkpoint> load_checkpoint() const override;
+  std::vector<checkpoint> load_checkpoints() const override;
+  void probe() override;
+
+  /// The lease as it is now.
+  lease_row read_lease() const;
+  /// Renews the lease if this writer still holds it; false when it does not (deposed).
+  bool renew_lease();
+  /// The takeover compare-and-set: bumps the term and names `holder` only if the row still has
+  /// the term and renewal count the caller saw. On success this store writes under the new term.
+  bool take_over(const lease_row& seen, const std::string& holder, const std::string& url);
+
+  /// What loading had to skip, one sentence each (a checkpoint that failed its checksum).
+  const std::vector<std::string>& recovery_notes() const { return notes_; }
+
+ private:
+  std::vector<checkpoint> verified_checkpoints(size_t at_most) const;
+  void note(std::string text) const;
+
+  std::unique_ptr<pg::connection> conn_;
+  writer_identity writer_;
+  mutable std::vector<std::string> notes_;
+};
+
+}  // namespace vigil::store
