@@ -157,7 +157,14 @@ void check_readers_under(
   target = end;
   stop = true;
   for (auto& t : threads) t.join();
-  INFO("log end " << end);
+  std::string figures = "log end " + std::to_string(end) + ";";
+  for (const auto& l : streams)
+    figures += " stream from " + std::to_string(l->after) + ": " + std::to_string(l->seqs.size()) +
+               " events, " + std::to_string(l->others.size()) + " others;";
+  for (const auto& l : polls)
+    figures += " poller from " + std::to_string(l->after) + ": " + std::to_string(l->seqs.size()) +
+               " events;";
+  WARN(figures);  // the figures, shown whether or not the checks below pass
   CHECK(joined);
   for (size_t i = 0; i < streams.size(); ++i)
     expect_exact(*streams[i], end, "stream " + std::to_string(i));
