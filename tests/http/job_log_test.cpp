@@ -8,6 +8,7 @@
 
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_client.hpp"
@@ -112,6 +113,7 @@ TEST_CASE(
   while (!started && std::chrono::steady_clock::now() < until) {
     const auto r = c.get("/v1/jobs/long/runs/" + running);
     started = r.status == 200 && json::parse(r.body)["status"] == "running";
+    if (!started) std::this_thread::sleep_for(20ms);  // the poll interval, not a wait for it
   }
   REQUIRE(started);
   d.signal(SIGTERM);
