@@ -1,13 +1,15 @@
 // The exact event stream under load, against the vigil binary: 20 jobs firing in the same
 // instants (and a pause/resume storm), several event-stream subscribers and GET /v1/events
 // pollers from seq 0 and from the middle; every seq arrives exactly once, in order, with no
-// reset, and the last one is the log's end as GET /v1/events reports it once the load stops.
+// reset, and the last one is the log's end as GET /v1/events reports it once the load stops;
+// a truly foreign position still gets its one reset on a busy daemon.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -207,4 +209,37 @@ TEST_CASE("a pause/resume storm with jobs firing: every reader sees each seq onc
     for (int i = 0; i < 5; ++i)
       REQUIRE(c.post("/v1/jobs/j" + std::to_string(i) + "/pause").status == 200);
   });
+}
+
+TEST_CASE("on a busy daemon a truly foreign position gets one reset, then the log exactly",
+          "[http][stream][exact]") {
+  daemon_process d{{"--tick-interval", "50ms"}};
+  http_client c{d.port()};
+  for (int i = 0; i < 5; ++i) REQUIRE(c.post("/v1/jobs", every_job(i, "1s").dump()).status == 201);
+  const auto until = clock_type::now() + 20s;
+  while (clock_type::now() < until && log_end(c) < 10) std::this_thread::sleep_for(50ms);
+  REQUIRE(log_end(c) >= 10);
+
+  sse_client s{d.port(), "/v1/stream/events?after=1000000"};
+  REQUIRE(s.status() == 200);
+  std::optional<vigil::test::sse_event> reset;
+  while (!reset || reset->event == "heartbeat") reset = s.next_event(10s);
+  INFO(reset->event << " " << reset->data);
+  REQUIRE(reset->event == "reset");
+  const json data = json::parse(reset->data);
+  const uint64_t position = data["position"].get<uint64_t>();
+  CHECK(reset->id == std::to_string(position));
+  CHECK(position >= 10);
+  CHECK(position <= log_end(c));
+  for (uint64_t seq = position + 1; seq <= position + 30; ++seq) {
+    auto e = s.next_event(10s);
+    REQUIRE(e);
+    if (e->event == "heartbeat") {
+      --seq;
+      continue;
+    }
+    INFO(e->event << " " << e->id);
+    REQUIRE(e->event == "event");
+    REQUIRE(e->id == std::to_string(seq));
+  }
 }
