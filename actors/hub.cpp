@@ -47,6 +47,10 @@ struct hub_state {
   std::unordered_map<uint64_t, subscriber> subs;
   uint64_t next_id = 0;
   model::snapshot_ptr latest;
+  /// The log's end: the journal's last durable seq, as far as the hub has heard. Raised by the
+  /// journal's pages (their `last_seq`) and by snapshots (a snapshot's `log_seq` was durable
+  /// before it was applied, so it never exceeds the journal's end); it never goes down.
+  uint64_t log_end = 0;
   std::string latest_json;  ///< encode_snapshot(*latest) without its closing brace
   std::vector<waiter> waiters;
   stream_stats stats;
@@ -62,7 +66,9 @@ std::string etag_of(const model::snapshot& s) {
   return s.epoch + "-" + std::to_string(s.version);
 }
 
-uint64_t log_end(const hub_state& st) { return st.latest ? st.latest->log_seq : 0; }
+uint64_t log_end(const hub_state& st) { return st.log_end; }
+
+void heard_of_end(hub_state& st, uint64_t end) { st.log_end = std::max(st.log_end, end); }
 
 void write(hub_pointer self, uint64_t id, subscriber& sub, std::vector<sse_event> events) {
   sub.in_flight = true;
@@ -155,17 +161,10 @@ void pump(hub_pointer self, uint64_t id) {
   auto& sub = it->second;
   if (sub.in_flight || sub.reading || sub.closing) return;
   const uint64_t end = log_end(st);
-  if (sub.after > end) {
-    // A position this log never had (another data directory, or a log that was reset).
-    std::string data = "{\"reason\":\"position beyond the end of the log\",\"position\":" +
-                       std::to_string(end) + ",\"snapshot\":" +
-                       (st.latest ? codec::encode_snapshot(*st.latest) : "null") + "}";
-    sub.after = end;
-    write(self, id, sub, {{"reset", std::to_string(end), std::move(data)}});
-    return;
-  }
+  // A position beyond what the hub has heard of is not yet a reset: only the journal knows
+  // whether the log has it, so the answer to the page read below decides.
   if (sub.after == end) return;
-  if (end - sub.after > st.cfg.max_event_lag) {
+  if (sub.after < end && end - sub.after > st.cfg.max_event_lag) {
     close_with(self, id,
                "{\"reason\":\"too_slow\",\"resume_after\":" + std::to_string(sub.after) + "}",
                &stream_stats::disconnected_too_slow);
@@ -185,6 +184,20 @@ void pump(hub_pointer self, uint64_t id) {
                          "{\"reason\":\"event log unreadable\",\"detail\":" +
                              codec::quote(page.error) + "}",
                          &stream_stats::disconnected_write_failed);
+              return;
+            }
+            auto& st = self->state;
+            heard_of_end(st, page.last_seq);
+            if (page.events.empty() && sub.after > page.last_seq) {
+              // The journal's own end is before the position: a log this position never
+              // came from (another data directory, or a log in memory that was lost).
+              const uint64_t end = page.last_seq;
+              std::string data = "{\"reason\":\"position beyond the end of the log\","
+                                 "\"position\":" +
+                                 std::to_string(end) + ",\"snapshot\":" +
+                                 (st.latest ? codec::encode_snapshot(*st.latest) : "null") + "}";
+              sub.after = end;
+              write(self, id, sub, {{"reset", std::to_string(end), std::move(data)}});
               return;
             }
             std::vector<sse_event> events;
@@ -249,6 +262,7 @@ void subscribe(hub_pointer self, stream_request& req) {
 void on_snapshot(hub_pointer self, model::snapshot_ptr snap) {
   auto& st = self->state;
   st.latest = std::move(snap);
+  heard_of_end(st, st.latest->log_seq);
   st.latest_json = codec::encode_snapshot(*st.latest);
   st.latest_json.pop_back();  // reopen the object for the per-client fields
   const std::string etag = etag_of(*st.latest);

@@ -5,9 +5,9 @@
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <iostream>
 #include <vector>
 
 #include "codec/json.hpp"
@@ -120,8 +120,7 @@ journal_actor::behavior_type journal(journal_pointer self, journal_config cfg) {
         try {
           self->state.cfg.backend->save_checkpoint({st.log_seq, codec::encode_state(st)});
         } catch (const std::exception& e) {
-          std::cerr << "vigil: checkpoint at seq " << st.log_seq << " not saved: " << e.what()
-                    << std::endl;
+          spdlog::warn("checkpoint at seq {} not saved: {}", st.log_seq, e.what());
         }
       },
       [self](probe_atom) {

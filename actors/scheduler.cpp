@@ -9,6 +9,7 @@
 #include <deque>
 #include <thread>
 
+#include "actors/event_log.hpp"
 #include "actors/publisher.hpp"
 #include "codec/job_views.hpp"
 #include "codec/json.hpp"
@@ -217,6 +218,7 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
             --st.appends_in_flight;
             if (ack.ok) {
               for (const auto& e : events) {
+                log_durable_event(st.durable, e);
                 model::apply_in_place(st.durable, e);
                 model::share_settled(st.durable, st.pending, e);
                 if (const auto* f = std::get_if<model::run_finished>(&e);
@@ -443,6 +445,7 @@ caf::typed_response_promise<caf::ok_atom> drain(scheduler_pointer self) {
   if (st.cfg.runner && !st.runner_drain_asked) {
     // Running jobs may finish within the grace; their ends are still logged while draining.
     st.runner_drain_asked = true;
+    if (auto line = describe_shutdown_wait(st.durable)) write_log_line(*line);
     self->request(st.cfg.runner, caf::infinite, drain_atom::value, st.cfg.shutdown_grace)
         .then([self](caf::ok_atom) {
                 self->state.runner_drained = true;

@@ -234,8 +234,13 @@ int run_watch(const watch_options& opts) {
           out.note("connected to " + opts.url.text() + path +
                    (last_id.empty() ? std::string{} : " (Last-Event-ID: " + last_id + ")"));
         },
-        [&](const sse_event& e) { out.on_event(e.type, e.data); });
-    last_id = parser.last_event_id();
+        [&](const sse_event& e) {
+          out.on_event(e.type, e.data);
+          last_id = e.id;  // the id as of this dispatched event
+        });
+    // Not parser.last_event_id(): an `id:` line of a frame the connection cut off before its
+    // data would skip that event on the next connect (as the WHATWG "last event ID string",
+    // only a dispatched event sets the resume point).
     if (parser.retry_ms())
       hint = std::clamp(milliseconds{*parser.retry_ms()}, min_retry, max_backoff);
     if (o.kind == sse_outcome::stopped) return 0;

@@ -541,3 +541,30 @@ TEST_CASE("vigil watch reports a gap, honours retry and Retry-After, and stops o
   CHECK(first_gap < 1500ms);
   CHECK(reqs[2].at - reqs[1].at >= 950ms);
 }
+
+TEST_CASE("vigil watch --events resumes after the last event it printed, not a torn frame's id",
+          "[watch]") {
+  const std::string sse_head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+  auto frame = [](int seq) {
+    return "event: event\nid: " + std::to_string(seq) + "\ndata: " + event_json(seq) + "\n\n";
+  };
+  // The first connection ends inside the frame of #3: its id came, its data never did.
+  const std::string torn = "retry: 100\n\n" + frame(1) + frame(2) + "event: event\nid: 3\n";
+  scripted_server server{{
+      {sse_head + chunk(torn)},
+      {sse_head + chunk(frame(3) + frame(4))},
+  }};
+  vigil_child w{
+      {"watch", "--events", "--url", "http://127.0.0.1:" + std::to_string(server.port())}};
+  REQUIRE(w.wait_for_output("  #4 scheduler_paused", 15s));
+  w.signal(SIGTERM);
+  REQUIRE(w.wait_exit(15s) == 0);
+  const std::string out = w.output();
+  INFO(out);
+  for (int seq = 1; seq <= 4; ++seq) CHECK(count_of(out, "  #" + std::to_string(seq) + " ") == 1);
+  CHECK(count_of(out, "GAP") == 0);
+  const auto reqs = server.requests();
+  REQUIRE(reqs.size() >= 2);
+  CHECK(reqs[1].head.find("\r\nLast-Event-ID: 2\r\n") != std::string::npos);
+}
