@@ -365,7 +365,7 @@ TEST_CASE("vigil status and vigil watch send the token and say when it is missin
 }
 
 TEST_CASE(
-    "--print-config shows named tokens' names and sources, never their secrets, and loads "
+    "vigil serve --print-config shows named tokens' names and sources, never their secrets, and loads "
     "again",
     "[auth][config]") {
   temp_dir dir;
