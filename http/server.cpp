@@ -524,11 +524,11 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     model::wall_time after = std::chrono::time_point_cast<model::duration>(
         std::chrono::system_clock::now());
     if (auto a = params->get("after")) {
-      auto t = model::parse_rfc3339(*a);
-      if (!t)
-        return reply_error(c, req, model::errc::invalid_argument,
-                           "after must be an RFC 3339 time", "after");
-      after = *t;
+      auto t = model::parse_rfc3339_checked(*a);
+      if (auto* e = std::get_if<model::time_error>(&t))
+        return reply_error(c, req, model::errc::invalid_argument, model::describe(*e, "after"),
+                           "after");
+      after = std::get<model::wall_time>(t);
     }
     const auto count = number_param(*params, "count", 10, 1, 1000);
     if (!count)

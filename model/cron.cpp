@@ -237,6 +237,7 @@ class field_parser {
     int lo = spec.min;
     int hi = field_ == f_dow ? 6 : spec.max;
     bool single = false;
+    bool wraps = false;
     size_t pos = start;
     if (token_[pos] == '*') {
       ++pos;
@@ -247,9 +248,12 @@ class field_parser {
       if (pos < base_end && token_[pos] == '-') {
         ++pos;
         if (auto e = value(pos, base_end, hi)) return e;
-        if (hi < lo)
-          return fail(start, "range " + printable(token_.substr(start, pos - start)) +
-                                 " is backwards (wrap-around ranges are not supported)");
+        // Day of week 7 is Sunday, as 0: SAT-7 is SAT-SUN, 7-MON is SUN-MON.
+        if (field_ == f_dow && hi < lo) {
+          lo %= 7;
+          hi %= 7;
+        }
+        wraps = hi < lo;  // 22-2: 22 to the field's end, then its start to 2 (as Quartz does)
       } else {
         single = true;
         hi = lo;
@@ -273,8 +277,20 @@ class field_parser {
       // "a/n" means from a to the end of the range.
       if (single) hi = field_ == f_dow ? 6 : spec.max;
     }
-    set_range(lo, hi, step);
+    if (wraps)
+      set_wrapped(lo, hi, step);
+    else
+      set_range(lo, hi, step);
     return std::nullopt;
+  }
+
+  // lo to the field's last value, then on from its first to hi, the step counted from lo
+  // across the wrap: hours 22-2/2 is 22, 0, 2.
+  void set_wrapped(int lo, int hi, int step) {
+    const field_spec& spec = fields[static_cast<size_t>(field_)];
+    const int first = spec.min, last = field_ == f_dow ? 6 : spec.max;
+    const int span = last - first + 1;
+    for (int v = lo; v <= hi + span; v += step) set(v > last ? v - span : v);
   }
 
   cron_expr& out_;

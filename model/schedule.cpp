@@ -42,7 +42,17 @@ seconds_point floor_seconds(wall_time t) {
   return std::chrono::time_point_cast<cctz::seconds>(std::chrono::floor<cctz::seconds>(t));
 }
 
-wall_time to_wall(seconds_point t) { return wall_time{t.time_since_epoch()}; }
+/// A whole-second instant as a wall_time; nothing outside the supported range (a wall_time
+/// would wrap around past 2262), where a schedule has no further fire.
+std::optional<wall_time> to_wall(seconds_point t) {
+  const int64_t s = t.time_since_epoch().count();
+  using std::chrono::duration_cast;
+  using std::chrono::seconds;
+  if (s < duration_cast<seconds>(min_supported_time.time_since_epoch()).count() ||
+      s >= duration_cast<seconds>(max_supported_time.time_since_epoch()).count())
+    return std::nullopt;
+  return wall_time{seconds(s)};
+}
 
 bool valid_zone_name(std::string_view name) {
   if (name.empty() || name.size() > max_zone_name_bytes || name[0] == '/' ||
@@ -167,7 +177,7 @@ std::optional<wall_time> next_every(const every_spec& e, wall_time after) {
   __int128 k = a / p;
   if (a % p != 0 && a < 0) --k;  // floor
   const __int128 t = (k + 1) * p + e.phase.count();
-  if (t > INT64_MAX || t < INT64_MIN) return std::nullopt;
+  if (t >= max_supported_time.time_since_epoch().count()) return std::nullopt;
   return wall_time{duration{static_cast<int64_t>(t)}};
 }
 
@@ -226,7 +236,9 @@ std::optional<zone> load_zone(std::string_view name) {
 std::string format_rfc3339_in(wall_time t, const zone& z) {
   const seconds_point s = floor_seconds(t);
   const auto l = tz_of(z).lookup(s);
-  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - to_wall(s)).count();
+  const int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t - wall_time{s.time_since_epoch()})
+          .count();
   const int offset_minutes = (l.offset < 0 ? -l.offset : l.offset) / 60;
   char fraction[8] = "";
   if (ms != 0) std::snprintf(fraction, sizeof fraction, ".%03d", static_cast<int>(ms));
@@ -263,14 +275,17 @@ std::variant<schedule, schedule_error> parse_schedule(std::string_view expr) {
   } else if (starts_with_word(body, "@at")) {
     size_t lead = 0;
     const std::string_view when = trim(body.substr(3), lead);
-    const auto at = parse_rfc3339(when);
-    if (!at)
-      return schedule_error{"@at: \"" + std::string(when.substr(0, 40)) +
-                                "\" is not an RFC 3339 instant with an offset, e.g. "
-                                "2026-03-29T02:30:00+01:00",
-                            offset + 3 + lead};
+    const auto at = parse_rfc3339_checked(when);
+    if (std::holds_alternative<time_error>(at))
+      return schedule_error{
+          "@at: \"" + std::string(when.substr(0, 40)) + "\" " +
+              (std::get<time_error>(at) == time_error::out_of_range
+                   ? std::string("is outside the supported range ") + supported_range_text
+                   : std::string("is not an RFC 3339 instant with an offset, e.g. "
+                                 "2026-03-29T02:30:00+01:00")),
+          offset + 3 + lead};
     parsed->type = schedule::kind::at;
-    parsed->at = *at;
+    parsed->at = std::get<wall_time>(at);
   } else {
     auto cron = parse_cron(body);
     if (auto* e = std::get_if<schedule_error>(&cron)) return shifted(*e, offset);
@@ -285,17 +300,24 @@ std::variant<schedule, schedule_error> parse_schedule(std::string_view expr) {
 std::optional<wall_time> next_fire(const schedule& s, const zone& z, wall_time after,
                                    const dst_policy& dst) {
   const schedule::impl* p = s.get();
-  if (!p) return std::nullopt;
+  if (!p || after >= max_supported_time) return std::nullopt;
+  // Before the supported range, the first fire inside it comes next: nothing earlier exists.
+  if (after < min_supported_time) after = min_supported_time - duration{1};
+  std::optional<wall_time> next;
   switch (p->type) {
     case schedule::kind::cron:
-      return next_cron(p->cron, tz_of(z), after, dst);
+      next = next_cron(p->cron, tz_of(z), after, dst);
+      break;
     case schedule::kind::every:
-      return next_every(p->every, after);
+      next = next_every(p->every, after);
+      break;
     case schedule::kind::at:
-      if (p->at > after) return p->at;
-      return std::nullopt;
+      if (p->at > after) next = p->at;
+      break;
   }
-  return std::nullopt;
+  // The promise, whatever the kind: strictly after `after`, inside the range, or none.
+  if (next && (*next <= after || !in_supported_range(*next))) return std::nullopt;
+  return next;
 }
 
 }  // namespace vigil::model

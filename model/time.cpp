@@ -63,16 +63,17 @@ std::string format_rfc3339(wall_time t) {
   return buf;
 }
 
-std::optional<wall_time> parse_rfc3339(std::string_view s) {
+static std::variant<wall_time, time_error> parse_rfc3339_impl(std::string_view s, bool supported_only) {
+  constexpr auto malformed = time_error::malformed;
   int y, mo, d, h, mi, se;
   if (!read_digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !read_digits(s, 5, 2, mo) ||
       s[7] != '-' || !read_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') ||
       !read_digits(s, 11, 2, h) || s[13] != ':' || !read_digits(s, 14, 2, mi) || s[16] != ':' ||
       !read_digits(s, 17, 2, se))
-    return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+    return malformed;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return malformed;
   const int64_t civil_days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  if (civil_from_days(civil_days).day != static_cast<unsigned>(d)) return std::nullopt;  // Feb 30
+  if (civil_from_days(civil_days).day != static_cast<unsigned>(d)) return malformed;  // Feb 30
   size_t pos = 19;
   int64_t nanos = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -84,7 +85,7 @@ std::optional<wall_time> parse_rfc3339(std::string_view s) {
       scale /= 10;
       ++pos;
     }
-    if (pos == first) return std::nullopt;
+    if (pos == first) return malformed;
   }
   int64_t offset_seconds = 0;
   if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
@@ -93,15 +94,16 @@ std::optional<wall_time> parse_rfc3339(std::string_view s) {
     int oh, om;
     if (!read_digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
         !read_digits(s, pos + 4, 2, om) || oh > 23 || om > 59)
-      return std::nullopt;
+      return malformed;
     offset_seconds = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
     pos += 6;
   } else {
-    return std::nullopt;
+    return malformed;
   }
-  if (pos != s.size()) return std::nullopt;
+  if (pos != s.size()) return malformed;
   const int64_t secs = civil_days * 86400 + h * 3600 + mi * 60 + se - offset_seconds;
-  // Nanoseconds since the epoch fit in int64 only from 1677 to 2262: refuse, never wrap.
+  // Nanoseconds since the epoch fit in int64 only from 1677 to 2262: refuse, never wrap; the
+  // supported range is narrower still.
   constexpr int64_t giga = 1'000'000'000;
   int64_t count;
   const bool overflow =
@@ -109,8 +111,28 @@ std::optional<wall_time> parse_rfc3339(std::string_view s) {
                       __builtin_add_overflow(count, nanos, &count)
                 : __builtin_mul_overflow(secs + 1, giga, &count) ||
                       __builtin_add_overflow(count, nanos - giga, &count);
-  if (overflow) return std::nullopt;
-  return wall_time{duration{count}};
+  if (overflow) return time_error::out_of_range;
+  const wall_time t{duration{count}};
+  if (supported_only && !in_supported_range(t)) return time_error::out_of_range;
+  return t;
+}
+
+
+std::variant<wall_time, time_error> parse_rfc3339_checked(std::string_view s) {
+  return parse_rfc3339_impl(s, true);
+}
+
+std::optional<wall_time> parse_rfc3339(std::string_view s) {
+  // Lenient on the range: what the log holds was stored by earlier versions and must read back.
+  auto r = parse_rfc3339_impl(s, false);
+  if (auto* t = std::get_if<wall_time>(&r)) return *t;
+  return std::nullopt;
+}
+
+std::string describe(time_error e, std::string_view what) {
+  if (e == time_error::out_of_range)
+    return std::string(what) + " is outside the supported range " + supported_range_text;
+  return std::string(what) + " is not an RFC 3339 time (e.g. 2026-11-28T04:10:00Z)";
 }
 
 }  // namespace vigil::model

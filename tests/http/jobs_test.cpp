@@ -50,6 +50,13 @@ json parse(const http_response& r) {
   return j;
 }
 
+/// The body of an answer that must have this status.
+json parse(const http_response& r, int status) {
+  INFO("response " << r.status << ": " << r.body);
+  REQUIRE(r.status == status);
+  return parse(r);
+}
+
 /// Polls `probe` until it returns true or `timeout` passes (a short pause between polls so
 /// that two shared cores are not spent on the polling itself). True when it held.
 bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& probe) {
@@ -407,6 +414,25 @@ TEST_CASE("bad query parameters on job routes and /v1/preview are 400s naming th
     check_error(c.get(target), 400, "invalid_argument", field);
   }
   check_error(c.get("/v1/preview?schedule=%zz"), 400, "invalid_argument");
+  // Past the supported range: a 400 that names the range, not "not an RFC 3339 time".
+  const json beyond =
+      parse(c.get("/v1/preview?schedule=0+0+*+*+*&after=2400-02-01T00:00:00Z"), 400);
+  CHECK(beyond["field"] == "after");
+  CHECK(beyond["detail"].get<std::string>().find(
+            "outside the supported range 1678-01-01T00:00:00Z..2262-01-01T00:00:00Z") !=
+        std::string::npos);
+  const json at_2300 = parse(c.get("/v1/preview?schedule=%40at+2300-01-01T00:00:00Z"), 400);
+  CHECK(at_2300["field"] == "schedule");
+  CHECK(at_2300["detail"].get<std::string>().find("outside the supported range") !=
+        std::string::npos);
+  // At the end of the range the list stops: fires after `after` only, never wrapped to 1677.
+  const json last = parse(
+      c.get("/v1/preview?schedule=0+0+*+*+*&tz=UTC&after=2261-12-29T12:00:00Z&count=5"));
+  REQUIRE(last["fires"].size() == 2);
+  CHECK(last["fires"][0] == "2261-12-30T00:00:00+00:00");
+  CHECK(last["fires"][1] == "2261-12-31T00:00:00+00:00");
+  CHECK(parse(c.get("/v1/preview?schedule=0+0+29+2+*&after=2261-03-01T00:00:00Z"))["fires"]
+            .empty());
   // Malformed path parameters name the one at fault ('|' may not appear unescaped in a path).
   check_error(c.get("/v1/jobs/a|b"), 400, "invalid_argument", "id");
   check_error(c.get("/v1/jobs/q/runs/a|b"), 400, "invalid_argument", "run_id");

@@ -67,8 +67,8 @@ TEST_CASE("invalid expressions are refused with a message naming what is wrong",
       {"*/0 * * * *", "field 1 (minute): step 0 is out of range 1-60", 2},
       {"*/61 * * * *", "step 61 is out of range 1-60", 2},
       {"0 0 */ * *", "missing step after '/'", -1},
-      {"30-10 * * * *", "field 1 (minute): range 30-10 is backwards", 0},
-      {"0 0 * * 6-1", "range 6-1 is backwards", 8},
+      {"@at 2300-01-01T00:00:00Z", "outside the supported range 1678-01-01T00:00:00Z", 4},
+      {"@at 2262-01-01T00:00:00Z", "outside the supported range", 4},
       {"0 0 * FOO *", "field 4 (month): unknown name \"FOO\"", 6},
       {"0 0 * JAN-FOO *", "unknown name \"FOO\"", 10},
       {"0 0 * * FUN", "field 5 (day of week): unknown name \"FUN\"", 8},
@@ -180,6 +180,129 @@ TEST_CASE("@every with a phase shifts every fire by the phase", "[model][schedul
   const schedule m = parse_ok("@every 1m");
   CHECK(next_fire(m, {}, at("1969-12-31T23:59:30Z")) == at("1970-01-01T00:00:00Z"));
   CHECK(next_fire(m, {}, at("1969-12-31T23:58:00Z")) == at("1969-12-31T23:59:00Z"));
+}
+
+TEST_CASE("wrap-around ranges run to the field's end and on from its start", "[model][schedule]") {
+  struct example {
+    const char* expr;
+    const char* after;
+    std::vector<const char*> fires;
+  };
+  const std::vector<example> examples = {
+      {"0 22-2 * * *", "2026-01-01T21:30:00Z",
+       {"2026-01-01T22:00:00Z", "2026-01-01T23:00:00Z", "2026-01-02T00:00:00Z",
+        "2026-01-02T01:00:00Z", "2026-01-02T02:00:00Z", "2026-01-02T22:00:00Z"}},
+      {"0 22-2/2 * * *", "2026-01-01T21:30:00Z",
+       {"2026-01-01T22:00:00Z", "2026-01-02T00:00:00Z", "2026-01-02T02:00:00Z",
+        "2026-01-02T22:00:00Z"}},
+      {"50-10/10 * * * *", "2026-01-01T00:45:00Z",
+       {"2026-01-01T00:50:00Z", "2026-01-01T01:00:00Z", "2026-01-01T01:10:00Z",
+        "2026-01-01T01:50:00Z"}},
+      // 2026-01-02 is a Friday: FRI, SAT, SUN, MON, then the next FRI.
+      {"0 0 * * FRI-MON", "2026-01-01T12:00:00Z",
+       {"2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z",
+        "2026-01-05T00:00:00Z", "2026-01-09T00:00:00Z"}},
+      {"0 0 * * SAT-7", "2026-01-01T12:00:00Z",  // 7 is Sunday: SAT-SUN, no wrap needed
+       {"2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z", "2026-01-10T00:00:00Z"}},
+      {"0 0 * * 7-1", "2026-01-01T12:00:00Z",  // SUN-MON
+       {"2026-01-04T00:00:00Z", "2026-01-05T00:00:00Z", "2026-01-11T00:00:00Z"}},
+      // Day of month wraps at 31: in a 30-day month 28-3 is 28, 29, 30, 1, 2, 3.
+      {"0 0 28-3 * *", "2026-04-27T00:00:00Z",
+       {"2026-04-28T00:00:00Z", "2026-04-29T00:00:00Z", "2026-04-30T00:00:00Z",
+        "2026-05-01T00:00:00Z", "2026-05-02T00:00:00Z", "2026-05-03T00:00:00Z",
+        "2026-05-28T00:00:00Z"}},
+      {"0 0 1 NOV-FEB *", "2026-03-15T00:00:00Z",
+       {"2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z",
+        "2027-02-01T00:00:00Z", "2027-11-01T00:00:00Z"}},
+      {"58-1 0 0 * * *", "2026-01-01T00:00:00Z",
+       {"2026-01-01T00:00:01Z", "2026-01-01T00:00:58Z", "2026-01-01T00:00:59Z",
+        "2026-01-02T00:00:00Z"}},
+  };
+  for (const auto& ex : examples) {
+    INFO(ex.expr);
+    const schedule s = parse_ok(ex.expr);
+    wall_time from = at(ex.after);
+    for (const char* want : ex.fires) {
+      const auto f = next_fire(s, {}, from);
+      REQUIRE(f);
+      CHECK(format_rfc3339(*f) == format_rfc3339(at(want)));
+      from = *f;
+    }
+  }
+}
+
+TEST_CASE("at the end of the supported range every schedule kind has no further fire",
+          "[model][schedule]") {
+  const wall_time end = max_supported_time;  // 2262-01-01T00:00:00Z, excluded
+  CHECK(format_rfc3339(end) == "2262-01-01T00:00:00.000Z");
+  struct example {
+    const char* expr;
+    const char* after;
+    std::vector<const char*> fires;  // then nothing
+  };
+  const std::vector<example> examples = {
+      {"0 0 * * *", "2261-12-29T12:00:00Z", {"2261-12-30T00:00:00Z", "2261-12-31T00:00:00Z"}},
+      {"0 0 29 2 *", "2261-03-01T00:00:00Z", {}},  // the next leap day, 2264, is past the end
+      {"@yearly", "2261-06-01T00:00:00Z", {}},
+      {"59 59 23 31 12 *", "2261-12-31T23:59:00Z", {"2261-12-31T23:59:59Z"}},
+      {"* * * * * *", "2261-12-31T23:59:57Z", {"2261-12-31T23:59:58Z", "2261-12-31T23:59:59Z"}},
+      {"@every 1h", "2261-12-31T21:30:00Z", {"2261-12-31T22:00:00Z", "2261-12-31T23:00:00Z"}},
+      {"@every 168h", "2261-12-20T00:00:00Z", {"2261-12-26T00:00:00Z"}},
+      {"@at 2261-12-31T23:59:59Z", "2261-12-01T00:00:00Z", {"2261-12-31T23:59:59Z"}},
+      {"0 0 L * ?", "2261-11-15T00:00:00Z", {"2261-11-30T00:00:00Z", "2261-12-31T00:00:00Z"}},
+  };
+  for (const char* zone_name : {"UTC", "Pacific/Kiritimati", "America/New_York"}) {
+    const auto z = load_zone(zone_name);
+    REQUIRE(z);
+    for (const auto& ex : examples) {
+      INFO(ex.expr << " in " << zone_name);
+      const schedule s = parse_ok(ex.expr);
+      wall_time from = at(ex.after);
+      size_t seen = 0;
+      for (;;) {
+        const auto f = next_fire(s, *z, from);
+        if (!f) break;
+        CHECK(*f > from);
+        CHECK(*f < end);
+        CHECK(next_fire(s, *z, *f - duration{1}) == f);  // it is a fire, not a wrapped value
+        if (std::string(zone_name) == "UTC" && seen < ex.fires.size())
+          CHECK(format_rfc3339(*f) == format_rfc3339(at(ex.fires[seen])));
+        ++seen;
+        from = *f;
+        REQUIRE(seen < 1000);
+      }
+      if (std::string(zone_name) == "UTC") CHECK(seen == ex.fires.size());
+    }
+  }
+  // Past the end, or from the very last representable instant: nothing, never a time in 1677.
+  for (const char* expr : {"0 0 * * *", "@every 1s", "* * * * * *", "@at 2261-12-31T23:59:59Z"}) {
+    const schedule s = parse_ok(expr);
+    CHECK_FALSE(next_fire(s, {}, end));
+    CHECK_FALSE(next_fire(s, {}, wall_time{duration{INT64_MAX}}));
+  }
+}
+
+TEST_CASE("before the supported range the first fire is its first matching instant",
+          "[model][schedule]") {
+  const wall_time start = min_supported_time;  // 1678-01-01T00:00:00Z
+  CHECK(format_rfc3339(start) == "1678-01-01T00:00:00.000Z");
+  const wall_time early{duration{INT64_MIN}};  // 1677-09-21
+  for (const char* expr : {"0 0 * * *", "@every 1h", "* * * * * *", "0 0 1 1 *", "@hourly"}) {
+    INFO(expr);
+    const schedule s = parse_ok(expr);
+    for (wall_time after : {early, at("1677-12-31T23:59:59Z"), start - duration{1}}) {
+      const auto f = next_fire(s, {}, after);
+      REQUIRE(f);
+      CHECK(*f == start);  // every one of them matches 1678-01-01T00:00:00Z
+    }
+    const auto g = next_fire(s, {}, start);
+    REQUIRE(g);
+    CHECK(*g > start);
+  }
+  // A schedule with no fire in the first days of the range answers its first one, later.
+  const auto f = next_fire(parse_ok("0 12 15 3 *"), {}, wall_time{duration{INT64_MIN}});
+  REQUIRE(f);
+  CHECK(format_rfc3339(*f) == "1678-03-15T12:00:00.000Z");
 }
 
 TEST_CASE("@every near the end of representable time answers nothing rather than wrapping",
@@ -345,19 +468,26 @@ class generator {
       case 0:
         return {item::value, uniform(lo, hi)};
       case 1: {
-        const int a = uniform(lo, hi), b = uniform(a, hi);
+        const auto [a, b] = range_ends(lo, hi);
         return {item::range, a, b};
       }
       case 2:
         return {item::star_step, 0, 0, uniform(1, std::min(max_for_steps, hi - lo + 1))};
       case 3: {
-        const int a = uniform(lo, hi), b = uniform(a, hi);
+        const auto [a, b] = range_ends(lo, hi);
         return {item::range_step, a, b, uniform(1, std::min(max_for_steps, hi - lo + 1))};
       }
       default:
         return {item::value_step, uniform(lo, hi), 0,
                 uniform(1, std::min(max_for_steps, hi - lo + 1))};
     }
+  }
+
+  // A range's two ends; a third of them wrap around (22-2: the end before the start).
+  std::pair<int, int> range_ends(int lo, int hi) {
+    const int a = uniform(lo, hi);
+    if (a > lo && chance(33)) return {a, uniform(lo, a - 1)};
+    return {a, uniform(a, hi)};
   }
 
   field numeric(int lo, int hi, int star_percent, bool small) {
@@ -399,7 +529,7 @@ class generator {
     field f;
     const int n = uniform(1, 2);
     for (int i = 0; i < n; ++i) {
-      switch (uniform(0, 5)) {
+      switch (uniform(0, 6)) {
         case 0:
           f.items.push_back({item::nth_last, uniform(0, 7)});
           break;
@@ -411,6 +541,11 @@ class generator {
           break;
         case 3: {
           const int a = uniform(0, 7), b = uniform(a, 7);
+          f.items.push_back({item::range, a, b});
+          break;
+        }
+        case 4: {  // wrapping over Saturday, e.g. FRI-MON
+          const int a = uniform(2, 6), b = uniform(1, a - 1);
           f.items.push_back({item::range, a, b});
           break;
         }
@@ -496,8 +631,18 @@ int weekday(int64_t y, int m, int d) {
   return static_cast<int>((y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7);
 }
 
+// Does a range a-b (with a step) select v in a field spanning lo..hi? Counted as offsets
+// from a, forward around the field, so a wrapping range (a > b) needs no case of its own.
+bool cyclic_has(int a, int b, int step, int v, int lo, int hi) {
+  const int span = hi - lo + 1;
+  const int off = ((v - a) % span + span) % span, len = ((b - a) % span + span) % span;
+  return v >= lo && v <= hi && off <= len && off % step == 0;
+}
+
 // Does a plain item (value, range, steps) select v in a field spanning lo..hi?
 bool plain_has(const item& i, int v, int lo, int hi) {
+  if (i.a > i.b && (i.k == item::range || i.k == item::range_step))
+    return cyclic_has(i.a, i.b, i.k == item::range ? 1 : i.step, v, lo, hi);
   switch (i.k) {
     case item::star:
       return v >= lo && v <= hi;
@@ -569,7 +714,11 @@ bool dow_has(const field& f, int64_t y, int m, int d) {
         if (plain_has(i, w, 0, 6)) return true;
         break;
       default:
-        if (plain_has(i, w, 0, 7) || (w == 0 && plain_has(i, 7, 0, 7))) return true;
+        if (i.k == item::range && i.a > i.b) {  // wraps over Saturday, in 0-6
+          if (cyclic_has(i.a, i.b, 1, w, 0, 6)) return true;
+        } else if (plain_has(i, w, 0, 7) || (w == 0 && plain_has(i, 7, 0, 7))) {
+          return true;
+        }
     }
   }
   return false;

@@ -184,3 +184,26 @@ TEST_CASE("malformed timestamps are rejected", "[model][time]") {
     CHECK_FALSE(parse_rfc3339(text).has_value());
   }
 }
+
+TEST_CASE("an instant outside the supported range is refused as such, not as malformed",
+          "[model][time]") {
+  using vigil::model::parse_rfc3339_checked;
+  using vigil::model::time_error;
+  for (const char* text : {"2400-02-01T00:00:00Z", "2262-01-01T00:00:00Z", "2300-01-01T00:00:00Z",
+                           "1677-12-31T23:59:59.999Z", "1600-01-01T00:00:00Z"}) {
+    INFO(text);
+    const auto r = parse_rfc3339_checked(text);
+    REQUIRE(std::holds_alternative<time_error>(r));
+    CHECK(std::get<time_error>(r) == time_error::out_of_range);
+    CHECK(vigil::model::describe(time_error::out_of_range, "after") ==
+          "after is outside the supported range 1678-01-01T00:00:00Z..2262-01-01T00:00:00Z");
+  }
+  for (const char* text : {"2261-12-31T23:59:59.999Z", "1678-01-01T00:00:00Z",
+                           "2262-01-01T00:59:59+01:00"}) {
+    INFO(text);
+    CHECK(std::holds_alternative<vigil::model::wall_time>(parse_rfc3339_checked(text)));
+  }
+  CHECK(std::get<time_error>(parse_rfc3339_checked("yesterday")) == time_error::malformed);
+  // What the log stored reads back whatever it holds: the lenient parse keeps int64's range.
+  CHECK(vigil::model::parse_rfc3339("2262-03-01T00:00:00Z").has_value());
+}
