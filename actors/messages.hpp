@@ -13,6 +13,7 @@
 #include "model/commands.hpp"
 #include "model/events.hpp"
 #include "model/health.hpp"
+#include "model/job_status.hpp"
 #include "model/rejection.hpp"
 #include "model/snapshot.hpp"
 #include "actors/stream_writer.hpp"
@@ -63,6 +64,7 @@ struct job_query {
   std::string job;
   std::string run_id;
   std::string cursor;       ///< list: after this id; runs: before this run id
+  model::job_filter filter = model::job_filter::all;  ///< list: only the jobs it selects
   uint64_t before_seq = 0;  ///< decisions: before this seq (0: newest)
   size_t limit = 100;
   size_t count = 10;        ///< next: how many fires
