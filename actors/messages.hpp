@@ -38,7 +38,7 @@ using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;    ///< http 
 using written_atom = caf::atom_constant<caf::atom("written")>;        ///< I/O thread -> hub
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;   ///< hub -> itself
 using wait_atom = caf::atom_constant<caf::atom("wait")>;              ///< http -> hub
-using metrics_atom = caf::atom_constant<caf::atom("metrics")>;        ///< http -> journal
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;  ///< http -> journal, scheduler
 using wake_atom = caf::atom_constant<caf::atom("wake")>;        ///< scheduler -> itself: a fire is due
 using run_atom = caf::atom_constant<caf::atom("run")>;          ///< scheduler -> runner
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;    ///< scheduler -> runner
@@ -197,5 +197,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::journal_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::run_order)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::job_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::job_answer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::job_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::run_finished)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::wall_time)

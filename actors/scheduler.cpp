@@ -487,6 +487,9 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self, scheduler_confi
       [self](query_atom, const job_query& q) {
         return answer_query(self->state.durable, q, now(self));
       },
+      [self](metrics_atom, uint64_t per_job_limit) {
+        return model::collect_job_metrics(self->state.durable, per_job_limit);
+      },
       [self](drain_atom) { return drain(self); },
       [self](hurry_atom) {
         if (self->state.cfg.runner) self->send(self->state.cfg.runner, hurry_atom::value);
