@@ -119,7 +119,7 @@ job_metrics collect_job_metrics(const state& s, uint64_t limit) {
   m.rows.reserve(s.jobs.size());
   for (const auto& [id, cell] : s.jobs) {
     const job_state& j = cell;
-    m.rows.push_back({id, j.status, j.updated_at, j.paused, j.due, j.period});
+    m.rows.push_back({id, j.status, j.updated_at, j.due, j.period});
   }
   return m;
 }

@@ -53,7 +53,6 @@ struct job_metric {
   std::string job;
   job_status status;
   wall_time defined_at{};  ///< its last definition (created or replaced)
-  bool paused = false;
   std::optional<wall_time> next_due;
   std::optional<duration> period;
 };
