@@ -144,13 +144,16 @@ std::string render_job(const model::state& s, const model::job_state& j) {
 }
 
 std::string render_job_list(const model::state& s, const std::string& after, size_t limit,
-                            model::job_filter filter) {
+                            model::job_filter filter, size_t max_examined) {
   std::string out;
   json_writer w{out};
   w.begin_object().key("jobs").begin_array();
   auto it = after.empty() ? s.jobs.begin() : s.jobs.upper_bound(after);
   size_t n = 0;
-  for (; it != s.jobs.end() && n < limit; ++it) {
+  size_t examined = 0;
+  // A filter may match few of many jobs: the page stops after `max_examined` jobs however
+  // many matched, so that one request never walks all of them on the scheduler's thread.
+  for (; it != s.jobs.end() && n < limit && examined < max_examined; ++it, ++examined) {
     if (!model::matches(s, it->second, filter)) continue;
     write_job_summary(w, it->second);
     ++n;
@@ -158,7 +161,7 @@ std::string render_job_list(const model::state& s, const std::string& after, siz
   w.end_array();
   w.key("total").value(static_cast<uint64_t>(s.jobs.size()));
   w.key("next");
-  if (it != s.jobs.end() && n > 0) w.value(std::prev(it)->first);
+  if (it != s.jobs.end() && examined > 0) w.value(std::prev(it)->first);
   else w.null();
   w.end_object();
   return out;
