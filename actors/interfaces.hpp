@@ -27,6 +27,8 @@ using scheduler_actor =
                      caf::reacts_to<wake_atom>,
                      caf::replies_to<command_atom, model::command>::with<command_result>,
                      caf::replies_to<query_atom, job_query>::with<job_answer>,
+                     /// The per-job metrics, none beyond this many jobs.
+                     caf::replies_to<metrics_atom, uint64_t>::with<model::job_metrics>,
                      caf::replies_to<drain_atom>::with<caf::ok_atom>,
                      caf::reacts_to<hurry_atom>,
                      caf::reacts_to<started_atom, std::string, int, model::wall_time>,

@@ -13,6 +13,7 @@
 #include "model/commands.hpp"
 #include "model/events.hpp"
 #include "model/health.hpp"
+#include "model/job_status.hpp"
 #include "model/rejection.hpp"
 #include "model/snapshot.hpp"
 #include "actors/stream_writer.hpp"
@@ -37,7 +38,7 @@ using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;    ///< http 
 using written_atom = caf::atom_constant<caf::atom("written")>;        ///< I/O thread -> hub
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;   ///< hub -> itself
 using wait_atom = caf::atom_constant<caf::atom("wait")>;              ///< http -> hub
-using metrics_atom = caf::atom_constant<caf::atom("metrics")>;        ///< http -> journal
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;  ///< http -> journal, scheduler
 using wake_atom = caf::atom_constant<caf::atom("wake")>;        ///< scheduler -> itself: a fire is due
 using run_atom = caf::atom_constant<caf::atom("run")>;          ///< scheduler -> runner
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;    ///< scheduler -> runner
@@ -63,6 +64,7 @@ struct job_query {
   std::string job;
   std::string run_id;
   std::string cursor;       ///< list: after this id; runs: before this run id
+  model::job_filter filter = model::job_filter::all;  ///< list: only the jobs it selects
   uint64_t before_seq = 0;  ///< decisions: before this seq (0: newest)
   size_t limit = 100;
   size_t count = 10;        ///< next: how many fires
@@ -195,5 +197,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::journal_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::run_order)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::job_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::job_answer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::job_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::run_finished)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::wall_time)

@@ -373,7 +373,8 @@ job_answer not_found(const std::string& what) {
 }
 
 job_answer answer_query(const model::state& s, const job_query& q, model::wall_time now) {
-  if (q.kind == job_query::list) return {200, codec::render_job_list(s, q.cursor, q.limit)};
+  if (q.kind == job_query::list)
+    return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter)};
   auto it = s.jobs.find(q.job);
   if (it == s.jobs.end()) return not_found("no job '" + q.job + "'");
   const auto& j = it->second;
@@ -391,7 +392,7 @@ job_answer answer_query(const model::state& s, const job_query& q, model::wall_t
     case job_query::next: return {200, codec::render_next(j, now, q.count)};
     case job_query::list: break;
   }
-  return {200, codec::render_job_list(s, q.cursor, q.limit)};
+  return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter)};
 }
 
 command_result refused(model::errc code, std::string why) {
@@ -488,6 +489,9 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self, scheduler_confi
       [self](command_atom, model::command& cmd) { return handle_command(self, cmd); },
       [self](query_atom, const job_query& q) {
         return answer_query(self->state.durable, q, now(self));
+      },
+      [self](metrics_atom, uint64_t per_job_limit) {
+        return model::collect_job_metrics(self->state.durable, per_job_limit);
       },
       [self](drain_atom) { return drain(self); },
       [self](hurry_atom) {

@@ -258,6 +258,10 @@ std::vector<setting> make_settings() {
                       "An event stream further behind the log than this many events is closed "
                       "with a reason (it resumes by id)",
                       &so::max_event_lag, 1, uint64_t{1} << 40),
+      integer_setting("metrics_per_job_limit",
+                      "/metrics exports per-job series while at most this many jobs exist; "
+                      "beyond it none (vigil_job_metrics_enabled 0). 0: never",
+                      &so::metrics_per_job_limit, 0, 1000000),
       bool_setting("test_hooks",
                    "Enable POST /v1/debug/stall for fault-injection tests. Never in production",
                    &so::test_hooks),

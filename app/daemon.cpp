@@ -165,7 +165,7 @@ int run_daemon(const serve_options& opts) {
   caf::anon_send(health, actors::watch_atom::value, scheduler);
   auto bridge = http::spawn_bridge(sys, {health, scheduler, journal, hub, opts.health_deadline,
                                          opts.command_deadline, actors::system_mono_clock,
-                                         actors::system_wall_clock});
+                                         actors::system_wall_clock, opts.metrics_per_job_limit});
 
   http::server_options web;
   web.host = opts.host;

@@ -41,6 +41,7 @@ struct serve_options {
   model::duration idle_timeout = std::chrono::seconds{60};
   size_t max_header_bytes = 8 * 1024;
   uint64_t max_event_lag = 100'000;
+  uint64_t metrics_per_job_limit = 10'000;  ///< per-job series on /metrics up to this many jobs
   bool test_hooks = false;
   log_options log;
   std::string auth_token;       ///< one bearer token; empty: none. Never printed or logged

@@ -5,6 +5,7 @@
 
 #include "codec/job_json_internal.hpp"
 #include "codec/json_writer.hpp"
+#include "model/job_status.hpp"
 
 namespace vigil::codec {
 namespace {
@@ -353,6 +354,27 @@ bool read_strings(const json& j, const char* k, std::vector<std::string>& out) {
   return j.contains(k) && get(j, k, out);
 }
 
+bool read_status(const json& j, model::job_status& st) {
+  if (!j.is_object() || !get(j, "last_finished", st.last_finished) ||
+      !get(j, "last_success", st.last_success) || !get(j, "last_failure", st.last_failure) ||
+      !get_uint(j, "consecutive_failures", st.consecutive_failures))
+    return false;
+  std::string outcome;
+  auto o = j.find("last_outcome");
+  if (o != j.end() && !o->is_null()) {
+    if (!get(j, "last_outcome", outcome)) return false;
+    st.last_outcome = model::parse_run_outcome(outcome);
+    if (!st.last_outcome) return false;
+  }
+  auto d = j.find("last_duration_ns");
+  if (d != j.end() && !d->is_null()) {
+    bool ok = true;
+    st.last_duration = model::duration{get_ns(j, "last_duration_ns", ok)};
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 namespace {
@@ -370,6 +392,21 @@ void write_counters(json_writer& w, const model::job_counters& c) {
 
 void write_opt_time(json_writer& w, const char* k, const std::optional<model::wall_time>& t) {
   w.key(k).time(t);
+}
+
+void write_status(json_writer& w, const model::job_status& st) {
+  w.begin_object();
+  w.key("consecutive_failures").value(st.consecutive_failures);
+  w.key("last_duration_ns");
+  if (st.last_duration) w.raw(std::to_string(st.last_duration->count()));
+  else w.null();
+  write_opt_time(w, "last_failure", st.last_failure);
+  write_opt_time(w, "last_finished", st.last_finished);
+  w.key("last_outcome");
+  if (st.last_outcome) w.value(model::to_string(*st.last_outcome));
+  else w.null();
+  write_opt_time(w, "last_success", st.last_success);
+  w.end_object();
 }
 
 }  // namespace
@@ -414,6 +451,8 @@ void write_jobs_part(json_writer& w, const model::state& s) {
     w.end_array();
     w.key("counters");
     write_counters(w, j.counters);
+    w.key("status");
+    write_status(w, j.status);
     w.end_object();
   }
   w.end_array();
@@ -462,6 +501,7 @@ bool decode_jobs_part(const json& in, model::state& s) {
   if (!in.contains("totals") || !read_counters(in["totals"], s.totals)) return false;
   const auto& jobs = in["jobs"];
   if (!jobs.is_array()) return false;
+  std::vector<std::string> without_status;
   for (const auto& x : jobs) {
     if (!x.is_object()) return false;
     model::job_state j;
@@ -476,6 +516,13 @@ bool decode_jobs_part(const json& in, model::state& s) {
         !x.contains("counters") || !read_counters(x["counters"], j.counters))
       return false;
     j.active = std::move(active);
+    // A checkpoint from before job_status has none: rebuilt from its runs below.
+    const auto st = x.find("status");
+    if (st != x.end()) {
+      if (!read_status(*st, j.status)) return false;
+    } else {
+      without_status.push_back(j.spec->id);
+    }
     const auto& ds = x.find("decisions");
     if (ds == x.end() || !ds->is_array()) return false;
     for (const auto& d : *ds) {
@@ -518,6 +565,10 @@ bool decode_jobs_part(const json& in, model::state& s) {
     if (!st) return false;
     r.status = *st;
     s.runs.emplace(r.id, std::move(r));
+  }
+  for (const auto& id : without_status) {
+    auto& cell = s.jobs.at(id);
+    cell.mut().status = model::status_from_runs(s, cell);
   }
   return true;
 }

@@ -5,6 +5,7 @@
 
 #include "codec/job_json_internal.hpp"
 #include "codec/json_writer.hpp"
+#include "model/job_status.hpp"
 #include "model/jobs.hpp"
 
 namespace vigil::codec {
@@ -72,12 +73,33 @@ void write_run(json_writer& w, const model::run_record& r, bool with_output) {
   w.end_object();
 }
 
+/// How the job's attempts have been ending: the same object in the job and in its summary.
+void write_status(json_writer& w, const model::job_state& j) {
+  const model::job_status& st = j.status;
+  w.begin_object();
+  w.key("failing").value(model::failing(j));
+  w.key("last_outcome");
+  if (st.last_outcome) w.value(model::to_string(*st.last_outcome));
+  else w.null();
+  w.key("last_finished_at").time(st.last_finished);
+  w.key("last_success_at").time(st.last_success);
+  w.key("last_failure_at").time(st.last_failure);
+  w.key("consecutive_failures").value(st.consecutive_failures);
+  w.key("last_duration_seconds");
+  if (st.last_duration) w.value(model::to_seconds(*st.last_duration));
+  else w.null();
+  w.key("next_due").time(j.due);
+  w.end_object();
+}
+
 void write_job_summary(json_writer& w, const model::job_state& j) {
   w.begin_object();
   w.key("id").value(j.spec->id).key("schedule").value(j.spec->schedule);
   w.key("time_zone").value(j.spec->time_zone).key("enabled").value(j.spec->enabled);
   w.key("paused").value(j.paused).key("next_due").time(j.due);
   w.key("running").value(static_cast<uint64_t>(j.active.size()));
+  w.key("status");
+  write_status(w, j);
   w.key("last_decision");
   if (j.decisions.empty()) w.null();
   else write_decision(w, j.decisions.back());
@@ -103,6 +125,11 @@ std::string render_job(const model::state& s, const model::job_state& j) {
   w.key("next_due").time(j.due);
   w.key("jitter_offset_seconds")
       .value(j.compiled ? model::to_seconds(j.compiled->jitter_offset) : 0.0);
+  w.key("period_seconds");
+  if (j.period) w.value(model::to_seconds(*j.period));
+  else w.null();
+  w.key("status");
+  write_status(w, j);
   w.key("active_runs");
   write_strings(w, j.active);
   w.key("buffered_runs");
@@ -116,17 +143,25 @@ std::string render_job(const model::state& s, const model::job_state& j) {
   return out;
 }
 
-std::string render_job_list(const model::state& s, const std::string& after, size_t limit) {
+std::string render_job_list(const model::state& s, const std::string& after, size_t limit,
+                            model::job_filter filter, size_t max_examined) {
   std::string out;
   json_writer w{out};
   w.begin_object().key("jobs").begin_array();
   auto it = after.empty() ? s.jobs.begin() : s.jobs.upper_bound(after);
   size_t n = 0;
-  for (; it != s.jobs.end() && n < limit; ++it, ++n) write_job_summary(w, it->second);
+  size_t examined = 0;
+  // A filter may match few of many jobs: the page stops after `max_examined` jobs however
+  // many matched, so that one request never walks all of them on the scheduler's thread.
+  for (; it != s.jobs.end() && n < limit && examined < max_examined; ++it, ++examined) {
+    if (!model::matches(s, it->second, filter)) continue;
+    write_job_summary(w, it->second);
+    ++n;
+  }
   w.end_array();
   w.key("total").value(static_cast<uint64_t>(s.jobs.size()));
   w.key("next");
-  if (it != s.jobs.end() && n > 0) w.value(std::prev(it)->first);
+  if (it != s.jobs.end() && examined > 0) w.value(std::prev(it)->first);
   else w.null();
   w.end_object();
   return out;

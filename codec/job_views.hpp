@@ -7,6 +7,7 @@
 #include <string>
 
 #include "codec/json_writer.hpp"
+#include "model/job_status.hpp"
 #include "model/planner.hpp"
 #include "model/state.hpp"
 
@@ -18,8 +19,13 @@ void write_counter_members(json_writer& w, const model::job_counters& c);
 
 /// One job: its definition, where it is, what it did (counters), its next due time.
 std::string render_job(const model::state& s, const model::job_state& j);
-/// A page of jobs by id, after `after` (exclusive): {"jobs": [...], "total": n, "next": id|null}.
-std::string render_job_list(const model::state& s, const std::string& after, size_t limit);
+/// A page of jobs by id, after `after` (exclusive), of those `filter` selects:
+/// {"jobs": [...], "total": n, "next": id|null}; `total` counts every job defined. At most
+/// `max_examined` jobs are looked at: a filtered page may be short (even empty) with `next`
+/// set, the last id looked at.
+std::string render_job_list(const model::state& s, const std::string& after, size_t limit,
+                            model::job_filter filter = model::job_filter::all,
+                            size_t max_examined = 10'000);
 /// A run; with its output tail when `with_output`.
 std::string render_run(const model::run_record& r, bool with_output);
 /// A page of a job's runs, newest first, before run `before` (exclusive, empty: the newest).

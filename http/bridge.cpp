@@ -184,15 +184,15 @@ void read_stream_stats(bridge_pointer self, responder respond) {
             });
 }
 
-/// GET /metrics: asks health, journal and hub at once; renders when all three have answered.
-/// One deadline covers the three: if any is late, the sweep answers 503 and later answers are
-/// dropped.
+/// GET /metrics: asks health, journal, hub and scheduler (the per-job series) at once; renders
+/// when all four have answered. One deadline covers them: if any is late, the sweep answers 503
+/// and later answers are dropped.
 void read_metrics(bridge_pointer self, request_counters_ptr http, responder respond) {
   const uint64_t id = await_answer(self, std::move(respond),
                                    "metrics: an actor did not answer within the deadline");
   struct gathering {
     metrics_parts parts;
-    int missing = 3;
+    int missing = 4;
     bool failed = false;
   };
   auto g = std::make_shared<gathering>();
@@ -217,6 +217,10 @@ void read_metrics(bridge_pointer self, request_counters_ptr http, responder resp
   self->request(cfg.hub, caf::infinite, caf::get_atom::value)
       .then([g, arrived](const actors::stream_stats& s) { g->parts.streams = s; arrived(); },
             [failed](caf::error& err) { failed("hub", err); });
+  self->request(cfg.scheduler, caf::infinite, actors::metrics_atom::value,
+                cfg.per_job_metrics_limit)
+      .then([g, arrived](model::job_metrics& m) { g->parts.jobs = std::move(m); arrived(); },
+            [failed](caf::error& err) { failed("scheduler", err); });
 }
 
 /// Answers everything past its deadline with a 503. A silent health actor keeps its question

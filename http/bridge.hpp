@@ -38,6 +38,8 @@ struct bridge_config {
   model::duration command_deadline = std::chrono::seconds{5};
   std::function<model::mono_time()> mono_clock;
   std::function<model::wall_time()> wall_clock;
+  /// /metrics exports per-job series while at most this many jobs exist (0: never).
+  uint64_t per_job_metrics_limit = 10'000;
 };
 
 bridge_actor spawn_bridge(caf::actor_system& sys, bridge_config cfg);

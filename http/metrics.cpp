@@ -5,6 +5,7 @@
 #include <chrono>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <utility>
 
 namespace vigil::http {
@@ -98,6 +99,58 @@ class writer {
 
 double unix_seconds(model::wall_time t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+double unix_seconds(const std::optional<model::wall_time>& t) {
+  return t ? unix_seconds(*t) : 0.0;
+}
+
+/// The per-job families: each family's samples together, one per job (six for the outcome).
+void write_per_job(writer& w, const model::job_metrics& m) {
+  w.family("vigil_job_metrics_enabled", "gauge",
+           "1 while per-job series are exported (at most vigil_job_metrics_limit jobs), else 0.");
+  w.sample("vigil_job_metrics_enabled", {}, m.enabled ? "1" : "0");
+  w.family("vigil_job_metrics_limit", "gauge",
+           "The most jobs for which per-job series are exported (metrics_per_job_limit).");
+  w.sample("vigil_job_metrics_limit", {}, number(m.limit));
+
+  w.family("vigil_job_last_success_timestamp_seconds", "gauge",
+           "When the job's last successful attempt finished, in unix seconds (0: never).");
+  for (const auto& r : m.rows)
+    w.sample("vigil_job_last_success_timestamp_seconds", {{"job", r.job}},
+             number(unix_seconds(r.status.last_success)));
+  w.family("vigil_job_last_outcome", "gauge",
+           "1 for the outcome of the job's last finished attempt, 0 for the others (all 0 "
+           "before its first).");
+  for (const auto& r : m.rows)
+    for (auto o : {model::run_outcome::succeeded, model::run_outcome::failed,
+                   model::run_outcome::timed_out, model::run_outcome::cancelled,
+                   model::run_outcome::failed_to_start, model::run_outcome::abandoned})
+      w.sample("vigil_job_last_outcome", {{"job", r.job}, {"outcome", model::to_string(o)}},
+               r.status.last_outcome == o ? "1" : "0");
+  w.family("vigil_job_consecutive_failures", "gauge",
+           "Attempts of the job that failed since its last success (cancels do not count).");
+  for (const auto& r : m.rows)
+    w.sample("vigil_job_consecutive_failures", {{"job", r.job}},
+             number(r.status.consecutive_failures));
+  w.family("vigil_job_next_fire_timestamp_seconds", "gauge",
+           "The job's next due time (nominal time plus jitter), in unix seconds (0: none, e.g. "
+           "paused, disabled or no more fires).");
+  for (const auto& r : m.rows)
+    w.sample("vigil_job_next_fire_timestamp_seconds", {{"job", r.job}},
+             number(unix_seconds(r.next_due)));
+  w.family("vigil_job_period_seconds", "gauge",
+           "The longest gap between the job's nominal times, sampled when it was defined "
+           "(absent for a one-shot @at).");
+  for (const auto& r : m.rows)
+    if (r.period)
+      w.sample("vigil_job_period_seconds", {{"job", r.job}},
+               number(std::chrono::duration<double>(*r.period).count()));
+  w.family("vigil_job_defined_timestamp_seconds", "gauge",
+           "When the job was last defined (created or replaced), in unix seconds.");
+  for (const auto& r : m.rows)
+    w.sample("vigil_job_defined_timestamp_seconds", {{"job", r.job}},
+             number(unix_seconds(r.defined_at)));
 }
 
 int status_value(model::health_status s) {
@@ -232,6 +285,8 @@ std::string render_metrics(const metrics_parts& parts, const request_counters& h
     w.histogram("vigil_run_duration_seconds",
                 "How long finished run attempts ran (since this process started).", h);
   }
+  // Per job, bounded: every job's series while at most the cap exist, none beyond it.
+  write_per_job(w, parts.jobs);
 
   // Journal: its own counters.
   w.histogram("vigil_journal_append_seconds", "Duration of one commit to the event log.",

@@ -11,6 +11,7 @@
 
 #include "actors/messages.hpp"
 #include "model/health.hpp"
+#include "model/job_status.hpp"
 
 namespace vigil::http {
 
@@ -51,9 +52,11 @@ struct metrics_parts {
   model::health_report health;
   actors::journal_metrics journal;
   actors::stream_stats streams;
+  model::job_metrics jobs;  ///< the scheduler's per-job figures (none beyond the cap)
 };
 
-/// The whole exposition: build info, health, journal, streams and HTTP counters.
+/// The whole exposition: build info, health, jobs (per job up to the cap), journal, streams
+/// and HTTP counters.
 std::string render_metrics(const metrics_parts& parts, const request_counters& http);
 
 }  // namespace vigil::http

@@ -389,6 +389,13 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
       return reply_out_of_range(c, req, "limit", 1, 1000);
     actors::job_query q;
     q.kind = actors::job_query::list;
+    if (const auto status = params->get("status")) {
+      const auto filter = model::parse_job_filter(*status);
+      if (!filter)
+        return reply_error(c, req, model::errc::invalid_argument,
+                           "status must be one of failing, running, paused", "status");
+      q.filter = *filter;
+    }
     q.cursor = params->get("after").value_or("");
     q.limit = *limit;
     return ask(req, std::move(q));

@@ -2,6 +2,7 @@
 // evaluated: replay depends on the log, not on this machine's cron code or tz database); the
 // derived indexes are kept in step here, the schedule look-ahead by refresh_schedules.
 #include "model/jobs.hpp"
+#include "model/job_status.hpp"
 #include "model/overloaded.hpp"
 
 #include <algorithm>
@@ -154,6 +155,7 @@ void decided(state& s, const fire_decided& ev) {
       r->second.retry_at.reset();
       count_outcome(j.counters, run_outcome::cancelled);
       count_outcome(s.totals, run_outcome::cancelled);
+      record_attempt(j.status, run_outcome::cancelled, ev.at, std::nullopt);
     }
     erase_value(j.active, id);
   }
@@ -221,6 +223,7 @@ void finished(state& s, const run_finished& ev) {
     job_state& job = touch(s, j->second);
     erase_value(job.active, ev.run_id);
     count_outcome(job.counters, ev.outcome);
+    record_attempt(job.status, ev.outcome, ev.at, ev.elapsed);
   }
 }
 
@@ -344,7 +347,10 @@ void refresh_schedules(state& s) {
     auto it = s.jobs.find(id);
     if (it == s.jobs.end()) continue;  // removed since
     job_state& j = it->second.mut();
-    if (!j.compiled) j.compiled = compile_job(*j.spec);
+    if (!j.compiled) {
+      j.compiled = compile_job(*j.spec);
+      j.period = j.compiled ? schedule_period(*j.compiled, *j.spec, j.updated_at) : std::nullopt;
+    }
     reschedule(s, id, j);
   }
   s.unscheduled.clear();
@@ -359,6 +365,7 @@ void rebuild_derived(state& s) {
   for (auto& [id, cell] : s.jobs) {
     job_state& j = cell.mut();
     j.compiled = compile_job(*j.spec);
+    j.period = j.compiled ? schedule_period(*j.compiled, *j.spec, j.updated_at) : std::nullopt;
     j.due.reset();
     set_job_flags(s, j, +1);
     reschedule(s, id, j);

@@ -49,6 +49,23 @@ struct job_counters {
   }
 };
 
+/// How a job's attempts have been ending lately. Durable: folded by apply from the run events
+/// (model/job_status.cpp has the rules: what counts as a failure, what a cancel changes).
+struct job_status {
+  std::optional<run_outcome> last_outcome;  ///< of the last attempt that finished
+  std::optional<wall_time> last_finished;   ///< when it finished
+  std::optional<wall_time> last_success;
+  std::optional<wall_time> last_failure;
+  uint64_t consecutive_failures = 0;  ///< failed attempts since the last success
+  std::optional<duration> last_duration;  ///< how long the last attempt that ran took
+  friend bool operator==(const job_status& a, const job_status& b) {
+    return a.last_outcome == b.last_outcome && a.last_finished == b.last_finished &&
+           a.last_success == b.last_success && a.last_failure == b.last_failure &&
+           a.consecutive_failures == b.consecutive_failures &&
+           a.last_duration == b.last_duration;
+  }
+};
+
 struct job_state {
   std::shared_ptr<const job_spec> spec;
   uint64_t revision = 1;
@@ -70,12 +87,16 @@ struct job_state {
   std::vector<std::string> runs;     ///< retained runs, oldest first
   std::vector<decision_record> decisions;  ///< retained decisions, oldest first
   job_counters counters;
+  job_status status;
 
   // Derived from the above (by refresh_schedules, on this machine's tz database); not part of
   // equality.
   std::shared_ptr<const compiled_job> compiled;
   std::optional<wall_time> due;  ///< next nominal + jitter: this job's key in state::timetable
   uint64_t touched_seq = 0;      ///< seq of the last event applied to this job (0: unknown)
+  /// The schedule's longest gap between nominal times, sampled when it is compiled (see
+  /// schedule_period); nothing for a one-shot or an uncompilable schedule.
+  std::optional<duration> period;
 
   friend bool operator==(const job_state& a, const job_state& b) {
     return *a.spec == *b.spec && a.revision == b.revision && a.created_at == b.created_at &&
@@ -84,7 +105,7 @@ struct job_state {
            a.paused_since == b.paused_since && a.held_from == b.held_from &&
            a.held_until == b.held_until && a.cursor == b.cursor && a.active == b.active &&
            a.buffer == b.buffer && a.runs == b.runs && a.decisions == b.decisions &&
-           a.counters == b.counters;
+           a.counters == b.counters && a.status == b.status;
   }
 };
 

@@ -5,14 +5,18 @@
 
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_client.hpp"
@@ -52,6 +56,14 @@ const std::map<std::string, std::string> expected_families = {
     {"vigil_runs_total", "counter"},
     {"vigil_run_retries_total", "counter"},
     {"vigil_run_duration_seconds", "histogram"},
+    {"vigil_job_metrics_enabled", "gauge"},
+    {"vigil_job_metrics_limit", "gauge"},
+    {"vigil_job_last_success_timestamp_seconds", "gauge"},
+    {"vigil_job_last_outcome", "gauge"},
+    {"vigil_job_consecutive_failures", "gauge"},
+    {"vigil_job_next_fire_timestamp_seconds", "gauge"},
+    {"vigil_job_period_seconds", "gauge"},
+    {"vigil_job_defined_timestamp_seconds", "gauge"},
 };
 
 struct exposition {
@@ -108,6 +120,51 @@ double value(const exposition& e, const std::string& series) {
   INFO("series " << series);
   REQUIRE(it != e.samples.end());
   return std::stod(it->second);
+}
+
+/// `promtool check metrics` on a scrape: its exit status and everything it said.
+std::pair<int, std::string> promtool_check(const std::string& body) {
+  const std::string promtool = "/usr/bin/promtool";
+  INFO("promtool comes with Debian's prometheus package (make deps installs it)");
+  REQUIRE(::access(promtool.c_str(), X_OK) == 0);
+  temp_dir dir;
+  const auto file = dir.file("scrape.txt");
+  std::ofstream(file) << body;
+  const std::string cmd = promtool + " check metrics < " + file + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) output += buf;
+  const int status = ::pclose(pipe);
+  REQUIRE(WIFEXITED(status));
+  return {WEXITSTATUS(status), output};
+}
+
+/// Polls `probe` until it holds or `timeout` passes. True when it held.
+bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& probe) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (probe()) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(25ms);
+  }
+}
+
+/// Samples of one family by name, `name{labels}` -> value.
+size_t count_samples(const exposition& e, const std::string& family) {
+  size_t n = 0;
+  for (const auto& name : e.sample_names) n += name == family;
+  return n;
+}
+
+void define_job(http_client& c, const std::string& id, const std::string& schedule,
+                const std::string& shell) {
+  const std::string body = R"({"id":")" + id + R"(","schedule":")" + schedule +
+                           R"(","command":{"shell":")" + shell + R"("}})";
+  const auto r = c.post("/v1/jobs", body);
+  INFO(r.body);
+  REQUIRE(r.status == 201);
 }
 
 const std::vector<std::string> routes = {
@@ -231,29 +288,107 @@ TEST_CASE("/metrics is a 503 when an actor does not answer within the deadline",
 }
 
 TEST_CASE("promtool check metrics passes on a live scrape", "[metrics]") {
-  const std::string promtool = "/usr/bin/promtool";
-  INFO("promtool comes with Debian's prometheus package (make deps installs it)");
-  REQUIRE(::access(promtool.c_str(), X_OK) == 0);
-
   daemon_process daemon{{"--tick-interval", "50ms"}};
   http_client c{daemon.port()};
   // Something in every part of the exposition: a commit, HTTP codes, a histogram observation.
   REQUIRE(c.post("/v1/scheduler/pause", R"({"reason":"promtool"})").status == 200);
   REQUIRE(c.get("/nope").status == 404);
-  const std::string body = scrape(c);
-
-  temp_dir dir;
-  const auto file = dir.file("scrape.txt");
-  std::ofstream(file) << body;
-  const std::string cmd = promtool + " check metrics < " + file + " 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) output += buf;
-  const int status = ::pclose(pipe);
+  const auto [status, output] = promtool_check(scrape(c));
   INFO("promtool said:\n" << output);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(status == 0);
   CHECK(output.empty());
+}
+
+TEST_CASE("per-job metrics for three jobs: their values, and promtool check metrics passes",
+          "[metrics][jobs]") {
+  daemon_process daemon{{"--tick-interval", "50ms"}};
+  http_client c{daemon.port()};
+  // Manual runs only (01:00 on January 1st is not during the test), and a one-shot.
+  define_job(c, "good", "0 1 1 1 *", "exit 0");
+  define_job(c, "bad", "0 1 1 1 *", "exit 3");
+  define_job(c, "once", "@at 2099-01-01T00:00:00Z", "exit 0");
+  REQUIRE(c.post("/v1/jobs/good/run").status == 200);
+  REQUIRE(c.post("/v1/jobs/bad/run").status == 200);
+  exposition e;
+  REQUIRE(eventually(10s, [&] {
+    e = parse(scrape(c));
+    return value(e, "vigil_runs_total{outcome=\"succeeded\"}") == 1 &&
+           value(e, "vigil_runs_total{outcome=\"failed\"}") == 1;
+  }));
+  CHECK(value(e, "vigil_job_metrics_enabled") == 1);
+  CHECK(value(e, "vigil_job_metrics_limit") == 10000);
+  const double now = value(e, "vigil_heartbeat_timestamp_seconds");
+
+  CHECK(value(e, "vigil_job_last_success_timestamp_seconds{job=\"good\"}") > 1.6e9);
+  CHECK(value(e, "vigil_job_last_success_timestamp_seconds{job=\"good\"}") <= now + 1);
+  CHECK(value(e, "vigil_job_last_success_timestamp_seconds{job=\"bad\"}") == 0);
+  CHECK(value(e, "vigil_job_last_success_timestamp_seconds{job=\"once\"}") == 0);
+  CHECK(value(e, "vigil_job_consecutive_failures{job=\"good\"}") == 0);
+  CHECK(value(e, "vigil_job_consecutive_failures{job=\"bad\"}") == 1);
+  CHECK(value(e, "vigil_job_consecutive_failures{job=\"once\"}") == 0);
+  for (const char* outcome :
+       {"succeeded", "failed", "timed_out", "cancelled", "failed_to_start", "abandoned"}) {
+    INFO(outcome);
+    const std::string o = outcome;
+    CHECK(value(e, "vigil_job_last_outcome{job=\"good\",outcome=\"" + o + "\"}") ==
+          (o == "succeeded" ? 1 : 0));
+    CHECK(value(e, "vigil_job_last_outcome{job=\"bad\",outcome=\"" + o + "\"}") ==
+          (o == "failed" ? 1 : 0));
+    CHECK(value(e, "vigil_job_last_outcome{job=\"once\",outcome=\"" + o + "\"}") == 0);
+  }
+  CHECK(count_samples(e, "vigil_job_last_outcome") == 3 * 6);
+  // Next fire: a timestamp in the future; the one-shot's in 2099.
+  CHECK(value(e, "vigil_job_next_fire_timestamp_seconds{job=\"good\"}") > now);
+  CHECK(value(e, "vigil_job_next_fire_timestamp_seconds{job=\"once\"}") ==
+        Approx(4070908800.0));
+  // Period: a yearly cron's longest gap is a leap year; a one-shot has none.
+  CHECK(value(e, "vigil_job_period_seconds{job=\"good\"}") == 366.0 * 86400);
+  CHECK(e.samples.count("vigil_job_period_seconds{job=\"once\"}") == 0);
+  CHECK(count_samples(e, "vigil_job_period_seconds") == 2);
+  CHECK(value(e, "vigil_job_defined_timestamp_seconds{job=\"bad\"}") > 1.6e9);
+  CHECK(value(e, "vigil_job_defined_timestamp_seconds{job=\"bad\"}") <= now + 1);
+
+  // A paused job has no next fire.
+  REQUIRE(c.post("/v1/jobs/good/pause", R"({"reason":"metrics"})").status == 200);
+  CHECK(value(parse(scrape(c)), "vigil_job_next_fire_timestamp_seconds{job=\"good\"}") == 0);
+
+  const auto [status, output] = promtool_check(scrape(c));
+  INFO("promtool said:\n" << output);
+  CHECK(status == 0);
+  CHECK(output.empty());
+}
+
+TEST_CASE("beyond the per-job cap there are no per-job series, and a gauge says so",
+          "[metrics][jobs]") {
+  daemon_process daemon{{"--tick-interval", "50ms", "--metrics-per-job-limit", "2"}};
+  http_client c{daemon.port()};
+  define_job(c, "a", "0 1 1 1 *", "exit 0");
+  define_job(c, "b", "0 1 1 1 *", "exit 0");
+  const auto at_cap = parse(scrape(c));
+  CHECK(value(at_cap, "vigil_job_metrics_enabled") == 1);
+  CHECK(value(at_cap, "vigil_job_metrics_limit") == 2);
+  CHECK(count_samples(at_cap, "vigil_job_consecutive_failures") == 2);
+
+  define_job(c, "c", "0 1 1 1 *", "exit 0");
+  const std::string body = scrape(c);
+  const auto over = parse(body);
+  CHECK(value(over, "vigil_job_metrics_enabled") == 0);
+  CHECK(value(over, "vigil_job_metrics_limit") == 2);
+  CHECK(value(over, "vigil_jobs{state=\"defined\"}") == 3);
+  for (const char* family :
+       {"vigil_job_last_success_timestamp_seconds", "vigil_job_last_outcome",
+        "vigil_job_consecutive_failures", "vigil_job_next_fire_timestamp_seconds",
+        "vigil_job_period_seconds", "vigil_job_defined_timestamp_seconds"}) {
+    INFO(family);
+    CHECK(count_samples(over, family) == 0);
+    CHECK(over.type.count(family) == 1);  // the family is still described
+  }
+  const auto [status, output] = promtool_check(body);
+  INFO("promtool said:\n" << output);
+  CHECK(status == 0);
+  CHECK(output.empty());
+
+  // Back under the cap, they return.
+  REQUIRE(c.request("DELETE", "/v1/jobs/c").status == 200);
+  CHECK(value(parse(scrape(c)), "vigil_job_metrics_enabled") == 1);
 }
