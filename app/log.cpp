@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <spdlog/async.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -158,7 +159,17 @@ std::string format_record(log_format format, std::chrono::system_clock::time_poi
 }
 
 void setup_logging(const log_options& opts) {
-  auto logger = std::make_shared<spdlog::logger>("vigil", std::make_shared<stderr_sink>(opts.format));
+  // Records go through a bounded queue to one logging thread: a caller — the scheduler actor
+  // logging a job event among them — never waits on stderr (a full pipe, a slow journald).
+  // When the queue is full the oldest record is dropped rather than anyone blocking.
+  static const bool pool_started = [] {
+    spdlog::init_thread_pool(8192, 1);
+    return true;
+  }();
+  (void)pool_started;
+  auto logger = std::make_shared<spdlog::async_logger>(
+      "vigil", std::make_shared<stderr_sink>(opts.format), spdlog::thread_pool(),
+      spdlog::async_overflow_policy::overrun_oldest);
   logger->set_level(spdlog_level(opts.level));
   spdlog::set_default_logger(std::move(logger));
 }

@@ -71,6 +71,7 @@ const char* const all_keys[] = {"listen",
                                 "stream_heartbeat",
                                 "write_timeout",
                                 "max_event_lag",
+                                "metrics_per_job_limit",
                                 "test_hooks"};
 
 }  // namespace
