@@ -216,11 +216,12 @@ std::optional<fire_decided> manual_decision(const state& s, const std::string& j
                      now);
 }
 
-std::vector<event> on_run_started(state& s, const std::string& run_id, int pid, wall_time at) {
+std::vector<event> on_run_started(state& s, const std::string& run_id, int pid, wall_time at,
+                                  std::optional<containment> contained) {
   auto r = s.runs.find(run_id);
   if (r == s.runs.end() || r->second.status != run_status::starting) return {};
   emitter emit{s, {}};
-  emit(run_started{run_id, pid, to_ms(at)});
+  emit(run_started{run_id, pid, to_ms(at), std::move(contained)});
   return std::move(emit.out);
 }
 
@@ -267,14 +268,19 @@ std::vector<event> on_run_finished(state& s, run_finished report) {
   return std::move(emit.out);
 }
 
-std::vector<event> abandon_orphans(state& s, wall_time now) {
+std::vector<std::string> orphan_runs(const state& s) {
   std::vector<std::string> orphans;
   for (const auto& [id, r] : s.runs)
     if (r.status == run_status::starting || r.status == run_status::running)
       orphans.push_back(id);
   std::sort(orphans.begin(), orphans.end());  // deterministic order
+  return orphans;
+}
+
+std::vector<event> abandon_orphans(state& s, wall_time now, const std::set<std::string>& alive) {
   std::vector<event> out;
-  for (const auto& id : orphans) {
+  for (const auto& id : orphan_runs(s)) {
+    if (alive.count(id) != 0) continue;
     const auto& r = s.runs.at(id);
     run_finished f;
     f.run_id = id;

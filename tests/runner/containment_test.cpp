@@ -1,0 +1,287 @@
+// Run containment against real processes: a cgroup per run (where this machine lets the tests
+// make one; skipped with the reason printed where not), process groups, and orphans of a
+// previous daemon found again by what run_started recorded.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actors/containment.hpp"
+#include "actors/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+extern char** environ;
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace actors = vigil::actors;
+namespace model = vigil::model;
+using actors::process_outcome;
+using actors::process_result;
+
+struct recorder {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<std::string, model::containment> started;
+  std::map<std::string, process_result> results;
+
+  actors::process_supervisor::callbacks callbacks() {
+    return {[this](const std::string& id, int, model::wall_time, const model::containment& c) {
+              std::lock_guard lk(mu);
+              started[id] = c;
+              cv.notify_all();
+            },
+            [this](process_result r) {
+              std::lock_guard lk(mu);
+              results[r.run_id] = std::move(r);
+              cv.notify_all();
+            }};
+  }
+  process_result wait_for(const std::string& id, std::chrono::seconds limit = 30s) {
+    std::unique_lock lk(mu);
+    REQUIRE(cv.wait_for(lk, limit, [&] { return results.count(id) != 0; }));
+    return results.at(id);
+  }
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+/// Gone: no such process, or a zombie waiting for whoever it was reparented to.
+bool process_gone(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto paren = stat.rfind(')');
+  return paren == std::string::npos || (paren + 2 < stat.size() && stat[paren + 2] == 'Z');
+}
+
+/// A cgroup subtree of this test's own, or nothing (then the test says why and passes).
+struct cgroup_root {
+  vigil::test::temp_dir key;
+  actors::containment_root root = actors::prepare_containment_root(key.path());
+  ~cgroup_root() {
+    if (!root.path.empty()) ::rmdir(root.path.c_str());
+  }
+  bool usable() const {
+    if (root.path.empty()) WARN("skipped: no cgroup can be made here: " << root.why);
+    return !root.path.empty();
+  }
+};
+
+/// A process group the test starts itself, as a previous daemon would have: `sh -c script`
+/// in a group of its own, optionally moved into `cgroup` before it runs anything.
+struct foreign_run {
+  pid_t pid = 0;
+  explicit foreign_run(const std::string& script, const std::string& cgroup = {}) {
+    int gate[2];
+    REQUIRE(::pipe2(gate, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    ::posix_spawn_file_actions_init(&fa);
+    ::posix_spawn_file_actions_adddup2(&fa, gate[0], 0);
+    ::posix_spawnattr_init(&attr);
+    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    ::posix_spawnattr_setpgroup(&attr, 0);
+    // It waits on stdin until it is in its cgroup, so nothing of it starts outside.
+    const std::string gated = "read go; " + script;
+    std::vector<std::string> args{"/bin/sh", "-c", gated};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    REQUIRE(::posix_spawn(&pid, "/bin/sh", &fa, &attr, argv.data(), environ) == 0);
+    ::posix_spawn_file_actions_destroy(&fa);
+    ::posix_spawnattr_destroy(&attr);
+    ::close(gate[0]);
+    if (!cgroup.empty()) {
+      REQUIRE(::mkdir(cgroup.c_str(), 0755) == 0);
+      std::ofstream(cgroup + "/cgroup.procs") << pid;
+      REQUIRE(read_file(cgroup + "/cgroup.procs").find(std::to_string(pid)) != std::string::npos);
+    }
+    REQUIRE(::write(gate[1], "go\n", 3) == 3);
+    ::close(gate[1]);
+  }
+  ~foreign_run() {
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  model::containment containment(const std::string& cgroup = {}) const {
+    return model::containment{cgroup, pid, actors::process_start_time(pid)};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a run with a cgroup starts inside it, its descendants too", "[runner][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  actors::process_request r;
+  r.run_id = "inside";
+  r.cgroup = actors::run_cgroup_path(cg.root.path, "job@20260101T000000Z", 1);
+  r.command.shell = "sh -c 'cat /proc/self/cgroup'";
+  sup.start(r);
+  const auto res = rec.wait_for("inside");
+  CHECK(res.outcome == process_outcome::exited);
+  CHECK(res.exit_code == 0);
+  const std::string leaf = r.cgroup.substr(r.cgroup.rfind('/'));
+  CHECK(res.output.find(leaf + "\n") != std::string::npos);
+  std::lock_guard lk(rec.mu);
+  const auto& c = rec.started.at("inside");
+  CHECK(c.cgroup == r.cgroup);
+  CHECK(c.pgid == res.pid);
+  CHECK(c.start_time != 0);
+  CHECK_FALSE(std::filesystem::exists(r.cgroup));  // removed once empty
+}
+
+TEST_CASE("a setsid child ignoring SIGTERM is killed on timeout through the cgroup",
+          "[runner][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  vigil::test::temp_dir dir;
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  const std::string pid_file = dir.file("escaped.pid");
+  actors::process_request r;
+  r.run_id = "escape";
+  r.cgroup = actors::run_cgroup_path(cg.root.path, "escape@1", 1);
+  // The child leaves the process group (setsid): a group kill alone never reaches it.
+  r.command.shell = "setsid sh -c 'trap \"\" TERM; echo $$ > " + pid_file + ".tmp; mv " + pid_file +
+                    ".tmp " + pid_file +
+                    "; exec sleep 1000' & "
+                    "while [ ! -s " +
+                    pid_file + " ]; do sleep 0.01; done; exec sleep 1000";
+  r.timeout = 500ms;
+  r.kill_grace = 300ms;
+  sup.start(r);
+  const auto res = rec.wait_for("escape");
+  CHECK(res.outcome == process_outcome::timed_out);
+  const std::string text = read_file(pid_file);
+  REQUIRE_FALSE(text.empty());
+  const pid_t escaped = std::stoi(text);
+  CHECK(::getsid(escaped) != ::getsid(res.pid));  // it did leave the session
+  // Reported only once the cgroup is empty: it is dead by now, not eventually.
+  CHECK(process_gone(escaped));
+  CHECK_FALSE(std::filesystem::exists(r.cgroup));
+}
+
+TEST_CASE("without a cgroup the process group contains the run", "[runner]") {
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  actors::process_request r;
+  r.run_id = "group";
+  r.command.argv = {"/bin/true"};
+  sup.start(r);
+  const auto res = rec.wait_for("group");
+  CHECK(res.exit_code == 0);
+  std::lock_guard lk(rec.mu);
+  const auto& c = rec.started.at("group");
+  CHECK(c.cgroup.empty());
+  CHECK(c.pgid == res.pid);
+  CHECK(c.start_time != 0);
+}
+
+TEST_CASE("an orphan whose processes are gone is not adopted", "[runner][orphans]") {
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  model::containment c;
+  {
+    foreign_run gone("exit 0");
+    c = gone.containment();
+  }  // killed and reaped
+  actors::orphan_request o;
+  o.run_id = "gone";
+  o.contained = c;
+  CHECK_FALSE(sup.adopt(o));
+  // A live process whose start time differs is a reused pid, not the run.
+  foreign_run other("exec sleep 30");
+  o.contained = other.containment();
+  o.contained.start_time += 1;
+  CHECK_FALSE(sup.adopt(o));
+  o.contained.start_time -= 1;
+  o.policy = model::orphan_policy::kill;
+  o.kill_grace = 200ms;
+  CHECK(sup.adopt(o));
+  CHECK(rec.wait_for("gone").orphan);
+}
+
+TEST_CASE("orphans = kill stops a live process group, a grandchild ignoring SIGTERM included",
+          "[runner][orphans]") {
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  vigil::test::temp_dir dir;
+  const std::string pid_file = dir.file("grandchild.pid");
+  foreign_run run("sh -c 'trap \"\" TERM; echo $$ > " + pid_file + "; exec sleep 1000' & wait");
+  REQUIRE(eventually([&] { return !read_file(pid_file).empty(); }));
+  const pid_t grandchild = std::stoi(read_file(pid_file));
+  actors::orphan_request o;
+  o.run_id = "orphan";
+  o.contained = run.containment();
+  o.policy = model::orphan_policy::kill;
+  o.kill_grace = 300ms;
+  REQUIRE(sup.adopt(o));
+  const auto res = rec.wait_for("orphan");
+  CHECK(res.orphan);
+  CHECK(res.outcome == process_outcome::cancelled);
+  CHECK(res.duration >= o.kill_grace);  // the grandchild outlived SIGTERM
+  CHECK(process_gone(grandchild));
+  CHECK(res.error.find("orphans = kill") != std::string::npos);
+}
+
+TEST_CASE("orphans = wait watches a live cgroup until it empties, its timeout applying",
+          "[runner][orphans][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  const std::string short_cg = actors::run_cgroup_path(cg.root.path, "short@1", 1);
+  const std::string long_cg = actors::run_cgroup_path(cg.root.path, "long@1", 1);
+  foreign_run short_run("sleep 1", short_cg);
+  foreign_run long_run("setsid sleep 1000 & exec sleep 1000", long_cg);
+  actors::orphan_request o;
+  o.run_id = "short";
+  o.contained = short_run.containment(short_cg);
+  o.policy = model::orphan_policy::wait;
+  REQUIRE(sup.adopt(o));
+  o.run_id = "long";
+  o.contained = long_run.containment(long_cg);
+  o.timeout = 500ms;
+  o.kill_grace = 200ms;
+  REQUIRE(sup.adopt(o));
+  const auto waited = rec.wait_for("short");
+  CHECK(waited.outcome == process_outcome::exited);
+  CHECK(waited.orphan);
+  CHECK(waited.duration >= 500ms);  // it was waited for, not killed
+  const auto timed = rec.wait_for("long");
+  CHECK(timed.outcome == process_outcome::timed_out);
+  CHECK_FALSE(actors::cgroup_populated(long_cg));  // the setsid sleep too
+  CHECK_FALSE(std::filesystem::exists(short_cg));
+  CHECK_FALSE(std::filesystem::exists(long_cg));
+}
