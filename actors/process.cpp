@@ -722,6 +722,9 @@ struct process_supervisor::impl {
       for (auto& o : orphans)
         if (o.req.run_id == id && !o.terminating) terminate(o, now);
     }
+    // Orphans are left as they are: their runs stay running in the log, the next start adopts
+    // them again, and a stop does not wait for what this process did not start.
+    if (stopping) orphans.clear();
     if (stopping && !shutdown_applied) {
       mono_time at;
       {
@@ -730,8 +733,6 @@ struct process_supervisor::impl {
       }
       if (now >= at) {
         shutdown_applied = true;
-        // Left as they are: their runs stay running in the log and the next start adopts them.
-        orphans.clear();
         for (auto& [serial, c] : children) {
           if (c.terminating || c.reaped) continue;
           c.cancelled = true;
@@ -901,18 +902,18 @@ struct process_supervisor::impl {
     const std::string where = o.req.contained.cgroup.empty()
                                   ? "process group " + std::to_string(o.req.contained.pgid)
                                   : "cgroup " + o.req.contained.cgroup;
+    // Worded as the planner words an abandoned run, with what was found and done.
+    const std::string found =
+        "the daemon stopped while the run was going; its processes (" + where + ") lived on";
     if (o.timed_out) {
       res.outcome = process_outcome::timed_out;
-      res.error = "its processes (" + where + ") outlived the previous daemon; stopped at the "
-                  "job's timeout";
+      res.error = found + "; stopped at the job's timeout";
     } else if (o.terminating) {
       res.outcome = process_outcome::cancelled;
-      res.error = "its processes (" + where + ") outlived the previous daemon; stopped "
-                  "(orphans = kill)";
+      res.error = found + "; stopped (orphans = kill)";
     } else {
       res.outcome = process_outcome::exited;
-      res.error = "its processes (" + where + ") outlived the previous daemon; waited until they "
-                  "ended (orphans = wait), exit status unknown";
+      res.error = found + "; waited until they ended (orphans = wait), exit status unknown";
     }
     return res;
   }

@@ -113,8 +113,8 @@ class process_supervisor {
   /// False: nothing of it is left. True: it is watched from now on (its run id counts as
   /// active): under `wait` until it ends, its timeout stopping it as any run's; under `kill` it
   /// is stopped at once (TERM, KILL after kill_grace). Once nothing of it lives, `finished`
-  /// reports it with `orphan` set. An orphan still watched at shutdown is left unreported: the
-  /// next start finds it again.
+  /// reports it with `orphan` set. Shutdown leaves orphans as they are, unreported: the next
+  /// start finds them again.
   bool adopt(const orphan_request& o);
   /// Starts nothing more (queued requests are reported cancelled), lets running processes finish
   /// for up to `grace`, then cancels the rest as above. Returns when every child is reaped and

@@ -133,6 +133,14 @@ int run_daemon(const serve_options& opts) {
     return 1;
   }
 
+  // Declared before the actor system, so it goes after it: once every run has been stopped,
+  // an empty cgroup subtree of this daemon is removed (one a crash leaves is found again).
+  struct cgroup_subtree {
+    std::string path;
+    ~cgroup_subtree() {
+      if (!path.empty()) actors::remove_cgroup(path);
+    }
+  } subtree;
   caf::actor_system_config cfg;
   actors::configure(cfg, opts.workers);
   caf::actor_system sys{cfg};
@@ -177,7 +185,7 @@ int run_daemon(const serve_options& opts) {
   sched.checkpoint_interval = opts.checkpoint_interval;
   actors::runner_config runs;
   runs.max_running = opts.max_running_jobs;
-  runs.containment_root = containment_root(opts);
+  runs.containment_root = subtree.path = containment_root(opts);
   runs.orphans = opts.orphans;
   runs.warn = [](const std::string& line) { spdlog::warn("{}", line); };
   sched.runner = actors::spawn_runner(sys, std::move(runs));

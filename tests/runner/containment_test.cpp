@@ -285,3 +285,66 @@ TEST_CASE("orphans = wait watches a live cgroup until it empties, its timeout ap
   CHECK_FALSE(std::filesystem::exists(short_cg));
   CHECK_FALSE(std::filesystem::exists(long_cg));
 }
+
+TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and an empty mask",
+          "[runner][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  const int stray = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
+  REQUIRE(stray >= 3);
+  struct sigaction ignore {};
+  struct sigaction previous {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &previous);
+  sigset_t term, old_mask;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &term, &old_mask);  // the supervisor thread inherits it
+  {
+    recorder rec;
+    actors::process_supervisor sup(rec.callbacks());
+    auto in_cgroup = [&](std::string id, std::string script) {
+      actors::process_request r;
+      r.run_id = id;
+      r.cgroup = actors::run_cgroup_path(cg.root.path, id, 1);
+      r.command.shell = std::move(script);
+      return r;
+    };
+    sup.start(in_cgroup(
+        "fds", "[ -e /proc/$$/fd/" + std::to_string(stray) + " ] && echo leaked || echo clean"));
+    sup.start(in_cgroup("pipe", "yes | head -c 4"));
+    auto sleeper = in_cgroup("sleeper", "exec /bin/sleep 100");
+    sleeper.kill_grace = 60s;
+    sup.start(sleeper);
+    CHECK(rec.wait_for("fds").output == "clean\n");
+    CHECK(rec.wait_for("pipe").output == "y\ny\n");  // yes died of SIGPIPE, silently
+    REQUIRE(eventually([&] {
+      std::lock_guard lk(rec.mu);
+      return rec.started.count("sleeper") != 0;
+    }));
+    CHECK(rec.started.at("sleeper").cgroup == sleeper.cgroup);
+    sup.cancel("sleeper");
+    CHECK(rec.wait_for("sleeper").signal == SIGTERM);  // not blocked in the child
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  ::sigaction(SIGPIPE, &previous, nullptr);
+  ::close(stray);
+}
+
+TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup",
+          "[runner][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  actors::process_request r;
+  r.run_id = "nodir";
+  r.cgroup = actors::run_cgroup_path(cg.root.path, "nodir", 1);
+  r.command.argv = {"/bin/true"};
+  r.command.working_dir = "/nonexistent/vigil-test";
+  sup.start(r);
+  const auto res = rec.wait_for("nodir");
+  CHECK(res.outcome == process_outcome::failed_to_start);
+  CHECK(res.error.find("working directory /nonexistent/vigil-test") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(r.cgroup));
+}
