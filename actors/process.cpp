@@ -381,7 +381,8 @@ spawned spawn_child(const process_request& r, const std::map<std::string, std::s
             s.error = explain_spawn_failure(failure.error, exe, r.command.working_dir);
           }
           return s;
-        case clone_outcome::unsupported: break;
+        case clone_outcome::unsupported:
+          break;
       }
     }
     remove_cgroup(r.cgroup);

@@ -348,3 +348,24 @@ TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup",
   CHECK(res.error.find("working directory /nonexistent/vigil-test") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(r.cgroup));
 }
+
+TEST_CASE("orphans = wait watches a process group until only zombies are left",
+          "[runner][orphans]") {
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  // The leader is this test's child: once it exits it stays a zombie until the test reaps it,
+  // as an orphan does under an init that does not reap.
+  foreign_run run("exec sleep 1");
+  actors::orphan_request o;
+  o.run_id = "waited";
+  o.contained = run.containment();
+  o.policy = model::orphan_policy::wait;
+  REQUIRE(sup.adopt(o));
+  const auto res = rec.wait_for("waited");
+  CHECK(res.orphan);
+  CHECK(res.outcome == process_outcome::exited);
+  CHECK(res.duration >= 500ms);  // waited for, not stopped
+  CHECK(process_gone(run.pid));
+  CHECK(::kill(-run.pid, 0) == 0);  // a zombie still answers for its group: not a sign of life
+  CHECK(res.error.find("orphans = wait") != std::string::npos);
+}
