@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <set>
 #include <thread>
@@ -54,7 +55,10 @@ struct scheduler_state {
   bool orphans_done = false;     ///< runs of a previous process accounted for
   bool orphans_asked = false;    ///< the runner was asked which of them still live
   bool orphans_known = false;    ///< ... and answered (or there is no runner)
-  std::set<std::string> orphans_alive;  ///< adopted by the runner: abandoned when it says gone
+  /// The orphans the runner found gone, to abandon now. Only these: runs decided since then
+  /// (a manual run while the runner looked) are this process's own; the live ones are abandoned
+  /// when the runner reports them gone.
+  std::vector<std::string> orphans_gone;
   std::string retention_cursor;  ///< the last job retention looked at (round robin)
   model::wall_time last_retention{};
   std::optional<model::wall_time> wake_at;  ///< the earliest wake-up already asked for
@@ -298,6 +302,7 @@ void ask_about_orphans(scheduler_pointer self) {
   if (st.orphans_asked) return;
   st.orphans_asked = true;
   const auto ids = model::orphan_runs(st.pending);
+  st.orphans_gone = ids;  // until the runner says which still live
   if (!st.cfg.runner || ids.empty()) {
     st.orphans_known = true;
     return;
@@ -326,7 +331,11 @@ void ask_about_orphans(scheduler_pointer self) {
   self->request(st.cfg.runner, caf::infinite, orphans_atom::value, std::move(orders))
       .then(
           [self](const std::vector<std::string>& alive) {
-            self->state.orphans_alive = {alive.begin(), alive.end()};
+            auto& gone = self->state.orphans_gone;
+            const std::set<std::string> live(alive.begin(), alive.end());
+            gone.erase(std::remove_if(gone.begin(), gone.end(),
+                                      [&](const std::string& id) { return live.count(id) != 0; }),
+                       gone.end());
             self->state.orphans_known = true;
             decide_due(self);
             arm_wake(self);
@@ -349,7 +358,7 @@ void decide_due(scheduler_pointer self) {
   std::vector<model::event> events;
   ask_about_orphans(self);
   const bool orphans = !st.orphans_done && st.orphans_known;
-  if (orphans) events = model::abandon_orphans(st.pending, t, st.orphans_alive);
+  if (orphans) events = model::abandon_orphans(st.pending, t, st.orphans_gone);
   for (auto& e : model::plan_cycle(st.pending, t, st.cfg.limits)) events.push_back(std::move(e));
   // Retention rides along at most once per tick interval (wake-ups come far more often).
   if (t - st.last_retention >= st.cfg.tick_interval) {

@@ -277,11 +277,18 @@ std::vector<std::string> orphan_runs(const state& s) {
   return orphans;
 }
 
-std::vector<event> abandon_orphans(state& s, wall_time now, const std::set<std::string>& alive) {
+std::vector<event> abandon_orphans(state& s, wall_time now) {
+  return abandon_orphans(s, now, orphan_runs(s));
+}
+
+std::vector<event> abandon_orphans(state& s, wall_time now, const std::vector<std::string>& runs) {
   std::vector<event> out;
-  for (const auto& id : orphan_runs(s)) {
-    if (alive.count(id) != 0) continue;
-    const auto& r = s.runs.at(id);
+  for (const auto& id : runs) {
+    auto it = s.runs.find(id);
+    if (it == s.runs.end() ||
+        (it->second.status != run_status::starting && it->second.status != run_status::running))
+      continue;
+    const auto& r = it->second;
     run_finished f;
     f.run_id = id;
     f.outcome = run_outcome::abandoned;

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -47,11 +46,12 @@ std::vector<event> on_run_finished(state& s, run_finished report);
 std::vector<std::string> orphan_runs(const state& s);
 
 /// Runs a previous process left starting or running: their end is unknown, so each is
-/// finished as abandoned (and retried or followed per policy), except those in `alive`: their
-/// processes still live, so they stay active (they count for overlap, nothing retries them)
-/// until the runner reports them gone. Called once after recovery.
-std::vector<event> abandon_orphans(state& s, wall_time now,
-                                   const std::set<std::string>& alive = {});
+/// finished as abandoned (and retried or followed per policy). Called once after recovery.
+std::vector<event> abandon_orphans(state& s, wall_time now);
+/// The same for `runs` only, those of them still starting or running: the orphans the runner
+/// found gone. The ones whose processes still live stay active (they count for overlap,
+/// nothing retries them) until the runner reports them gone.
+std::vector<event> abandon_orphans(state& s, wall_time now, const std::vector<std::string>& runs);
 
 /// The next instant at which plan_cycle has something to do (a due fire or retry).
 std::optional<wall_time> next_wake(const state& s);

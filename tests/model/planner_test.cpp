@@ -1126,7 +1126,7 @@ SCENARIO("an orphan whose processes still live stays active until the runner say
     w.take(m::on_run_started(w.s, ra, 100, at(1min + 1s), cg));
     REQUIRE(w.run(ra).contained == cg);
     WHEN("the daemon restarts at 00:03 and the runner found a's processes alive") {
-      auto e = m::abandon_orphans(w.s, at(3min), {ra});
+      auto e = m::abandon_orphans(w.s, at(3min), std::vector<std::string>{rb});
       w.take(e);
       THEN("only b is abandoned; a stays running, occupies its job and is not retried") {
         auto fin = all_of<m::run_finished>(e);
