@@ -522,6 +522,8 @@ struct process_supervisor::impl {
   // Owned by the loop thread.
   std::unordered_map<uint64_t, child> children;
   std::vector<orphan> orphans;
+  std::vector<std::string> leftovers;  ///< cgroups of finished runs that background processes hold
+  std::optional<mono_time> leftover_check_at;
   uint64_t next_serial = 1;
   bool shutdown_applied = false;
   std::vector<char> buffer = std::vector<char>(read_chunk);
@@ -604,6 +606,7 @@ struct process_supervisor::impl {
       consider(c.kill_at);
       consider(c.group_check_at);
     }
+    consider(leftover_check_at);
     for (auto& o : orphans) {
       consider(o.check_at);
       if (!o.terminating) consider(o.timeout_at);
@@ -869,11 +872,27 @@ struct process_supervisor::impl {
       }
       events.push_back(finished_event(result_of(c, now), true));
       unwatch(c.out);
-      // Leftovers of a normal exit keep a cgroup populated: then it stays, as they do.
-      if (!c.contained.cgroup.empty()) remove_cgroup(c.contained.cgroup);
+      // Leftovers of a normal exit keep a cgroup populated: it is removed once they are gone.
+      if (!c.contained.cgroup.empty() && cgroup_populated(c.contained.cgroup)) {
+        leftovers.push_back(c.contained.cgroup);
+        leftover_check_at = now + orphan_poll;
+      } else if (!c.contained.cgroup.empty()) {
+        remove_cgroup(c.contained.cgroup);
+      }
       it = children.erase(it);
     }
     running_count.store(children.size());
+    if (leftover_check_at && *leftover_check_at <= now) {
+      leftovers.erase(std::remove_if(leftovers.begin(), leftovers.end(),
+                                     [](const std::string& path) {
+                                       if (cgroup_populated(path)) return false;
+                                       remove_cgroup(path);
+                                       return true;
+                                     }),
+                      leftovers.end());
+      leftover_check_at.reset();
+      if (!leftovers.empty()) leftover_check_at = now + orphan_poll;
+    }
     for (auto it = orphans.begin(); it != orphans.end();) {
       if (it->check_at > now) {
         ++it;
@@ -1022,7 +1041,11 @@ void process_supervisor::cancel(const std::string& run_id) {
 }
 
 bool process_supervisor::adopt(const orphan_request& o) {
-  if (!contained_alive(o.contained)) return false;
+  if (!contained_alive(o.contained)) {
+    // What a crash left of a run that ended while no daemon watched.
+    if (!o.contained.cgroup.empty()) remove_cgroup(o.contained.cgroup);
+    return false;
+  }
   {
     std::lock_guard lk(impl_->mu);
     if (impl_->shutting_down || impl_->active.count(o.run_id) != 0) return true;

@@ -81,7 +81,7 @@ struct process_limits {
 ///   reaped and the cgroup is empty, or without a cgroup the group is empty or has been
 ///   SIGKILLed, so nothing of it is left running. A normal exit of the leader finishes the run at
 ///   once, even when a background grandchild still holds the pipe: leftovers of a normal exit are
-///   not killed.
+///   not killed (their cgroup is removed once they have ended).
 /// - argv[0] without '/' is searched in the PATH the child gets (posix_spawnp would search the
 ///   daemon's own PATH); relative PATH entries are skipped.
 /// - The child starts with stdin from /dev/null, default signal dispositions, an empty signal

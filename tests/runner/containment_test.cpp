@@ -369,3 +369,20 @@ TEST_CASE("orphans = wait watches a process group until only zombies are left",
   CHECK(::kill(-run.pid, 0) == 0);  // a zombie still answers for its group: not a sign of life
   CHECK(res.error.find("orphans = wait") != std::string::npos);
 }
+
+TEST_CASE("a cgroup that leftovers of a normal exit hold is removed once they end",
+          "[runner][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  actors::process_request r;
+  r.run_id = "leftover";
+  r.cgroup = actors::run_cgroup_path(cg.root.path, "leftover", 1);
+  r.command.shell = "sleep 1 >/dev/null 2>&1 & echo done";
+  sup.start(r);
+  const auto res = rec.wait_for("leftover");
+  CHECK(res.exit_code == 0);
+  CHECK(actors::cgroup_populated(r.cgroup));  // the background sleep was not killed
+  CHECK(eventually([&] { return !std::filesystem::exists(r.cgroup); }));
+}
