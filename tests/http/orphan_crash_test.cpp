@@ -10,6 +10,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -136,6 +137,18 @@ void crash_while_locked(const std::string& policy, scenario what) {
   if (what == scenario::retry) {
     CHECK(has(log, "run_started", [&](const json& b) { return b["run_id"] == first; }));
     CHECK(has(log, "retry_scheduled", [&](const json& b) { return b["run_id"] == first; }));
+  }
+  // A clean stop removes the daemon's cgroup subtree, now empty (a SIGKILL leaves it).
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit(std::chrono::seconds{30}) == 0);
+  const std::string said = "runs are contained by a cgroup each, under ";
+  const auto at = out.find(said);
+  if (at == std::string::npos) {
+    WARN("runs were contained by process groups here: " << out.substr(0, 2000));
+  } else {
+    const auto begin = at + said.size();
+    const std::string subtree = out.substr(begin, out.find('\n', begin) - begin);
+    CHECK_FALSE(std::filesystem::exists(subtree));
   }
 }
 
