@@ -31,17 +31,22 @@ using scheduler_actor =
                      caf::replies_to<metrics_atom, uint64_t>::with<model::job_metrics>,
                      caf::replies_to<drain_atom>::with<caf::ok_atom>,
                      caf::reacts_to<hurry_atom>,
-                     caf::reacts_to<started_atom, std::string, int, model::wall_time>,
+                     caf::reacts_to<started_atom, std::string, int, model::wall_time,
+                                    model::containment>,
                      caf::reacts_to<finished_atom, model::run_finished>,
                      caf::reacts_to<stall_atom, model::duration>>;
 
 /// Runs processes for the scheduler; reports back to whoever sent the orders. drain: start
 /// nothing more, let running ones finish up to the grace, then stop them; replies when all ended.
+/// orphans: adopts a previous daemon's runs whose processes still live (they are reported
+/// finished, abandoned, once gone) and answers with their ids.
 using runner_actor =
     caf::typed_actor<caf::reacts_to<run_atom, run_order>,
                      caf::reacts_to<cancel_atom, std::string>,
                      caf::replies_to<drain_atom, model::duration>::with<caf::ok_atom>,
                      caf::reacts_to<hurry_atom>,
+                     caf::replies_to<orphans_atom, std::vector<orphan_order>>::with<
+                         std::vector<std::string>>,  ///< the ids of those still alive
                      caf::reacts_to<caf::ok_atom>>;  ///< its own drain thread: all ended
 
 using health_actor =

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,7 @@ using started_atom = caf::atom_constant<caf::atom("started")>;  ///< runner -> s
 using finished_atom = caf::atom_constant<caf::atom("finished")>;  ///< runner -> scheduler
 using query_atom = caf::atom_constant<caf::atom("query")>;      ///< http -> scheduler: job reads
 using hurry_atom = caf::atom_constant<caf::atom("hurry")>;      ///< app -> scheduler -> runner
+using orphans_atom = caf::atom_constant<caf::atom("orphans")>;  ///< scheduler -> runner, at start
 
 /// The scheduler's answer to a command: done (durable), or refused.
 struct command_result {
@@ -85,6 +87,17 @@ struct run_order {
   model::duration timeout{0};
   model::duration kill_grace{std::chrono::seconds(10)};
   size_t output_limit = 64 * 1024;
+};
+
+/// A run a previous daemon left starting or running: the runner looks whether it still lives.
+struct orphan_order {
+  std::string run_id;
+  uint32_t attempt = 1;
+  std::string status;                            ///< starting or running
+  std::optional<model::containment> contained;  ///< from its run_started, when logged
+  std::optional<model::orphan_policy> policy;    ///< the job's; none: the daemon's setting
+  model::duration timeout{0};                    ///< what is left of the job's timeout; 0: none
+  model::duration kill_grace{std::chrono::seconds(10)};
 };
 
 /// Events the scheduler asks the journal to make durable, in order. `expected_next` is the
@@ -195,6 +208,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::stream_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::snapshot_wait)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::journal_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::run_order)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<vigil::actors::orphan_order>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::containment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::job_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::job_answer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::job_metrics)

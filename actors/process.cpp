@@ -2,7 +2,10 @@
 // pipes and pidfds, timeouts and kill graces as deadlines on the steady clock.
 #include "actors/process.hpp"
 
+#include "actors/containment.hpp"
+
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/epoll.h>
@@ -63,6 +66,8 @@ constexpr int reads_per_wakeup = 16;
 constexpr size_t spawns_per_iteration = 64;
 // While a terminated leader's group still has members, how often to look whether it emptied.
 constexpr duration group_poll = std::chrono::milliseconds(20);
+// How often to look whether an adopted orphan's processes are gone.
+constexpr duration orphan_poll = std::chrono::milliseconds(100);
 
 mono_time mono_now() {
   return std::chrono::time_point_cast<duration>(std::chrono::steady_clock::now());
@@ -159,8 +164,90 @@ struct spawned {
   pid_t pid = 0;
   unique_fd pidfd;
   unique_fd out;
-  std::string error;  ///< set when nothing runs
+  std::string cgroup;  ///< the cgroup it runs in; empty: its process group only
+  std::string error;   ///< set when nothing runs
 };
+
+// ---- starting in a cgroup ----
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/// struct clone_args of clone3 up to `cgroup` (Linux 5.7); glibc 2.36 has no wrapper.
+struct clone_args_v2 {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+      set_tid_size, cgroup;
+};
+
+/// What a child that could not exec writes to the error pipe before it exits.
+struct exec_failure {
+  int step;  ///< 0: set up the descriptors, 1: change directory, 2: exec
+  int error;
+};
+
+enum class clone_outcome { started, exec_failed, unsupported };
+
+/// Everything the child needs, prepared before the clone: it may not allocate.
+struct exec_plan {
+  const char* exe;
+  char* const* argv;
+  char* const* envp;
+  const char* dir;  ///< nullptr: stay
+  int out_fd;
+};
+
+[[noreturn]] void child_failed(int fd, int step) {
+  const exec_failure f{step, errno};
+  [[maybe_unused]] ssize_t n = ::write(fd, &f, sizeof f);
+  ::_exit(127);
+}
+
+// Starts the child directly inside the cgroup (clone3 with CLONE_INTO_CGROUP), so that nothing
+// of the run ever runs outside it. From the clone to the exec only async-signal-safe calls:
+// other threads of the daemon may hold locks (malloc's) that the child's copy keeps held.
+clone_outcome clone_into_cgroup(int cgroup_fd, const exec_plan& plan, pid_t& pid, int& pidfd,
+                                exec_failure& failure) {
+  int err[2];
+  if (::pipe2(err, O_CLOEXEC) != 0) return clone_outcome::unsupported;
+  unique_fd err_read(err[0]), err_write(err[1]);
+  sigset_t none;
+  sigemptyset(&none);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  clone_args_v2 args{};
+  args.flags = CLONE_INTO_CGROUP | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  const long rc = ::syscall(SYS_clone3, &args, sizeof args);
+  if (rc < 0) return clone_outcome::unsupported;
+  if (rc == 0) {
+    const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(plan.out_fd, 1) < 0 ||
+        ::dup2(plan.out_fd, 2) < 0)
+      child_failed(err_write.get(), 0);
+    // As posix_spawn does for the other path: own group, clean signals, no fd beyond 0-2
+    // (the error pipe is close-on-exec already, so it tells the parent the exec happened).
+    ::setpgid(0, 0);
+    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */);
+    if (plan.dir && ::chdir(plan.dir) != 0) child_failed(err_write.get(), 1);
+    ::execve(plan.exe, plan.argv, plan.envp);
+    child_failed(err_write.get(), 2);
+  }
+  pid = static_cast<pid_t>(rc);
+  err_write.reset();
+  ssize_t n;
+  do {
+    n = ::read(err_read.get(), &failure, sizeof failure);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof failure)) return clone_outcome::started;  // exec'd
+  ::waitpid(pid, nullptr, 0);
+  ::close(pidfd);
+  return clone_outcome::exec_failed;
+}
 
 std::map<std::string, std::string> daemon_base_env() {
   std::map<std::string, std::string> env{{"PATH", default_path}};
@@ -266,6 +353,41 @@ spawned spawn_child(const process_request& r, const std::map<std::string, std::s
   // Only our end is non-blocking: the flag lives on the open file, which the child shares.
   ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
 
+  if (!r.cgroup.empty()) {
+    // A cgroup that cannot be had (or a kernel without CLONE_INTO_CGROUP) leaves the process
+    // group as the run's containment: posix_spawn below.
+    unique_fd dir;
+    if (::mkdir(r.cgroup.c_str(), 0755) == 0 || errno == EEXIST)
+      dir = unique_fd(::open(r.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir) {
+      const exec_plan plan{exe.c_str(), argv_ptrs.data(), env_ptrs.data(),
+                           r.command.working_dir.empty() ? nullptr : r.command.working_dir.c_str(),
+                           write_end.get()};
+      pid_t pid = 0;
+      int pidfd = -1;
+      exec_failure failure{};
+      switch (clone_into_cgroup(dir.get(), plan, pid, pidfd, failure)) {
+        case clone_outcome::started:
+          s.pid = pid;
+          s.pidfd = unique_fd(pidfd);
+          s.out = std::move(read_end);
+          s.cgroup = r.cgroup;
+          return s;
+        case clone_outcome::exec_failed:
+          remove_cgroup(r.cgroup);
+          if (failure.step == 0) {
+            s.error = "cannot set up the child's descriptors: " + errno_text(failure.error);
+          } else {
+            s.error = explain_spawn_failure(failure.error, exe, r.command.working_dir);
+          }
+          return s;
+        case clone_outcome::unsupported:
+          break;
+      }
+    }
+    remove_cgroup(r.cgroup);
+  }
+
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   if (::posix_spawn_file_actions_init(&actions) != 0) {
@@ -344,6 +466,20 @@ struct child {
   bool reaped = false;
   int status = 0;
   std::string note;
+  model::containment contained;
+};
+
+/// A previous daemon's run whose processes still live, watched by polling (they are not our
+/// children: no pidfd, no reaping).
+struct orphan {
+  orphan_request req;
+  mono_time found_mono{};
+  wall_time found_at{};
+  mono_time check_at{};
+  std::optional<mono_time> timeout_at;
+  std::optional<mono_time> kill_at;
+  bool terminating = false;
+  bool timed_out = false;
 };
 
 /// A callback to deliver once the lock is released.
@@ -352,6 +488,7 @@ struct event {
   std::string run_id;
   int pid = 0;
   wall_time at{};
+  model::containment contained;
   process_result result;
   bool release_id = false;  ///< the run id leaves the active set before delivery
 };
@@ -376,6 +513,7 @@ struct process_supervisor::impl {
   std::unordered_set<std::string> active;  ///< run ids queued or running
   std::vector<std::string> cancels;
   std::vector<process_result> refusals;
+  std::vector<orphan_request> adoptions;
   bool shutting_down = false;
   mono_time shutdown_at{};
   bool loop_done = false;
@@ -383,6 +521,9 @@ struct process_supervisor::impl {
 
   // Owned by the loop thread.
   std::unordered_map<uint64_t, child> children;
+  std::vector<orphan> orphans;
+  std::vector<std::string> leftovers;  ///< cgroups of finished runs that background processes hold
+  std::optional<mono_time> leftover_check_at;
   uint64_t next_serial = 1;
   bool shutdown_applied = false;
   std::vector<char> buffer = std::vector<char>(read_chunk);
@@ -443,7 +584,7 @@ struct process_supervisor::impl {
       fire_timers(mono_now());
       collect_finished(events);
       deliver(events);
-      if (stop && children.empty()) {
+      if (stop && children.empty() && orphans.empty()) {
         std::lock_guard lk(mu);
         // Requests that slipped in while this iteration ran are answered before stopping.
         if (queue.empty() && refusals.empty()) {
@@ -464,6 +605,12 @@ struct process_supervisor::impl {
       if (!c.terminating) consider(c.timeout_at);
       consider(c.kill_at);
       consider(c.group_check_at);
+    }
+    consider(leftover_check_at);
+    for (auto& o : orphans) {
+      consider(o.check_at);
+      if (!o.terminating) consider(o.timeout_at);
+      consider(o.kill_at);
     }
     {
       std::lock_guard lk(mu);
@@ -533,11 +680,13 @@ struct process_supervisor::impl {
   bool take_requests(std::vector<event>& events) {
     std::vector<process_request> to_start;
     std::vector<std::string> to_cancel;
+    std::vector<orphan_request> to_adopt;
     bool stopping;
     {
       std::lock_guard lk(mu);
       for (auto& r : refusals) events.push_back(finished_event(std::move(r), false));
       refusals.clear();
+      to_adopt.swap(adoptions);
       to_cancel.swap(cancels);
       for (auto& id : to_cancel) {
         auto it = std::find_if(queue.begin(), queue.end(),
@@ -565,6 +714,7 @@ struct process_supervisor::impl {
     }
     for (auto& r : to_start) launch(std::move(r), events);
     mono_time now = mono_now();
+    for (auto& r : to_adopt) take_orphan(std::move(r), now);
     for (auto& id : to_cancel) {
       for (auto& [serial, c] : children) {
         if (c.req.run_id != id) continue;
@@ -573,7 +723,12 @@ struct process_supervisor::impl {
           terminate(c, now);
         }
       }
+      for (auto& o : orphans)
+        if (o.req.run_id == id && !o.terminating) terminate(o, now);
     }
+    // Orphans are left as they are: their runs stay running in the log, the next start adopts
+    // them again, and a stop does not wait for what this process did not start.
+    if (stopping) orphans.clear();
     if (stopping && !shutdown_applied) {
       mono_time at;
       {
@@ -605,6 +760,7 @@ struct process_supervisor::impl {
     c.pid = s.pid;
     c.pidfd = std::move(s.pidfd);
     c.out = std::move(s.out);
+    c.contained = model::containment{s.cgroup, s.pid, process_start_time(s.pid)};
     c.tail = output_tail(r.output_limit);
     c.started_mono = mono_now();
     c.started_at = clock();
@@ -615,6 +771,7 @@ struct process_supervisor::impl {
       std::string why = "cannot watch the process: epoll_ctl: " + errno_text(errno);
       unwatch(c.out);
       ::kill(-c.pid, SIGKILL);
+      if (!s.cgroup.empty()) kill_cgroup(s.cgroup);
       ::waitpid(c.pid, nullptr, 0);
       events.push_back(finished_event(refusal(r, why, process_outcome::failed_to_start), true));
       return;
@@ -625,6 +782,7 @@ struct process_supervisor::impl {
     ev.run_id = c.req.run_id;
     ev.pid = c.pid;
     ev.at = c.started_at;
+    ev.contained = c.contained;
     events.push_back(std::move(ev));
     children.emplace(c.serial, std::move(c));
     running_count.store(children.size());
@@ -633,7 +791,26 @@ struct process_supervisor::impl {
   void terminate(child& c, mono_time now) {
     c.terminating = true;
     ::kill(-c.pid, SIGTERM);
+    // A descendant that left the group (setsid) is still in the cgroup.
+    if (!c.contained.cgroup.empty()) signal_cgroup(c.contained.cgroup, SIGTERM);
     c.kill_at = now + c.req.kill_grace;
+  }
+
+  void take_orphan(orphan_request r, mono_time now) {
+    orphan o;
+    o.found_mono = now;
+    o.found_at = clock();
+    o.check_at = now + orphan_poll;
+    if (r.timeout > duration::zero()) o.timeout_at = now + r.timeout;
+    o.req = std::move(r);
+    if (o.req.policy == model::orphan_policy::kill) terminate(o, now);
+    orphans.push_back(std::move(o));
+  }
+
+  void terminate(orphan& o, mono_time now) {
+    o.terminating = true;
+    signal_contained(o.req.contained, SIGTERM);
+    o.kill_at = now + o.req.kill_grace;
   }
 
   void fire_timers(mono_time now) {
@@ -644,19 +821,38 @@ struct process_supervisor::impl {
       }
       if (c.kill_at && *c.kill_at <= now) {
         ::kill(-c.pid, SIGKILL);
+        if (!c.contained.cgroup.empty()) kill_cgroup(c.contained.cgroup);
         c.killed = true;
         c.kill_at.reset();
         c.group_check_at.reset();
+      }
+    }
+    for (auto& o : orphans) {
+      if (!o.terminating && o.timeout_at && *o.timeout_at <= now) {
+        o.timed_out = true;
+        terminate(o, now);
+      }
+      if (o.kill_at && *o.kill_at <= now) {
+        signal_contained(o.req.contained, SIGKILL);
+        o.kill_at.reset();
       }
     }
   }
 
   // A run is over when its leader is reaped and, if it was terminated, its group is gone or
   // has been SIGKILLed: a timeout or cancel leaves nothing of the run behind.
+  // With a cgroup, "gone" means the cgroup is empty: SIGKILL is not the end of a tree there,
+  // the processes that left the group (setsid) included.
   bool is_over(child& c, mono_time now) {
     if (!c.reaped) return false;
-    if (!c.terminating || c.killed) return true;
-    if (::kill(-c.pid, 0) != 0 && errno == ESRCH) return true;
+    if (!c.terminating) return true;
+    if (!c.contained.cgroup.empty()) {
+      if (!cgroup_populated(c.contained.cgroup)) return true;
+      if (c.killed) kill_cgroup(c.contained.cgroup);  // without cgroup.kill a fork may race
+    } else {
+      if (c.killed) return true;
+      if (::kill(-c.pid, 0) != 0 && errno == ESRCH) return true;
+    }
     c.group_check_at = now + group_poll;
     return false;
   }
@@ -676,9 +872,70 @@ struct process_supervisor::impl {
       }
       events.push_back(finished_event(result_of(c, now), true));
       unwatch(c.out);
+      // Leftovers of a normal exit keep a cgroup populated: it is removed once they are gone.
+      if (!c.contained.cgroup.empty() && cgroup_populated(c.contained.cgroup)) {
+        leftovers.push_back(c.contained.cgroup);
+        leftover_check_at = now + orphan_poll;
+      } else if (!c.contained.cgroup.empty()) {
+        remove_cgroup(c.contained.cgroup);
+      }
       it = children.erase(it);
     }
     running_count.store(children.size());
+    if (leftover_check_at && *leftover_check_at <= now) {
+      leftovers.erase(std::remove_if(leftovers.begin(), leftovers.end(),
+                                     [](const std::string& path) {
+                                       if (cgroup_populated(path)) return false;
+                                       remove_cgroup(path);
+                                       return true;
+                                     }),
+                      leftovers.end());
+      leftover_check_at.reset();
+      if (!leftovers.empty()) leftover_check_at = now + orphan_poll;
+    }
+    for (auto it = orphans.begin(); it != orphans.end();) {
+      if (it->check_at > now) {
+        ++it;
+        continue;
+      }
+      if (contained_alive(it->req.contained)) {
+        // Without cgroup.kill, SIGKILL every pid again until the cgroup is empty.
+        if (it->terminating && !it->kill_at) signal_contained(it->req.contained, SIGKILL);
+        it->check_at = now + orphan_poll;
+        ++it;
+        continue;
+      }
+      events.push_back(finished_event(orphan_result(*it, now), true));
+      if (!it->req.contained.cgroup.empty()) remove_cgroup(it->req.contained.cgroup);
+      it = orphans.erase(it);
+    }
+  }
+
+  process_result orphan_result(orphan& o, mono_time now) {
+    process_result res;
+    res.run_id = o.req.run_id;
+    res.orphan = true;
+    res.pid = o.req.contained.pgid;
+    res.started_at = o.found_at;
+    res.finished_at = clock();
+    res.duration = now - o.found_mono;
+    const std::string where = o.req.contained.cgroup.empty()
+                                  ? "process group " + std::to_string(o.req.contained.pgid)
+                                  : "cgroup " + o.req.contained.cgroup;
+    // Worded as the planner words an abandoned run, with what was found and done.
+    const std::string found =
+        "the daemon stopped while the run was going; its processes (" + where + ") lived on";
+    if (o.timed_out) {
+      res.outcome = process_outcome::timed_out;
+      res.error = found + "; stopped at the job's timeout";
+    } else if (o.terminating) {
+      res.outcome = process_outcome::cancelled;
+      res.error = found + "; stopped (orphans = kill)";
+    } else {
+      res.outcome = process_outcome::exited;
+      res.error = found + "; waited until they ended (orphans = wait), exit status unknown";
+    }
+    return res;
   }
 
   process_result result_of(child& c, mono_time now) {
@@ -726,7 +983,7 @@ struct process_supervisor::impl {
     for (auto& ev : events) {
       try {
         if (ev.is_started) {
-          if (cb.started) cb.started(ev.run_id, ev.pid, ev.at);
+          if (cb.started) cb.started(ev.run_id, ev.pid, ev.at, ev.contained);
         } else if (cb.finished) {
           cb.finished(std::move(ev.result));
         }
@@ -781,6 +1038,22 @@ void process_supervisor::cancel(const std::string& run_id) {
     impl_->cancels.push_back(run_id);
   }
   impl_->wake();
+}
+
+bool process_supervisor::adopt(const orphan_request& o) {
+  if (!contained_alive(o.contained)) {
+    // What a crash left of a run that ended while no daemon watched.
+    if (!o.contained.cgroup.empty()) remove_cgroup(o.contained.cgroup);
+    return false;
+  }
+  {
+    std::lock_guard lk(impl_->mu);
+    if (impl_->shutting_down || impl_->active.count(o.run_id) != 0) return true;
+    impl_->active.insert(o.run_id);
+    impl_->adoptions.push_back(o);
+  }
+  impl_->wake();
+  return true;
 }
 
 void process_supervisor::shutdown(model::duration grace) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "model/job.hpp"
+#include "model/run.hpp"
 #include "model/time.hpp"
 
 namespace vigil::actors {
@@ -24,6 +25,18 @@ struct process_request {
   model::duration timeout{0};                    ///< 0: none
   model::duration kill_grace{std::chrono::seconds(10)};  ///< SIGTERM -> SIGKILL of the group
   size_t output_limit = 64 * 1024;  ///< bytes of the combined stdout+stderr tail kept
+  /// The cgroup v2 directory to run it in (made if missing, removed once empty after the run);
+  /// empty, or when no process can be started in it: its process group contains it.
+  std::string cgroup;
+};
+
+/// A run a previous daemon left, whose processes may still live (see adopt).
+struct orphan_request {
+  std::string run_id;
+  model::containment contained;
+  model::orphan_policy policy = model::orphan_policy::kill;
+  model::duration timeout{0};  ///< what is left of the job's timeout; 0: none
+  model::duration kill_grace{std::chrono::seconds(10)};
 };
 
 enum class process_outcome { exited, signaled, timed_out, cancelled, failed_to_start };
@@ -42,6 +55,9 @@ struct process_result {
   bool truncated = false;
   uint64_t output_bytes = 0;  ///< total bytes the process group wrote to the pipe
   std::string error;          ///< clear text: why it failed to start, or what else went wrong
+  /// An adopted orphan's end (see adopt): exited means it ended by itself (its exit status is
+  /// unknown), cancelled that the orphan policy stopped it, timed_out that its timeout did.
+  bool orphan = false;
 };
 
 struct process_limits {
@@ -57,10 +73,15 @@ struct process_limits {
 ///   may call start and cancel; they must not call shutdown or destroy the supervisor, and
 ///   should not throw (an exception from a callback is caught and dropped).
 /// - Every request gets exactly one `finished`; `started` comes first when a process started.
-/// - Timeout and cancel: SIGTERM to the group, SIGKILL to the group after kill_grace. The run is
-///   reported once the leader is reaped and the group is empty or has been SIGKILLed, so nothing
-///   of it is left running. A normal exit of the leader finishes the run at once, even when a
-///   background grandchild still holds the pipe: leftovers of a normal exit are not killed.
+/// - Containment: a request with a cgroup starts its process in that cgroup (clone3 with
+///   CLONE_INTO_CGROUP), so every descendant is in it, setsid or not; without one, or when the
+///   kernel refuses, the process group alone contains it. `started` says which.
+/// - Timeout and cancel: SIGTERM to the group (and to every process of the cgroup), SIGKILL
+///   after kill_grace (cgroup.kill: the whole tree). The run is reported once the leader is
+///   reaped and the cgroup is empty, or without a cgroup the group is empty or has been
+///   SIGKILLed, so nothing of it is left running. A normal exit of the leader finishes the run at
+///   once, even when a background grandchild still holds the pipe: leftovers of a normal exit are
+///   not killed (their cgroup is removed once they have ended).
 /// - argv[0] without '/' is searched in the PATH the child gets (posix_spawnp would search the
 ///   daemon's own PATH); relative PATH entries are skipped.
 /// - The child starts with stdin from /dev/null, default signal dispositions, an empty signal
@@ -68,7 +89,9 @@ struct process_limits {
 class process_supervisor {
  public:
   struct callbacks {
-    std::function<void(const std::string& run_id, int pid, model::wall_time at)> started;
+    std::function<void(const std::string& run_id, int pid, model::wall_time at,
+                       const model::containment& contained)>
+        started;
     std::function<void(process_result)> finished;
   };
 
@@ -87,6 +110,13 @@ class process_supervisor {
   /// SIGTERM the group, SIGKILL after kill_grace; outcome cancelled. A queued request is
   /// dropped and reported cancelled with pid 0. Unknown run ids are ignored.
   void cancel(const std::string& run_id);
+  /// Looks (on the caller's thread, without waiting) whether an orphan's processes still live.
+  /// False: nothing of it is left. True: it is watched from now on (its run id counts as
+  /// active): under `wait` until it ends, its timeout stopping it as any run's; under `kill` it
+  /// is stopped at once (TERM, KILL after kill_grace). Once nothing of it lives, `finished`
+  /// reports it with `orphan` set. Shutdown leaves orphans as they are, unreported: the next
+  /// start finds them again.
+  bool adopt(const orphan_request& o);
   /// Starts nothing more (queued requests are reported cancelled), lets running processes finish
   /// for up to `grace`, then cancels the rest as above. Returns when every child is reaped and
   /// every callback delivered. May be called again, from any thread: the earliest deadline wins.

@@ -13,13 +13,22 @@
 #include <set>
 #include <thread>
 
+#include "actors/containment.hpp"
 #include "actors/process.hpp"
+#include "model/duration.hpp"
 
 namespace vigil::actors {
 
 model::run_finished to_run_finished(const process_result& r) {
   model::run_finished f;
   f.run_id = r.run_id;
+  if (r.orphan) {  // a previous daemon's run: how it ended is unknown
+    f.outcome = model::run_outcome::abandoned;
+    f.error = r.error;
+    f.elapsed = r.duration;
+    f.at = r.finished_at;
+    return f;
+  }
   switch (r.outcome) {
     case process_outcome::exited:
       f.outcome = r.exit_code == 0 ? model::run_outcome::succeeded : model::run_outcome::failed;
@@ -50,6 +59,7 @@ struct reporting {
 };
 
 struct runner_state {
+  runner_config cfg;
   std::shared_ptr<reporting> rep = std::make_shared<reporting>();
   std::shared_ptr<process_supervisor> sup;
   bool draining = false;
@@ -65,17 +75,75 @@ scheduler_actor target(reporting& rep) {
   return caf::actor_cast<scheduler_actor>(rep.report_to);
 }
 
+std::string job_of(const std::string& run_id) { return run_id.substr(0, run_id.find('@')); }
+
+std::string describe(const model::containment& c) {
+  if (!c.cgroup.empty()) return "cgroup " + c.cgroup;
+  return "process group " + std::to_string(c.pgid);
+}
+
+/// Hands each orphan that still lives to the supervisor; the others are abandoned by the
+/// scheduler at once. Either way one warn line says what is done.
+std::vector<std::string> adopt_orphans(runner_pointer self, const std::vector<orphan_order>& os) {
+  auto& st = self->state;
+  auto warn = [&](const std::string& line) {
+    if (st.cfg.warn) st.cfg.warn(line);
+  };
+  {
+    std::lock_guard<std::mutex> lock{st.rep->mu};
+    if (!st.rep->report_to) st.rep->report_to = self->current_sender();
+  }
+  std::vector<std::string> alive;
+  for (const auto& o : os) {
+    const std::string who = "run " + o.run_id + " of job " + job_of(o.run_id);
+    std::optional<model::containment> c = o.contained;
+    // A run not yet logged as started may have started all the same: its cgroup path is known.
+    if (!c && !st.cfg.containment_root.empty())
+      c = model::containment{run_cgroup_path(st.cfg.containment_root, o.run_id, o.attempt), 0, 0};
+    orphan_request r;
+    r.run_id = o.run_id;
+    r.policy = o.policy.value_or(st.cfg.orphans);
+    r.timeout = o.timeout;
+    r.kill_grace = o.kill_grace;
+    if (c) r.contained = *c;
+    if (!c || !st.sup->adopt(r)) {
+      warn(who + " was " + o.status + " when the previous daemon stopped" +
+           (c ? "; nothing of it runs now (" + describe(*c) + ")"
+              : "; its processes cannot be looked for (no containment recorded)") +
+           ": abandoned");
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock{st.rep->mu};
+      st.rep->live.insert(o.run_id);
+    }
+    alive.push_back(o.run_id);
+    warn(who + " outlived the previous daemon (" + describe(*c) + "): " +
+         (r.policy == model::orphan_policy::wait
+              ? std::string{"waiting for it to end (orphans = wait)"}
+              : "stopping it, KILL after " + model::format_duration(r.kill_grace) +
+                    " (orphans = kill)") +
+         "; it stays active until then, then it is abandoned");
+  }
+  return alive;
+}
+
 runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
+  self->state.cfg = cfg;
   auto rep = self->state.rep;
   process_supervisor::callbacks cb;
-  cb.started = [rep](const std::string& run_id, int pid, model::wall_time at) {
-    if (auto to = target(*rep)) caf::anon_send(to, started_atom::value, run_id, pid, at);
+  cb.started = [rep](const std::string& run_id, int pid, model::wall_time at,
+                     const model::containment& contained) {
+    if (auto to = target(*rep))
+      caf::anon_send(to, started_atom::value, run_id, pid, at, contained);
   };
-  cb.finished = [rep](process_result r) {
+  cb.finished = [rep, warn = cfg.warn](process_result r) {
     {
       std::lock_guard<std::mutex> lock{rep->mu};
       rep->live.erase(r.run_id);
     }
+    if (r.orphan && warn)
+      warn("run " + r.run_id + " of job " + job_of(r.run_id) + ": " + r.error + ": abandoned");
     if (auto to = target(*rep)) caf::anon_send(to, finished_atom::value, to_run_finished(r));
   };
   process_limits limits;
@@ -101,9 +169,14 @@ runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
         r.timeout = o.timeout;
         r.kill_grace = o.kill_grace;
         r.output_limit = o.output_limit;
+        if (!self->state.cfg.containment_root.empty())
+          r.cgroup = run_cgroup_path(self->state.cfg.containment_root, o.run_id, o.attempt);
         self->state.sup->start(std::move(r));
       },
       [self](cancel_atom, const std::string& run_id) { self->state.sup->cancel(run_id); },
+      [self](orphans_atom, const std::vector<orphan_order>& os) {
+        return adopt_orphans(self, os);
+      },
       [self](hurry_atom) {
         std::set<std::string> live;
         {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <string>
 
 #include "actors/interfaces.hpp"
 
@@ -10,6 +12,12 @@ namespace vigil::actors {
 
 struct runner_config {
   size_t max_running = 256;  ///< processes alive at once; further orders wait in FIFO order
+  /// Where run cgroups are made (prepare_containment_root); empty: process groups only.
+  std::string containment_root;
+  /// For orphans of jobs that set no policy of their own.
+  model::orphan_policy orphans = model::orphan_policy::kill;
+  /// Where a line about each orphan goes (what was found, what is done); none: nowhere.
+  std::function<void(const std::string&)> warn;
 };
 
 runner_actor spawn_runner(caf::actor_system& sys, runner_config cfg);

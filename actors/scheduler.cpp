@@ -6,7 +6,9 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <deque>
+#include <set>
 #include <thread>
 
 #include "actors/event_log.hpp"
@@ -27,6 +29,7 @@ struct batch_origin {
   /// Runner reports carried by the batch: re-decided later if the batch fails.
   std::vector<std::pair<std::string, int>> starts;  ///< (run id, pid); time in start_times
   std::vector<model::wall_time> start_times;
+  std::vector<model::containment> start_containments;
   std::vector<model::run_finished> ends;
   bool orphans = false;  ///< it abandons a previous process's runs: redone if it fails
 };
@@ -51,6 +54,12 @@ struct scheduler_state {
   model::wall_time started_at{};
   size_t appends_in_flight = 0;
   bool orphans_done = false;     ///< runs of a previous process accounted for
+  bool orphans_asked = false;    ///< the runner was asked which of them still live
+  bool orphans_known = false;    ///< ... and answered (or there is no runner)
+  /// The orphans the runner found gone, to abandon now. Only these: runs decided since then
+  /// (a manual run while the runner looked) are this process's own; the live ones are abandoned
+  /// when the runner reports them gone.
+  std::vector<std::string> orphans_gone;
   std::string retention_cursor;  ///< the last job retention looked at (round robin)
   model::wall_time last_retention{};
   std::optional<model::wall_time> wake_at;  ///< the earliest wake-up already asked for
@@ -263,7 +272,8 @@ void log_reports(scheduler_pointer self, batch_origin origin, bool queued = fals
   std::vector<model::event> events;
   for (size_t i = 0; i < origin.starts.size(); ++i)
     for (auto& e : model::on_run_started(st.pending, origin.starts[i].first,
-                                         origin.starts[i].second, origin.start_times[i]))
+                                         origin.starts[i].second, origin.start_times[i],
+                                         origin.start_containments[i]))
       events.push_back(std::move(e));
   for (const auto& f : origin.ends)
     for (auto& e : model::on_run_finished(st.pending, f)) events.push_back(std::move(e));
@@ -283,6 +293,62 @@ void flush_unlogged(scheduler_pointer self) {
   }
 }
 
+void decide_due(scheduler_pointer self);
+
+/// Once, before any orphan is abandoned: asks the runner which runs of a previous process still
+/// have processes. Those stay active (they count for overlap, nothing retries them) until the
+/// runner reports them gone; the others are abandoned at the next decision. The runner does the
+/// looking and the waiting, never this actor.
+void ask_about_orphans(scheduler_pointer self) {
+  auto& st = self->state;
+  if (st.orphans_asked) return;
+  st.orphans_asked = true;
+  const auto ids = model::orphan_runs(st.pending);
+  st.orphans_gone = ids;  // until the runner says which still live
+  if (!st.cfg.runner || ids.empty()) {
+    st.orphans_known = true;
+    return;
+  }
+  const auto t = now(self);
+  std::vector<orphan_order> orders;
+  for (const auto& id : ids) {
+    const auto& r = st.pending.runs.at(id);
+    orphan_order o;
+    o.run_id = id;
+    o.attempt = r.attempt;
+    o.status = model::to_string(r.status);
+    o.contained = r.contained;
+    auto j = st.pending.jobs.find(r.job);
+    if (j != st.pending.jobs.end()) {
+      const auto& spec = *j->second->spec;
+      o.policy = spec.orphans;
+      o.kill_grace = spec.kill_grace;
+      if (spec.timeout > model::duration{0}) {
+        const auto left = r.started_at.value_or(r.decided_at) + spec.timeout - t;
+        o.timeout = std::max(left, model::duration{std::chrono::milliseconds{1}});
+      }
+    }
+    orders.push_back(std::move(o));
+  }
+  self->request(st.cfg.runner, caf::infinite, orphans_atom::value, std::move(orders))
+      .then(
+          [self](const std::vector<std::string>& alive) {
+            auto& gone = self->state.orphans_gone;
+            const std::set<std::string> live(alive.begin(), alive.end());
+            gone.erase(std::remove_if(gone.begin(), gone.end(),
+                                      [&](const std::string& id) { return live.count(id) != 0; }),
+                       gone.end());
+            self->state.orphans_known = true;
+            decide_due(self);
+            arm_wake(self);
+          },
+          [self](caf::error&) {
+            // No runner to ask: nothing can be watched, so every orphan is abandoned as before.
+            self->state.orphans_known = true;
+            decide_due(self);
+          });
+}
+
 void decide_due(scheduler_pointer self) {
   auto& st = self->state;
   flush_unlogged(self);
@@ -292,8 +358,9 @@ void decide_due(scheduler_pointer self) {
   const auto t = now(self);
   const uint64_t expected_next = st.pending.log_seq + 1;
   std::vector<model::event> events;
-  const bool orphans = !st.orphans_done;
-  if (orphans) events = model::abandon_orphans(st.pending, t);
+  ask_about_orphans(self);
+  const bool orphans = !st.orphans_done && st.orphans_known;
+  if (orphans) events = model::abandon_orphans(st.pending, t, st.orphans_gone);
   for (auto& e : model::plan_cycle(st.pending, t, st.cfg.limits)) events.push_back(std::move(e));
   // Retention rides along at most once per tick interval (wake-ups come far more often).
   if (t - st.last_retention >= st.cfg.tick_interval) {
@@ -302,13 +369,13 @@ void decide_due(scheduler_pointer self) {
       events.push_back(std::move(e));
   }
   if (events.empty()) {
-    st.orphans_done = true;
+    if (orphans) st.orphans_done = true;
     return;
   }
   batch_origin origin;
   origin.orphans = orphans;
   // Orphans count as handled once their batch is durable; if it fails, the next try redoes it.
-  st.orphans_done = true;
+  if (orphans) st.orphans_done = true;
   append(self, std::move(events), t, expected_next, std::move(origin));
 }
 
@@ -497,10 +564,12 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self, scheduler_confi
       [self](hurry_atom) {
         if (self->state.cfg.runner) self->send(self->state.cfg.runner, hurry_atom::value);
       },
-      [self](started_atom, const std::string& run_id, int pid, model::wall_time at) {
+      [self](started_atom, const std::string& run_id, int pid, model::wall_time at,
+             const model::containment& contained) {
         batch_origin origin;
         origin.starts.emplace_back(run_id, pid);
         origin.start_times.push_back(at);
+        origin.start_containments.push_back(contained);
         log_reports(self, std::move(origin));
       },
       [self](finished_atom, model::run_finished& f) {

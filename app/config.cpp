@@ -207,6 +207,18 @@ std::vector<setting> make_settings() {
       integer_setting("max_running_jobs",
                       "Job processes running at once; further runs wait in order",
                       &so::max_running_jobs, 1, 100000),
+      choice_setting(
+          "orphans",
+          "At start-up, a run the previous daemon left whose processes still live: wait for "
+          "it to end, or kill it (TERM, KILL after the job's kill_grace); it stays active until "
+          "then. A job's own `orphans` field wins",
+          "wait|kill",
+          [](const std::string& text, so& o) {
+            const auto p = model::parse_orphan_policy(text);
+            if (p) o.orphans = *p;
+            return p.has_value();
+          },
+          [](const so& o) { return std::string{model::to_string(o.orphans)}; }),
       integer_setting("retain_runs",
                       "Finished runs (with their output) kept per job; older ones are compacted "
                       "by a runs_compacted event",

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -17,9 +18,11 @@
 #include <cerrno>
 #include <thread>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <random>
 
+#include "actors/containment.hpp"
 #include "actors/health.hpp"
 #include "actors/hub.hpp"
 #include "actors/journal.hpp"
@@ -94,6 +97,23 @@ std::optional<actors::recovered> recover(caf::actor_system& sys,
   return out;
 }
 
+/// Where run cgroups go, said once: a cgroup per run, or process groups only (and why).
+std::string containment_root(const serve_options& opts) {
+  // The same data dir finds the same subtree after a crash; a memory log has nothing to find.
+  const std::string key = opts.data_dir.empty()
+                              ? "memory-" + std::to_string(::getpid())
+                              : std::filesystem::absolute(opts.data_dir).lexically_normal().string();
+  auto root = actors::prepare_containment_root(key);
+  if (root.path.empty()) {
+    spdlog::warn("runs are contained by their process group only ({}): a job process that "
+                 "calls setsid escapes timeout and cancel",
+                 root.why);
+  } else {
+    spdlog::info("runs are contained by a cgroup each, under {}", root.path);
+  }
+  return root.path;
+}
+
 }  // namespace
 
 int run_daemon(const serve_options& opts) {
@@ -113,6 +133,14 @@ int run_daemon(const serve_options& opts) {
     return 1;
   }
 
+  // Declared before the actor system, so it goes after it: once every run has been stopped,
+  // an empty cgroup subtree of this daemon is removed (one a crash leaves is found again).
+  struct cgroup_subtree {
+    std::string path;
+    ~cgroup_subtree() {
+      if (!path.empty()) actors::remove_cgroup(path);
+    }
+  } subtree;
   caf::actor_system_config cfg;
   actors::configure(cfg, opts.workers);
   caf::actor_system sys{cfg};
@@ -155,7 +183,12 @@ int run_daemon(const serve_options& opts) {
   sched.initial = std::move(recovered->state);
   sched.checkpoint_every = opts.checkpoint_every;
   sched.checkpoint_interval = opts.checkpoint_interval;
-  sched.runner = actors::spawn_runner(sys, {opts.max_running_jobs});
+  actors::runner_config runs;
+  runs.max_running = opts.max_running_jobs;
+  runs.containment_root = subtree.path = containment_root(opts);
+  runs.orphans = opts.orphans;
+  runs.warn = [](const std::string& line) { spdlog::warn("{}", line); };
+  sched.runner = actors::spawn_runner(sys, std::move(runs));
   sched.shutdown_grace = opts.job_shutdown_grace;
   sched.retention.runs_per_job = opts.retain_runs;
   sched.retention.max_age = opts.retain_for;

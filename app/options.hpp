@@ -8,6 +8,7 @@
 #include "app/log.hpp"
 #include "http/auth.hpp"
 #include "http/route_table.hpp"
+#include "model/job.hpp"
 #include "model/time.hpp"
 
 namespace vigil::app {
@@ -22,6 +23,8 @@ struct serve_options {
   model::duration drain_timeout = std::chrono::seconds{10};
   model::duration job_shutdown_grace = std::chrono::seconds{30};
   size_t max_running_jobs = 256;
+  /// A previous daemon's run still alive at start-up: wait for it, or stop it (jobs may say).
+  model::orphan_policy orphans = model::orphan_policy::kill;
   size_t retain_runs = 100;          ///< finished runs kept per job
   model::duration retain_for = std::chrono::hours{24 * 7};  ///< finished runs older than this go
   size_t retain_decisions = 200;     ///< decision records kept per job

@@ -34,6 +34,12 @@ void write_opt_int(json_writer& w, const std::optional<int>& v) {
   }
 }
 
+void write_containment(json_writer& w, const model::containment& c) {
+  w.begin_object().key("cgroup").value(c.cgroup);
+  w.key("pgid").value(static_cast<uint64_t>(c.pgid < 0 ? 0 : c.pgid));
+  w.key("start_time").value(c.start_time).end_object();
+}
+
 // ---- reading helpers: every field checked, nothing thrown ----
 
 bool get(const json& j, const char* k, std::string& out) {
@@ -76,6 +82,21 @@ bool get(const json& j, const char* k, bool& out) {
   auto it = j.find(k);
   if (it == j.end() || !it->is_boolean()) return false;
   out = it->get<bool>();
+  return true;
+}
+
+/// Optional: bodies and checkpoints from before containment was recorded have none.
+bool get_containment(const json& j, std::optional<model::containment>& out) {
+  auto it = j.find("containment");
+  if (it == j.end() || it->is_null()) {
+    out.reset();
+    return true;
+  }
+  model::containment c;
+  if (!it->is_object() || !get(*it, "cgroup", c.cgroup) || !get_uint(*it, "pgid", c.pgid) ||
+      !get_uint(*it, "start_time", c.start_time))
+    return false;
+  out = std::move(c);
   return true;
 }
 
@@ -218,6 +239,10 @@ bool encode_job_event(const model::event& e, std::string& out) {
           },
           [&](const model::run_started& ev) {
             w.begin_object().key("at").value(format_rfc3339(ev.at));
+            if (ev.contained) {
+              w.key("containment");
+              write_containment(w, *ev.contained);
+            }
             w.key("job").value(job_of(ev.run_id));
             w.key("pid").value(static_cast<uint64_t>(ev.pid < 0 ? 0 : ev.pid));
             w.key("run_id").value(ev.run_id).end_object();
@@ -305,7 +330,8 @@ std::optional<model::event> decode_job_event(std::string_view type, int schema_v
       return ev;
   } else if (type == "run_started") {
     model::run_started ev;
-    if (get(j, "at", ev.at) && get_uint(j, "pid", ev.pid) && get(j, "run_id", ev.run_id))
+    if (get(j, "at", ev.at) && get_uint(j, "pid", ev.pid) && get(j, "run_id", ev.run_id) &&
+        get_containment(j, ev.contained))
       return ev;
   } else if (type == "run_finished") {
     model::run_finished ev;
@@ -468,6 +494,10 @@ void write_jobs_part(json_writer& w, const model::state& s) {
     write_opt_time(w, "retry_at", r.retry_at);
     w.key("pid");
     write_opt_int(w, r.pid);
+    if (r.contained) {
+      w.key("containment");
+      write_containment(w, *r.contained);
+    }
     w.key("exit_code");
     write_opt_int(w, r.exit_code);
     w.key("signal");
@@ -556,7 +586,7 @@ bool decode_jobs_part(const json& in, model::state& s) {
         !get(x, "exit_code", r.exit_code) || !get(x, "signal", r.signal) ||
         !get_output(x, r.output) || !get(x, "truncated", r.truncated) ||
         !get_uint(x, "output_bytes", r.output_bytes) || !get(x, "error", r.error) ||
-        !get(x, "cancelling", r.cancelling))
+        !get(x, "cancelling", r.cancelling) || !get_containment(x, r.contained))
       return false;
     auto it = x.find("pid");
     if (it == x.end() || !it->is_number_integer()) return false;

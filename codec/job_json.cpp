@@ -138,7 +138,7 @@ std::variant<job_spec, rejection> decode(const json& v, std::string_view prefix,
   job_spec s;
   r.only({"id", "schedule", "time_zone", "command", "description", "enabled", "timeout",
           "kill_grace", "output_limit", "overlap", "buffer_limit", "catchup", "catchup_window",
-          "misfire_grace", "jitter", "dst", "retry"});
+          "misfire_grace", "jitter", "dst", "retry", "orphans"});
 
   if (!path_id) r.require("id");
   r.text("id", limits::max_id_bytes, s.id);
@@ -178,6 +178,11 @@ std::variant<job_spec, rejection> decode(const json& v, std::string_view prefix,
     dst->choice("fold", model::parse_dst_fold, "once, both", s.dst.fold);
   }
   if (auto retry = r.object("retry")) read_retry(*retry, s.retry);
+  if (r.find("orphans")) {
+    model::orphan_policy orphans = model::orphan_policy::kill;
+    r.choice("orphans", model::parse_orphan_policy, "wait, kill", orphans);
+    s.orphans = orphans;
+  }
   if (error) return std::move(*error);
   return s;
 }
@@ -295,6 +300,8 @@ void write_job_spec(json_writer& w, const job_spec& s) {
   w.key("multiplier").value(s.retry.multiplier);
   w.key("jitter").value(s.retry.jitter);
   w.end_object();
+  // Only when set: the daemon's setting applies otherwise, and older specs stay byte-stable.
+  if (s.orphans) w.key("orphans").value(model::to_string(*s.orphans));
   w.end_object();
 }
 

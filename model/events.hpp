@@ -115,12 +115,15 @@ struct run_dispatched {
   }
 };
 
+/// The process of a run started. `containment` (absent in older bodies, same schema version)
+/// says where its processes live, so that a restart can find them.
 struct run_started {
   std::string run_id;
   int pid = 0;
   wall_time at;
+  std::optional<containment> contained = {};
   friend bool operator==(const run_started& a, const run_started& b) {
-    return a.run_id == b.run_id && a.pid == b.pid && a.at == b.at;
+    return a.run_id == b.run_id && a.pid == b.pid && a.at == b.at && a.contained == b.contained;
   }
 };
 

@@ -38,6 +38,15 @@ std::optional<catchup_policy> parse_catchup_policy(std::string_view text) {
   return std::nullopt;
 }
 
+const char* to_string(orphan_policy p) { return p == orphan_policy::wait ? "wait" : "kill"; }
+
+std::optional<orphan_policy> parse_orphan_policy(std::string_view text) {
+  for (const auto p : {orphan_policy::wait, orphan_policy::kill}) {
+    if (text == to_string(p)) return p;
+  }
+  return std::nullopt;
+}
+
 bool valid_job_id(std::string_view id) {
   if (id.empty() || id.size() > job_limits::max_id_bytes || id.front() == '.') return false;
   for (const char c : id) {

@@ -31,6 +31,11 @@ enum class overlap_policy { skip, buffer_one, buffer_all, cancel_other, allow };
 /// What to do with nominal times that passed while the daemon was down or the job was paused.
 enum class catchup_policy { none, latest, all };
 
+/// At start-up, what to do with a run a previous daemon left whose processes still live:
+/// wait for them to end, or stop them (TERM, KILL after the kill grace). Either way the run
+/// stays active until they are gone, and only then is it abandoned.
+enum class orphan_policy { wait, kill };
+
 struct retry_policy {
   uint32_t max_attempts = 1;           ///< 1 = no retry
   duration initial_backoff = std::chrono::seconds(1);
@@ -76,6 +81,7 @@ struct job_spec {
   duration jitter{0};       ///< fires spread over [0, jitter), the same offset for the same id
   dst_policy dst;
   retry_policy retry;
+  std::optional<orphan_policy> orphans;  ///< none: the daemon's `orphans` setting
 
   friend bool operator==(const job_spec& a, const job_spec& b) {
     return a.id == b.id && a.schedule == b.schedule && a.time_zone == b.time_zone &&
@@ -84,7 +90,8 @@ struct job_spec {
            a.output_limit == b.output_limit && a.overlap == b.overlap &&
            a.buffer_limit == b.buffer_limit && a.catchup == b.catchup &&
            a.catchup_window == b.catchup_window && a.misfire_grace == b.misfire_grace &&
-           a.jitter == b.jitter && a.dst == b.dst && a.retry == b.retry;
+           a.jitter == b.jitter && a.dst == b.dst && a.retry == b.retry &&
+           a.orphans == b.orphans;
   }
 };
 
@@ -92,6 +99,8 @@ const char* to_string(overlap_policy p);
 const char* to_string(catchup_policy p);
 std::optional<overlap_policy> parse_overlap_policy(std::string_view text);
 std::optional<catchup_policy> parse_catchup_policy(std::string_view text);
+const char* to_string(orphan_policy p);
+std::optional<orphan_policy> parse_orphan_policy(std::string_view text);
 
 /// True for a well-formed job id.
 bool valid_job_id(std::string_view id);

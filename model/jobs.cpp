@@ -192,6 +192,7 @@ void dispatched(state& s, const run_dispatched& ev) {
   r->second.retry_at.reset();
   r->second.started_at.reset();
   r->second.pid = 0;
+  r->second.contained.reset();
 }
 
 void started(state& s, const run_started& ev) {
@@ -199,6 +200,7 @@ void started(state& s, const run_started& ev) {
   if (r == s.runs.end() || r->second.status != run_status::starting) return;
   set_status(s, r->second, run_status::running);
   r->second.pid = ev.pid;
+  r->second.contained = ev.contained;
   r->second.started_at = ev.at;
 }
 

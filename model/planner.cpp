@@ -216,11 +216,12 @@ std::optional<fire_decided> manual_decision(const state& s, const std::string& j
                      now);
 }
 
-std::vector<event> on_run_started(state& s, const std::string& run_id, int pid, wall_time at) {
+std::vector<event> on_run_started(state& s, const std::string& run_id, int pid, wall_time at,
+                                  std::optional<containment> contained) {
   auto r = s.runs.find(run_id);
   if (r == s.runs.end() || r->second.status != run_status::starting) return {};
   emitter emit{s, {}};
-  emit(run_started{run_id, pid, to_ms(at)});
+  emit(run_started{run_id, pid, to_ms(at), std::move(contained)});
   return std::move(emit.out);
 }
 
@@ -267,15 +268,27 @@ std::vector<event> on_run_finished(state& s, run_finished report) {
   return std::move(emit.out);
 }
 
-std::vector<event> abandon_orphans(state& s, wall_time now) {
+std::vector<std::string> orphan_runs(const state& s) {
   std::vector<std::string> orphans;
   for (const auto& [id, r] : s.runs)
     if (r.status == run_status::starting || r.status == run_status::running)
       orphans.push_back(id);
   std::sort(orphans.begin(), orphans.end());  // deterministic order
+  return orphans;
+}
+
+std::vector<event> abandon_orphans(state& s, wall_time now) {
+  return abandon_orphans(s, now, orphan_runs(s));
+}
+
+std::vector<event> abandon_orphans(state& s, wall_time now, const std::vector<std::string>& runs) {
   std::vector<event> out;
-  for (const auto& id : orphans) {
-    const auto& r = s.runs.at(id);
+  for (const auto& id : runs) {
+    auto it = s.runs.find(id);
+    if (it == s.runs.end() ||
+        (it->second.status != run_status::starting && it->second.status != run_status::running))
+      continue;
+    const auto& r = it->second;
     run_finished f;
     f.run_id = id;
     f.outcome = run_outcome::abandoned;

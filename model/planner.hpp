@@ -36,14 +36,22 @@ std::optional<fire_decided> manual_decision(const state& s, const std::string& j
                                             wall_time now);
 
 /// The runner reports a start / an end. Unknown or finished runs yield nothing.
-std::vector<event> on_run_started(state& s, const std::string& run_id, int pid, wall_time at);
+std::vector<event> on_run_started(state& s, const std::string& run_id, int pid, wall_time at,
+                                  std::optional<containment> contained = std::nullopt);
 /// An end is logged; then a retry is scheduled (per the job's retry policy) or, when the job is
 /// free, its oldest buffered run is dispatched.
 std::vector<event> on_run_finished(state& s, run_finished report);
 
+/// Runs a previous process left starting or running, in id order.
+std::vector<std::string> orphan_runs(const state& s);
+
 /// Runs a previous process left starting or running: their end is unknown, so each is
 /// finished as abandoned (and retried or followed per policy). Called once after recovery.
 std::vector<event> abandon_orphans(state& s, wall_time now);
+/// The same for `runs` only, those of them still starting or running: the orphans the runner
+/// found gone. The ones whose processes still live stay active (they count for overlap,
+/// nothing retries them) until the runner reports them gone.
+std::vector<event> abandon_orphans(state& s, wall_time now, const std::vector<std::string>& runs);
 
 /// The next instant at which plan_cycle has something to do (a due fire or retry).
 std::optional<wall_time> next_wake(const state& s);

@@ -72,6 +72,18 @@ struct decision_record {
   }
 };
 
+/// What holds a run's processes, recorded when it starts so that a restarted daemon can find
+/// them again: a cgroup v2 directory when the daemon could make one, else the process group.
+struct containment {
+  std::string cgroup;       ///< absolute path of the run's cgroup; empty: the process group
+  int pgid = 0;             ///< the process group (the leader's pid)
+  uint64_t start_time = 0;  ///< the leader's start, clock ticks since boot: against pid reuse
+  friend bool operator==(const containment& a, const containment& b) {
+    return a.cgroup == b.cgroup && a.pgid == b.pgid && a.start_time == b.start_time;
+  }
+  friend bool operator!=(const containment& a, const containment& b) { return !(a == b); }
+};
+
 struct run_record {
   std::string id;
   std::string job;
@@ -84,6 +96,7 @@ struct run_record {
   std::optional<wall_time> finished_at;
   std::optional<wall_time> retry_at;
   int pid = 0;
+  std::optional<containment> contained;  ///< from run_started; none in logs from before it
   std::optional<int> exit_code;
   std::optional<int> signal;
   duration elapsed{0};
@@ -97,7 +110,8 @@ struct run_record {
     return a.id == b.id && a.job == b.job && a.nominal == b.nominal && a.reason == b.reason &&
            a.status == b.status && a.attempt == b.attempt && a.decided_at == b.decided_at &&
            a.started_at == b.started_at && a.finished_at == b.finished_at &&
-           a.retry_at == b.retry_at && a.pid == b.pid && a.exit_code == b.exit_code &&
+           a.retry_at == b.retry_at && a.pid == b.pid && a.contained == b.contained &&
+           a.exit_code == b.exit_code &&
            a.signal == b.signal && a.elapsed == b.elapsed &&
            (a.output ? *a.output : empty) == (b.output ? *b.output : empty) &&
            a.truncated == b.truncated && a.output_bytes == b.output_bytes && a.error == b.error &&

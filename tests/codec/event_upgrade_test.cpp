@@ -5,6 +5,7 @@
 #include <string>
 
 #include "codec/json.hpp"
+#include "model/decider.hpp"
 
 namespace codec = vigil::codec;
 namespace m = vigil::model;
@@ -115,4 +116,60 @@ TEST_CASE("a v3 decision says its origin and cursor, and reads back the same",
                                   replaced(R"("cursor":null)", R"("cursor":"yesterday")")));
   CHECK_FALSE(codec::decode_event("fire_decided", 3,
                                   replaced(R"("reason":"schedule")", R"("reason":"schedul")")));
+}
+
+TEST_CASE("run_started records its containment; bodies from before it read as none",
+          "[codec][events][schema]") {
+  m::run_started s;
+  s.run_id = "j@20260101T000000Z";
+  s.pid = 4242;
+  s.at = *m::parse_rfc3339(t);
+  const std::string old_body = codec::encode_event(s);
+  CHECK(old_body == R"({"at":")" + t + R"(","job":"j","pid":4242,"run_id":"j@20260101T000000Z"})");
+  auto read = codec::decode_event("run_started", 3, old_body);
+  REQUIRE(read);
+  CHECK_FALSE(std::get<m::run_started>(*read).contained);
+
+  s.contained = m::containment{"/sys/fs/cgroup/vigil-1/run-j@20260101T000000Z-1", 4242, 987};
+  const std::string body = codec::encode_event(s);
+  CHECK(body ==
+        R"({"at":")" + t +
+            R"(","containment":{"cgroup":"/sys/fs/cgroup/vigil-1/run-j@20260101T000000Z-1",)"
+            R"("pgid":4242,"start_time":987},"job":"j","pid":4242,)"
+            R"("run_id":"j@20260101T000000Z"})");
+  read = codec::decode_event("run_started", 3, body);
+  REQUIRE(read);
+  CHECK(std::get<m::run_started>(*read) == s);
+  s.contained = m::containment{"", 77, 5};  // a process group
+  read = codec::decode_event("run_started", 3, codec::encode_event(s));
+  REQUIRE(read);
+  CHECK(std::get<m::run_started>(*read) == s);
+  // A containment that is not an object is not a run_started body.
+  CHECK_FALSE(codec::decode_event(
+      "run_started", 3,
+      R"({"at":")" + t + R"(","containment":"cgroup","job":"j","pid":1,"run_id":"j@x"})"));
+}
+
+TEST_CASE("a checkpoint keeps a running run's containment", "[codec][state]") {
+  auto spec = std::make_shared<m::job_spec>();
+  spec->id = "j";
+  spec->schedule = "@yearly";
+  spec->command.argv = {"/bin/true"};
+  spec->orphans = m::orphan_policy::wait;
+  m::fire_decided d;
+  d.job = "j";
+  d.nominal = d.last = *m::parse_rfc3339(t);
+  d.cursor = d.last;
+  d.run_id = "j@20261128T043046Z";
+  d.at = d.nominal;
+  m::run_started s{d.run_id, 77, *m::parse_rfc3339(later),
+                   m::containment{"/sys/fs/cgroup/vigil-1/run-j@20261128T043046Z-1", 77, 9}};
+  const m::state st = m::fold({m::job_defined{spec, true, d.at, "test"}, d, s});
+  REQUIRE(st.runs.at(d.run_id).contained == s.contained);
+  const std::string body = codec::encode_state(st);
+  const auto back = codec::decode_state(body);
+  REQUIRE(back);
+  CHECK(back->runs.at(d.run_id).contained == s.contained);
+  CHECK(back->jobs.at("j")->spec->orphans == m::orphan_policy::wait);
+  CHECK(*back == st);
 }

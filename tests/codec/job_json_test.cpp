@@ -652,3 +652,15 @@ TEST_CASE("a definition in the log stays readable when its zone is gone from the
   REQUIRE(std::holds_alternative<m::job_spec>(back));
   CHECK(std::get<m::job_spec>(back).time_zone == "Mars/Olympus_Mons");
 }
+
+TEST_CASE("orphans is optional, wait or kill, and encoded only when set", "[codec][job]") {
+  CHECK_FALSE(accepted(without("/orphans")).orphans);
+  CHECK(codec::encode_job_spec(accepted(without("/orphans"))).find("orphans") ==
+        std::string::npos);
+  const auto spec = accepted(with("/orphans", "wait"));
+  CHECK(spec.orphans == m::orphan_policy::wait);
+  CHECK(codec::encode_job_spec(spec).find(R"("orphans":"wait")") != std::string::npos);
+  CHECK(accepted(with("/orphans", "kill")).orphans == m::orphan_policy::kill);
+  CHECK(field_of(with("/orphans", "later")) == "/orphans");
+  CHECK(field_of(with("/orphans", 1)) == "/orphans");
+}

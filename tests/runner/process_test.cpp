@@ -46,7 +46,7 @@ struct recorder {
   std::function<void(const process_result&)> on_finished;  ///< runs outside the recorder lock
 
   actors::process_supervisor::callbacks callbacks() {
-    return {[this](const std::string& id, int pid, model::wall_time) {
+    return {[this](const std::string& id, int pid, model::wall_time, const model::containment&) {
               std::lock_guard lk(mu);
               started_order.push_back(id);
               ++started_count[id];

@@ -1,0 +1,388 @@
+// Run containment against real processes: a cgroup per run (where this machine lets the tests
+// make one; skipped with the reason printed where not), process groups, and orphans of a
+// previous daemon found again by what run_started recorded.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actors/containment.hpp"
+#include "actors/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+extern char** environ;
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace actors = vigil::actors;
+namespace model = vigil::model;
+using actors::process_outcome;
+using actors::process_result;
+
+struct recorder {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<std::string, model::containment> started;
+  std::map<std::string, process_result> results;
+
+  actors::process_supervisor::callbacks callbacks() {
+    return {[this](const std::string& id, int, model::wall_time, const model::containment& c) {
+              std::lock_guard lk(mu);
+              started[id] = c;
+              cv.notify_all();
+            },
+            [this](process_result r) {
+              std::lock_guard lk(mu);
+              results[r.run_id] = std::move(r);
+              cv.notify_all();
+            }};
+  }
+  process_result wait_for(const std::string& id, std::chrono::seconds limit = 30s) {
+    std::unique_lock lk(mu);
+    REQUIRE(cv.wait_for(lk, limit, [&] { return results.count(id) != 0; }));
+    return results.at(id);
+  }
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+/// Gone: no such process, or a zombie waiting for whoever it was reparented to.
+bool process_gone(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto paren = stat.rfind(')');
+  return paren == std::string::npos || (paren + 2 < stat.size() && stat[paren + 2] == 'Z');
+}
+
+/// A cgroup subtree of this test's own, or nothing (then the test says why and passes).
+struct cgroup_root {
+  vigil::test::temp_dir key;
+  actors::containment_root root = actors::prepare_containment_root(key.path());
+  ~cgroup_root() {
+    if (!root.path.empty()) ::rmdir(root.path.c_str());
+  }
+  bool usable() const {
+    if (root.path.empty()) WARN("skipped: no cgroup can be made here: " << root.why);
+    return !root.path.empty();
+  }
+};
+
+/// A process group the test starts itself, as a previous daemon would have: `sh -c script`
+/// in a group of its own, optionally moved into `cgroup` before it runs anything.
+struct foreign_run {
+  pid_t pid = 0;
+  explicit foreign_run(const std::string& script, const std::string& cgroup = {}) {
+    int gate[2];
+    REQUIRE(::pipe2(gate, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    ::posix_spawn_file_actions_init(&fa);
+    ::posix_spawn_file_actions_adddup2(&fa, gate[0], 0);
+    ::posix_spawnattr_init(&attr);
+    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    ::posix_spawnattr_setpgroup(&attr, 0);
+    // It waits on stdin until it is in its cgroup, so nothing of it starts outside.
+    const std::string gated = "read go; " + script;
+    std::vector<std::string> args{"/bin/sh", "-c", gated};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    REQUIRE(::posix_spawn(&pid, "/bin/sh", &fa, &attr, argv.data(), environ) == 0);
+    ::posix_spawn_file_actions_destroy(&fa);
+    ::posix_spawnattr_destroy(&attr);
+    ::close(gate[0]);
+    if (!cgroup.empty()) {
+      REQUIRE(::mkdir(cgroup.c_str(), 0755) == 0);
+      std::ofstream(cgroup + "/cgroup.procs") << pid;
+      REQUIRE(read_file(cgroup + "/cgroup.procs").find(std::to_string(pid)) != std::string::npos);
+    }
+    REQUIRE(::write(gate[1], "go\n", 3) == 3);
+    ::close(gate[1]);
+  }
+  ~foreign_run() {
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  model::containment containment(const std::string& cgroup = {}) const {
+    return model::containment{cgroup, pid, actors::process_start_time(pid)};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a run with a cgroup starts inside it, its descendants too", "[runner][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  actors::process_request r;
+  r.run_id = "inside";
+  r.cgroup = actors::run_cgroup_path(cg.root.path, "job@20260101T000000Z", 1);
+  r.command.shell = "sh -c 'cat /proc/self/cgroup'";
+  sup.start(r);
+  const auto res = rec.wait_for("inside");
+  CHECK(res.outcome == process_outcome::exited);
+  CHECK(res.exit_code == 0);
+  const std::string leaf = r.cgroup.substr(r.cgroup.rfind('/'));
+  CHECK(res.output.find(leaf + "\n") != std::string::npos);
+  std::lock_guard lk(rec.mu);
+  const auto& c = rec.started.at("inside");
+  CHECK(c.cgroup == r.cgroup);
+  CHECK(c.pgid == res.pid);
+  CHECK(c.start_time != 0);
+  CHECK_FALSE(std::filesystem::exists(r.cgroup));  // removed once empty
+}
+
+TEST_CASE("a setsid child ignoring SIGTERM is killed on timeout through the cgroup",
+          "[runner][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  vigil::test::temp_dir dir;
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  const std::string pid_file = dir.file("escaped.pid");
+  actors::process_request r;
+  r.run_id = "escape";
+  r.cgroup = actors::run_cgroup_path(cg.root.path, "escape@1", 1);
+  // The child leaves the process group (setsid): a group kill alone never reaches it.
+  r.command.shell = "setsid sh -c 'trap \"\" TERM; echo $$ > " + pid_file + ".tmp; mv " + pid_file +
+                    ".tmp " + pid_file +
+                    "; exec sleep 1000' & "
+                    "while [ ! -s " +
+                    pid_file + " ]; do sleep 0.01; done; exec sleep 1000";
+  r.timeout = 500ms;
+  r.kill_grace = 300ms;
+  sup.start(r);
+  const auto res = rec.wait_for("escape");
+  CHECK(res.outcome == process_outcome::timed_out);
+  const std::string text = read_file(pid_file);
+  REQUIRE_FALSE(text.empty());
+  const pid_t escaped = std::stoi(text);
+  CHECK(::getsid(escaped) != ::getsid(res.pid));  // it did leave the session
+  // Reported only once the cgroup is empty: it is dead by now, not eventually.
+  CHECK(process_gone(escaped));
+  CHECK_FALSE(std::filesystem::exists(r.cgroup));
+}
+
+TEST_CASE("without a cgroup the process group contains the run", "[runner]") {
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  actors::process_request r;
+  r.run_id = "group";
+  r.command.argv = {"/bin/true"};
+  sup.start(r);
+  const auto res = rec.wait_for("group");
+  CHECK(res.exit_code == 0);
+  std::lock_guard lk(rec.mu);
+  const auto& c = rec.started.at("group");
+  CHECK(c.cgroup.empty());
+  CHECK(c.pgid == res.pid);
+  CHECK(c.start_time != 0);
+}
+
+TEST_CASE("an orphan whose processes are gone is not adopted", "[runner][orphans]") {
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  model::containment c;
+  {
+    foreign_run gone("exit 0");
+    c = gone.containment();
+  }  // killed and reaped
+  actors::orphan_request o;
+  o.run_id = "gone";
+  o.contained = c;
+  CHECK_FALSE(sup.adopt(o));
+  // A live process whose start time differs is a reused pid, not the run.
+  foreign_run other("exec sleep 30");
+  o.contained = other.containment();
+  o.contained.start_time += 1;
+  CHECK_FALSE(sup.adopt(o));
+  o.contained.start_time -= 1;
+  o.policy = model::orphan_policy::kill;
+  o.kill_grace = 200ms;
+  CHECK(sup.adopt(o));
+  CHECK(rec.wait_for("gone").orphan);
+}
+
+TEST_CASE("orphans = kill stops a live process group, a grandchild ignoring SIGTERM included",
+          "[runner][orphans]") {
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  vigil::test::temp_dir dir;
+  const std::string pid_file = dir.file("grandchild.pid");
+  foreign_run run("sh -c 'trap \"\" TERM; echo $$ > " + pid_file + "; exec sleep 1000' & wait");
+  REQUIRE(eventually([&] { return !read_file(pid_file).empty(); }));
+  const pid_t grandchild = std::stoi(read_file(pid_file));
+  actors::orphan_request o;
+  o.run_id = "orphan";
+  o.contained = run.containment();
+  o.policy = model::orphan_policy::kill;
+  o.kill_grace = 300ms;
+  REQUIRE(sup.adopt(o));
+  const auto res = rec.wait_for("orphan");
+  CHECK(res.orphan);
+  CHECK(res.outcome == process_outcome::cancelled);
+  CHECK(res.duration >= o.kill_grace);  // the grandchild outlived SIGTERM
+  CHECK(process_gone(grandchild));
+  CHECK(res.error.find("orphans = kill") != std::string::npos);
+}
+
+TEST_CASE("orphans = wait watches a live cgroup until it empties, its timeout applying",
+          "[runner][orphans][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  const std::string short_cg = actors::run_cgroup_path(cg.root.path, "short@1", 1);
+  const std::string long_cg = actors::run_cgroup_path(cg.root.path, "long@1", 1);
+  foreign_run short_run("sleep 1", short_cg);
+  foreign_run long_run("setsid sleep 1000 & exec sleep 1000", long_cg);
+  actors::orphan_request o;
+  o.run_id = "short";
+  o.contained = short_run.containment(short_cg);
+  o.policy = model::orphan_policy::wait;
+  REQUIRE(sup.adopt(o));
+  o.run_id = "long";
+  o.contained = long_run.containment(long_cg);
+  o.timeout = 500ms;
+  o.kill_grace = 200ms;
+  REQUIRE(sup.adopt(o));
+  const auto waited = rec.wait_for("short");
+  CHECK(waited.outcome == process_outcome::exited);
+  CHECK(waited.orphan);
+  CHECK(waited.duration >= 500ms);  // it was waited for, not killed
+  const auto timed = rec.wait_for("long");
+  CHECK(timed.outcome == process_outcome::timed_out);
+  CHECK_FALSE(actors::cgroup_populated(long_cg));  // the setsid sleep too
+  CHECK_FALSE(std::filesystem::exists(short_cg));
+  CHECK_FALSE(std::filesystem::exists(long_cg));
+}
+
+TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and an empty mask",
+          "[runner][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  const int stray = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
+  REQUIRE(stray >= 3);
+  struct sigaction ignore {};
+  struct sigaction previous {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &previous);
+  sigset_t term, old_mask;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &term, &old_mask);  // the supervisor thread inherits it
+  {
+    recorder rec;
+    actors::process_supervisor sup(rec.callbacks());
+    auto in_cgroup = [&](std::string id, std::string script) {
+      actors::process_request r;
+      r.run_id = id;
+      r.cgroup = actors::run_cgroup_path(cg.root.path, id, 1);
+      r.command.shell = std::move(script);
+      return r;
+    };
+    sup.start(in_cgroup(
+        "fds", "[ -e /proc/$$/fd/" + std::to_string(stray) + " ] && echo leaked || echo clean"));
+    sup.start(in_cgroup("pipe", "yes | head -c 4"));
+    auto sleeper = in_cgroup("sleeper", "exec /bin/sleep 100");
+    sleeper.kill_grace = 60s;
+    sup.start(sleeper);
+    CHECK(rec.wait_for("fds").output == "clean\n");
+    CHECK(rec.wait_for("pipe").output == "y\ny\n");  // yes died of SIGPIPE, silently
+    REQUIRE(eventually([&] {
+      std::lock_guard lk(rec.mu);
+      return rec.started.count("sleeper") != 0;
+    }));
+    CHECK(rec.started.at("sleeper").cgroup == sleeper.cgroup);
+    sup.cancel("sleeper");
+    CHECK(rec.wait_for("sleeper").signal == SIGTERM);  // not blocked in the child
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  ::sigaction(SIGPIPE, &previous, nullptr);
+  ::close(stray);
+}
+
+TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup",
+          "[runner][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  actors::process_request r;
+  r.run_id = "nodir";
+  r.cgroup = actors::run_cgroup_path(cg.root.path, "nodir", 1);
+  r.command.argv = {"/bin/true"};
+  r.command.working_dir = "/nonexistent/vigil-test";
+  sup.start(r);
+  const auto res = rec.wait_for("nodir");
+  CHECK(res.outcome == process_outcome::failed_to_start);
+  CHECK(res.error.find("working directory /nonexistent/vigil-test") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(r.cgroup));
+}
+
+TEST_CASE("orphans = wait watches a process group until only zombies are left",
+          "[runner][orphans]") {
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  // The leader is this test's child: once it exits it stays a zombie until the test reaps it,
+  // as an orphan does under an init that does not reap.
+  foreign_run run("exec sleep 1");
+  actors::orphan_request o;
+  o.run_id = "waited";
+  o.contained = run.containment();
+  o.policy = model::orphan_policy::wait;
+  REQUIRE(sup.adopt(o));
+  const auto res = rec.wait_for("waited");
+  CHECK(res.orphan);
+  CHECK(res.outcome == process_outcome::exited);
+  CHECK(res.duration >= 500ms);  // waited for, not stopped
+  CHECK(process_gone(run.pid));
+  CHECK(::kill(-run.pid, 0) == 0);  // a zombie still answers for its group: not a sign of life
+  CHECK(res.error.find("orphans = wait") != std::string::npos);
+}
+
+TEST_CASE("a cgroup that leftovers of a normal exit hold is removed once they end",
+          "[runner][cgroup]") {
+  cgroup_root cg;
+  if (!cg.usable()) return;
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  actors::process_request r;
+  r.run_id = "leftover";
+  r.cgroup = actors::run_cgroup_path(cg.root.path, "leftover", 1);
+  r.command.shell = "sleep 1 >/dev/null 2>&1 & echo done";
+  sup.start(r);
+  const auto res = rec.wait_for("leftover");
+  CHECK(res.exit_code == 0);
+  CHECK(actors::cgroup_populated(r.cgroup));  // the background sleep was not killed
+  CHECK(eventually([&] { return !std::filesystem::exists(r.cgroup); }));
+}
