@@ -118,7 +118,7 @@ TEST_CASE("a v3 decision says its origin and cursor, and reads back the same",
                                   replaced(R"("reason":"schedule")", R"("reason":"schedul")")));
 }
 
-TEST_CASE("run_started records its containment; bodies from before it read as none",
+TEST_CASE("run_started records its containment, bodies from before it read as none",
           "[codec][events][schema]") {
   m::run_started s;
   s.run_id = "j@20260101T000000Z";

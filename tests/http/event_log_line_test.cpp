@@ -74,7 +74,7 @@ TEST_CASE("a finished run is a line unless it succeeded, naming job, attempt and
   CHECK(line->text == "run r1 failed_to_start after 1.500s");
 }
 
-TEST_CASE("pauses, resumes and retries are info lines with who and why; other events none",
+TEST_CASE("pauses, resumes and retries are info lines with who and why, other events none",
           "[joblog]") {
   const auto s = with_run("r1", "backup", 1);
   model::scheduler_paused p{"a {brace} reason", {}, "http 127.0.0.1"};

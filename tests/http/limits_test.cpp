@@ -42,7 +42,7 @@ bool closed_within(int fd, int ms, std::string* got = nullptr) {
 
 }  // namespace
 
-TEST_CASE("a header value over --max-header closes the connection; the daemon serves on",
+TEST_CASE("a header value over --max-header closes the connection, the daemon serves on",
           "[http][limits]") {
   daemon_process daemon{{"--max-header", "1024"}};
   const int fd = connect_to(daemon.port());

@@ -243,7 +243,7 @@ TEST_CASE("the printer shows gaps, resets, resyncs and closes", "[watch]") {
 
 // ---- the binary --------------------------------------------------------------------------------
 
-TEST_CASE("vigil watch --help documents every flag; bad values exit 2 naming the flag",
+TEST_CASE("vigil watch --help documents every flag, bad values exit 2 naming the flag",
           "[watch][cli]") {
   const auto help = vigil::test::run_vigil({"watch", "--help"});
   CHECK(help.exit_code == 0);

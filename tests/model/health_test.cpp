@@ -389,7 +389,7 @@ TEST_CASE("a log that refuses writes fails health and readiness but not liveness
   CHECK(again.ready);
 }
 
-TEST_CASE("an overdue job fails /health; none passes", "[model][health]") {
+TEST_CASE("an overdue job fails /health, none passes", "[model][health]") {
   m::snapshot snap = snapshot_with(m::scheduler_status::running);
   const m::verdict ok = m::judge(input(&snap, 500ms), {});
   CHECK(check(ok, "jobs:overdue").status == health_status::pass);
