@@ -3,6 +3,8 @@
 
 #include "codec/json_writer.hpp"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <spdlog/async.h>
@@ -163,7 +165,13 @@ void setup_logging(const log_options& opts) {
   // logging a job event among them — never waits on stderr (a full pipe, a slow journald).
   // When the queue is full the oldest record is dropped rather than anyone blocking.
   static const bool pool_started = [] {
+    // The logging thread takes no signal: SIGTERM and SIGINT are for main's sigwait, and a
+    // thread that left them unblocked would let a second SIGTERM kill the daemon outright.
+    sigset_t all, before;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &before);
     spdlog::init_thread_pool(8192, 1);
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
     return true;
   }();
   (void)pool_started;

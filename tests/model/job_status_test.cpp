@@ -211,7 +211,7 @@ SCENARIO("a failed attempt with a retry pending counts as a failure", "[model][s
   }
 }
 
-SCENARIO("cancels change neither the failure count nor failing; abandoned is a failure",
+SCENARIO("cancels change neither the failure count nor failing, abandoned is a failure",
          "[model][status]") {
   GIVEN("a cancel_other job whose 00:01 run failed, and whose 00:02 run is running") {
     world w;
@@ -268,7 +268,7 @@ SCENARIO("cancels change neither the failure count nor failing; abandoned is a f
   }
 }
 
-SCENARIO("the status outlives compaction and redefinition; paused is a filter", "[model][status]") {
+SCENARIO("the status outlives compaction and redefinition, paused is a filter", "[model][status]") {
   GIVEN("a job that failed twice") {
     world w;
     w.define(base_spec("a"), t0);

@@ -1166,7 +1166,7 @@ SCENARIO("an orphan whose processes still live stays active until the runner say
 // ---------------------------------------------------------------------------------------------
 // Disabled jobs, redefinition, removal
 
-SCENARIO("a disabled job is kept but never decided; enabling it starts from the PUT",
+SCENARIO("a disabled job is kept but never decided, enabling it starts from the PUT",
          "[planner][define]") {
   GIVEN("a disabled job defined at 00:00") {
     world w;
