@@ -185,8 +185,8 @@ void read_stream_stats(bridge_pointer self, responder respond) {
 }
 
 /// GET /metrics: asks health, journal, hub and scheduler (the per-job series) at once; renders
-/// when all four have answered. One deadline covers them: if any is late, the sweep answers 503
-/// and later answers are dropped.
+/// when all four have answered. One deadline covers the first three: if one is late, the sweep
+/// answers 503 and later answers are dropped. The scheduler gets half of it and may miss it.
 void read_metrics(bridge_pointer self, request_counters_ptr http, responder respond) {
   const uint64_t id = await_answer(self, std::move(respond),
                                    "metrics: an actor did not answer within the deadline");
@@ -217,10 +217,19 @@ void read_metrics(bridge_pointer self, request_counters_ptr http, responder resp
   self->request(cfg.hub, caf::infinite, caf::get_atom::value)
       .then([g, arrived](const actors::stream_stats& s) { g->parts.streams = s; arrived(); },
             [failed](caf::error& err) { failed("hub", err); });
-  self->request(cfg.scheduler, caf::infinite, actors::metrics_atom::value,
+  // The per-job series are best effort: a stalled scheduler must not take the whole scrape
+  // down, or the stall alert (which reads the health series) could never fire. Late or
+  // failed, they are left out and vigil_job_metrics_enabled says 0.
+  const auto per_job_wait =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.health_deadline) / 2;
+  self->request(cfg.scheduler, caf::duration{per_job_wait}, actors::metrics_atom::value,
                 cfg.per_job_metrics_limit)
       .then([g, arrived](model::job_metrics& m) { g->parts.jobs = std::move(m); arrived(); },
-            [failed](caf::error& err) { failed("scheduler", err); });
+            [g, arrived, limit = cfg.per_job_metrics_limit](caf::error&) {
+              g->parts.jobs = model::job_metrics{};
+              g->parts.jobs.limit = limit;
+              arrived();
+            });
 }
 
 /// Answers everything past its deadline with a 503. A silent health actor keeps its question

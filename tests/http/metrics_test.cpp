@@ -287,6 +287,25 @@ TEST_CASE("/metrics is a 503 when an actor does not answer within the deadline",
   CHECK(back);
 }
 
+TEST_CASE("a stalled scheduler leaves /metrics answering, without the per-job series",
+          "[metrics]") {
+  // The stall alert reads vigil_health_* from a scrape taken while the loop is stuck: the
+  // scrape must not fail with it.
+  daemon_process daemon{{"--test-hooks", "--tick-interval", "100ms"}};
+  http_client c{daemon.port()};
+  REQUIRE(c.post("/v1/jobs", R"({"id":"one","schedule":"@yearly","command":{"argv":["true"]}})")
+              .status == 201);
+  const std::string healthy = scrape(c);
+  CHECK(value(parse(healthy), "vigil_job_metrics_enabled") == 1);
+  CHECK(healthy.find("vigil_job_consecutive_failures{job=\"one\"}") != std::string::npos);
+  REQUIRE(c.post("/v1/debug/stall?target=scheduler&for=3s").status == 202);
+  const auto r = c.get("/metrics");
+  REQUIRE(r.status == 200);
+  CHECK(value(parse(r.body), "vigil_job_metrics_enabled") == 0);
+  CHECK(r.body.find("vigil_job_consecutive_failures{job=") == std::string::npos);
+  CHECK(r.body.find("vigil_heartbeat_timestamp_seconds") != std::string::npos);
+}
+
 TEST_CASE("promtool check metrics passes on a live scrape", "[metrics]") {
   daemon_process daemon{{"--tick-interval", "50ms"}};
   http_client c{daemon.port()};
