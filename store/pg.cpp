@@ -90,6 +90,7 @@ result connection::exec(const std::string& sql,
     PQreset(conn_);
     if (PQstatus(conn_) != CONNECTION_OK)
       throw store_error("PostgreSQL at " + name_ + " unreachable: " + PQerrorMessage(conn_));
+    setup_session();  // a new session: its settings again, before anything runs on it
   }
   std::vector<const char*> values;
   values.reserve(params.size());
@@ -101,6 +102,18 @@ result connection::exec(const std::string& sql,
   if (PQstatus(conn_) != CONNECTION_OK)
     throw store_error("PostgreSQL at " + name_ + " unreachable: " + r.message());
   return r;
+}
+
+void connection::on_every_session(std::vector<std::string> statements) {
+  session_setup_ = std::move(statements);
+  setup_session();
+}
+
+void connection::setup_session() {
+  for (const auto& sql : session_setup_) {
+    result r{PQexec(conn_, sql.c_str())};
+    if (!r.ok()) throw store_error("cannot set up the session (" + name_ + "): " + r.message());
+  }
 }
 
 result connection::exec_ok(const std::string& sql,

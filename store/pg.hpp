@@ -58,14 +58,21 @@ class connection {
   result exec_ok(const std::string& sql, const std::vector<std::optional<std::string>>& params,
                  const std::string& what);
 
+  /// Statements run now and again after every reconnect: session settings (such as
+  /// synchronous_commit) that a new session would otherwise lose.
+  void on_every_session(std::vector<std::string> statements);
+
   /// The redacted conninfo, for messages.
   const std::string& name() const { return name_; }
   /// The raw handle, for LISTEN/NOTIFY and socket waits by a later tail loop.
   pg_conn* native() const { return conn_; }
 
  private:
+  void setup_session();
+
   pg_conn* conn_ = nullptr;
   std::string name_;
+  std::vector<std::string> session_setup_;
 };
 
 /// A PostgreSQL array literal of text elements ({"a","b\"c"}), for unnest($n::text[]).

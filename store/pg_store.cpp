@@ -67,8 +67,12 @@ std::string seq_text(uint64_t seq) { return std::to_string(seq); }
 pg_store::pg_store(const std::string& conninfo, writer_identity writer)
     : conn_(std::make_unique<pg::connection>(conninfo)), writer_(std::move(writer)) {
   auto& c = *conn_;
-  // An acknowledged append is on the server's disk, whatever the server's default says.
-  c.exec_ok("SET synchronous_commit = on", {}, "cannot set synchronous_commit");
+  // An acknowledged append is on the server's disk whatever the server's default says, and
+  // stays so after a reconnect; a stronger server setting (remote_write, remote_apply for a
+  // synchronous standby) is kept, only off and local are raised to on.
+  c.on_every_session(
+      {"DO $$ BEGIN IF current_setting('synchronous_commit') IN ('off', 'local') THEN "
+       "PERFORM set_config('synchronous_commit', 'on', false); END IF; END $$"});
   c.exec_ok("BEGIN", {}, "cannot create the schema");
   try {
     c.exec_ok("SELECT pg_advisory_xact_lock($1::bigint)", {schema_lock_key},

@@ -254,3 +254,36 @@ TEST_CASE("a takeover issued while an append is in flight commits after it", "[s
   // The new term's catch-up read sees the append that was in flight.
   CHECK(follower.last_seq() == 2);
 }
+
+TEST_CASE("appends are durable on every session: synchronous_commit off is raised, again after "
+          "a reconnect",
+          "[store][pg]") {
+  // A server (here: a database) whose default is off: the store's sessions must not inherit it.
+  const std::string conninfo = vigil::test::pg_instance::shared().fresh_conninfo();
+  {
+    vs::pg::connection admin{conninfo};
+    admin.exec_ok("ALTER DATABASE vigil SET synchronous_commit = off", {}, "alter");
+  }
+  vs::pg::connection c{conninfo};
+  CHECK(c.exec_ok("SHOW synchronous_commit", {}, "show").text(0, 0) == "off");
+  c.on_every_session(
+      {"DO $$ BEGIN IF current_setting('synchronous_commit') IN ('off', 'local') THEN "
+       "PERFORM set_config('synchronous_commit', 'on', false); END IF; END $$"});
+  CHECK(c.exec_ok("SHOW synchronous_commit", {}, "show").text(0, 0) == "on");
+  // The server ends the session: the next statement runs on a new one, set up again.
+  const auto pid = c.exec_ok("SELECT pg_backend_pid()", {}, "pid").text(0, 0);
+  vs::pg::connection killer{conninfo};
+  killer.exec_ok("SELECT pg_terminate_backend($1::int)", {pid}, "terminate");
+  CHECK_THROWS_AS(c.exec("SELECT 1"), vs::store_error);  // the broken session is reported
+  CHECK(c.exec_ok("SHOW synchronous_commit", {}, "show").text(0, 0) == "on");
+  CHECK(c.exec_ok("SELECT pg_backend_pid()", {}, "pid").text(0, 0) != pid);
+
+  // And the store itself: its appends run with synchronous_commit on.
+  vs::pg_store store{conninfo, {}};
+  REQUIRE(store.take_over(store.read_lease(), "node-a", ""));
+  CHECK(store.append(1, sample_batch(1, 1)) == 1);
+  {
+    vs::pg::connection admin{conninfo};
+    admin.exec_ok("ALTER DATABASE vigil RESET synchronous_commit", {}, "reset");
+  }
+}
