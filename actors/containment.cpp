@@ -2,6 +2,8 @@
 // groups told apart from reused pids by their leader's start time.
 #include "actors/containment.hpp"
 
+#include "model/hash.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -70,11 +72,7 @@ std::string own_cgroup() {
 }
 
 std::string short_hash(const std::string& key) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  const uint64_t h = model::fnv1a(key);
   char buf[17];
   std::snprintf(buf, sizeof buf, "%08llx", static_cast<unsigned long long>(h >> 32));
   return buf;

@@ -16,6 +16,7 @@
 #include "actors/containment.hpp"
 #include "actors/process.hpp"
 #include "model/duration.hpp"
+#include "model/run.hpp"
 
 namespace vigil::actors {
 
@@ -75,7 +76,6 @@ scheduler_actor target(reporting& rep) {
   return caf::actor_cast<scheduler_actor>(rep.report_to);
 }
 
-std::string job_of(const std::string& run_id) { return run_id.substr(0, run_id.find('@')); }
 
 std::string describe(const model::containment& c) {
   if (!c.cgroup.empty()) return "cgroup " + c.cgroup;
@@ -95,7 +95,7 @@ std::vector<std::string> adopt_orphans(runner_pointer self, const std::vector<or
   }
   std::vector<std::string> alive;
   for (const auto& o : os) {
-    const std::string who = "run " + o.run_id + " of job " + job_of(o.run_id);
+    const std::string who = "run " + o.run_id + " of job " + std::string(model::job_of_run(o.run_id));
     std::optional<model::containment> c = o.contained;
     // A run not yet logged as started may have started all the same: its cgroup path is known.
     if (!c && !st.cfg.containment_root.empty())
@@ -143,7 +143,7 @@ runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
       rep->live.erase(r.run_id);
     }
     if (r.orphan && warn)
-      warn("run " + r.run_id + " of job " + job_of(r.run_id) + ": " + r.error + ": abandoned");
+      warn("run " + r.run_id + " of job " + std::string(model::job_of_run(r.run_id)) + ": " + r.error + ": abandoned");
     if (auto to = target(*rep)) caf::anon_send(to, finished_atom::value, to_run_finished(r));
   };
   process_limits limits;

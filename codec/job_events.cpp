@@ -16,7 +16,6 @@ using model::overloaded;
 
 /// The job a run belongs to: its id up to '@' (job ids cannot contain '@'). Written into run
 /// event bodies so that stream filters by job see them; never read back.
-std::string_view job_of(std::string_view run_id) { return run_id.substr(0, run_id.find('@')); }
 
 void write_strings(json_writer& w, const std::vector<std::string>& v) {
   w.begin_array();
@@ -233,7 +232,7 @@ bool encode_job_event(const model::event& e, std::string& out) {
           },
           [&](const model::run_dispatched& ev) {
             w.begin_object().key("at").value(format_rfc3339(ev.at));
-            w.key("attempt").value(uint64_t{ev.attempt}).key("job").value(job_of(ev.run_id));
+            w.key("attempt").value(uint64_t{ev.attempt}).key("job").value(model::job_of_run(ev.run_id));
             w.key("reason").value(ev.reason).key("run_id").value(ev.run_id).end_object();
             return true;
           },
@@ -243,7 +242,7 @@ bool encode_job_event(const model::event& e, std::string& out) {
               w.key("containment");
               write_containment(w, *ev.contained);
             }
-            w.key("job").value(job_of(ev.run_id));
+            w.key("job").value(model::job_of_run(ev.run_id));
             w.key("pid").value(static_cast<uint64_t>(ev.pid < 0 ? 0 : ev.pid));
             w.key("run_id").value(ev.run_id).end_object();
             return true;
@@ -253,7 +252,7 @@ bool encode_job_event(const model::event& e, std::string& out) {
             w.key("elapsed_ns").value(static_cast<uint64_t>(ev.elapsed.count() < 0 ? 0 : ev.elapsed.count()));
             w.key("error").value(ev.error).key("exit_code");
             write_opt_int(w, ev.exit_code);
-            w.key("job").value(job_of(ev.run_id));
+            w.key("job").value(model::job_of_run(ev.run_id));
             w.key("outcome").value(model::to_string(ev.outcome));
             w.key("output").value(ev.output ? std::string_view{*ev.output} : std::string_view{});
             w.key("output_bytes").value(ev.output_bytes).key("run_id").value(ev.run_id);
@@ -265,7 +264,7 @@ bool encode_job_event(const model::event& e, std::string& out) {
           [&](const model::retry_scheduled& ev) {
             w.begin_object().key("at").value(format_rfc3339(ev.at));
             w.key("attempt").value(uint64_t{ev.attempt});
-            w.key("due").value(format_rfc3339(ev.due)).key("job").value(job_of(ev.run_id));
+            w.key("due").value(format_rfc3339(ev.due)).key("job").value(model::job_of_run(ev.run_id));
             w.key("run_id").value(ev.run_id).end_object();
             return true;
           },

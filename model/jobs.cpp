@@ -2,6 +2,7 @@
 // evaluated: replay depends on the log, not on this machine's cron code or tz database); the
 // derived indexes are kept in step here, the schedule look-ahead by refresh_schedules.
 #include "model/jobs.hpp"
+#include "model/hash.hpp"
 #include "model/job_status.hpp"
 #include "model/overloaded.hpp"
 
@@ -278,11 +279,7 @@ std::shared_ptr<const compiled_job> compile_job(const job_spec& spec) {
 
 duration jitter_offset(std::string_view job_id, duration jitter) {
   if (jitter.count() <= 0) return duration{0};
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char ch : job_id) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
+  const uint64_t h = fnv1a(job_id);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(jitter).count();
   if (ms <= 0) return duration{0};
   return std::chrono::milliseconds(static_cast<int64_t>(h % static_cast<uint64_t>(ms)));

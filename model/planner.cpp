@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "model/decider.hpp"
+#include "model/hash.hpp"
 #include "model/jobs.hpp"
 
 namespace vigil::model {
@@ -230,13 +231,9 @@ duration retry_backoff(const retry_policy& p, const std::string& run_id, uint32_
   double base = secs(p.initial_backoff).count() *
                 std::pow(p.multiplier, static_cast<double>(attempt >= 2 ? attempt - 2 : 0));
   base = std::min(base, secs(p.max_backoff).count());
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char ch : run_id) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
+  uint64_t h = fnv1a(run_id);
   h ^= attempt;
-  h *= 1099511628211ull;
+  h *= fnv1a_prime;
   const double u = static_cast<double>(h % 2000001) / 1000000.0 - 1.0;  // [-1, 1]
   const double delay = std::max(0.0, base * (1.0 + p.jitter * u));
   return std::chrono::duration_cast<duration>(

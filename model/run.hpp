@@ -122,5 +122,9 @@ struct run_record {
 /// A run id says which job and nominal time it is for: "<job>@<UTC basic time>", with
 /// "manual-" before the time for manual runs. Same job + nominal time, same id, always.
 std::string make_run_id(std::string_view job, wall_time nominal, bool manual);
+/// The job a run id belongs to: the part before '@' (make_run_id's form).
+inline std::string_view job_of_run(std::string_view run_id) {
+  return run_id.substr(0, run_id.find('@'));
+}
 
 }  // namespace vigil::model
