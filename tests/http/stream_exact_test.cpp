@@ -148,14 +148,19 @@ void check_readers_under(
     start(false, middle / 2);
     joined = middle >= 20;
   });
-  // The load has stopped: the log's end settles once the last runs finished.
-  uint64_t end = log_end(probe);
-  for (auto settle = clock_type::now() + 20s; clock_type::now() < settle;) {
-    std::this_thread::sleep_for(500ms);
-    const uint64_t now = log_end(probe);
-    if (now == end) break;
-    end = now;
+  // The load has stopped (every job paused): the log is complete once no run is starting,
+  // running, buffered or waiting for a retry and the snapshot has applied the journal's end.
+  uint64_t end = 0;
+  bool settled = false;
+  for (auto until = clock_type::now() + 20s; !settled && clock_type::now() < until;) {
+    const auto h = json::parse(probe.get("/health").body);
+    const auto& runs = h["jobs"]["runs"];
+    end = log_end(probe);
+    settled = runs["starting"] == 0 && runs["running"] == 0 && runs["buffered"] == 0 &&
+              runs["retry_wait"] == 0 && h["snapshot"]["log_seq"] == end;
+    if (!settled) std::this_thread::sleep_for(50ms);  // a poll interval
   }
+  REQUIRE(settled);
   target = end;
   stop = true;
   for (auto& t : threads) t.join();
