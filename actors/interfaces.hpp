@@ -20,7 +20,9 @@ using journal_actor =
                      caf::reacts_to<checkpoint_atom, model::state>,
                      caf::replies_to<probe_atom>::with<append_ack>,
                      caf::replies_to<events_atom, uint64_t, uint64_t>::with<event_page>,
-                     caf::replies_to<metrics_atom>::with<journal_metrics>>;
+                     caf::replies_to<metrics_atom>::with<journal_metrics>,
+                     /// Append under this lease holder and term from now on (a takeover).
+                     caf::reacts_to<lead_atom, std::string, uint64_t>>;
 
 using scheduler_actor =
     caf::typed_actor<caf::reacts_to<tick_atom>,
@@ -34,7 +36,29 @@ using scheduler_actor =
                      caf::reacts_to<started_atom, std::string, int, model::wall_time,
                                     model::containment>,
                      caf::reacts_to<finished_atom, model::run_finished>,
-                     caf::reacts_to<stall_atom, model::duration>>;
+                     caf::reacts_to<stall_atom, model::duration>,
+                     caf::reacts_to<lease_atom, lease_news>,
+                     caf::reacts_to<follow_atom, follow_page>,
+                     caf::reacts_to<expire_atom>>;
+
+/// The lease: campaigns, renews, heartbeats this node into the cluster view (its own database
+/// connection, its own thread). position: how far the scheduler has folded the log (a node
+/// that lags does not campaign). cluster: the node list, for GET /v1/cluster.
+/// watch: the scheduler to report to; advertise: this node's URL once it listens (a node not
+/// yet reachable neither campaigns nor heartbeats).
+using lease_actor =
+    caf::typed_actor<caf::reacts_to<tick_atom>,
+                     caf::reacts_to<watch_atom, scheduler_actor>,
+                     caf::reacts_to<advertise_atom, std::string>,
+                     caf::reacts_to<position_atom, uint64_t>,
+                     caf::replies_to<cluster_atom>::with<model::cluster_view>,
+                     caf::reacts_to<drain_atom>>;
+
+/// The tail: reads what others append (LISTEN/NOTIFY, polling as a fallback) and sends it to
+/// the scheduler in order. position: read again after this seq (the scheduler found a gap).
+using tail_actor =
+    caf::typed_actor<caf::reacts_to<tick_atom>, caf::reacts_to<watch_atom, scheduler_actor>,
+                     caf::reacts_to<position_atom, uint64_t>>;
 
 /// Runs processes for the scheduler; reports back to whoever sent the orders. drain: start
 /// nothing more, let running ones finish up to the grace, then stop them; replies when all ended.

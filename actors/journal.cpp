@@ -79,20 +79,26 @@ void flush(journal_pointer self) {
     }
     for (size_t i = 0; i < queue.size(); ++i) {
       if (last_of[i] != 0) {
-        queue[i].promise.deliver(append_ack{true, last_of[i], {}, false});
+        queue[i].promise.deliver(append_ack{true, last_of[i], {}, false, false});
       } else {
         queue[i].promise.deliver(append_ack{
             false, 0,
             "sequence conflict: batch expected seq " +
                 std::to_string(queue[i].batch.expected_next) + ", log is at " +
                 std::to_string(next),
-            true});
+            true, false});
       }
     }
+  } catch (const store::sequence_conflict& e) {
+    // Someone else writes the shared log now (fenced: another node holds the lease), or wrote
+    // where this batch expected to: nothing was written, and retrying cannot help.
+    next = 0;
+    const bool fenced = dynamic_cast<const store::fenced*>(&e) != nullptr;
+    for (auto& p : queue) p.promise.deliver(append_ack{false, 0, e.what(), true, fenced});
   } catch (const std::exception& e) {
     next = 0;  // re-read the log's end before the next attempt
     ++self->state.metrics.append_errors_total;
-    for (auto& p : queue) p.promise.deliver(append_ack{false, 0, e.what(), false});
+    for (auto& p : queue) p.promise.deliver(append_ack{false, 0, e.what(), false, false});
   }
 }
 
@@ -126,9 +132,9 @@ journal_actor::behavior_type journal(journal_pointer self, journal_config cfg) {
       [self](probe_atom) {
         try {
           self->state.cfg.backend->probe();
-          return append_ack{true, self->state.cfg.backend->last_seq(), {}, false};
+          return append_ack{true, self->state.cfg.backend->last_seq(), {}, false, false};
         } catch (const std::exception& e) {
-          return append_ack{false, 0, e.what(), false};
+          return append_ack{false, 0, e.what(), false, false};
         }
       },
       [self](events_atom, uint64_t after, uint64_t limit) {
@@ -139,6 +145,10 @@ journal_actor::behavior_type journal(journal_pointer self, journal_config cfg) {
         }
       },
       [self](metrics_atom) { return self->state.metrics; },
+      [self](lead_atom, const std::string& holder, uint64_t term) {
+        self->state.cfg.backend->set_writer_term(holder, term);
+        self->state.next_seq = 0;  // others wrote the log since: read its end again
+      },
       [self](recover_atom) -> recovered {
         try {
           return recover(*self->state.cfg.backend);

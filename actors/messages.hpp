@@ -48,6 +48,13 @@ using finished_atom = caf::atom_constant<caf::atom("finished")>;  ///< runner ->
 using query_atom = caf::atom_constant<caf::atom("query")>;      ///< http -> scheduler: job reads
 using hurry_atom = caf::atom_constant<caf::atom("hurry")>;      ///< app -> scheduler -> runner
 using orphans_atom = caf::atom_constant<caf::atom("orphans")>;  ///< scheduler -> runner, at start
+using lease_atom = caf::atom_constant<caf::atom("lease")>;      ///< lease -> scheduler: standing
+using follow_atom = caf::atom_constant<caf::atom("follow")>;    ///< tail -> scheduler: new events
+using lead_atom = caf::atom_constant<caf::atom("lead")>;        ///< scheduler -> journal: the term
+using expire_atom = caf::atom_constant<caf::atom("expire")>;    ///< scheduler -> itself: lease ends
+using position_atom = caf::atom_constant<caf::atom("position")>;  ///< scheduler -> lease, tail
+using cluster_atom = caf::atom_constant<caf::atom("cluster")>;  ///< http -> lease: the node list
+using advertise_atom = caf::atom_constant<caf::atom("advertise")>;  ///< app -> lease: our URL
 
 /// The scheduler's answer to a command: done (durable), or refused.
 struct command_result {
@@ -58,6 +65,7 @@ struct command_result {
   std::vector<model::event> events;  ///< what became durable (e.g. a manual run's decision)
   std::string view;  ///< job commands: the JSON answer (the job, or the run decision)
   bool created = false;  ///< a job was created (201)
+  std::string leader_url;  ///< refused with not_leader: where the leader is reachable, if known
 };
 
 /// A read of jobs, runs or decisions; answered by the scheduler from its durable state.
@@ -115,6 +123,8 @@ struct append_ack {
   std::string error;
   /// Refused for a sequence conflict (decided on top of a failed batch), not a storage fault.
   bool conflict = false;
+  /// Refused because this writer no longer holds the shared log's lease: step down.
+  bool fenced = false;
 };
 
 /// What recovery yields at start-up: the state and how it was rebuilt.
@@ -182,6 +192,27 @@ struct journal_metrics {
   uint64_t append_errors_total = 0;  ///< commits that threw
 };
 
+/// What the lease actor knows after each round with the database, for the scheduler: whether
+/// this node leads and until when (its own monotonic clock), whom it follows, the log's end.
+struct lease_news {
+  model::cluster_role role = model::cluster_role::follower;
+  uint64_t term = 0;
+  std::string leader_node;
+  std::string leader_url;
+  std::optional<model::mono_time> valid_until;  ///< leader only: act strictly before this
+  model::duration leader_silent_for{};
+  uint64_t log_end = 0;  ///< the database's last seq as read this round
+  bool store_reachable = true;
+  std::string store_error;
+  uint64_t takeovers_total = 0;
+  double renew_seconds = 0;
+};
+
+/// Events another node appended, read by the tail in order (seqs contiguous within a page).
+struct follow_page {
+  std::vector<store::stored_event> events;
+};
+
 /// A long poll of GET /v1/snapshot: answered with the latest snapshot as soon as it differs from
 /// `etag`, or when the wait ends (then it may still match). Null only before any snapshot.
 struct snapshot_wait {
@@ -215,3 +246,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::job_answer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::job_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::run_finished)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::wall_time)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::lease_news)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::follow_page)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::cluster_view)

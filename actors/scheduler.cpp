@@ -68,6 +68,14 @@ struct scheduler_state {
   bool runner_drained = false;
   bool runner_drain_asked = false;
   std::vector<caf::typed_response_promise<caf::ok_atom>> drain_waiters;
+  // On a shared log (cfg.clustered) only.
+  enum class standing { follower, catching_up, leader } role = standing::follower;
+  uint64_t term = 0;  ///< the term this node leads, or is catching up to lead
+  std::optional<model::mono_time> valid_until;  ///< act strictly before this (leader)
+  model::cluster_status cluster;                ///< as the lease actor last said
+  uint64_t log_end = 0;                         ///< the log's end as last read
+  model::mono_time caught_up_at{};
+  bool catching_up = false;  ///< a catch-up read is in flight to the journal
   static inline const char* name = "scheduler";
 };
 
@@ -75,13 +83,38 @@ using scheduler_pointer = scheduler_actor::stateful_pointer<scheduler_state>;
 
 model::wall_time now(scheduler_pointer self) { return self->state.cfg.wall_clock(); }
 
+/// Whether this node may decide, start runs and append now: always on its own log; on a
+/// shared log only as leader and strictly before its lease's validity ends.
+bool leading(scheduler_pointer self) {
+  auto& st = self->state;
+  if (!st.cfg.clustered) return true;
+  return st.role == scheduler_state::standing::leader && st.valid_until &&
+         st.cfg.mono_clock() < *st.valid_until;
+}
+
+model::cluster_status cluster_now(scheduler_pointer self) {
+  auto& st = self->state;
+  if (!st.cfg.clustered) return {};
+  auto c = st.cluster;
+  c.enabled = true;
+  c.role = st.role == scheduler_state::standing::leader ? model::cluster_role::leader
+                                                        : model::cluster_role::follower;
+  c.lease_ttl = st.cfg.lease_ttl;
+  c.lag_events = st.log_end > st.durable.log_seq ? st.log_end - st.durable.log_seq : 0;
+  if (st.role == scheduler_state::standing::leader) c.lag_events = 0;
+  const auto mono = st.cfg.mono_clock();
+  if (c.lag_events == 0) st.caught_up_at = mono;
+  c.lag = mono - st.caught_up_at;
+  return c;
+}
+
 model::snapshot_ptr publish(scheduler_pointer self) {
   auto& st = self->state;
   const auto t = now(self);
   const auto overdue = model::count_overdue(st.durable, t, 2 * st.cfg.tick_interval);
   auto snap = model::make_snapshot(st.cfg.id, ++st.version, st.phase, st.durable, st.cycles,
                                    st.journal, st.cfg.tick_interval, st.started_at, t, overdue,
-                                   st.durations);
+                                   st.durations, cluster_now(self));
   st.out.publish(self, snap);
   return snap;
 }
@@ -143,6 +176,7 @@ void probe_if_failing(scheduler_pointer self) {
 /// 10,000 jobs.
 void checkpoint_if_due(scheduler_pointer self) {
   auto& st = self->state;
+  if (!leading(self)) return;  // one writer of the shared log's checkpoints: its leader
   const uint64_t fresh = st.durable.log_seq - st.checkpoint_seq;
   if (fresh == 0) return;
   const auto t = now(self);
@@ -161,7 +195,7 @@ void checkpoint_if_due(scheduler_pointer self) {
 /// Orders what durable events ask for: starts for fired and dispatched runs, cancels.
 void send_orders(scheduler_pointer self, const std::vector<model::event>& events) {
   auto& st = self->state;
-  if (!st.cfg.runner) return;
+  if (!st.cfg.runner || !leading(self)) return;
   auto start = [&](const std::string& run_id) {
     auto r = st.durable.runs.find(run_id);
     if (r == st.durable.runs.end() || r->second.status != model::run_status::starting) return;
@@ -195,6 +229,7 @@ void send_orders(scheduler_pointer self, const std::vector<model::event>& events
 }
 
 void arm_wake(scheduler_pointer self);
+void step_down(scheduler_pointer self, const std::string& why);
 void add_view(const model::state& s, const model::command& cmd, command_result& r);
 
 /// Appends events already applied to `pending`. On success: durable, orders, publish, answer.
@@ -214,7 +249,7 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
     if (origin.orphans) st.orphans_done = false;  // pending fell back: they are running again
     if (origin.promise) {
       origin.promise->deliver(command_result{
-          false, {model::errc::unavailable, why, ""}, false, nullptr, {}, {}, false});
+          false, {model::errc::unavailable, why, ""}, false, nullptr, {}, {}, false, {}});
     } else if (!origin.starts.empty() || !origin.ends.empty()) {
       st.unlogged.push_back(std::move(origin));
     }
@@ -226,7 +261,10 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
             auto& st = self->state;
             --st.appends_in_flight;
             if (ack.ok) {
+              // After a step-down the tail may have folded some of these already.
+              uint64_t seq = ack.last_seq + 1 - events.size();
               for (const auto& e : events) {
+                if (seq++ <= st.durable.log_seq) continue;
                 log_durable_event(st.durable, e);
                 model::apply_in_place(st.durable, e);
                 model::share_settled(st.durable, st.pending, e);
@@ -234,19 +272,20 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
                     f && f->outcome != model::run_outcome::abandoned)
                   st.durations.observe(model::to_seconds(f->elapsed));
               }
-              st.durable.log_seq = ack.last_seq;
+              st.durable.log_seq = std::max(st.durable.log_seq, ack.last_seq);
               if (!st.journal.ok) journal_recovered(self);
               send_orders(self, events);
               checkpoint_if_due(self);
               auto snap = publish(self);
               if (origin.promise) {
-                command_result r{true, {}, true, snap, events, {}, false};
+                command_result r{true, {}, true, snap, events, {}, false, {}};
                 if (origin.command) add_view(st.durable, *origin.command, r);
                 origin.promise->deliver(std::move(r));
               }
               arm_wake(self);
             } else {
               if (!ack.conflict) journal_failed(self, ack.error);
+              if (ack.fenced) step_down(self, ack.error);
               fail(origin, "event log: " + ack.error);
               publish(self);  // health learns of the failure now, not at the next tick
             }
@@ -264,6 +303,7 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
 /// refuses writes (or older reports still wait), they queue, in order.
 void log_reports(scheduler_pointer self, batch_origin origin, bool queued = false) {
   auto& st = self->state;
+  if (!leading(self)) return;  // not this node's to log: the leader abandons these runs
   if (!queued && (!st.journal.ok || !st.unlogged.empty())) {
     st.unlogged.push_back(std::move(origin));
     return;
@@ -305,7 +345,9 @@ void ask_about_orphans(scheduler_pointer self) {
   st.orphans_asked = true;
   const auto ids = model::orphan_runs(st.pending);
   st.orphans_gone = ids;  // until the runner says which still live
-  if (!st.cfg.runner || ids.empty()) {
+  // On a shared log the runs belong to the leader before this one, whose lease has surely
+  // expired: it stopped them when it stepped down (or died). None is this node's to watch.
+  if (!st.cfg.runner || ids.empty() || st.cfg.clustered) {
     st.orphans_known = true;
     return;
   }
@@ -351,6 +393,7 @@ void ask_about_orphans(scheduler_pointer self) {
 
 void decide_due(scheduler_pointer self) {
   auto& st = self->state;
+  if (!leading(self)) return;
   flush_unlogged(self);
   // Batches pipeline: each is decided on `pending`, which already holds the ones in flight, so
   // a fire that comes due while the last batch waits for its fsync is decided on time.
@@ -435,6 +478,10 @@ void add_view(const model::state& s, const model::command& cmd, command_result& 
       cmd);
 }
 
+command_result refused(model::errc code, std::string why) {
+  return command_result{false, {code, std::move(why), ""}, false, nullptr, {}, {}, false, {}};
+}
+
 job_answer not_found(const std::string& what) {
   return job_answer{404, codec::encode_error({model::errc::not_found, what, ""})};
 }
@@ -462,9 +509,6 @@ job_answer answer_query(const model::state& s, const job_query& q, model::wall_t
   return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter)};
 }
 
-command_result refused(model::errc code, std::string why) {
-  return command_result{false, {code, std::move(why), ""}, false, nullptr, {}, {}, false};
-}
 
 caf::typed_response_promise<command_result> handle_command(scheduler_pointer self,
                                                            model::command& cmd) {
@@ -476,15 +520,30 @@ caf::typed_response_promise<command_result> handle_command(scheduler_pointer sel
                                                           : "scheduler is shutting down"));
     return promise;
   }
+  if (!leading(self)) {
+    using standing = scheduler_state::standing;
+    command_result r = refused(model::errc::unavailable, "no leader: commands wait for one");
+    if (st.role != standing::follower) {
+      r.rejected.detail = "this node is taking over as leader; retry in a moment";
+    } else if (!st.cluster.leader_node.empty() && st.cluster.leader_node != st.cfg.id.node &&
+               !st.cluster.leader_url.empty()) {
+      r = refused(model::errc::not_leader, "this node follows; the leader is " +
+                                               st.cluster.leader_node + " at " +
+                                               st.cluster.leader_url);
+      r.leader_url = st.cluster.leader_url;
+    }
+    promise.deliver(std::move(r));
+    return promise;
+  }
   const auto at = now(self);
   auto decision = model::decide(st.pending, cmd, at);
   if (auto* refusal = std::get_if<model::rejection>(&decision)) {
-    promise.deliver(command_result{false, std::move(*refusal), false, nullptr, {}, {}, false});
+    promise.deliver(command_result{false, std::move(*refusal), false, nullptr, {}, {}, false, {}});
     return promise;
   }
   auto events = std::get<std::vector<model::event>>(std::move(decision));
   if (events.empty()) {  // already satisfied: nothing to make durable
-    command_result r{true, {}, false, publish(self), {}, {}, false};
+    command_result r{true, {}, false, publish(self), {}, {}, false, {}};
     add_view(st.durable, cmd, r);
     promise.deliver(std::move(r));
     return promise;
@@ -496,6 +555,152 @@ caf::typed_response_promise<command_result> handle_command(scheduler_pointer sel
   origin.command = std::move(cmd);
   append(self, std::move(events), at, expected_next, std::move(origin));
   return promise;
+}
+
+// ---- A node of a cluster: follow, take over, lead, step down -------------------------------
+
+/// Folds events others appended, in order, with the same apply as everywhere: those already
+/// applied are skipped, a gap stops the fold (the tail reads again from where this node is).
+/// False when the page did not follow on or an event cannot be decoded.
+bool fold(scheduler_pointer self, const std::vector<store::stored_event>& events) {
+  auto& st = self->state;
+  bool applied = false;
+  bool ok = true;
+  for (const auto& stored : events) {
+    if (stored.seq <= st.durable.log_seq) continue;
+    if (stored.seq != st.durable.log_seq + 1) {
+      write_log_line({event_log_line::warn, "cluster: the log jumps from seq " + std::to_string(st.durable.log_seq) +
+                     " to " + std::to_string(stored.seq) + "; reading it again"});
+      ok = false;
+      break;
+    }
+    auto e = codec::decode_event(stored.type, stored.schema_version, stored.body);
+    if (!e) {
+      write_log_line({event_log_line::warn, "cluster: cannot decode event at seq " + std::to_string(stored.seq) +
+                     " (type " + stored.type + "); this node stops following"});
+      ok = false;
+      break;
+    }
+    model::apply_in_place(st.durable, *e);
+    st.durable.log_seq = stored.seq;
+    applied = true;
+  }
+  if (applied) {
+    st.log_end = std::max(st.log_end, st.durable.log_seq);
+    st.pending = st.durable;
+    ++st.generation;
+    if (st.cfg.lease) self->send(st.cfg.lease, position_atom::value, st.durable.log_seq);
+  }
+  if (!ok && st.cfg.tail) self->send(st.cfg.tail, position_atom::value, st.durable.log_seq);
+  return ok;
+}
+
+/// Stops acting for the lease at once: no decision, no append, no run of this node goes on.
+void step_down(scheduler_pointer self, const std::string& why) {
+  auto& st = self->state;
+  using standing = scheduler_state::standing;
+  if (st.role == standing::follower) return;
+  write_log_line({event_log_line::warn, "cluster: " + st.cfg.id.node +
+                                           " steps down from term " + std::to_string(st.term) +
+                                           ": " + why});
+  st.role = standing::follower;
+  st.valid_until.reset();
+  st.pending = st.durable;
+  ++st.generation;
+  st.unlogged.clear();
+  // Its runs are stopped now, before another node may take over; their ends are not this
+  // node's to log (the next leader abandons them and retries them by their policy).
+  if (st.cfg.runner) self->send(st.cfg.runner, hurry_atom::value);
+  if (st.cfg.lease) self->send(st.cfg.lease, position_atom::value, st.durable.log_seq);
+  publish(self);
+}
+
+void become_leader(scheduler_pointer self) {
+  auto& st = self->state;
+  st.role = scheduler_state::standing::leader;
+  st.pending = st.durable;
+  ++st.generation;
+  st.unlogged.clear();
+  // Whatever the last leader left starting or running is decided on again, once.
+  st.orphans_asked = st.orphans_known = st.orphans_done = false;
+  st.orphans_gone.clear();
+  st.checkpoint_seq = st.durable.log_seq;
+  st.checkpoint_time = now(self);
+  write_log_line({event_log_line::info, "cluster: " + st.cfg.id.node + " leads term " +
+                                           std::to_string(st.term) + " from seq " +
+                                           std::to_string(st.durable.log_seq)});
+  if (!leading(self)) return;  // the validity ran out while catching up: the next news says
+  decide_due(self);
+  publish(self);
+  arm_wake(self);
+}
+
+/// A new leader folds the whole log before it decides anything: every event of the terms
+/// before committed before its takeover did, so reading to the end finds them all.
+void catch_up(scheduler_pointer self) {
+  auto& st = self->state;
+  if (st.catching_up || st.role != scheduler_state::standing::catching_up) return;
+  st.catching_up = true;
+  const uint64_t term = st.term;
+  self->request(st.cfg.journal, caf::infinite, events_atom::value, st.durable.log_seq,
+                uint64_t{4096})
+      .then(
+          [self, term](const event_page& page) {
+            auto& st = self->state;
+            st.catching_up = false;
+            if (st.role != scheduler_state::standing::catching_up || st.term != term) return;
+            if (!page.ok) return;  // the next lease news tries again
+            st.log_end = std::max(st.log_end, page.last_seq);
+            if (!fold(self, page.events)) return;
+            if (page.events.empty() && page.last_seq <= st.durable.log_seq) become_leader(self);
+            else catch_up(self);
+          },
+          [self](caf::error&) { self->state.catching_up = false; });
+}
+
+/// Steps down the moment the validity ends, even if no news or tick comes by then.
+void arm_expiry(scheduler_pointer self) {
+  auto& st = self->state;
+  if (!st.valid_until) return;
+  const auto left = *st.valid_until - st.cfg.mono_clock();
+  self->delayed_send(self,
+                     std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::max(left, model::duration{0})) +
+                         std::chrono::microseconds{1},
+                     expire_atom::value);
+}
+
+void on_lease_news(scheduler_pointer self, const lease_news& n) {
+  auto& st = self->state;
+  using standing = scheduler_state::standing;
+  const bool was_leader = st.cluster.role == model::cluster_role::leader;
+  const auto leader_before = st.cluster.leader_node;
+  st.cluster.term = n.term;
+  st.cluster.leader_node = n.leader_node;
+  st.cluster.leader_url = n.leader_url;
+  st.cluster.leader_silent_for = n.leader_silent_for;
+  st.cluster.store_reachable = n.store_reachable;
+  st.cluster.store_error = n.store_error;
+  st.cluster.takeovers_total = n.takeovers_total;
+  st.cluster.renew_seconds = n.renew_seconds;
+  st.cluster.role = n.role;
+  st.log_end = std::max(st.log_end, n.log_end);
+  if (n.role == model::cluster_role::leader && st.phase != model::phase::stopped) {
+    if (st.role == standing::follower || st.term != n.term) {
+      st.term = n.term;
+      st.role = standing::catching_up;
+      // Appends are fenced by this term from now on; the journal reads the log's end again.
+      self->send(st.cfg.journal, lead_atom::value, st.cfg.id.node, n.term);
+    }
+    st.valid_until = n.valid_until;
+    arm_expiry(self);
+    if (st.role == standing::catching_up) catch_up(self);
+  } else if (st.role != standing::follower) {
+    step_down(self, n.store_reachable ? "another node holds the lease"
+                                      : "the lease could not be renewed: " + n.store_error);
+  }
+  if (was_leader != (n.role == model::cluster_role::leader) || leader_before != n.leader_node)
+    publish(self);
 }
 
 caf::typed_response_promise<caf::ok_atom> drain(scheduler_pointer self) {
@@ -576,6 +781,18 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self, scheduler_confi
         batch_origin origin;
         origin.ends.push_back(std::move(f));
         log_reports(self, std::move(origin));
+      },
+      [self](lease_atom, const lease_news& n) { on_lease_news(self, n); },
+      [self](follow_atom, const follow_page& page) {
+        auto& st = self->state;
+        // The leader's own appends come back here too: they were applied on their ack.
+        if (st.role == scheduler_state::standing::leader) return;
+        if (fold(self, page.events)) publish(self);
+      },
+      [self](expire_atom) {
+        auto& st = self->state;
+        if (st.role == scheduler_state::standing::leader && !leading(self))
+          step_down(self, "the lease's validity ran out before a renewal came");
       },
       [](stall_atom, model::duration d) {
         // Test hook only (--test-hooks): wedges this actor's loop the way a bug would.

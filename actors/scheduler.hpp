@@ -35,6 +35,13 @@ struct scheduler_config {
   model::cycle_limits limits;
   /// How many finished runs and decisions each job keeps, and for how long.
   model::retention_policy retention;
+  /// A node of a cluster (a shared log): it starts as a follower, folds what the tail sends,
+  /// and decides only while the lease actor says it leads and its validity has not run out.
+  bool clustered = false;
+  std::function<model::mono_time()> mono_clock;
+  lease_actor lease;  ///< told this node's fold position (a lagging node does not campaign)
+  tail_actor tail;    ///< told where to read again when a page does not follow on
+  model::duration lease_ttl{};
 };
 
 scheduler_actor spawn_scheduler(caf::actor_system& sys, scheduler_config cfg);

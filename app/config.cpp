@@ -1,6 +1,8 @@
 // The settings table and the three sources that feed it.
 #include "app/config.hpp"
 
+#include "store/pg.hpp"
+
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -162,6 +164,28 @@ setting choice_setting(std::string key, std::string help, std::string choices,
   return s;
 }
 
+/// The shared log: accepted on the command line (the issue of a cluster's operator is where the
+/// database is, not the password), but never shown with its password.
+setting store_setting() {
+  setting s;
+  s.key = "store";
+  s.type_name = "URL";
+  s.help =
+      "A shared PostgreSQL event log (postgresql://user@host/db or a keyword conninfo): this "
+      "node joins a cluster on it. Prefer VIGIL_STORE or the config file when it holds a "
+      "password; it is never printed or logged. Exclusive with data_dir";
+  s.type = setting_type::string;
+  s.apply = [](const std::string& text, serve_options& out) {
+    const bool url = text.rfind("postgresql://", 0) == 0 || text.rfind("postgres://", 0) == 0;
+    const bool keywords = text.find('=') != std::string::npos;
+    if (!text.empty() && ((!url && !keywords) || text.find('\0') != std::string::npos))
+      throw invalid_setting{"a postgresql:// URL or a conninfo such as 'host=db dbname=vigil'"};
+    out.store = text;
+  };
+  s.text = [](const serve_options& o) { return store::pg::redact(o.store); };
+  return s;
+}
+
 setting auth_token_setting() {
   setting s;
   s.key = "auth_token";
@@ -236,6 +260,16 @@ std::vector<setting> make_settings() {
                    "Directory of the durable event log (created 0700, locked). Without it the "
                    "log lives in memory and nothing survives a restart",
                    &so::data_dir),
+      store_setting(),
+      duration_setting("lease_ttl",
+                       "Cluster only: how long the leader's lease lasts unrenewed. A follower "
+                       "takes over after one TTL of silence (failover about 1.5 TTL); a database "
+                       "stall longer than the TTL deposes a healthy leader",
+                       &so::lease_ttl, true),
+      text_setting("advertise_url",
+                   "Cluster only: the URL other nodes and clients reach this node at (default "
+                   "http://<listen host>:<port>)",
+                   &so::advertise_url),
       integer_setting("checkpoint_every",
                       "Checkpoint the state after this many events (0: never by count)",
                       &so::checkpoint_every, 0, uint64_t{1} << 40),
@@ -682,6 +716,11 @@ resolved_config resolve_config(const std::optional<std::string>& config_path,
     out.sources[s.key] = setting_source::flag;
   }
   if (out.opts.node.empty()) out.opts.node = default_node();
+  if (!out.opts.store.empty() && !out.opts.data_dir.empty())
+    throw config_error{"--store and --data-dir: a node keeps its log in one place; choose one"};
+  const auto& adv = out.opts.advertise_url;
+  if (!adv.empty() && adv.rfind("http://", 0) != 0 && adv.rfind("https://", 0) != 0)
+    throw config_error{"--advertise-url: invalid value '" + adv + "': expected an http:// URL"};
   // The log's own settings are known now: what follows is logged in the configured format.
   setup_logging(out.opts.log);
   for (const auto& w : warnings) spdlog::warn(w);

@@ -22,6 +22,7 @@
 #include <optional>
 #include <random>
 
+#include "actors/cluster.hpp"
 #include "actors/containment.hpp"
 #include "actors/health.hpp"
 #include "actors/hub.hpp"
@@ -33,6 +34,8 @@
 #include "http/server.hpp"
 #include "store/data_dir.hpp"
 #include "store/memory_store.hpp"
+#include "store/pg.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace vigil::app {
@@ -55,14 +58,25 @@ void raise_open_file_limit() {
   }
 }
 
-/// The event log: SQLite in the locked data directory, or memory when there is none.
+/// The event log: a shared PostgreSQL log (a cluster node), SQLite in the locked data
+/// directory, or memory when there is neither.
 struct event_log {
   std::optional<store::data_dir> dir;
   std::shared_ptr<store::store> backend;
+  bool shared = false;
 };
 
 event_log open_log(const serve_options& opts) {
   event_log log;
+  if (!opts.store.empty()) {
+    // No writer yet: this node appends only after it has taken the lease.
+    auto pg = std::make_shared<store::pg_store>(opts.store, store::writer_identity{});
+    for (const auto& note : pg->recovery_notes()) spdlog::warn(note);
+    spdlog::info("event log: shared, on PostgreSQL at {}", store::pg::redact(opts.store));
+    log.backend = std::move(pg);
+    log.shared = true;
+    return log;
+  }
   if (opts.data_dir.empty()) {
     spdlog::warn("no --data-dir: the event log lives in memory and nothing survives a restart");
     log.backend = std::make_shared<store::memory_store>();
@@ -100,8 +114,9 @@ std::optional<actors::recovered> recover(caf::actor_system& sys,
 /// Where run cgroups go, said once: a cgroup per run, or process groups only (and why).
 std::string containment_root(const serve_options& opts) {
   // The same data dir finds the same subtree after a crash; a memory log has nothing to find.
-  const std::string key = opts.data_dir.empty()
-                              ? "memory-" + std::to_string(::getpid())
+  const std::string key =
+      !opts.store.empty()   ? "cluster-" + opts.node
+      : opts.data_dir.empty() ? "memory-" + std::to_string(::getpid())
                               : std::filesystem::absolute(opts.data_dir).lexically_normal().string();
   auto root = actors::prepare_containment_root(key);
   if (root.path.empty()) {
@@ -193,12 +208,49 @@ int run_daemon(const serve_options& opts) {
   sched.retention.runs_per_job = opts.retain_runs;
   sched.retention.max_age = opts.retain_for;
   sched.retention.decisions_per_job = opts.retain_decisions;
+  actors::lease_actor lease;
+  actors::tail_actor tail;
+  if (log.shared) {
+    // The lease's own rounds: TTL as configured, stepping down a tenth of it early, renewing
+    // five times per TTL (the defaults of model::lease_timing scale with it).
+    actors::lease_config lc;
+    lc.conninfo = opts.store;
+    lc.node = id.node;
+    lc.epoch = id.epoch;
+    lc.version = http::build_version();
+    lc.timing.ttl = opts.lease_ttl;
+    lc.timing.margin = opts.lease_ttl / 10;
+    lc.timing.renew_every = opts.lease_ttl / 5;
+    lc.mono_clock = actors::system_mono_clock;
+    lc.wall_clock = actors::system_wall_clock;
+    lease = actors::spawn_lease(sys, std::move(lc));
+    tail = actors::spawn_tail(sys, {opts.store, sched.initial.log_seq});
+    sched.clustered = true;
+    sched.mono_clock = actors::system_mono_clock;
+    sched.lease = lease;
+    sched.tail = tail;
+    sched.lease_ttl = opts.lease_ttl;
+  }
   auto runner = sched.runner;
   auto scheduler = actors::spawn_scheduler(sys, std::move(sched));
   caf::anon_send(health, actors::watch_atom::value, scheduler);
-  auto bridge = http::spawn_bridge(sys, {health, scheduler, journal, hub, opts.health_deadline,
-                                         opts.command_deadline, actors::system_mono_clock,
-                                         actors::system_wall_clock, opts.metrics_per_job_limit});
+  if (log.shared) {
+    caf::anon_send(lease, actors::watch_atom::value, scheduler);
+    caf::anon_send(tail, actors::watch_atom::value, scheduler);
+  }
+  http::bridge_config bc;
+  bc.health = health;
+  bc.scheduler = scheduler;
+  bc.journal = journal;
+  bc.hub = hub;
+  bc.lease = lease;
+  bc.node = opts.node;
+  bc.health_deadline = opts.health_deadline;
+  bc.command_deadline = opts.command_deadline;
+  bc.mono_clock = actors::system_mono_clock;
+  bc.wall_clock = actors::system_wall_clock;
+  bc.per_job_metrics_limit = opts.metrics_per_job_limit;
+  auto bridge = http::spawn_bridge(sys, std::move(bc));
 
   http::server_options web;
   web.host = opts.host;
@@ -220,12 +272,21 @@ int run_daemon(const serve_options& opts) {
     for (const auto& a : {caf::actor_cast<caf::actor>(bridge), caf::actor_cast<caf::actor>(scheduler),
                           caf::actor_cast<caf::actor>(runner),
                           caf::actor_cast<caf::actor>(health), caf::actor_cast<caf::actor>(journal),
-                          caf::actor_cast<caf::actor>(hub)})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+                          caf::actor_cast<caf::actor>(hub), caf::actor_cast<caf::actor>(lease),
+                          caf::actor_cast<caf::actor>(tail)})
+      if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
   try {
     const uint16_t port = server.start();
     spdlog::info("node {} epoch {} listening on http://{}:{}", id.node, id.epoch, opts.host, port);
+    if (log.shared) {
+      const std::string url = opts.advertise_url.empty()
+                                  ? "http://" + opts.host + ":" + std::to_string(port)
+                                  : opts.advertise_url;
+      spdlog::info("cluster: advertising {} (lease TTL {} ms)", url,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(opts.lease_ttl).count());
+      caf::anon_send(lease, actors::advertise_atom::value, url);
+    }
   } catch (const std::exception& e) {
     spdlog::error(e.what());
     stop_actors();
@@ -239,6 +300,7 @@ int run_daemon(const serve_options& opts) {
   // the scheduler drains (bounded), the actors holding request handles go, then the server,
   // then everything else.
   caf::anon_send(health, actors::drain_atom::value);
+  if (lease) caf::anon_send(lease, actors::drain_atom::value);  // no new term from this node
   bool drained = false;
   {
     caf::scoped_actor self{sys};

@@ -31,6 +31,11 @@ struct serve_options {
   model::duration startup_grace = std::chrono::seconds{30};
   uint32_t max_consecutive_failures = 3;
   std::string data_dir;  ///< empty: the event log lives in memory
+  /// A shared PostgreSQL log (conninfo or postgresql:// URL): this node joins a cluster. A
+  /// secret (it may hold a password): shown only through store::pg::redact.
+  std::string store;
+  model::duration lease_ttl = std::chrono::seconds{1};
+  std::string advertise_url;  ///< empty: http://<listen host>:<bound port>
   uint64_t checkpoint_every = 1000;
   model::duration checkpoint_interval = std::chrono::seconds{60};
   std::string node;

@@ -107,6 +107,39 @@ void print_journal(const json& j, std::ostream& out) {
       << text(j, "error") << "\n";
 }
 
+/// A cluster node: its role, the leader it follows, its lag.
+void print_cluster(const json& c, std::ostream& out) {
+  if (!c.is_object()) return;
+  out << "cluster:   " << text(c, "role") << ", term " << text(c, "term");
+  const json& leader = member(c, "leader");
+  if (leader.is_object()) out << ", leader " << text(leader, "node") << " at " << text(leader, "url");
+  else out << ", NO LEADER";
+  const json& lag = member(c, "lag");
+  if (lag.is_object()) out << "; lag " << text(lag, "events", "0") << " events";
+  const json& store = member(c, "store");
+  if (store.is_object() && member(store, "reachable").is_boolean() &&
+      !store["reachable"].get<bool>())
+    out << "; STORE UNREACHABLE: " << text(store, "error");
+  out << "\n";
+}
+
+/// GET /v1/cluster: one line per node.
+void print_nodes(const std::string& body, std::ostream& out) {
+  const json v = json::parse(body, nullptr, false);
+  const json& nodes = member(v, "nodes");
+  if (!nodes.is_array()) return;
+  for (const auto& n : nodes) {
+    char seen[32];
+    std::snprintf(seen, sizeof seen, "%.1fs ago",
+                  member(n, "last_seen_seconds").is_number() ? n["last_seen_seconds"].get<double>()
+                                                             : 0.0);
+    out << "  " << text(n, "node") << "  " << text(n, "role") << "  " << text(n, "url")
+        << "  log_seq " << text(n, "log_seq") << " (lag " << text(n, "lag_events", "0")
+        << ")  seen " << seen << "  clock skew " << text(n, "clock_skew_ms", "0") << " ms  v"
+        << text(n, "version") << "\n";
+  }
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> client_options::auth_headers() const {
@@ -134,6 +167,7 @@ void print_health(const std::string& body, const http_url& url, std::ostream& ou
   print_scheduler(member(h, "scheduler"), out);
   print_jobs(member(h, "jobs"), out);
   print_journal(member(h, "journal"), out);
+  print_cluster(member(h, "cluster"), out);
 }
 
 int run_status(const status_options& opts, std::ostream& out, std::ostream& err) {
@@ -173,6 +207,13 @@ int run_status(const status_options& opts, std::ostream& out, std::ostream& err)
     out << r.body << (r.body.empty() || r.body.back() != '\n' ? "\n" : "");
   else
     print_health(r.body, opts.client.url, out);
+  if (!opts.json && h.contains("cluster")) {
+    // The nodes as this one sees them; best effort (the verdict above is the answer).
+    fetch_request nodes = req;
+    nodes.target = opts.client.url.prefix + "/v1/cluster";
+    const fetch_response n = fetch(nodes);
+    if (n.answered && n.status == 200) print_nodes(n.body, out);
+  }
   out.flush();
   return code;
 }

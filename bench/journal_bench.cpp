@@ -442,7 +442,7 @@ coordinator_actor::behavior_type coordinator(
             .then(
                 [promise](va::append_ack& ack) mutable { promise.deliver(std::move(ack)); },
                 [promise](caf::error& err) mutable {
-                  promise.deliver(va::append_ack{false, 0, "journal: " + to_string(err), false});
+                  promise.deliver(va::append_ack{false, 0, "journal: " + to_string(err), false, false});
                 });
         return promise;
       },

@@ -60,6 +60,30 @@ void write_jobs(json_writer& w, const model::jobs_summary& j) {
   w.end_object();
 }
 
+/// The "cluster" object, on a shared log only: role, the leader followed, lag, the store.
+void write_cluster(json_writer& w, const model::cluster_status& c) {
+  w.begin_object();
+  w.key("role").value(model::to_string(c.role)).key("term").value(c.term);
+  w.key("leader");
+  if (c.leader_node.empty()) {
+    w.null();
+  } else {
+    w.begin_object();
+    w.key("node").value(c.leader_node).key("url").text_or_null(c.leader_url);
+    w.key("term").value(c.term).end_object();
+  }
+  w.key("leader_silent_seconds").value(model::to_seconds(c.leader_silent_for));
+  w.key("lag").begin_object();
+  w.key("events").value(c.lag_events).key("seconds").value(model::to_seconds(c.lag));
+  w.end_object();
+  w.key("store").begin_object();
+  w.key("reachable").value(c.store_reachable).key("error").text_or_null(c.store_error);
+  w.end_object();
+  w.key("lease_ttl_seconds").value(model::to_seconds(c.lease_ttl));
+  w.key("takeovers_total").value(c.takeovers_total);
+  w.end_object();
+}
+
 void write_check(json_writer& w, const model::health_check& c, const std::string& time) {
   w.key(c.name).begin_array().begin_object();
   w.key("status").value(model::to_string(c.status));
@@ -110,6 +134,10 @@ std::string encode_snapshot(const model::snapshot& snap) {
   write_journal(w, snap.journal);
   w.key("jobs");
   write_jobs(w, snap.jobs);
+  if (snap.cluster.enabled) {
+    w.key("cluster");
+    write_cluster(w, snap.cluster);
+  }
   w.end_object();
   return out;
 }
@@ -120,7 +148,12 @@ std::string health_encoder::encode(const model::health_report& r) {
     scheduler_.clear();
     journal_.clear();
     jobs_.clear();
+    cluster_.clear();
     if (r.snap) {
+      if (r.snap->cluster.enabled) {
+        json_writer cw{cluster_};
+        write_cluster(cw, r.snap->cluster);
+      }
       json_writer sw{scheduler_};
       write_scheduler(sw, *r.snap);
       json_writer jw{journal_};
@@ -156,12 +189,45 @@ std::string health_encoder::encode(const model::health_report& r) {
   w.end_object();
   if (r.snap)
     w.key("scheduler").raw(scheduler_).key("journal").raw(journal_).key("jobs").raw(jobs_);
+  if (!cluster_.empty()) w.key("cluster").raw(cluster_);
   w.end_object();
   return out;
 }
 
 std::string encode_health(const model::health_report& report) {
   return health_encoder{}.encode(report);
+}
+
+std::string encode_cluster_view(const model::cluster_view& v) {
+  std::string out;
+  json_writer w{out};
+  w.begin_object();
+  w.key("clustered").value(v.clustered).key("observer").value(v.observer);
+  if (v.clustered) {
+    w.key("term").value(v.term).key("leader");
+    if (v.leader_node.empty()) {
+      w.null();
+    } else {
+      w.begin_object().key("node").value(v.leader_node).key("url").text_or_null(v.leader_url);
+      w.key("term").value(v.term).end_object();
+    }
+    w.key("log_end").value(v.log_end);
+    w.key("lease_ttl_seconds").value(model::to_seconds(v.lease_ttl));
+  }
+  w.key("nodes").begin_array();
+  for (const auto& n : v.nodes) {
+    w.begin_object();
+    w.key("node").value(n.node).key("role").value(n.role).key("epoch").value(n.epoch);
+    w.key("url").value(n.url).key("version").value(n.version);
+    w.key("log_seq").value(n.log_seq);
+    w.key("lag_events").value(v.log_end > n.log_seq ? v.log_end - n.log_seq : uint64_t{0});
+    w.key("last_seen_seconds").value(model::to_seconds(n.last_seen));
+    w.key("clock_skew_ms").value(static_cast<double>(n.clock_skew_ms));
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return out;
 }
 
 std::string encode_error(const model::rejection& r) {

@@ -32,9 +32,13 @@ class health_encoder {
   std::string scheduler_;
   std::string journal_;
   std::string jobs_;
+  std::string cluster_;  ///< empty off a cluster
   std::string last_updated_;
   std::string started_at_;
 };
+
+/// GET /v1/cluster: the nodes that heartbeat into the shared log, as one node sees them.
+std::string encode_cluster_view(const model::cluster_view& v);
 
 /// `{"error": code, "detail": ..., "field": ...}` — the one error shape of the API.
 std::string encode_error(const model::rejection& r);

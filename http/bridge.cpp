@@ -184,6 +184,31 @@ void read_stream_stats(bridge_pointer self, responder respond) {
             });
 }
 
+/// GET /v1/cluster: the nodes as the lease actor last read them (it owns the connection).
+void read_cluster(bridge_pointer self, responder respond) {
+  auto& cfg = self->state.cfg;
+  if (!cfg.lease) {
+    model::cluster_view alone;
+    alone.observer = cfg.node;
+    respond(http_reply{200, "application/json", codec::encode_cluster_view(alone),
+                       {{"Cache-Control", "no-store"}}});
+    return;
+  }
+  const uint64_t id =
+      await_answer(self, std::move(respond), "the lease actor did not answer within the deadline");
+  self->request(cfg.lease, caf::infinite, actors::cluster_atom::value)
+      .then(
+          [self, id](const model::cluster_view& v) {
+            complete(self, id,
+                     http_reply{200, "application/json", codec::encode_cluster_view(v),
+                                {{"Cache-Control", "no-store"}}});
+          },
+          [self, id](caf::error& err) {
+            complete(self, id,
+                     error_reply({model::errc::unavailable, "lease: " + to_string(err), ""}));
+          });
+}
+
 /// GET /metrics: asks health, journal, hub and scheduler (the per-job series) at once; renders
 /// when all four have answered. One deadline covers the first three: if one is late, the sweep
 /// answers 503 and later answers are dropped. The scheduler gets half of it and may miss it.
@@ -281,6 +306,7 @@ bridge_actor::behavior_type bridge(bridge_pointer self, bridge_config cfg) {
         read_events(self, after, limit, std::move(respond));
       },
       [self](stats_atom, responder& respond) { read_stream_stats(self, std::move(respond)); },
+      [self](actors::cluster_atom, responder& respond) { read_cluster(self, std::move(respond)); },
       [self](actors::metrics_atom, request_counters_ptr& http, responder& respond) {
         read_metrics(self, std::move(http), std::move(respond));
       },

@@ -23,6 +23,7 @@ using bridge_actor =
                      caf::reacts_to<actors::query_atom, actors::job_query, responder>,
                      caf::reacts_to<actors::events_atom, uint64_t, uint64_t, responder>,
                      caf::reacts_to<stats_atom, responder>,
+                     caf::reacts_to<actors::cluster_atom, responder>,
                      caf::reacts_to<actors::metrics_atom, request_counters_ptr, responder>,
                      caf::reacts_to<actors::stall_atom, std::string, model::duration, responder>,
                      caf::reacts_to<sweep_atom>>;
@@ -40,6 +41,9 @@ struct bridge_config {
   std::function<model::wall_time()> wall_clock;
   /// /metrics exports per-job series while at most this many jobs exist (0: never).
   uint64_t per_job_metrics_limit = 10'000;
+  /// On a shared log: the lease actor, which knows the cluster's nodes. Null on its own log.
+  actors::lease_actor lease = {};
+  std::string node = {};
 };
 
 bridge_actor spawn_bridge(caf::actor_system& sys, bridge_config cfg);

@@ -245,6 +245,32 @@ std::string render_metrics(const metrics_parts& parts, const request_counters& h
   w.family("vigil_journal_writable", "gauge", "1 while the event log takes writes, else 0.");
   w.sample("vigil_journal_writable", {}, snap && snap->journal.ok ? "1" : "0");
 
+  // A cluster node (shared log) only: its role and the lease as it sees them.
+  if (snap && snap->cluster.enabled) {
+    const auto& cl = snap->cluster;
+    w.family("vigil_cluster_role", "gauge", "1 for this node's role in the cluster, 0 for the other.");
+    for (auto r : {model::cluster_role::leader, model::cluster_role::follower})
+      w.sample("vigil_cluster_role", {{"role", model::to_string(r)}}, cl.role == r ? "1" : "0");
+    w.family("vigil_cluster_term", "gauge", "The lease's term as this node last read it.");
+    w.sample("vigil_cluster_term", {}, number(cl.term));
+    w.family("vigil_cluster_lag_events", "gauge",
+             "Events in the shared log this node has not folded yet.");
+    w.sample("vigil_cluster_lag_events", {}, number(cl.lag_events));
+    w.family("vigil_cluster_lag_seconds", "gauge",
+             "How long since this node was last at the end of the shared log.");
+    w.sample("vigil_cluster_lag_seconds", {}, number(model::to_seconds(cl.lag)));
+    w.family("vigil_cluster_leader_silent_seconds", "gauge",
+             "How long the lease row has stayed unchanged as this node saw it (0 on the leader).");
+    w.sample("vigil_cluster_leader_silent_seconds", {}, number(model::to_seconds(cl.leader_silent_for)));
+    w.family("vigil_cluster_store_reachable", "gauge", "1 while the shared log answers, else 0.");
+    w.sample("vigil_cluster_store_reachable", {}, cl.store_reachable ? "1" : "0");
+    w.family("vigil_lease_round_trip_seconds", "gauge",
+             "The last lease round trip (a renewal on the leader, a read on a follower).");
+    w.sample("vigil_lease_round_trip_seconds", {}, number(cl.renew_seconds));
+    w.family("vigil_lease_takeovers_total", "counter", "Terms this process took the lease for.");
+    w.sample("vigil_lease_takeovers_total", {}, number(cl.takeovers_total));
+  }
+
   // Jobs: counts and counters from the snapshot (O(1) however many jobs exist).
   const model::jobs_summary none;
   const auto& jobs = snap ? snap->jobs : none;

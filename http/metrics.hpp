@@ -26,8 +26,8 @@ inline constexpr const char* metrics_content_type = "text/plain; version=0.0.4; 
 /// "other"), relaxed atomics, never resized, so every series exists from start-up.
 class request_counters {
  public:
-  static constexpr std::array<int, 12> codes{200, 201, 202, 304, 400, 401,
-                                             404, 405, 409, 413, 500, 503};
+  static constexpr std::array<int, 14> codes{200, 201, 202, 304, 307, 400, 401,
+                                             403, 404, 405, 409, 413, 500, 503};
 
   /// `templates`: the known route paths; anything else counts as route="other".
   explicit request_counters(std::vector<std::string> templates);

@@ -13,6 +13,9 @@ struct http_reply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// A 307 to the leader: its base URL, to which the request's own target is appended as the
+  /// Location (only the server knows the target).
+  std::string redirect_base = {};
 };
 
 /// Completes one request; called exactly once, from any thread.

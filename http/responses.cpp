@@ -55,6 +55,7 @@ int status_for(model::errc code) {
     case model::errc::conflict: return 409;
     case model::errc::payload_too_large: return 413;
     case model::errc::unauthorized: return 401;
+    case model::errc::not_leader: return 307;
     case model::errc::unavailable: return 503;
     case model::errc::timeout: return 503;
     case model::errc::internal: break;
@@ -170,7 +171,13 @@ http_reply stream_stats_reply(const actors::stream_stats& s) {
 }
 
 http_reply command_reply(const actors::command_result& res) {
-  if (!res.accepted) return error_reply(res.rejected);
+  if (!res.accepted) {
+    auto r = error_reply(res.rejected);
+    // A follower sends the command to the leader with its method, body and credentials
+    // (307, not 302/303): the client sends it once more, to the node that decides.
+    if (res.rejected.code == model::errc::not_leader) r.redirect_base = res.leader_url;
+    return r;
+  }
   http_reply r;
   if (!res.view.empty()) {  // a job command answers with the job (or the run decision)
     r.status = res.created ? 201 : 200;

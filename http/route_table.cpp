@@ -25,6 +25,7 @@ const route_rule rules[] = {
     {"/v1/stream/events", "GET", read},
     {"/v1/snapshot", "GET", read},
     {"/v1/streams", "GET", read},
+    {"/v1/cluster", "GET", read},
     {"/metrics", "GET", read, &open_routes::metrics},
     {"/v1/jobs", "GET", read},
     {"/v1/jobs", "POST", admin},

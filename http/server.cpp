@@ -61,6 +61,8 @@ const char* reason_phrase(int status) {
       return "Internal Server Error";
     case 503:
       return "Service Unavailable";
+    case 307:
+      return "Temporary Redirect";
     default:
       return "Unknown";
   }
@@ -102,6 +104,11 @@ void send_reply(const reply_context& c, const restinio::request_handle_t& req, h
       restinio::http_status_code_t{static_cast<std::uint16_t>(r.status)}, reason_phrase(r.status)});
   resp.append_header(restinio::http_field::content_type, r.content_type);
   for (auto& [name, value] : r.headers) resp.append_header(name, value);
+  if (!r.redirect_base.empty()) {
+    std::string base = std::move(r.redirect_base);
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    resp.append_header(restinio::http_field::location, base + req->header().request_target());
+  }
   resp.set_body(std::move(r.body));
   resp.done();
 }
@@ -332,6 +339,10 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
   });
   router.http_get("/v1/streams", [c, bridge](const restinio::request_handle_t& req, auto) {
     caf::anon_send(bridge, stats_atom::value, responder_for(c, req));
+    return restinio::request_accepted();
+  });
+  router.http_get("/v1/cluster", [c, bridge](const restinio::request_handle_t& req, auto) {
+    caf::anon_send(bridge, actors::cluster_atom::value, responder_for(c, req));
     return restinio::request_accepted();
   });
 }
@@ -778,5 +789,7 @@ void server::stop() {
   im.runner->stop();
   im.runner->wait();
 }
+
+const char* build_version() { return VIGIL_VERSION; }
 
 }  // namespace vigil::http

@@ -62,4 +62,7 @@ class server {
 /// `{"name":"vigil","version":...}`: build information, answered without any actor.
 std::string version_json(const std::string& node);
 
+/// This build's version (the CMake project version), for the cluster view and /v1/version.
+const char* build_version();
+
 }  // namespace vigil::http

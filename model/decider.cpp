@@ -27,6 +27,7 @@ const char* to_string(errc code) {
     case errc::timeout: return "timeout";
     case errc::payload_too_large: return "payload_too_large";
     case errc::unauthorized: return "unauthorized";
+    case errc::not_leader: return "not_leader";
     case errc::internal: break;
   }
   return "internal";

@@ -1,6 +1,8 @@
 // Turning a snapshot and its age into pass / warn / fail, check by check.
 #include "model/health.hpp"
 
+#include "model/duration.hpp"
+
 #include <algorithm>
 
 namespace vigil::model {
@@ -139,6 +141,34 @@ health_check overdue_check(const health_input& in) {
   return c;
 }
 
+/// On a shared log: whether the store answers and some node holds the lease. A follower that
+/// has not seen the lease row change for three TTLs follows nobody (a failover takes one).
+health_check cluster_check(const snapshot& snap) {
+  const auto& cl = snap.cluster;
+  health_check c;
+  c.name = "cluster:leader";
+  c.observed_unit = "seconds";
+  c.observed_value = to_seconds(cl.leader_silent_for);
+  c.fail_threshold = to_seconds(3 * cl.lease_ttl);
+  c.status = health_status::pass;
+  if (!cl.store_reachable) {
+    c.status = health_status::fail;
+    c.output = "store unreachable: " + cl.store_error;
+  } else if (cl.role == cluster_role::leader) {
+    c.observed_value = 0;
+  } else if (cl.leader_node.empty()) {
+    c.status = health_status::fail;
+    c.output = "no leader: no node has taken the lease";
+  } else if (cl.leader_silent_for >= 3 * cl.lease_ttl) {
+    c.status = health_status::fail;
+    c.output = "no leader: the lease (held by " + cl.leader_node + ", term " +
+               std::to_string(cl.term) + ") has not been renewed for " +
+               format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(
+                   cl.leader_silent_for));
+  }
+  return c;
+}
+
 }  // namespace
 
 const char* to_string(health_status s) {
@@ -154,13 +184,16 @@ verdict judge(const health_input& in, const health_thresholds& th) {
   verdict v;
   v.checks = {heartbeat_check(in, th), progress_check(in, th), state_check(in, th),
               journal_check(in), overdue_check(in)};
+  const bool clustered = in.snap != nullptr && in.snap->cluster.enabled;
+  if (clustered) v.checks.push_back(cluster_check(*in.snap));
   v.status = health_status::pass;
   for (const auto& c : v.checks) v.status = std::max(v.status, c.status);
   const health_check& heartbeat = v.checks[0];
   v.live = heartbeat.status != health_status::fail;
   const bool up = in.snap != nullptr && (in.snap->status == scheduler_status::running ||
                                          in.snap->status == scheduler_status::paused);
-  v.ready = up && v.live && !in.shutting_down && in.snap->journal.ok;
+  v.ready = up && v.live && !in.shutting_down && in.snap->journal.ok &&
+            (!clustered || in.snap->cluster.store_reachable);
   return v;
 }
 

@@ -2,6 +2,8 @@
 // margin.
 #include "model/lease.hpp"
 
+#include "model/cluster.hpp"
+
 namespace vigil::model {
 
 void lease_watch::observe(lease_version seen, mono_time now) {
@@ -29,6 +31,15 @@ bool leader_validity::renewed(mono_time sent, mono_time answered, const lease_ti
   }
   valid_until_ = until;
   return true;
+}
+
+const char* to_string(cluster_role r) {
+  switch (r) {
+    case cluster_role::follower: return "follower";
+    case cluster_role::leader: return "leader";
+    case cluster_role::standalone: break;
+  }
+  return "standalone";
 }
 
 }  // namespace vigil::model

@@ -14,6 +14,7 @@ enum class errc {
   timeout,            ///< no answer within the deadline; the outcome is unknown
   payload_too_large,  ///< body over the limit
   unauthorized,       ///< no valid credentials (a bearer token) for a protected route
+  not_leader,         ///< a follower was asked to change something: the leader decides
   internal,           ///< a bug: never expected
 };
 

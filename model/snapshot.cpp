@@ -6,7 +6,8 @@ namespace vigil::model {
 snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const state& s,
                            const cycle_stats& cycles, const journal_status& journal,
                            duration tick_interval, wall_time started_at, wall_time now,
-                           uint64_t overdue, const run_durations& durations) {
+                           uint64_t overdue, const run_durations& durations,
+                           const cluster_status& cluster) {
   auto snap = std::make_shared<snapshot>();
   snap->node = id.node;
   snap->epoch = id.epoch;
@@ -21,6 +22,7 @@ snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const 
   snap->pause_reason = s.pause_reason;
   snap->paused_by = s.paused_by;
   snap->journal = journal;
+  snap->cluster = cluster;
   auto& j = snap->jobs;
   j.total = s.jobs.size();
   j.paused = s.jobs_paused;

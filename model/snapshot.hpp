@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "model/cluster.hpp"
 #include "model/state.hpp"
 #include "model/time.hpp"
 
@@ -64,6 +65,7 @@ struct snapshot {
   std::string paused_by;
   journal_status journal;
   jobs_summary jobs;
+  cluster_status cluster;  ///< enabled only on a shared (PostgreSQL) log
 };
 
 using snapshot_ptr = std::shared_ptr<const snapshot>;
@@ -72,6 +74,7 @@ using snapshot_ptr = std::shared_ptr<const snapshot>;
 snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const state& s,
                            const cycle_stats& cycles, const journal_status& journal,
                            duration tick_interval, wall_time started_at, wall_time now,
-                           uint64_t overdue = 0, const run_durations& durations = {});
+                           uint64_t overdue = 0, const run_durations& durations = {},
+                           const cluster_status& cluster = {});
 
 }  // namespace vigil::model

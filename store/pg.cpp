@@ -1,6 +1,11 @@
 // libpq behind RAII: connections, results, parameters as text, and conninfo redaction.
 #include "store/pg.hpp"
 
+#include <poll.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <libpq-fe.h>
 
 #include <cstdlib>
@@ -67,7 +72,11 @@ int64_t result::integer(int row, int column) const {
 }
 
 connection::connection(const std::string& conninfo) : name_(redact(conninfo)) {
-  conn_ = PQconnectdb(conninfo.c_str());
+  // A server that does not answer is given up after a few seconds (libpq waits forever by
+  // default); the conninfo's own connect_timeout, if it has one, wins: later keywords override.
+  const char* keys[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {"3", conninfo.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (PQstatus(conn_) != CONNECTION_OK) {
     // libpq's message names host and port, never the password.
     std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
@@ -105,8 +114,34 @@ result connection::exec(const std::string& sql,
 }
 
 void connection::on_every_session(std::vector<std::string> statements) {
-  session_setup_ = std::move(statements);
-  setup_session();
+  for (const auto& sql : statements) {
+    result r{PQexec(conn_, sql.c_str())};
+    if (!r.ok()) throw store_error("cannot set up the session (" + name_ + "): " + r.message());
+  }
+  for (auto& sql : statements) session_setup_.push_back(std::move(sql));
+}
+
+bool connection::wait_for_notification(std::chrono::milliseconds timeout) {
+  auto drain = [this] {
+    bool any = false;
+    while (PGnotify* n = PQnotifies(conn_)) {
+      any = true;
+      PQfreemem(n);
+    }
+    return any;
+  };
+  if (PQstatus(conn_) != CONNECTION_OK)
+    throw store_error("PostgreSQL at " + name_ + " unreachable: " + PQerrorMessage(conn_));
+  if (drain()) return true;  // one already read along with an earlier result
+  pollfd p{PQsocket(conn_), POLLIN, 0};
+  const int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  if (ready < 0 && errno != EINTR)
+    throw store_error("PostgreSQL at " + name_ + ": poll failed: " + std::strerror(errno));
+  if (ready > 0 && PQconsumeInput(conn_) == 0) {
+    // The server went away: the next exec reconnects (and LISTENs again).
+    throw store_error("PostgreSQL at " + name_ + " unreachable: " + PQerrorMessage(conn_));
+  }
+  return drain();
 }
 
 void connection::setup_session() {

@@ -1,6 +1,7 @@
 // A thin RAII layer over libpq: one connection, results that free themselves, text parameters.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -59,9 +60,12 @@ class connection {
                  const std::string& what);
 
   /// Statements run now and again after every reconnect: session settings (such as
-  /// synchronous_commit) that a new session would otherwise lose.
+  /// synchronous_commit, LISTEN) that a new session would otherwise lose. Adds to earlier ones.
   void on_every_session(std::vector<std::string> statements);
 
+  /// Waits up to `timeout` for a NOTIFY on this connection (consuming every pending one):
+  /// true if one came. Throws store_error when the connection is broken.
+  bool wait_for_notification(std::chrono::milliseconds timeout);
   /// The redacted conninfo, for messages.
   const std::string& name() const { return name_; }
   /// The raw handle, for LISTEN/NOTIFY and socket waits by a later tail loop.

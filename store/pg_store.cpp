@@ -34,6 +34,7 @@ constexpr const char* schema_sql[] = {
     "CREATE TABLE IF NOT EXISTS vigil_nodes(node text PRIMARY KEY, url text NOT NULL, "
     "epoch text NOT NULL, version text NOT NULL, role text NOT NULL, log_seq bigint NOT NULL, "
     "seen_at timestamptz NOT NULL)",
+    "ALTER TABLE vigil_nodes ADD COLUMN IF NOT EXISTS clock_skew_ms bigint NOT NULL DEFAULT 0",
     "INSERT INTO vigil_meta(key, value) VALUES ('format_version', '1') ON CONFLICT DO NOTHING",
 };
 
@@ -263,6 +264,50 @@ bool pg_store::take_over(const lease_row& seen, const std::string& holder, const
   if (r.rows() != 1) return false;
   writer_ = {holder, static_cast<uint64_t>(r.integer(0, 0))};
   return true;
+}
+
+void pg_store::heartbeat(const node_row& me, int64_t wall_ms) {
+  conn_->exec_ok(
+      "INSERT INTO vigil_nodes(node, url, epoch, version, role, log_seq, seen_at, clock_skew_ms) "
+      "VALUES ($1, $2, $3, $4, $5, $6::bigint, now(), "
+      "$7::bigint - (extract(epoch FROM now()) * 1000)::bigint) "
+      "ON CONFLICT (node) DO UPDATE SET url = excluded.url, epoch = excluded.epoch, "
+      "version = excluded.version, role = excluded.role, log_seq = excluded.log_seq, "
+      "seen_at = excluded.seen_at, clock_skew_ms = excluded.clock_skew_ms",
+      {me.node, me.url, me.epoch, me.version, me.role, seq_text(me.log_seq),
+       std::to_string(wall_ms)},
+      "cannot write this node's heartbeat");
+}
+
+std::vector<node_row> pg_store::read_nodes() const {
+  const auto r = conn_->exec_ok(
+      "SELECT node, url, epoch, version, role, log_seq, clock_skew_ms, "
+      "to_char(seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+      "FROM vigil_nodes ORDER BY node",
+      {}, "cannot read the nodes");
+  std::vector<node_row> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    node_row n;
+    n.node = r.text(i, 0);
+    n.url = r.text(i, 1);
+    n.epoch = r.text(i, 2);
+    n.version = r.text(i, 3);
+    n.role = r.text(i, 4);
+    n.log_seq = static_cast<uint64_t>(r.integer(i, 5));
+    n.clock_skew_ms = r.integer(i, 6);
+    n.seen_at = r.text(i, 7);
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+void pg_store::listen() {
+  // Part of every session: a reconnect listens again before anything else runs on it.
+  conn_->on_every_session({"LISTEN vigil_log"});
+}
+
+bool pg_store::wait_for_notification(std::chrono::milliseconds timeout) {
+  return conn_->wait_for_notification(timeout);
 }
 
 void pg_store::note(std::string text) const {

@@ -1,6 +1,7 @@
 // The shared event log on PostgreSQL: fenced appends by the lease holder, verified reads.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,14 +16,6 @@ namespace pg {
 class connection;
 }
 
-/// Thrown by append when the writer no longer holds the lease (another node took it over, so
-/// the term or the holder differ): nothing was written, and this writer must stop deciding.
-/// It is a sequence_conflict because it means the same to a journal — someone else writes the
-/// log now — but a caller that can step down tells it apart.
-struct fenced : sequence_conflict {
-  using sequence_conflict::sequence_conflict;
-};
-
 /// Who appends: the node holding the lease, and the term it holds it for.
 struct writer_identity {
   std::string holder;
@@ -35,6 +28,20 @@ struct lease_row {
   std::string holder;  ///< empty: never held
   std::string holder_url;
   uint64_t renewals = 0;
+};
+
+/// A node as it heartbeats into vigil_nodes, for the cluster view.
+struct node_row {
+  std::string node;
+  std::string url;
+  std::string epoch;
+  std::string version;
+  std::string role;
+  uint64_t log_seq = 0;
+  /// This node's wall clock minus the database's now() when it wrote the row (ms): reported,
+  /// never used for a decision.
+  int64_t clock_skew_ms = 0;
+  std::string seen_at;  ///< the database's time of the write, RFC 3339 (for change detection)
 };
 
 /// The PostgreSQL backend. Tables vigil_meta, vigil_events, vigil_checkpoints, vigil_lease and
@@ -52,6 +59,9 @@ class pg_store final : public store {
 
   /// The term this store appends under, e.g. after this node took the lease over.
   void set_writer(writer_identity writer) { writer_ = std::move(writer); }
+  void set_writer_term(const std::string& holder, uint64_t term) override {
+    writer_ = {holder, term};
+  }
   const writer_identity& writer() const { return writer_; }
 
   /// One statement that fences itself: the lease row is read FOR SHARE and must still name
@@ -77,6 +87,15 @@ class pg_store final : public store {
   /// the term and renewal count the caller saw. On success this store writes under the new term.
   bool take_over(const lease_row& seen, const std::string& holder, const std::string& url);
 
+  /// Writes this node's row of vigil_nodes (its own wall clock beside, for the skew).
+  void heartbeat(const node_row& me, int64_t wall_ms);
+  /// Every node that ever heartbeat, by name.
+  std::vector<node_row> read_nodes() const;
+  /// LISTENs on vigil_log (again after a reconnect): appends notify it with their last seq.
+  void listen();
+  /// Waits up to `timeout` for a notification on this connection; true if one came (all
+  /// pending ones are consumed). False on timeout; store_error when the connection broke.
+  bool wait_for_notification(std::chrono::milliseconds timeout);
   /// What loading had to skip, one sentence each (a checkpoint that failed its checksum).
   const std::vector<std::string>& recovery_notes() const { return notes_; }
 

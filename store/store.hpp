@@ -32,6 +32,14 @@ struct sequence_conflict : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown by a shared log's append when the writer no longer holds the lease (another node took
+/// it over, so the term or the holder differ): nothing was written, and this writer must stop
+/// deciding. A sequence_conflict, because to a journal it means the same — someone else writes
+/// the log now — but a caller that can step down tells it apart.
+struct fenced : sequence_conflict {
+  using sequence_conflict::sequence_conflict;
+};
+
 /// Thrown when the backend cannot do its work (disk full, read-only, corrupt).
 struct store_error : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -58,6 +66,9 @@ class store {
   /// transaction that touches no event. Throws store_error while it cannot.
   virtual void probe() {}
 
+  /// A shared log: the lease holder and term appends are fenced by from now on (after a
+  /// takeover). A log of one writer has no lease and ignores it.
+  virtual void set_writer_term(const std::string& /*holder*/, uint64_t /*term*/) {}
   /// Every checkpoint kept, newest first: when the newest fails to decode, start from the next.
   virtual std::vector<checkpoint> load_checkpoints() const {
     auto newest = load_checkpoint();

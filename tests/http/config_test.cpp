@@ -60,6 +60,9 @@ const char* const all_keys[] = {"listen",
                                 "startup_grace",
                                 "max_failed_cycles",
                                 "data_dir",
+                                "store",
+                                "lease_ttl",
+                                "advertise_url",
                                 "checkpoint_every",
                                 "checkpoint_interval",
                                 "node",
@@ -260,4 +263,28 @@ TEST_CASE("the daemon starts with a config file and uses its values", "[config]"
   REQUIRE(health["scheduler"].contains("tick_interval_seconds"));
   CHECK(health["scheduler"]["tick_interval_seconds"].get<double>() == Approx(0.25));
   CHECK(c.get("/v1/version").body.find("from-the-file") != std::string::npos);
+}
+
+TEST_CASE("a store URL's password is never printed, and a bad store is refused by name",
+          "[config][cluster]") {
+  auto r = run_vigil({"serve", "--store", "postgresql://vigil:s3cret-pw@db.internal/vigil",
+                      "--print-config"});
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("s3cret-pw") == std::string::npos);
+  CHECK(r.output.find("store = \"postgresql://vigil:***@db.internal/vigil\"  # flag") !=
+        std::string::npos);
+  r = run_vigil({"serve", "--store", "db.internal", "--print-config"});
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--store: invalid value") != std::string::npos);
+  r = run_vigil({"serve", "--store", "host=db", "--data-dir", "/tmp/x", "--print-config"});
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--store and --data-dir") != std::string::npos);
+  r = run_vigil({"serve", "--store", "host=db", "--advertise-url", "node-2:8080",
+                 "--print-config"});
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--advertise-url") != std::string::npos);
 }

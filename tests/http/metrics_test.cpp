@@ -170,11 +170,11 @@ void define_job(http_client& c, const std::string& id, const std::string& schedu
 const std::vector<std::string> routes = {
     "/health", "/livez", "/readyz", "/v1/version", "/v1/scheduler/pause",
     "/v1/scheduler/resume", "/v1/debug/stall", "/v1/events", "/v1/stream/snapshots",
-    "/v1/stream/events", "/v1/snapshot", "/v1/streams", "/metrics", "/v1/jobs", "/v1/jobs/{id}",
+    "/v1/stream/events", "/v1/snapshot", "/v1/streams", "/v1/cluster", "/metrics", "/v1/jobs", "/v1/jobs/{id}",
     "/v1/jobs/{id}/run", "/v1/jobs/{id}/pause", "/v1/jobs/{id}/resume", "/v1/jobs/{id}/runs",
     "/v1/jobs/{id}/runs/{run_id}", "/v1/jobs/{id}/decisions", "/v1/jobs/{id}/next",
     "/v1/preview", "other"};
-const std::vector<std::string> codes = {"200", "201", "202", "304", "400", "401", "404",
+const std::vector<std::string> codes = {"200", "201", "202", "304", "307", "400", "401", "403", "404",
                                         "405", "409", "413", "500", "503", "other"};
 
 }  // namespace

@@ -133,6 +133,27 @@ void pg_instance::start() {
   exec_or_throw(c.get(), "CREATE DATABASE vigil");
 }
 
+void pg_instance::stop_server() {
+  const std::string as = ::geteuid() == 0 ? "runuser -u nobody -- " : "";
+  if (run("cd " + dir_ + " && " + as + bin_dir_ + "/pg_ctl -D " + dir_ +
+              "/data -m fast -w -t 30 stop",
+          dir_ + "/setup.log") != 0)
+    throw std::runtime_error("pg_ctl stop failed: " + tail_of(dir_ + "/setup.log"));
+  running_ = false;
+}
+
+void pg_instance::start_server() {
+  const std::string as = ::geteuid() == 0 ? "runuser -u nobody -- " : "";
+  const std::string options = "-c listen_addresses=127.0.0.1 -c port=" + std::to_string(port_) +
+                              " -c unix_socket_directories=" + dir_ +
+                              " -c fsync=off -c max_connections=200";
+  running_ = run("cd " + dir_ + " && " + as + bin_dir_ + "/pg_ctl -D " + dir_ + "/data -l " +
+                     dir_ + "/server.log -w -t 30 -o '" + options + "' start",
+                 dir_ + "/setup.log") == 0;
+  if (!running_)
+    throw std::runtime_error("PostgreSQL did not start again: " + tail_of(dir_ + "/server.log"));
+}
+
 void pg_instance::stop() noexcept {
   if (running_) {
     const std::string as = ::geteuid() == 0 ? "runuser -u nobody -- " : "";

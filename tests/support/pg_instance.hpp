@@ -19,6 +19,10 @@ class pg_instance {
   /// The conninfo of the database itself (search_path public).
   std::string conninfo() const;
   int port() const { return port_; }
+  /// Stops the server (fast shutdown: sessions are cut) and starts it again on the same port
+  /// and data: a database outage, for the tests that live through one.
+  void stop_server();
+  void start_server();
 
   ~pg_instance();
   pg_instance(const pg_instance&) = delete;
