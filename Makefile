@@ -1,6 +1,7 @@
 # vigil — the front door. On a fresh Debian 12 machine:
 #   make run    install dependencies, build (release), start the daemon on 127.0.0.1:8080
 #   make test   install dependencies, build, run the whole suite, then again under ASan+UBSan
+#   make cluster  a throw-away PostgreSQL and three nodes on 127.0.0.1:8081-8083 (Ctrl-C ends it)
 #   make bench  every benchmark (bench/all.sh: /health vs a constant route, the durable log,
 #               streams, 100 crash rounds); figures go to docs/benchmarks.md by hand
 # Everything the build needs is installed here, from Debian packages, idempotently.
@@ -20,13 +21,13 @@ DEB_PACKAGES := cmake make g++ pkg-config libcaf-dev librestinio-dev libasio-dev
                 clang libclang-rt-14-dev wrk curl nodejs npm prometheus \
                 libtomlplusplus-dev libcctz-dev tzdata libspdlog-dev postgresql-15 libpq-dev
 
-.PHONY: all deps build run test test-release test-asan fuzz-build fuzz-smoke fuzz bench clean \
+.PHONY: all deps build run cluster test test-release test-asan fuzz-build fuzz-smoke fuzz bench clean \
         format help
 
 all: build
 
 help:
-	@sed -n '1,6p' Makefile
+	@sed -n '1,7p' Makefile
 
 deps:
 	@provided=$$(dpkg-query -W -f='$${Status}|$${Provides}\n' 2>/dev/null | \
@@ -53,6 +54,9 @@ build: deps $(BUILD)/CMakeCache.txt
 
 run: build
 	$(BUILD)/app/vigil serve --listen $(LISTEN) --data-dir $(DATA_DIR) --tick-interval $(TICK)
+
+cluster: build
+	VIGIL=$(BUILD)/app/vigil packaging/cluster.sh
 
 test: test-release test-asan fuzz-smoke
 
