@@ -258,6 +258,23 @@ TEST_CASE("failover: the database stopped and started again loses and doubles no
   auto [refused, hops] = c.send(0, "GET", "/v1/jobs/during-outage", "");
   CHECK(refused.status == 404);
 
+  // What an operator sees: `vigil status` names the role, the leader and every node; /metrics
+  // has the cluster's series.
+  const size_t f = (c.index_of(after.node) + 1) % c.size();
+  const auto status =
+      run_vigil({"status", "--url", "http://127.0.0.1:" + std::to_string(c.proc(f).port())});
+  INFO(status.output);
+  CHECK(status.exit_code == 0);
+  CHECK(status.output.find("cluster:   follower, term " + std::to_string(after.term) +
+                           ", leader " + after.node) != std::string::npos);
+  for (size_t i = 0; i < c.size(); ++i)
+    CHECK(status.output.find("  " + c.name(i) + "  ") != std::string::npos);
+  http_client m{c.proc(f).port()};
+  const auto metrics = m.get("/metrics").body;
+  CHECK(metrics.find("vigil_cluster_role{role=\"follower\"} 1") != std::string::npos);
+  CHECK(metrics.find("vigil_cluster_term " + std::to_string(after.term)) != std::string::npos);
+  CHECK(metrics.find("# TYPE vigil_lease_takeovers_total counter") != std::string::npos);
+
   const auto log = c.log();
   for (size_t i = 0; i < log.size(); ++i) REQUIRE(log[i].seq == i + 1);
   const auto counted = count_decisions(log, [](const std::string& job) {
