@@ -285,7 +285,10 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
               arm_wake(self);
             } else {
               if (!ack.conflict) journal_failed(self, ack.error);
-              if (ack.fenced) step_down(self, ack.error);
+              // On a shared log a conflict means this node's view of the log is stale (an
+              // append whose outcome was unknown may have committed): step down, and fold the
+              // log again before leading again (the lease, still held, says so at once).
+              if (ack.fenced || (ack.conflict && st.cfg.clustered)) step_down(self, ack.error);
               fail(origin, "event log: " + ack.error);
               publish(self);  // health learns of the failure now, not at the next tick
             }
