@@ -113,14 +113,15 @@ void round(lease_pointer self) {
   const auto now = st.cfg.mono_clock();
   if (!st.cfg.url.empty() && now - st.last_heartbeat >= st.cfg.heartbeat_every) {
     st.last_heartbeat = now;
-    store::node_row me{st.cfg.node, st.cfg.url,  st.cfg.epoch, st.cfg.version,
-                       st.leading ? "leader" : "follower", st.position, 0, {}};
+    const model::node_record me{st.cfg.node,    st.cfg.url,
+                                st.cfg.epoch,   st.cfg.version,
+                                st.leading ? "leader" : "follower", st.position, 0};
     db.heartbeat(me, std::chrono::duration_cast<std::chrono::milliseconds>(
                          st.cfg.wall_clock().time_since_epoch())
                          .count());
     st.nodes = db.read_nodes();
     for (const auto& n : st.nodes) {
-      auto& s = st.seen[n.node];
+      auto& s = st.seen[n.record.node];
       if (s.seen_at != n.seen_at) s = {n.seen_at, now};
     }
   }
@@ -188,9 +189,8 @@ lease_actor::behavior_type lease(lease_pointer self, lease_config cfg) {
         v.log_end = std::max(st.log_end, st.position);
         v.lease_ttl = st.cfg.timing.ttl;
         for (const auto& n : st.nodes) {
-          model::cluster_member m{n.node, n.url, n.epoch, n.version, n.role, n.log_seq,
-                                  n.clock_skew_ms, {}};
-          auto it = st.seen.find(n.node);
+          model::cluster_member m{n.record, {}};
+          auto it = st.seen.find(n.record.node);
           if (it != st.seen.end()) m.last_seen = now - it->second.changed;
           v.nodes.push_back(std::move(m));
         }

@@ -215,13 +215,14 @@ std::string encode_cluster_view(const model::cluster_view& v) {
     w.key("lease_ttl_seconds").value(model::to_seconds(v.lease_ttl));
   }
   w.key("nodes").begin_array();
-  for (const auto& n : v.nodes) {
+  for (const auto& member : v.nodes) {
+    const auto& n = member.record;
     w.begin_object();
     w.key("node").value(n.node).key("role").value(n.role).key("epoch").value(n.epoch);
     w.key("url").value(n.url).key("version").value(n.version);
     w.key("log_seq").value(n.log_seq);
     w.key("lag_events").value(v.log_end > n.log_seq ? v.log_end - n.log_seq : uint64_t{0});
-    w.key("last_seen_seconds").value(model::to_seconds(n.last_seen));
+    w.key("last_seen_seconds").value(model::to_seconds(member.last_seen));
     w.key("clock_skew_ms").value(static_cast<double>(n.clock_skew_ms));
     w.end_object();
   }

@@ -34,9 +34,8 @@ struct cluster_status {
   duration lease_ttl{};
 };
 
-/// One node as the cluster view shows it (GET /v1/cluster): what it wrote into the database
-/// and how long ago the observer saw its row change, on the observer's monotonic clock.
-struct cluster_member {
+/// One node as it heartbeats into the shared log: what it says about itself.
+struct node_record {
   std::string node;
   std::string url;
   std::string epoch;
@@ -44,7 +43,13 @@ struct cluster_member {
   std::string role;
   uint64_t log_seq = 0;
   int64_t clock_skew_ms = 0;  ///< its wall clock minus the database's now(): reported only
-  duration last_seen{};       ///< age of its last heartbeat as this observer saw it arrive
+};
+
+/// One node as the cluster view shows it (GET /v1/cluster): its record and how long ago the
+/// observer saw its row change, on the observer's monotonic clock.
+struct cluster_member {
+  node_record record;
+  duration last_seen{};
 };
 
 struct cluster_view {

@@ -266,7 +266,7 @@ bool pg_store::take_over(const lease_row& seen, const std::string& holder, const
   return true;
 }
 
-void pg_store::heartbeat(const node_row& me, int64_t wall_ms) {
+void pg_store::heartbeat(const model::node_record& me, int64_t wall_ms) {
   conn_->exec_ok(
       "INSERT INTO vigil_nodes(node, url, epoch, version, role, log_seq, seen_at, clock_skew_ms) "
       "VALUES ($1, $2, $3, $4, $5, $6::bigint, now(), "
@@ -288,13 +288,8 @@ std::vector<node_row> pg_store::read_nodes() const {
   std::vector<node_row> out;
   for (int i = 0; i < r.rows(); ++i) {
     node_row n;
-    n.node = r.text(i, 0);
-    n.url = r.text(i, 1);
-    n.epoch = r.text(i, 2);
-    n.version = r.text(i, 3);
-    n.role = r.text(i, 4);
-    n.log_seq = static_cast<uint64_t>(r.integer(i, 5));
-    n.clock_skew_ms = r.integer(i, 6);
+    n.record = {r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4),
+                static_cast<uint64_t>(r.integer(i, 5)), r.integer(i, 6)};
     n.seen_at = r.text(i, 7);
     out.push_back(std::move(n));
   }

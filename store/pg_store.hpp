@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "model/cluster.hpp"
 #include "store/store.hpp"
 
 namespace vigil::store {
@@ -30,18 +31,10 @@ struct lease_row {
   uint64_t renewals = 0;
 };
 
-/// A node as it heartbeats into vigil_nodes, for the cluster view.
+/// A node's row of vigil_nodes: its record, and the database time of its last heartbeat.
 struct node_row {
-  std::string node;
-  std::string url;
-  std::string epoch;
-  std::string version;
-  std::string role;
-  uint64_t log_seq = 0;
-  /// This node's wall clock minus the database's now() when it wrote the row (ms): reported,
-  /// never used for a decision.
-  int64_t clock_skew_ms = 0;
-  std::string seen_at;  ///< the database's time of the write, RFC 3339 (for change detection)
+  model::node_record record;
+  std::string seen_at;  ///< RFC 3339, for change detection only
 };
 
 /// The PostgreSQL backend. Tables vigil_meta, vigil_events, vigil_checkpoints, vigil_lease and
@@ -88,7 +81,7 @@ class pg_store final : public store {
   bool take_over(const lease_row& seen, const std::string& holder, const std::string& url);
 
   /// Writes this node's row of vigil_nodes (its own wall clock beside, for the skew).
-  void heartbeat(const node_row& me, int64_t wall_ms);
+  void heartbeat(const model::node_record& me, int64_t wall_ms);
   /// Every node that ever heartbeat, by name.
   std::vector<node_row> read_nodes() const;
   /// LISTENs on vigil_log (again after a reconnect): appends notify it with their last seq.

@@ -108,6 +108,15 @@ TEST_CASE("failover: kill -9 and SIGSTOP of the leader, every job decided once",
     CHECK(after.term > before.term);
     CHECK(after.node != before.node);
     CHECK(took <= 2.0);
+    if (took > 2.0) {
+      // What the nodes said about it, for the one who reads this failure.
+      for (size_t i = 0; i < c.size(); ++i) {
+        if (!c.running(i)) continue;
+        const auto out = c.proc(i).output();
+        std::printf("---- %s (last lines)\n%s\n", c.name(i).c_str(),
+                    out.substr(out.size() > 4000 ? out.size() - 4000 : 0).c_str());
+      }
+    }
 
     // Every live follower names the new leader within one TTL of its first decision.
     const auto agreed_from = std::chrono::steady_clock::now();
