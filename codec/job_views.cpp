@@ -144,16 +144,22 @@ std::string render_job(const model::state& s, const model::job_state& j) {
 }
 
 std::string render_job_list(const model::state& s, const std::string& after, size_t limit,
-                            model::job_filter filter, size_t max_examined) {
+                            model::job_filter filter, size_t max_examined,
+                            const std::string& prefix) {
   std::string out;
   json_writer w{out};
   w.begin_object().key("jobs").begin_array();
-  auto it = after.empty() ? s.jobs.begin() : s.jobs.upper_bound(after);
+  // Ids are ordered, so the jobs with a prefix are one range: from the prefix (or the cursor,
+  // when later) to the first id without it.
+  auto it = after.empty() || after < prefix ? s.jobs.lower_bound(prefix) : s.jobs.upper_bound(after);
+  auto in_range = [&](decltype(it) i) {
+    return i != s.jobs.end() && i->first.compare(0, prefix.size(), prefix) == 0;
+  };
   size_t n = 0;
   size_t examined = 0;
   // A filter may match few of many jobs: the page stops after `max_examined` jobs however
   // many matched, so that one request never walks all of them on the scheduler's thread.
-  for (; it != s.jobs.end() && n < limit && examined < max_examined; ++it, ++examined) {
+  for (; in_range(it) && n < limit && examined < max_examined; ++it, ++examined) {
     if (!model::matches(s, it->second, filter)) continue;
     write_job_summary(w, it->second);
     ++n;
@@ -161,7 +167,7 @@ std::string render_job_list(const model::state& s, const std::string& after, siz
   w.end_array();
   w.key("total").value(static_cast<uint64_t>(s.jobs.size()));
   w.key("next");
-  if (it != s.jobs.end() && examined > 0) w.value(std::prev(it)->first);
+  if (in_range(it) && examined > 0) w.value(std::prev(it)->first);
   else w.null();
   w.end_object();
   return out;
