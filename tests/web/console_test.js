@@ -79,9 +79,9 @@ function waitFor(predicate, timeoutMs, what) {
   });
 }
 
-async function startDaemon(listen, extra) {
+async function startDaemon(listen, extra, env) {
   const args = ['serve', '--listen', listen, '--tick-interval', '100ms', '--cycle-deadline', '1s', '--test-hooks'].concat(extra || []);
-  const proc = spawn(vigil, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(vigil, args, { stdio: ['ignore', 'pipe', 'pipe'], env: Object.assign({}, process.env, env || {}) });
   const d = { proc, output: '', exitCode: null, port: 0, epoch: '' };
   daemons.push(d);
   proc.stdout.on('data', (b) => { d.output += b; });
@@ -119,8 +119,9 @@ function request(port, method, p, body) {
 }
 
 /// A page that fails the test on a console error, a CSP violation or a request elsewhere.
-async function openConsole(context, port) {
+async function openConsole(context, port, opts) {
   const page = await context.newPage();
+  const allow401 = opts && opts.allow401;  // () => bool: before the token is given
   const origin = 'http://127.0.0.1:' + port;
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
@@ -131,6 +132,7 @@ async function openConsole(context, port) {
       console.log('# note: no output route on this daemon (' + m.text() + '); the run\'s output field is used');
       return;
     }
+    if (allow401 && allow401() && /Failed to load resource: .* 401/.test(m.text())) return;
     fail('console error: ' + m.text() + ' at ' + at);
   });
   page.on('pageerror', (e) => fail('page error: ' + e.message));
@@ -224,6 +226,25 @@ async function main() {
   check(await page.isVisible(row), 'the job survived the restart and is still listed');
   await page.close();
   await stopDaemon(d);
+
+  // With a token configured: the page asks for one, keeps it in sessionStorage, sends it.
+  const secret = 'console-test-token-1234567890';
+  const guarded = await startDaemon('127.0.0.1:0', [], { VIGIL_AUTH_TOKEN: secret });
+  let tokenGiven = false;
+  const page3 = await openConsole(context, guarded.port, { allow401: () => !tokenGiven });
+  await page3.goto('http://127.0.0.1:' + guarded.port + '/ui/');
+  await page3.waitForSelector('#token-dialog[open]', { timeout: 15000 });
+  check(true, 'with a token configured, the page asks for one');
+  tokenGiven = true;
+  await page3.fill('#token-input', secret);
+  await page3.keyboard.press('Enter');
+  await page3.waitForFunction(() => document.documentElement.dataset.stream === 'live', null, { timeout: 15000 });
+  check((await page3.evaluate(() => sessionStorage.getItem('vigil.token'))) === secret,
+        'the stream goes live with the token, kept in sessionStorage');
+  await page3.waitForFunction(() => document.getElementById('jobs-body').dataset.loaded === '1', null, { timeout: 15000 });
+  check(true, 'and the jobs page loads with it (bearer header on fetch)');
+  await page3.close();
+  await stopDaemon(guarded);
 
   // 100,000 jobs: only a page in the DOM; first render and a page turn, measured.
   const big = await startDaemon('127.0.0.1:0', ['--max-running-jobs', '1']);
