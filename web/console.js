@@ -407,6 +407,15 @@ function jobsScreen(params) {
   };
   prefix.addEventListener('input', refilter);
   status.addEventListener('change', refilter);
+  $('define-ok').addEventListener('click', async () => {
+    let body;
+    try { body = JSON.parse($('define-body').value); } catch (e) {
+      $('define-result').textContent = 'not JSON: ' + e.message;
+      return;
+    }
+    const res = await post('/v1/jobs', body);
+    $('define-result').textContent = res.status < 400 ? 'defined ' + res.body.id + ' (revision ' + res.body.revision + ')' : '';
+  });
   $('next').addEventListener('click', () => { if (next) { cursors.push(next); load(); } });
   $('prev').addEventListener('click', () => { if (cursors.length > 1) { cursors.pop(); load(); } });
 

@@ -176,17 +176,28 @@ async function main() {
   await page.waitForFunction(() => document.getElementById('s-verdict').textContent === 'pass', null, { timeout: 15000 });
   check(true, 'the status bar shows pass');
 
-  // A job, defined through the API; the page sees job_defined on its stream and shows the row.
-  const def = await request(port, 'POST', '/v1/jobs', { id: 'hello', schedule: '0 0 3 * * *', time_zone: 'Europe/Berlin',
-                                                        command: { argv: ['/bin/sh', '-c', 'echo hello from vigil'] } });
-  check(def.status === 201 || def.status === 200, 'a job is defined (' + def.status + ')');
+  // A job, defined from the page; its row appears (the page saw job_defined on its stream).
+  await page.click('#define summary');
+  await page.fill('#define-body', JSON.stringify({ id: 'hello', schedule: '0 0 3 * * *', time_zone: 'Europe/Berlin',
+                                                   command: { argv: ['/bin/sh', '-c', 'echo hello from vigil'] } }));
+  await page.click('#define-ok');
+  await page.waitForFunction(() => document.getElementById('define-result').textContent.startsWith('defined hello'),
+                             null, { timeout: 15000 });
+  check(true, 'a job is defined from the page');
   const row = 'tr[data-id="hello"]';
   await page.waitForSelector(row, { timeout: 15000 });
   check((await page.textContent(row + ' .out')) === '—', 'its row appears with no outcome yet');
-  await page.click(row + ' .run-now');
+  // Run now by keyboard: from the job's link, Tab reaches the row's Run now button.
+  await page.focus(row + ' .id a');
+  for (let i = 0; i < 3 && !(await page.evaluate(() => document.activeElement.classList.contains('run-now'))); ++i)
+    await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.classList.contains('run-now')),
+        'Tab moves from the job\'s link to its Run now button');
+  await page.keyboard.press('Enter');
   await page.waitForFunction((sel) => document.querySelector(sel).dataset.outcome === 'succeeded', row, { timeout: 20000 });
   check((await page.textContent(row + ' .dec')).startsWith('fired (manual)'),
         'Run now from the page: the row changes in place to fired (manual), succeeded');
+  await page.click('#define summary');  // closed again for the screenshots
   await page.screenshot({ path: path.join(artifacts, 'console-light.png') });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.waitForFunction(() => getComputedStyle(document.body).backgroundColor === 'rgb(13, 17, 23)', null, { timeout: 5000 });
