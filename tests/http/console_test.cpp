@@ -44,7 +44,8 @@ TEST_CASE("the console's page, script and stylesheet come from the binary under 
   daemon_process daemon{{"--tick-interval", "50ms"}};
   http_client c{daemon.port()};
   for (const auto& [target, type, marker] :
-       {std::tuple{"/ui", "text/html", "/ui/console.js"}, {"/ui/", "text/html", "<main"},
+       {std::tuple{"/ui", "text/html", "/ui/console.js"},
+        {"/ui/", "text/html", "<main"},
         {"/ui/console.js", "text/javascript", "/v1/stream/console"},
         {"/ui/console.css", "text/css", "prefers-color-scheme"}}) {
     INFO(target);
@@ -60,9 +61,10 @@ TEST_CASE("the console's page, script and stylesheet come from the binary under 
   CHECK(json::parse(missing.body)["error"] == "not_found");
 }
 
-TEST_CASE("the console stream starts with the snapshot, then events after ?after= and "
-          "heartbeats every second",
-          "[console][stream]") {
+TEST_CASE(
+    "the console stream starts with the snapshot, then events after ?after= and "
+    "heartbeats every second",
+    "[console][stream]") {
   daemon_process daemon{{"--tick-interval", "50ms"}};
   http_client c{daemon.port()};
   REQUIRE(c.post("/v1/scheduler/pause", R"({"reason":"before"})").status == 200);  // seq 1
@@ -75,7 +77,8 @@ TEST_CASE("the console stream starts with the snapshot, then events after ?after
   CHECK(first->event == "snapshot");
   const json snap = json::parse(first->data);
   CHECK(snap["log_seq"] == 1);
-  CHECK(first->id == snap["epoch"].get<std::string>() + ":" + std::to_string(snap["version"].get<uint64_t>()));
+  CHECK(first->id ==
+        snap["epoch"].get<std::string>() + ":" + std::to_string(snap["version"].get<uint64_t>()));
   REQUIRE(c.post("/v1/scheduler/resume").status == 200);  // seq 2
   auto ev = next_of(live, "event", 5000ms);
   REQUIRE(ev);
