@@ -545,7 +545,7 @@ function runScreen(job, run) {
       else if (out.status < 400 && out.body) {
         const text = out.body.data ?? out.body.bytes ?? out.body.output ?? '';
         output = (output || '') + text;
-        offset = typeof out.body.total === 'number' && out.body.ended ? out.body.total : offset + text.length;
+        offset += new TextEncoder().encode(text).length;  // offsets count bytes, not characters
         ended = !!out.body.ended;
       }
     }
