@@ -92,11 +92,20 @@ void write_status(json_writer& w, const model::job_state& j) {
   w.end_object();
 }
 
+/// `next_due` on the job's own wall clock, with its UTC offset ("2026-03-29T03:30:00+02:00"):
+/// the console shows it as is, so that the zone rules are the daemon's, not the browser's.
+void write_local_due(json_writer& w, const model::job_state& j) {
+  w.key("next_due_local");
+  if (j.due && j.compiled) w.value(model::format_rfc3339_in(*j.due, j.compiled->tz));
+  else w.null();
+}
+
 void write_job_summary(json_writer& w, const model::job_state& j) {
   w.begin_object();
   w.key("id").value(j.spec->id).key("schedule").value(j.spec->schedule);
   w.key("time_zone").value(j.spec->time_zone).key("enabled").value(j.spec->enabled);
   w.key("paused").value(j.paused).key("next_due").time(j.due);
+  write_local_due(w, j);
   w.key("running").value(static_cast<uint64_t>(j.active.size()));
   w.key("status");
   write_status(w, j);
@@ -123,6 +132,7 @@ std::string render_job(const model::state& s, const model::job_state& j) {
   w.key("schedulable").value(model::schedulable(j));
   w.key("decided_through").value(format_rfc3339(j.cursor));
   w.key("next_due").time(j.due);
+  write_local_due(w, j);
   w.key("jitter_offset_seconds")
       .value(j.compiled ? model::to_seconds(j.compiled->jitter_offset) : 0.0);
   w.key("period_seconds");

@@ -358,7 +358,8 @@ function jobsScreen(params) {
     a.textContent = j.id;
     a.href = jobHref(j.id);
     row.querySelector('.sched').textContent = j.schedule + (j.enabled ? '' : ' (disabled)');
-    row.querySelector('.zone').textContent = j.next_due ? inZone(j.next_due, j.time_zone) + ' ' + j.time_zone : '—';
+    // The job's own wall clock as the daemon computed it (its zone rules, not the browser's).
+    row.querySelector('.zone').textContent = j.next_due_local ? j.next_due_local.replace('T', ' ') + ' ' + j.time_zone : '—';
     row.querySelector('.mine').textContent = j.next_due ? inZone(j.next_due) : '';
     row.querySelector('.in').textContent = relative(j.next_due);
     row.querySelector('.dec').textContent = decisionText(j.last_decision);
@@ -471,7 +472,7 @@ function jobScreen(id) {
       ['timeout', j.spec.timeout + ', kill grace ' + j.spec.kill_grace],
       ['DST', 'gap ' + j.spec.dst.gap + ', fold ' + j.spec.dst.fold],
       ['last outcome', (j.status.last_outcome || '—') + (j.status.consecutive_failures ? ', ' + j.status.consecutive_failures + ' failures in a row' : '')],
-      ['next due', j.next_due ? inZone(j.next_due, j.spec.time_zone) + ' · ' + inZone(j.next_due) + ' · ' + relative(j.next_due) : '—'],
+      ['next due', j.next_due ? j.next_due_local + ' (' + j.spec.time_zone + ') · yours ' + inZone(j.next_due) + ' · ' + relative(j.next_due) : '—'],
     ]));
     sec.append(el('h2', 'Definition'), el('pre', JSON.stringify(j.spec, null, 2)));
 
