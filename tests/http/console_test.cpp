@@ -128,3 +128,25 @@ TEST_CASE("the console stream's heartbeat names the failing check while the loop
   REQUIRE(failed);
   CHECK((*failed)["reason"].get<std::string>().rfind("scheduler:heartbeat: ", 0) == 0);
 }
+
+TEST_CASE("GET /v1/jobs?prefix= pages through the ids that start with it", "[console][jobs]") {
+  daemon_process daemon{{"--tick-interval", "50ms"}};
+  http_client c{daemon.port()};
+  for (const char* id : {"db-backup", "db-vacuum", "dbx", "web-1", "d"}) {
+    const std::string body = std::string(R"({"id":")") + id +
+                             R"(","schedule":"@daily","command":{"argv":["true"]}})";
+    REQUIRE(c.post("/v1/jobs", body).status == 201);
+  }
+  const json page = json::parse(c.get("/v1/jobs?prefix=db-&limit=1").body);
+  REQUIRE(page["jobs"].size() == 1);
+  CHECK(page["jobs"][0]["id"] == "db-backup");
+  CHECK(page["jobs"][0]["next_due_local"].get<std::string>().size() >= 20);
+  REQUIRE(page["next"] == "db-backup");
+  const json rest = json::parse(c.get("/v1/jobs?prefix=db-&limit=1&after=db-backup").body);
+  REQUIRE(rest["jobs"].size() == 1);
+  CHECK(rest["jobs"][0]["id"] == "db-vacuum");
+  CHECK(rest["next"].is_null());  // "dbx" and "web-1" follow, but not with the prefix
+  CHECK(json::parse(c.get("/v1/jobs?prefix=db").body)["jobs"].size() == 3);
+  CHECK(json::parse(c.get("/v1/jobs?prefix=nothing").body)["jobs"].empty());
+  CHECK(json::parse(c.get("/v1/jobs?prefix=").body)["jobs"].size() == 5);
+}

@@ -208,6 +208,7 @@ async function main() {
   // The job screen and its run: definition, fires, history, decisions, output.
   await page.click(row + ' .id a');
   await page.waitForSelector('text=Why did', { timeout: 10000 });
+  await page.screenshot({ path: path.join(artifacts, 'console-job.png'), fullPage: true });
   await page.click('ol.timeline a');
   await page.waitForFunction(() => (document.getElementById('run-output') || {}).textContent === 'hello from vigil\n',
                              null, { timeout: 10000 });
