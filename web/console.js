@@ -632,10 +632,12 @@ function eventsScreen() {
   const typeL = el('label', 'type ');
   const type = el('input');
   type.type = 'search';
+  type.id = 'ev-type';
   typeL.append(type);
   const jobL = el('label', 'job ');
   const job = el('input');
   job.type = 'search';
+  job.id = 'ev-job';
   jobL.append(job);
   row.append(typeL, jobL);
   const table = el('table', null, 'events');

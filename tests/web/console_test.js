@@ -236,6 +236,18 @@ async function main() {
         'the restart notice names the new epoch ' + d.epoch);
   await page.waitForFunction(() => document.documentElement.dataset.stream === 'live', null, { timeout: 15000 });
   check(await page.isVisible(row), 'the job survived the restart and is still listed');
+  // The event log: the tail this tab received, filtered by type and job; the shutdown's close
+  // event, when the daemon managed to write it, verbatim.
+  await page.click('nav a[href="#/events"]');
+  await page.fill('#ev-type', 'run_finished');
+  await page.waitForFunction(() => [...document.querySelectorAll('#events-body tr')].length >= 1 &&
+                                   [...document.querySelectorAll('#events-body tr')].every((r) => r.children[1].textContent === 'run_finished'),
+                             null, { timeout: 10000 });
+  check(true, 'the event log filters by type (run_finished of the Run now)');
+  const closes = await page.evaluate(() => [...document.querySelectorAll('#events-body tr')].length);
+  await page.fill('#ev-type', 'close');
+  const closeText = await page.evaluate(() => (document.querySelector('#events-body tr[data-kind="close"] .data') || {}).textContent || '');
+  console.log('# ' + closes + ' run_finished row(s); the close event as shown: ' + (closeText || '(not received)'));
   await page.close();
   await stopDaemon(d);
 
