@@ -18,7 +18,7 @@ SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # when an installed package provides it too (NodeSource's nodejs provides npm).
 DEB_PACKAGES := cmake make g++ pkg-config libcaf-dev librestinio-dev libasio-dev libfmt-dev \
                 libhttp-parser-dev nlohmann-json3-dev catch2 libcli11-dev libsqlite3-dev sqlite3 \
-                clang libclang-rt-14-dev wrk curl nodejs npm prometheus \
+                clang libclang-rt-14-dev wrk curl nodejs npm prometheus chromium \
                 libtomlplusplus-dev libcctz-dev tzdata libspdlog-dev postgresql-15 libpq-dev
 
 .PHONY: all deps build run cluster test test-release test-asan fuzz-build fuzz-smoke fuzz bench clean \
@@ -45,6 +45,11 @@ deps:
 	@if [ tests/node/node_modules/.package-lock.json -nt tests/node/package-lock.json ]; then \
 	  echo "tests/node: npm packages present"; \
 	else npm ci --prefix tests/node --ignore-scripts --no-audit --no-fund; fi
+	@# The console's browser test (tests/web): playwright-core only; it downloads no browser and
+	@# drives Debian's chromium.
+	@if [ tests/web/node_modules/.package-lock.json -nt tests/web/package-lock.json ]; then \
+	  echo "tests/web: npm packages present"; \
+	else npm ci --prefix tests/web --ignore-scripts --no-audit --no-fund; fi
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release

@@ -1,6 +1,7 @@
 // Streams: per client one write in flight and one pending slot, newest snapshot wins, with a
 // `coalesced` counter; event streams pull pages from the journal only as fast as the client
-// takes them, so nothing grows with a slow client.
+// takes them, so nothing grows with a slow client. A console stream is both on one connection
+// (snapshots before events), with heartbeats every second.
 #include "actors/hub.hpp"
 
 #include <caf/actor_system.hpp>
@@ -57,6 +58,7 @@ struct hub_state {
   bool draining = false;
   std::vector<caf::typed_response_promise<caf::ok_atom>> drained;  ///< answered when all closed
   model::mono_time last_beat{};
+  model::mono_time last_console_beat{};
   static inline const char* name = "hub";
 };
 
@@ -120,6 +122,16 @@ sse_event heartbeat_event(const hub_state& st, const model::health_report& r) {
   w.begin_object();
   w.key("time").value(model::format_rfc3339(r.time));
   w.key("status").value(model::to_string(r.result.status));
+  // Why, in one line: the first check at the verdict's own level (the worst one).
+  w.key("reason");
+  const model::health_check* worst = nullptr;
+  for (const auto& c : r.result.checks)
+    if (c.status == r.result.status && r.result.status != model::health_status::pass) {
+      worst = &c;
+      break;
+    }
+  if (worst) w.value(worst->name + ": " + worst->output);
+  else w.null();
   if (r.snap) {
     w.key("epoch").value(r.snap->epoch).key("version").value(r.snap->version);
     w.key("age_seconds").value(model::to_seconds(r.age));
@@ -132,7 +144,7 @@ sse_event heartbeat_event(const hub_state& st, const model::health_report& r) {
 /// Sends a snapshot stream what it should have next, if no write is in flight.
 void feed_snapshots(hub_pointer self, uint64_t id, subscriber& sub) {
   auto& st = self->state;
-  if (sub.in_flight || sub.closing || !st.latest) return;
+  if (sub.in_flight || sub.reading || sub.closing || !st.latest) return;
   if (sub.pending) {
     sub.pending = nullptr;
     const bool resync = sub.pending_resync;
@@ -152,6 +164,19 @@ bool wanted(const subscriber& sub, const store::stored_event& e) {
   return true;
 }
 
+void send_heartbeat(hub_pointer self, uint64_t id);
+
+/// An event stream with nothing to read: a console's pending snapshot, else a heartbeat that
+/// had to wait for a write or a read.
+void idle(hub_pointer self, uint64_t id, subscriber& sub) {
+  if (sub.in_flight || sub.reading || sub.closing) return;
+  if (sub.pending) return feed_snapshots(self, id, sub);
+  if (sub.heartbeat_pending) {
+    sub.heartbeat_pending = false;
+    send_heartbeat(self, id);
+  }
+}
+
 /// Moves an event stream forward: the next page after its position, once the client took the
 /// last one. Never skips: the position only advances past events read from the log.
 void pump(hub_pointer self, uint64_t id) {
@@ -163,7 +188,7 @@ void pump(hub_pointer self, uint64_t id) {
   const uint64_t end = log_end(st);
   // A position beyond what the hub has heard of is not yet a reset: only the journal knows
   // whether the log has it, so the answer to the page read below decides.
-  if (sub.after == end) return;
+  if (sub.after == end) return idle(self, id, sub);
   if (sub.after < end && end - sub.after > st.cfg.max_event_lag) {
     close_with(self, id,
                "{\"reason\":\"too_slow\",\"resume_after\":" + std::to_string(sub.after) + "}",
@@ -235,6 +260,16 @@ void subscribe(hub_pointer self, stream_request& req) {
   subscriber sub;
   sub.kind = req.kind;
   sub.out = std::move(req.writer);
+  if (req.kind == stream_request::console) {
+    // Always the current snapshot first (the page renders from it), then the events.
+    sub.pending = st.latest;
+    sub.after = req.from_end ? log_end(st) : req.after;
+    sub.types = std::move(req.types);
+    sub.job = std::move(req.job);
+    auto& placed = st.subs.emplace(id, std::move(sub)).first->second;
+    write(self, id, placed, {});
+    return;
+  }
   if (req.kind == stream_request::snapshots) {
     // Resume: the current epoch and version -> nothing resent; anything else -> the current
     // snapshot, marked as a resync (a new epoch tells the client the daemon restarted).
@@ -280,6 +315,7 @@ void on_snapshot(hub_pointer self, model::snapshot_ptr snap) {
       event_streams.push_back(id);
       continue;
     }
+    if (sub.kind == stream_request::console) event_streams.push_back(id);
     if (sub.pending) {
       ++sub.coalesced;  // the pending one is replaced before it was ever sent
       ++st.stats.coalesced_total;
@@ -309,32 +345,42 @@ void on_written(hub_pointer self, uint64_t id, bool ok) {
     drop(self, id, sub.close_counter);
     return answer_drain_if_done(self);
   }
-  if (sub.kind == stream_request::events) return pump(self, id);
+  // A console takes the newest snapshot before more events: its status bar is the state now.
+  if (sub.kind == stream_request::console && sub.pending) return feed_snapshots(self, id, sub);
+  if (sub.kind != stream_request::snapshots) return pump(self, id);  // ends in idle()
   if (sub.pending) return feed_snapshots(self, id, sub);
   if (sub.heartbeat_pending) {
     sub.heartbeat_pending = false;
-    self->request(st.cfg.health, caf::infinite, caf::get_atom::value)
-        .then([self, id](const model::health_report& r) {
-          auto it = self->state.subs.find(id);
-          if (it == self->state.subs.end() || it->second.in_flight) return;
-          write(self, id, it->second, {heartbeat_event(self->state, r)});
-        },
-        [](caf::error&) {});  // no verdict (health gone at shutdown): no heartbeat this time
+    send_heartbeat(self, id);
   }
+}
+
+void send_heartbeat(hub_pointer self, uint64_t id) {
+  self->request(self->state.cfg.health, caf::infinite, caf::get_atom::value)
+      .then(
+          [self, id](const model::health_report& r) {
+            auto it = self->state.subs.find(id);
+            if (it == self->state.subs.end() || it->second.in_flight || it->second.reading ||
+                it->second.closing)
+              return;
+            write(self, id, it->second, {heartbeat_event(self->state, r)});
+          },
+          [](caf::error&) {});  // no verdict (health gone at shutdown): no heartbeat this time
 }
 
 /// Every heartbeat interval: the verdict to every stream (queued behind a write in flight), so
 /// a client tells a dead connection (no heartbeats) from a stalled scheduler (age grows).
-void heartbeat(hub_pointer self) {
+/// `all` false: console streams only (their faster beat).
+void heartbeat(hub_pointer self, bool all) {
   auto& st = self->state;
   if (st.subs.empty()) return;
   self->request(st.cfg.health, caf::infinite, caf::get_atom::value)
-      .then([self](const model::health_report& r) {
+      .then([self, all](const model::health_report& r) {
         auto& st = self->state;
         const sse_event beat = heartbeat_event(st, r);
         for (auto& [id, sub] : st.subs) {
-          if (sub.closing) continue;
-          if (sub.in_flight) {
+          if (sub.closing || (!all && sub.kind != stream_request::console)) continue;
+          if (sub.in_flight || sub.reading) {
             if (!sub.pending) sub.heartbeat_pending = true;
           } else {
             write(self, id, sub, {beat});
@@ -384,6 +430,7 @@ caf::typed_response_promise<caf::ok_atom> drain(hub_pointer self) {
 hub_actor::behavior_type hub(hub_pointer self, hub_config cfg) {
   self->state.cfg = std::move(cfg);
   self->state.last_beat = self->state.cfg.mono_clock();
+  self->state.last_console_beat = self->state.last_beat;
   self->send(self, heartbeat_atom::value);
   return {
       [self](snapshot_atom, model::snapshot_ptr& snap) {
@@ -400,7 +447,11 @@ hub_actor::behavior_type hub(hub_pointer self, hub_config cfg) {
         const auto now = st.cfg.mono_clock();
         if (now - st.last_beat >= st.cfg.heartbeat_interval) {
           st.last_beat = now;
-          heartbeat(self);
+          st.last_console_beat = now;
+          heartbeat(self, true);
+        } else if (now - st.last_console_beat >= st.cfg.console_heartbeat_interval) {
+          st.last_console_beat = now;
+          heartbeat(self, false);
         }
         self->delayed_send(self, std::chrono::milliseconds{250}, heartbeat_atom::value);
       },
@@ -408,7 +459,9 @@ hub_actor::behavior_type hub(hub_pointer self, hub_config cfg) {
       [self](caf::get_atom) {
         auto stats = self->state.stats;
         for (const auto& [id, sub] : self->state.subs)
-          (sub.kind == stream_request::snapshots ? stats.snapshot_clients : stats.event_clients)++;
+          (sub.kind == stream_request::snapshots ? stats.snapshot_clients
+           : sub.kind == stream_request::events  ? stats.event_clients
+                                                 : stats.console_clients)++;
         return stats;
       },
       [self](drain_atom) { return drain(self); },

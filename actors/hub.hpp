@@ -12,6 +12,8 @@ struct hub_config {
   journal_actor journal;  ///< read for event streams
   size_t max_clients = 1024;
   model::duration heartbeat_interval = std::chrono::seconds{15};
+  /// Console streams get the verdict this often: their status bar shows the heartbeat's age.
+  model::duration console_heartbeat_interval = std::chrono::seconds{1};
   /// An event stream further behind the log's end than this is closed with a reason.
   uint64_t max_event_lag = 100'000;
   size_t event_page = 256;  ///< events read from the journal per write

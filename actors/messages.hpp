@@ -75,6 +75,7 @@ struct job_query {
   std::string run_id;
   std::string cursor;       ///< list: after this id; runs: before this run id
   model::job_filter filter = model::job_filter::all;  ///< list: only the jobs it selects
+  std::string prefix;       ///< list: only ids that start with it
   uint64_t before_seq = 0;  ///< decisions: before this seq (0: newest)
   size_t limit = 100;
   size_t count = 10;        ///< next: how many fires
@@ -147,10 +148,13 @@ struct event_page {
 
 /// What a client asked to follow.
 struct stream_request {
-  enum kind_type { snapshots, events } kind = snapshots;
+  /// console: snapshots, events and frequent heartbeats on one connection (the web console's
+  /// one stream per tab).
+  enum kind_type { snapshots, events, console } kind = snapshots;
   stream_writer_ptr writer;
   std::string last_event_id;       ///< from the Last-Event-ID header, if any
-  uint64_t after = 0;              ///< events: resume strictly after this seq
+  uint64_t after = 0;              ///< events, console: resume strictly after this seq
+  bool from_end = false;           ///< console without ?after=: only events from now on
   std::vector<std::string> types;  ///< events: only these types (empty: all)
   std::string job;                 ///< events: only events whose body names this job
 };
@@ -159,6 +163,7 @@ struct stream_request {
 struct stream_stats {
   uint64_t snapshot_clients = 0;
   uint64_t event_clients = 0;
+  uint64_t console_clients = 0;
   uint64_t coalesced_total = 0;
   uint64_t refused_total = 0;  ///< over the client cap
   uint64_t disconnected_write_failed = 0;  ///< write error or write timeout (client gone/stalled)

@@ -491,7 +491,7 @@ job_answer not_found(const std::string& what) {
 
 job_answer answer_query(const model::state& s, const job_query& q, model::wall_time now) {
   if (q.kind == job_query::list)
-    return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter)};
+    return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter, 10'000, q.prefix)};
   auto it = s.jobs.find(q.job);
   if (it == s.jobs.end()) return not_found("no job '" + q.job + "'");
   const auto& j = it->second;
@@ -509,7 +509,7 @@ job_answer answer_query(const model::state& s, const job_query& q, model::wall_t
     case job_query::next: return {200, codec::render_next(j, now, q.count)};
     case job_query::list: break;
   }
-  return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter)};
+  return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter, 10'000, q.prefix)};
 }
 
 

@@ -92,11 +92,20 @@ void write_status(json_writer& w, const model::job_state& j) {
   w.end_object();
 }
 
+/// `next_due` on the job's own wall clock, with its UTC offset ("2026-03-29T03:30:00+02:00"):
+/// the console shows it as is, so that the zone rules are the daemon's, not the browser's.
+void write_local_due(json_writer& w, const model::job_state& j) {
+  w.key("next_due_local");
+  if (j.due && j.compiled) w.value(model::format_rfc3339_in(*j.due, j.compiled->tz));
+  else w.null();
+}
+
 void write_job_summary(json_writer& w, const model::job_state& j) {
   w.begin_object();
   w.key("id").value(j.spec->id).key("schedule").value(j.spec->schedule);
   w.key("time_zone").value(j.spec->time_zone).key("enabled").value(j.spec->enabled);
   w.key("paused").value(j.paused).key("next_due").time(j.due);
+  write_local_due(w, j);
   w.key("running").value(static_cast<uint64_t>(j.active.size()));
   w.key("status");
   write_status(w, j);
@@ -123,6 +132,7 @@ std::string render_job(const model::state& s, const model::job_state& j) {
   w.key("schedulable").value(model::schedulable(j));
   w.key("decided_through").value(format_rfc3339(j.cursor));
   w.key("next_due").time(j.due);
+  write_local_due(w, j);
   w.key("jitter_offset_seconds")
       .value(j.compiled ? model::to_seconds(j.compiled->jitter_offset) : 0.0);
   w.key("period_seconds");
@@ -144,16 +154,22 @@ std::string render_job(const model::state& s, const model::job_state& j) {
 }
 
 std::string render_job_list(const model::state& s, const std::string& after, size_t limit,
-                            model::job_filter filter, size_t max_examined) {
+                            model::job_filter filter, size_t max_examined,
+                            const std::string& prefix) {
   std::string out;
   json_writer w{out};
   w.begin_object().key("jobs").begin_array();
-  auto it = after.empty() ? s.jobs.begin() : s.jobs.upper_bound(after);
+  // Ids are ordered, so the jobs with a prefix are one range: from the prefix (or the cursor,
+  // when later) to the first id without it.
+  auto it = after.empty() || after < prefix ? s.jobs.lower_bound(prefix) : s.jobs.upper_bound(after);
+  auto in_range = [&](decltype(it) i) {
+    return i != s.jobs.end() && i->first.compare(0, prefix.size(), prefix) == 0;
+  };
   size_t n = 0;
   size_t examined = 0;
   // A filter may match few of many jobs: the page stops after `max_examined` jobs however
   // many matched, so that one request never walks all of them on the scheduler's thread.
-  for (; it != s.jobs.end() && n < limit && examined < max_examined; ++it, ++examined) {
+  for (; in_range(it) && n < limit && examined < max_examined; ++it, ++examined) {
     if (!model::matches(s, it->second, filter)) continue;
     write_job_summary(w, it->second);
     ++n;
@@ -161,7 +177,7 @@ std::string render_job_list(const model::state& s, const std::string& after, siz
   w.end_array();
   w.key("total").value(static_cast<uint64_t>(s.jobs.size()));
   w.key("next");
-  if (it != s.jobs.end() && examined > 0) w.value(std::prev(it)->first);
+  if (in_range(it) && examined > 0) w.value(std::prev(it)->first);
   else w.null();
   w.end_object();
   return out;

@@ -22,10 +22,10 @@ std::string render_job(const model::state& s, const model::job_state& j);
 /// A page of jobs by id, after `after` (exclusive), of those `filter` selects:
 /// {"jobs": [...], "total": n, "next": id|null}; `total` counts every job defined. At most
 /// `max_examined` jobs are looked at: a filtered page may be short (even empty) with `next`
-/// set, the last id looked at.
+/// set, the last id looked at. A `prefix` keeps only the ids that start with it.
 std::string render_job_list(const model::state& s, const std::string& after, size_t limit,
                             model::job_filter filter = model::job_filter::all,
-                            size_t max_examined = 10'000);
+                            size_t max_examined = 10'000, const std::string& prefix = {});
 /// A run; with its output tail when `with_output`.
 std::string render_run(const model::run_record& r, bool with_output);
 /// A page of a job's runs, newest first, before run `before` (exclusive, empty: the newest).

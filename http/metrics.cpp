@@ -327,6 +327,7 @@ std::string render_metrics(const metrics_parts& parts, const request_counters& h
   w.family("vigil_stream_clients", "gauge", "Connected stream clients, by stream.");
   w.sample("vigil_stream_clients", {{"stream", "snapshots"}}, number(s.snapshot_clients));
   w.sample("vigil_stream_clients", {{"stream", "events"}}, number(s.event_clients));
+  w.sample("vigil_stream_clients", {{"stream", "console"}}, number(s.console_clients));
   w.family("vigil_stream_coalesced_total", "counter",
            "Snapshots replaced before delivery, over all stream clients.");
   w.sample("vigil_stream_coalesced_total", {}, number(s.coalesced_total));

@@ -40,6 +40,11 @@ const route_rule rules[] = {
     {"/v1/jobs/{id}/decisions", "GET", read},
     {"/v1/jobs/{id}/next", "GET", read},
     {"/v1/preview", "GET", read},
+    {"/v1/stream/console", "GET", read},
+    // The console's page, script and stylesheet hold no data: the page asks for a token and
+    // every request it makes is checked like any other.
+    {"/ui", "GET", std::nullopt},
+    {"/ui/{asset}", "GET", std::nullopt},
 };
 
 }  // namespace
@@ -68,6 +73,8 @@ std::string allowed_methods(std::string_view route_template, bool test_hooks) {
 }
 
 std::string_view route_template_of(std::string_view path) {
+  constexpr std::string_view ui = "/ui/";
+  if (path.size() > ui.size() && path.substr(0, ui.size()) == ui) return "/ui/{asset}";
   constexpr std::string_view jobs = "/v1/jobs/";
   if (path.substr(0, jobs.size()) != jobs) return path;
   auto rest = path.substr(jobs.size());

@@ -18,6 +18,7 @@
 #include "http/query.hpp"
 #include "http/responses.hpp"
 #include "http/route_table.hpp"
+#include "http/ui_assets.hpp"
 #include "model/duration.hpp"
 
 namespace vigil::http {
@@ -314,6 +315,26 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
         caf::anon_send(hub, actors::subscribe_atom::value, std::move(s));
         return restinio::request_accepted();
       });
+  // The web console's one stream: the current snapshot first, then events after ?after= (from
+  // now on without it) and a heartbeat every second, newest snapshot winning over events.
+  router.http_get(
+      "/v1/stream/console", [c, hub, retry](const restinio::request_handle_t& req, auto) {
+        const auto params = query::parse(req->header().query());
+        if (!params) return reply_bad_query(c, req);
+        actors::stream_request s;
+        s.kind = actors::stream_request::console;
+        s.from_end = !params->has("after");
+        const auto after = number_param(*params, "after", 0, 0, UINT64_MAX);
+        if (!after)
+          return reply_error(c, req, model::errc::invalid_argument,
+                             "after must be a sequence number (0 or more)", "after");
+        s.after = *after;
+        s.types = split_list(params->get("types").value_or(""));
+        s.job = params->get("job").value_or("");
+        s.writer = std::make_shared<sse_writer>(c, req, retry);
+        caf::anon_send(hub, actors::subscribe_atom::value, std::move(s));
+        return restinio::request_accepted();
+      });
   const auto max_wait = std::chrono::duration_cast<std::chrono::seconds>(opts.max_long_poll);
   router.http_get("/v1/snapshot", [c, hub, max_wait](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
@@ -408,6 +429,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
       q.filter = *filter;
     }
     q.cursor = params->get("after").value_or("");
+    q.prefix = params->get("prefix").value_or("");
     q.limit = *limit;
     return ask(req, std::move(q));
   });
@@ -582,6 +604,36 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
   });
 }
 
+/// The console's own policy: scripts, styles and connections to this origin only, nothing
+/// inline, no frames, no forms, no base URL.
+constexpr const char* console_csp =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+http_reply ui_reply(const ui_asset& a) {
+  http_reply r{200, std::string(a.content_type), std::string(a.body), {}};
+  r.headers.emplace_back("Content-Security-Policy", console_csp);
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  // Compiled into the binary: a new daemon may serve a new console, so revalidate each load.
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  return r;
+}
+
+/// GET /ui (and /ui/) is the page, /ui/<name> its script and stylesheet, from the binary.
+void add_ui_routes(router_type& router, const reply_context& c) {
+  router.http_get("/ui", [c](const restinio::request_handle_t& req, auto) {
+    return reply_now(c, req, ui_reply(*find_ui_asset("index.html")));
+  });
+  router.http_get("/ui/:asset", [c](const restinio::request_handle_t& req, auto p) {
+    const auto* a = find_ui_asset(std::string_view{p["asset"].data(), p["asset"].size()});
+    if (!a)
+      return reply_error(c, req, model::errc::not_found,
+                         "no console file '" + std::string(p["asset"]) + "'");
+    return reply_now(c, req, ui_reply(*a));
+  });
+}
+
 void add_routes(router_type& router, const server_options& opts, bridge_actor bridge,
                 const reply_context& c) {
   auto probe = [c, bridge, opts](health_route route) {
@@ -718,6 +770,7 @@ uint16_t server::start() {
   add_routes(*router, im.opts, im.bridge, c);
   add_job_routes(*router, im.opts, im.bridge, c);
   add_stream_routes(*router, im.opts, im.bridge, im.hub, c);
+  add_ui_routes(*router, c);
   uint16_t* bound = &im.bound_port;
   // RESTinio refuses bodies far over our limit by closing the connection; up to 16x the limit
   // is read so that the handler can answer with a proper 413.

@@ -173,7 +173,7 @@ const std::vector<std::string> routes = {
     "/v1/stream/events", "/v1/snapshot", "/v1/streams", "/v1/cluster", "/metrics", "/v1/jobs", "/v1/jobs/{id}",
     "/v1/jobs/{id}/run", "/v1/jobs/{id}/pause", "/v1/jobs/{id}/resume", "/v1/jobs/{id}/runs",
     "/v1/jobs/{id}/runs/{run_id}", "/v1/jobs/{id}/decisions", "/v1/jobs/{id}/next",
-    "/v1/preview", "other"};
+    "/v1/preview", "/v1/stream/console", "/ui", "/ui/{asset}", "other"};
 const std::vector<std::string> codes = {"200", "201", "202", "304", "307", "400", "401", "403", "404",
                                         "405", "409", "413", "500", "503", "other"};
 
