@@ -338,7 +338,7 @@ TEST_CASE("vigil jobs: apply, list, get, run, pause, resume, runs, decisions, rm
   const auto list = run_vigil({"jobs", "list", "--url", url});
   INFO(list.output);
   CHECK(list.exit_code == 0);
-  for (const char* part : {"ID", "SCHEDULE", "NEXT DUE", "backup", "report", "third", yearly,
+  for (const char* part : {"ID", "SCHEDULE", "NEXT", "LAST RESULT", "LAST SUCCESS", "backup", "report", "third", yearly,
                            "@every 1h", "enabled"})
     CHECK(contains(list.output, part));
   // A page of one, then every page.
