@@ -19,7 +19,8 @@ SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 DEB_PACKAGES := cmake make g++ pkg-config libcaf-dev librestinio-dev libasio-dev libfmt-dev \
                 libhttp-parser-dev nlohmann-json3-dev catch2 libcli11-dev libsqlite3-dev sqlite3 \
                 clang libclang-rt-14-dev wrk curl nodejs npm prometheus chromium \
-                libtomlplusplus-dev libcctz-dev tzdata libspdlog-dev postgresql-15 libpq-dev
+                libtomlplusplus-dev libcctz-dev tzdata libspdlog-dev postgresql-15 libpq-dev \
+                help2man python3-yaml
 
 .PHONY: all deps build run cluster test test-release test-asan fuzz-build fuzz-smoke fuzz bench clean \
         format help

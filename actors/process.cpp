@@ -3,6 +3,7 @@
 #include "actors/process.hpp"
 
 #include "actors/containment.hpp"
+#include "model/duration.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -960,6 +961,15 @@ struct process_supervisor::impl {
     res.output_bytes = c.tail.total();
     res.output = c.tail.take();
     res.error = std::move(c.note);
+    if (c.timed_out) {
+      // Say what vigil did: SIGKILL after the grace, or SIGTERM alone when that ended it.
+      const std::string limits = "timeout " + model::format_duration(c.req.timeout);
+      const std::string grace = model::format_duration(c.req.kill_grace);
+      const std::string why = c.killed ? "killed after " + limits + " (+ grace " + grace + ")"
+                                       : "terminated (SIGTERM) after " + limits +
+                                             ", ended within the grace " + grace;
+      res.error = res.error.empty() ? why : why + "; " + res.error;
+    }
     return res;
   }
 

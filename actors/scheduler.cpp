@@ -497,13 +497,13 @@ job_answer answer_query(const model::state& s, const job_query& q, model::wall_t
   const auto& j = it->second;
   switch (q.kind) {
     case job_query::get: return {200, codec::render_job(s, j)};
-    case job_query::runs: return {200, codec::render_runs(s, j, q.cursor, q.limit)};
+    case job_query::runs: return {200, codec::render_runs(s, j, q.cursor, q.limit, now)};
     case job_query::run: {
       auto r = s.runs.find(q.run_id);
       if (r == s.runs.end() || r->second.job != q.job)
         return not_found("no run '" + q.run_id + "' of job '" + q.job + "' (it may have been "
                          "compacted by retention)");
-      return {200, codec::render_run(r->second, true)};
+      return {200, codec::render_run(r->second, true, now)};
     }
     case job_query::decisions: return {200, codec::render_decisions(j, q.before_seq, q.limit)};
     case job_query::next: return {200, codec::render_next(j, now, q.count)};

@@ -9,23 +9,30 @@
 #include <utility>
 #include <vector>
 
+#include "app/completion.hpp"
 #include "app/config.hpp"
+#include "app/version.hpp"
 #include "model/duration.hpp"
 
 namespace vigil::app {
 namespace {
 
+constexpr const char* default_url = "http://127.0.0.1:8080";
+
 struct raw_watch {
-  std::string url = "http://127.0.0.1:8080";
+  std::string url;  ///< empty: VIGIL_URL, else default_url
   std::string after = "0";
   std::string idle_timeout = "60s";
   std::string token;  ///< never printed, not even as a default
 };
 
 struct raw_client {
-  std::string url = "http://127.0.0.1:8080";
+  std::string url;    ///< empty: VIGIL_URL, else default_url
   std::string token;  ///< never printed, not even as a default
   std::string timeout = "5s";
+  std::string output = "table";
+  std::string tz;  ///< the viewer's zone; empty: TZ, else the system's
+  std::string colour = "auto";
 };
 
 struct bad_value {
@@ -49,12 +56,24 @@ uint64_t sequence_flag(const std::string& flag, const std::string& value) {
   return std::stoull(value);
 }
 
+/// --url, else VIGIL_URL, else the default; a bad value names where it came from.
+http_url url_setting(const std::string& flag_value) {
+  std::string name = "--url";
+  std::string text = flag_value;
+  if (text.empty()) {
+    const char* env = std::getenv("VIGIL_URL");
+    name = env && *env ? "VIGIL_URL" : "--url";
+    text = env && *env ? env : default_url;
+  }
+  std::string why;
+  auto url = parse_http_url(text, why);
+  if (!url) throw bad_value{name, text, why};
+  return *url;
+}
+
 watch_options parse_watch(const raw_watch& raw, bool events) {
   watch_options w;
-  std::string why;
-  auto url = parse_http_url(raw.url, why);
-  if (!url) throw bad_value{"--url", raw.url, why};
-  w.url = *url;
+  w.url = url_setting(raw.url);
   w.events = events;
   w.after = sequence_flag("--after", raw.after);
   w.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -65,14 +84,27 @@ watch_options parse_watch(const raw_watch& raw, bool events) {
 
 client_options parse_client(const raw_client& raw) {
   client_options c;
-  std::string why;
-  auto url = parse_http_url(raw.url, why);
-  if (!url) throw bad_value{"--url", raw.url, why};
-  c.url = *url;
+  c.url = url_setting(raw.url);
   if (!raw.token.empty()) c.token = raw.token;
   c.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       duration_flag("--timeout", raw.timeout, true));
   return c;
+}
+
+view_options parse_view(const raw_client& raw) {
+  view_options v;
+  v.format = raw.output == "json"   ? output_format::json
+             : raw.output == "yaml" ? output_format::yaml
+                                    : output_format::table;
+  if (!raw.tz.empty()) {
+    auto zone = load_viewer_zone(raw.tz);
+    if (!zone) throw bad_value{"--tz", raw.tz, "an IANA time zone, e.g. Europe/Berlin or UTC"};
+    v.viewer = *zone;
+  }
+  v.colour = raw.colour == "always"  ? colour_mode::always
+             : raw.colour == "never" ? colour_mode::never
+                                     : colour_mode::automatic;
+  return v;
 }
 
 /// --token (or VIGIL_TOKEN): the bearer token a client subcommand sends.
@@ -87,9 +119,9 @@ void add_token_flag(CLI::App* cmd, std::string& token) {
 /// --url, --token (or VIGIL_TOKEN) and --timeout, on a client subcommand.
 void add_client_flags(CLI::App* cmd, raw_client& raw) {
   cmd->add_option("--url", raw.url,
-                  "The daemon's base URL, http://HOST:PORT (an IPv4 address or a host name)")
-      ->type_name("URL")
-      ->capture_default_str();
+                  "The daemon's base URL, http://HOST:PORT (an IPv4 address or a host name); "
+                  "default $VIGIL_URL, else http://127.0.0.1:8080")
+      ->type_name("URL");
   add_token_flag(cmd, raw.token);
   cmd->add_option("--timeout", raw.timeout,
                   "Give up (exit 3) when connecting, or then the whole answer, takes longer")
@@ -97,11 +129,64 @@ void add_client_flags(CLI::App* cmd, raw_client& raw) {
       ->capture_default_str();
 }
 
+/// -o, and how times and colour are shown, on a read command. `viewer_tz`: false when --tz
+/// means something else there (preview: the schedule's zone), so TZ alone sets the viewer's.
+void add_view_flags(CLI::App* cmd, raw_client& raw, bool viewer_tz = true) {
+  cmd->add_option("-o,--output", raw.output,
+                  "table for a human; json or yaml for a script (the shapes are in docs/cli.md)")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"table", "json", "yaml"}))
+      ->capture_default_str();
+  if (viewer_tz)
+    cmd->add_option("--tz", raw.tz,
+                    "Show times in this IANA zone besides the job's (default: $TZ, else the "
+                    "system's zone)")
+        ->type_name("ZONE");
+  cmd->add_option("--color", raw.colour,
+                  "Colour results: auto (only on a terminal, unless NO_COLOR is set), always, "
+                  "never")
+      ->type_name("WHEN")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+}
+
+std::string version_text() {
+  std::string v = std::string{"vigil "} + version;
+  if (*git_describe) v += std::string{" (git "} + git_describe + ")";
+  return v;
+}
+
+/// "vigil foo": CLI11 reports only that a subcommand is required; name the word it did not know.
+bool unknown_command(const CLI::App& app) {
+  const CLI::App* at = &app;
+  std::string path = "vigil";
+  for (bool deeper = true; deeper;) {
+    deeper = false;
+    for (const CLI::App* sub : at->get_subcommands()) {
+      at = sub;
+      path += " " + sub->get_name();
+      deeper = true;
+      break;
+    }
+  }
+  const auto rest = at->remaining();
+  if (rest.empty() || rest.front().empty() || rest.front().front() == '-') return false;
+  std::string known;
+  for (const CLI::App* sub : at->get_subcommands([](const CLI::App*) { return true; }))
+    if (!sub->get_name().empty()) known += (known.empty() ? "" : ", ") + sub->get_name();
+  if (known.empty()) return false;
+  std::cerr << "vigil: unknown command '" << rest.front() << "' for '" << path
+            << "'; expected one of: " << known << "\n";
+  return true;
+}
+
 }  // namespace
 
 cli_result parse_cli(int argc, char** argv) {
   CLI::App app{"vigil: a job scheduler whose health endpoint tells the truth"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", version_text(), "Print the version (and git describe) and exit");
+  app.set_help_all_flag("--help-all", "Print the help of every command and exit");
   auto* serve = app.add_subcommand("serve", "Run the daemon in the foreground");
   serve->footer(
       "Every setting can also come from a TOML file (--config, or VIGIL_CONFIG) under its flag's "
@@ -153,9 +238,9 @@ cli_result parse_cli(int argc, char** argv) {
       ->capture_default_str()
       ->needs(events_flag);
   watch->add_option("--url", wraw.url,
-                    "The daemon's base URL, http://HOST:PORT (an IPv4 address or a host name)")
-      ->type_name("URL")
-      ->capture_default_str();
+                    "The daemon's base URL, http://HOST:PORT (an IPv4 address or a host name); "
+                    "default $VIGIL_URL, else http://127.0.0.1:8080")
+      ->type_name("URL");
   watch->add_option("--idle-timeout", wraw.idle_timeout,
                     "Reconnect when nothing, not even a heartbeat, arrives for this long (0s: "
                     "never)")
@@ -173,7 +258,9 @@ cli_result parse_cli(int argc, char** argv) {
       "no answer within --timeout, or an answer that is not a health verdict), 4 the daemon "
       "wants a token or refused the one sent (401/403).\n");
   add_client_flags(status, craw);
-  status->add_flag("--json", status_opts.json, "Print the /health body as received");
+  add_view_flags(status, craw);
+  bool status_json = false;
+  status->add_flag("--json", status_json, "Print the /health body as received (as -o json)");
 
   migrate_options migrate_opts;
   auto* migrate = app.add_subcommand(
@@ -206,13 +293,18 @@ cli_result parse_cli(int argc, char** argv) {
     actions.emplace_back(cmd, a);
     return cmd;
   };
-  auto* list = action("list", "A table of jobs: schedule, zone, state, next due, last decision",
+  auto* list = action("list",
+                      "A table of jobs: schedule, zone, state, last result, last success, next "
+                      "due, last decision; a banner when the scheduler is paused",
                       act::list, false);
+  add_view_flags(list, craw);
   list->add_flag("--all", jobs_opts.all, "Every job, page after page (default: the first page)");
   list->add_option("--limit", jobs_opts.limit, "Jobs per page (default 100)")
       ->type_name("N")
       ->check(CLI::Range(1, 1000));
-  action("get", "A job's definition and state, as pretty JSON", act::get, true);
+  add_view_flags(action("get", "A job's definition and state, as pretty JSON (or YAML)", act::get,
+                        true),
+                 craw);
   auto* apply = action("apply",
                        "Create or replace the jobs of a file (PUT /v1/jobs/{id} for each); prints "
                        "created, updated or unchanged",
@@ -222,7 +314,9 @@ cli_result parse_cli(int argc, char** argv) {
       ->type_name("FILE")
       ->required();
   action("rm", "Remove a job (its running processes are cancelled)", act::rm, true);
-  auto* run = action("run", "Run a job now; prints the decision (fired, skipped, buffered)",
+  auto* run = action("run",
+                     "Run a job now; prints the decision (fired, skipped, buffered); exits 5 "
+                     "when it was skipped",
                      act::run, true);
   run->add_option("--overlap", jobs_opts.overlap,
                   "Overlap policy for this run instead of the job's")
@@ -238,18 +332,88 @@ cli_result parse_cli(int argc, char** argv) {
   runs->add_option("--limit", jobs_opts.limit, "How many (server default 20)")
       ->type_name("N")
       ->check(CLI::Range(1, 100));
+  add_view_flags(runs, craw);
   auto* decisions =
       action("decisions", "A job's scheduling decisions, newest first", act::decisions, true);
   decisions->add_option("--limit", jobs_opts.limit, "How many (server default 50)")
       ->type_name("N")
       ->check(CLI::Range(1, 1000));
+  add_view_flags(decisions, craw);
+  auto* next = action("next", "A job's next nominal fire times, in its zone and yours", act::next,
+                      true);
+  next->add_option("-n,--count", jobs_opts.count, "How many (server default 10)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000));
+  add_view_flags(next, craw);
+
+  scheduler_options scheduler_opts;
+  auto* scheduler = app.add_subcommand("scheduler", "Pause or resume the whole scheduler");
+  scheduler->require_subcommand(1);
+  scheduler->footer(
+      "A paused scheduler fires no job (each missed time is decided `missed`, reason paused) "
+      "but keeps its heartbeat, so /health is warn, not fail. Exit codes as `vigil jobs`.\n");
+  std::vector<std::pair<CLI::App*, bool>> scheduler_actions;
+  for (const bool pause : {true, false}) {
+    auto* cmd = scheduler->add_subcommand(pause ? "pause" : "resume",
+                                          pause ? "Pause scheduling (POST /v1/scheduler/pause)"
+                                                : "Resume scheduling (POST /v1/scheduler/resume)");
+    cmd->add_option("--reason", scheduler_opts.reason, "Why; recorded in the event log")
+        ->type_name("TEXT");
+    add_client_flags(cmd, craw);
+    scheduler_actions.emplace_back(cmd, pause);
+  }
+
+  preview_options preview_opts;
+  auto* preview = app.add_subcommand(
+      "preview", "The next fire times of a schedule, before any job uses it (GET /v1/preview)");
+  preview->footer(
+      "Times are shown in the schedule's zone (--tz) and in yours (TZ, else the system's "
+      "zone). Exit codes as `vigil jobs`: a schedule the daemon refuses is 1, naming the field.\n");
+  preview->add_option("schedule", preview_opts.schedule,
+                      "A schedule as a job would hold it: cron, @every 5m, @at 2030-01-01T00:00:00Z")
+      ->required();
+  preview->add_option("--tz", preview_opts.tz, "The schedule's IANA zone (default UTC)")
+      ->type_name("ZONE");
+  preview->add_option("-n,--count", preview_opts.count, "How many (server default 10)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000));
+  add_client_flags(preview, craw);
+  add_view_flags(preview, craw, false);
+
+  auto* completion = app.add_subcommand(
+      "completion", "Print a shell completion script, made from this command line's definition");
+  completion->footer(
+      "bash: source <(vigil completion bash), or save it under "
+      "/usr/share/bash-completion/completions/vigil. zsh: save it as _vigil in a directory on "
+      "$fpath.\n");
+  std::string shell;
+  completion->add_option("shell", shell, "bash or zsh")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh"}));
 
   try {
     app.parse(argc, argv);
     if (watch->parsed()) return parse_watch(wraw, watch_events);
     if (status->parsed()) {
       status_opts.client = parse_client(craw);
+      status_opts.view = parse_view(craw);
+      if (status_json) status_opts.view.format = output_format::json;
       return status_opts;
+    }
+    if (scheduler->parsed()) {
+      scheduler_opts.client = parse_client(craw);
+      for (const auto& [cmd, pause] : scheduler_actions)
+        if (cmd->parsed()) scheduler_opts.pause = pause;
+      return scheduler_opts;
+    }
+    if (preview->parsed()) {
+      preview_opts.client = parse_client(craw);
+      preview_opts.view = parse_view(craw);
+      return preview_opts;
+    }
+    if (completion->parsed()) {
+      std::cout << (shell == "zsh" ? zsh_completion(app) : bash_completion(app)) << std::flush;
+      return exit_now{0};
     }
     if (migrate->parsed()) {
       if (migrate_opts.to.empty())
@@ -258,6 +422,7 @@ cli_result parse_cli(int argc, char** argv) {
     }
     if (jobs->parsed()) {
       jobs_opts.client = parse_client(craw);
+      jobs_opts.view = parse_view(craw);
       for (const auto& [cmd, a] : actions)
         if (cmd->parsed()) jobs_opts.act = a;
       return jobs_opts;
@@ -280,6 +445,7 @@ cli_result parse_cli(int argc, char** argv) {
     return config.opts;
   } catch (const CLI::ParseError& e) {
     // Help goes to stdout with 0; any other parse error is printed naming its flag, exit 2.
+    if (e.get_exit_code() != 0 && unknown_command(app)) return exit_now{2};
     const int code = app.exit(e);
     return exit_now{code == 0 ? 0 : 2};
   } catch (const bad_value& e) {

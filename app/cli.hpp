@@ -1,5 +1,6 @@
 // Command-line parsing: `vigil serve [flags]`, `vigil watch [flags]`, `vigil status [flags]`,
-// `vigil jobs ACTION [flags]`, `vigil migrate --from DIR --to URL`, `--help` on every level, exit 2 naming any bad flag.
+// `vigil jobs ACTION [flags]`, `vigil scheduler pause|resume`, `vigil preview EXPR`,
+// `vigil completion bash|zsh`, `vigil migrate --from DIR --to URL`, `--version`, `--help` on every level, exit 2 naming any bad flag.
 #pragma once
 
 #include <optional>
@@ -9,6 +10,7 @@
 #include "app/jobs_cli.hpp"
 #include "app/migrate.hpp"
 #include "app/options.hpp"
+#include "app/scheduler_cli.hpp"
 #include "app/status.hpp"
 #include "app/watch.hpp"
 
@@ -20,7 +22,7 @@ struct exit_now {
 };
 using cli_result =
     std::variant<serve_options, watch_options, status_options, jobs_options, migrate_options,
-                 exit_now>;
+                 scheduler_options, preview_options, exit_now>;
 
 cli_result parse_cli(int argc, char** argv);
 

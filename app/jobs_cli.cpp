@@ -1,13 +1,15 @@
-// One request (or a few: apply reads before it writes, list --all pages) per action, through
-// app/sse_reader's fetch; answers printed as tables or pretty JSON.
+// One request (or a few: apply reads before it writes, list --all pages and asks for the
+// scheduler's state, runs and decisions ask for the job's zone) per action, through app/api_client;
+// answers printed as tables in the job's and the viewer's zones, or as JSON or YAML.
 #include "app/jobs_cli.hpp"
+#include "app/api_client.hpp"
 #include "app/json_text.hpp"
+#include "app/output.hpp"
+#include "app/times.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
-#include <cstdio>
 #include <fstream>
 #include <istream>
 #include <iterator>
@@ -20,126 +22,56 @@ namespace {
 
 using json = nlohmann::json;
 
-/// A path segment, percent-encoded beyond RFC 3986's unreserved characters.
-std::string escape_segment(const std::string& s) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-
-/// Thrown when an action cannot go on; carries its exit code (the message is already printed).
-struct stop {
-  int code;
-};
-
-class api {
- public:
-  api(const client_options& c, std::ostream& err) : c_(c), err_(err) {}
-
-  /// One request. Unreachable or garbage: prints why and throws stop{3}.
-  fetch_response call(const std::string& method, const std::string& path,
-                      const std::string& body = {}) {
-    fetch_request req;
-    req.url = c_.url;
-    req.method = method;
-    req.target = c_.url.prefix + path;
-    req.body = body;
-    req.headers = c_.auth_headers();
-    req.timeout = c_.timeout;
-    fetch_response r = fetch(req);
-    if (!r.answered) {
-      err_ << "vigil: " << c_.url.text() << " is unreachable: " << r.error << "\n";
-      throw stop{exit_unreachable};
-    }
-    return r;
-  }
-
-  /// The body as a JSON value, or stop{3} when it is not JSON (not the vigil API).
-  json parse(const fetch_response& r, const std::string& path) {
-    json j = json::parse(r.body, nullptr, false);
-    if (j.is_discarded()) {
-      err_ << "vigil: " << c_.url.text() << path << " answered HTTP " << r.status
-           << " with a body that is not JSON; is this a vigil daemon?\n";
-      throw stop{exit_unreachable};
-    }
-    return j;
-  }
-
-  /// "vigil: <what>: refused: HTTP 400 invalid_argument: <detail> (field /schedule)".
-  void refusal(const std::string& what, const fetch_response& r) {
-    const json j = json::parse(r.body, nullptr, false);
-    err_ << "vigil: " << what << ": refused: HTTP " << r.status;
-    if (j.is_object() && j.contains("error")) {
-      err_ << " " << text(j, "error") << ": " << text(j, "detail", "");
-      if (j.contains("field") && j["field"].is_string())
-        err_ << " (field " << j["field"].get<std::string>() << ")";
-    } else if (!r.head.reason.empty()) {
-      err_ << " " << r.head.reason;
-    }
-    err_ << "\n";
-  }
-
-  /// An answer with a 2xx status as JSON; otherwise prints the refusal and throws stop{1}.
-  json expect_ok(const std::string& what, const std::string& method, const std::string& path,
-                 const std::string& body = {}) {
-    const auto r = call(method, path, body);
-    if (r.status < 200 || r.status >= 300) {
-      refusal(what, r);
-      throw stop{exit_refused};
-    }
-    return parse(r, path);
-  }
-
- private:
-  const client_options& c_;
-  std::ostream& err_;
-};
-
-/// Columns padded to their widest cell; the last one is not padded.
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], row[i].size());
-    }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-    }
-    out << line << "\n";
-  }
-}
-
 std::string job_path(const std::string& id) { return "/v1/jobs/" + escape_segment(id); }
 
 std::string last_decision_text(const json& d) {
   if (!d.is_object()) return "-";
-  std::string t = text(d, "kind", "?") + " " + text(d, "nominal", "?");
+  std::string t = text(d, "kind", "?");
   if (d.contains("reason") && d["reason"].is_string() && !d["reason"].get<std::string>().empty())
     t += " (" + d["reason"].get<std::string>() + ")";
   return t;
 }
 
+/// "succeeded", "failed (3 in a row)", "-" before the first attempt finished.
+std::string last_result_text(const json& status) {
+  const std::string outcome = text(status, "last_outcome");
+  const std::string in_a_row = text(status, "consecutive_failures", "0");
+  if (outcome != "-" && in_a_row != "0" && in_a_row != "1" && outcome != "succeeded" &&
+      outcome != "cancelled")
+    return outcome + " (" + in_a_row + " in a row)";
+  return outcome;
+}
+
+/// Green for a success, red for a failure kind, yellow for a cancel.
+std::string outcome_colour(const std::string& cell) {
+  if (cell.rfind("succeeded", 0) == 0) return "32";
+  if (cell.rfind("cancelled", 0) == 0) return "33";
+  for (const char* failure : {"failed", "timed_out", "failed_to_start", "abandoned"})
+    if (cell.rfind(failure, 0) == 0) return "31";
+  return {};
+}
+
+/// The scheduler's own state from GET /v1/snapshot (its pause is not any job's); null, with a
+/// note on `err`, when the daemon does not say.
+json scheduler_state(api& a) {
+  const auto r = a.call("GET", "/v1/snapshot");
+  const json snap = r.status == 200 ? json::parse(r.body, nullptr, false) : json{};
+  if (!snap.is_object() || !snap.contains("scheduler") || !snap["scheduler"].is_object()) {
+    a.err() << "vigil: the scheduler's state is unknown (GET /v1/snapshot answered HTTP "
+            << r.status << ")\n";
+    return nullptr;
+  }
+  const json& s = snap["scheduler"];
+  json out = json::object();
+  for (const char* key : {"state", "paused", "paused_since", "pause_reason", "paused_by"})
+    out[key] = s.contains(key) ? s[key] : json{};
+  return out;
+}
+
 int list(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
-  std::vector<std::vector<std::string>> rows = {
-      {"ID", "SCHEDULE", "TZ", "STATE", "RUNNING", "NEXT DUE", "LAST DECISION"}};
+  json jobs = json::array();
   std::string after;
   uint64_t total = 0;
-  size_t shown = 0;
   bool more = false;
   for (;;) {
     std::string path = "/v1/jobs?limit=" + std::to_string(o.limit ? o.limit : 100);
@@ -149,15 +81,7 @@ int list(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
       err << "vigil: " << path << " answered without a \"jobs\" array\n";
       throw stop{exit_unreachable};
     }
-    for (const auto& j : page["jobs"]) {
-      std::string state = j.value("enabled", true) ? "enabled" : "disabled";
-      if (j.value("paused", false)) state += ",paused";
-      rows.push_back({text(j, "id"), text(j, "schedule"), text(j, "time_zone"), state,
-                      text(j, "running", "0"), text(j, "next_due"),
-                      last_decision_text(j.contains("last_decision") ? j["last_decision"]
-                                                                     : json{})});
-      ++shown;
-    }
+    for (const auto& j : page["jobs"]) jobs.push_back(j);
     if (page.contains("total") && page["total"].is_number_unsigned())
       total = page["total"].get<uint64_t>();
     more = page.contains("next") && page["next"].is_string();
@@ -166,13 +90,48 @@ int list(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
     if (next == after) break;  // no progress: do not loop forever
     after = next;
   }
-  if (shown == 0) {
+  const json scheduler = scheduler_state(a);
+  if (o.view.format != output_format::table) {
+    print_document(out,
+                   json{{"scheduler", scheduler},
+                        {"jobs", jobs},
+                        {"total", total},
+                        {"complete", !more}},
+                   o.view.format);
+    return exit_ok;
+  }
+  if (scheduler.is_object() && scheduler.value("paused", false)) {
+    out << "SCHEDULER PAUSED since " << show_time(text(scheduler, "paused_since"), "", o.view.viewer)
+        << " by " << text(scheduler, "paused_by");
+    if (scheduler["pause_reason"].is_string()) out << ": " << text(scheduler, "pause_reason");
+    out << "; no job fires until `vigil scheduler resume`\n";
+  }
+  if (jobs.empty()) {
     out << "no jobs\n";
     return exit_ok;
   }
-  print_table(out, rows);
+  std::vector<std::vector<std::string>> rows = {{"ID", "SCHEDULE", "TZ", "STATE", "RUNNING",
+                                                 "LAST RESULT", "LAST SUCCESS", "NEXT",
+                                                 "LAST DECISION"}};
+  for (const auto& j : jobs) {
+    std::string state = j.value("enabled", true) ? "enabled" : "disabled";
+    if (j.value("paused", false)) state += ",paused";
+    const std::string zone = text(j, "time_zone", "");
+    const json status = j.contains("status") ? j["status"] : json{};
+    rows.push_back({text(j, "id"), text(j, "schedule"), text(j, "time_zone"), state,
+                    text(j, "running", "0"), last_result_text(status),
+                    show_time(text(status, "last_success_at"), zone, o.view.viewer),
+                    show_time(text(j, "next_due"), zone, o.view.viewer),
+                    last_decision_text(j.contains("last_decision") ? j["last_decision"] : json{})});
+  }
+  cell_colour colour;
+  if (o.view.coloured())
+    colour = [](size_t column, const std::string& cell) {
+      return column == 5 ? outcome_colour(cell) : std::string{};
+    };
+  print_table(out, rows, colour);
   if (more && !o.all)
-    out << "(" << shown << " of " << total << " jobs shown; --all lists every one)\n";
+    out << "(" << jobs.size() << " of " << total << " jobs shown; --all lists every one)\n";
   return exit_ok;
 }
 
@@ -251,24 +210,42 @@ int apply(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
   return code;
 }
 
+/// The job's zone, for showing its times; "" (the viewer's zone alone) when it is gone.
+std::string job_zone(api& a, const std::string& id) {
+  const auto r = a.call("GET", job_path(id));
+  if (r.status != 200) return {};
+  return text(json::parse(r.body, nullptr, false), "time_zone", "");
+}
+
 int runs(api& a, const jobs_options& o, std::ostream& out) {
   std::string path = job_path(o.id) + "/runs";
   if (o.limit) path += "?limit=" + std::to_string(o.limit);
   const json page = a.expect_ok("job " + o.id, "GET", path);
+  if (o.view.format != output_format::table) {
+    print_document(out, page, o.view.format);
+    return exit_ok;
+  }
+  const std::string zone = job_zone(a, o.id);
   std::vector<std::vector<std::string>> rows = {
       {"RUN", "STATUS", "ATTEMPT", "NOMINAL", "STARTED", "SECONDS", "EXIT", "ERROR"}};
   for (const auto& r : page.value("runs", json::array())) {
     std::string exit_text = text(r, "exit_code");
     if (r.contains("signal") && !r["signal"].is_null()) exit_text = "signal " + text(r, "signal");
-    rows.push_back({text(r, "run_id"), text(r, "status"), text(r, "attempt"), text(r, "nominal"),
-                    text(r, "started_at"), text(r, "duration_seconds"), exit_text,
-                    text(r, "error")});
+    rows.push_back({text(r, "run_id"), text(r, "status"), text(r, "attempt"),
+                    show_time(text(r, "nominal"), zone, o.view.viewer),
+                    show_time(text(r, "started_at"), zone, o.view.viewer),
+                    text(r, "duration_seconds"), exit_text, text(r, "error")});
   }
   if (rows.size() == 1) {
     out << "no runs of job " << o.id << "\n";
     return exit_ok;
   }
-  print_table(out, rows);
+  cell_colour colour;
+  if (o.view.coloured())
+    colour = [](size_t column, const std::string& cell) {
+      return column == 1 ? outcome_colour(cell) : std::string{};
+    };
+  print_table(out, rows, colour);
   return exit_ok;
 }
 
@@ -276,16 +253,49 @@ int decisions(api& a, const jobs_options& o, std::ostream& out) {
   std::string path = job_path(o.id) + "/decisions";
   if (o.limit) path += "?limit=" + std::to_string(o.limit);
   const json page = a.expect_ok("job " + o.id, "GET", path);
+  if (o.view.format != output_format::table) {
+    print_document(out, page, o.view.format);
+    return exit_ok;
+  }
+  const std::string zone = job_zone(a, o.id);
   std::vector<std::vector<std::string>> rows = {
       {"SEQ", "AT", "KIND", "REASON", "NOMINAL", "COUNT", "RUN"}};
   for (const auto& d : page.value("decisions", json::array()))
-    rows.push_back({text(d, "seq"), text(d, "at"), text(d, "kind"), text(d, "reason"),
-                    text(d, "nominal"), text(d, "count"), text(d, "run_id")});
+    rows.push_back({text(d, "seq"), show_time(text(d, "at"), zone, o.view.viewer),
+                    text(d, "kind"), text(d, "reason"),
+                    show_time(text(d, "nominal"), zone, o.view.viewer), text(d, "count"),
+                    text(d, "run_id")});
   if (rows.size() == 1) {
     out << "no decisions for job " << o.id << "\n";
     return exit_ok;
   }
   print_table(out, rows);
+  return exit_ok;
+}
+
+int next(api& a, const jobs_options& o, std::ostream& out) {
+  std::string path = job_path(o.id) + "/next";
+  if (o.count) path += "?count=" + std::to_string(o.count);
+  const json answer = a.expect_ok("job " + o.id, "GET", path);
+  if (o.view.format != output_format::table) {
+    print_document(out, answer, o.view.format);
+    return exit_ok;
+  }
+  const std::string zone = text(answer, "time_zone", "");
+  const json fires = answer.value("fires", json::array());
+  if (fires.empty()) {
+    out << "job " << o.id << " has no more fire times\n";
+    return exit_ok;
+  }
+  std::vector<std::vector<std::string>> rows = {{"#", "FIRE (" + zone + ")"}};
+  for (size_t i = 0; i < fires.size(); ++i)
+    rows.push_back({std::to_string(i + 1),
+                    show_time(fires[i].is_string() ? fires[i].get<std::string>() : "-", zone,
+                              o.view.viewer)});
+  print_table(out, rows);
+  const std::string jitter = text(answer, "jitter_offset_seconds", "0");
+  if (jitter != "0" && jitter != "0.000")
+    out << "(nominal times; each run starts " << jitter << "s later, the job's jitter offset)\n";
   return exit_ok;
 }
 
@@ -304,7 +314,10 @@ int dispatch(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
     case act::apply:
       return apply(a, o, in, out, err);
     case act::get:
-      out << a.expect_ok(what, "GET", job_path(o.id)).dump(2) << "\n";
+      // A table of one object would say less than its JSON: the table format prints JSON too.
+      print_document(out, a.expect_ok(what, "GET", job_path(o.id)),
+                     o.view.format == output_format::yaml ? output_format::yaml
+                                                          : output_format::json);
       return exit_ok;
     case act::rm:
       a.expect_ok(what, "DELETE", job_path(o.id));
@@ -322,7 +335,8 @@ int dispatch(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
         for (const auto& c : d["cancels"]) out << " " << (c.is_string() ? c.get<std::string>() : c.dump());
         out << "\n";
       }
-      return exit_ok;
+      // Nothing will run: a script waiting for this run must not take it for started.
+      return text(d, "kind") == "skipped" ? exit_skipped : exit_ok;
     }
     case act::pause:
     case act::resume: {
@@ -345,6 +359,8 @@ int dispatch(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
       return runs(a, o, out);
     case act::decisions:
       return decisions(a, o, out);
+    case act::next:
+      return next(a, o, out);
   }
   return exit_usage;
 }

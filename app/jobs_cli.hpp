@@ -1,6 +1,7 @@
-// `vigil jobs list|get|apply|rm|run|pause|resume|runs|decisions`: the job API for a human.
-// Exit codes: 0 done, 1 refused by the server (its error, detail and field, printed),
-// 2 a bad command line, 3 the daemon unreachable or answering something that is not its API.
+// `vigil jobs list|get|apply|rm|run|pause|resume|runs|decisions|next`: the job API for a human
+// (or, with `-o json|yaml`, for a script). Exit codes: 0 done, 1 refused by the server (its
+// error, detail and field, printed), 2 a bad command line, 3 the daemon unreachable or answering
+// something that is not its API, 5 a manual run decided `skipped`.
 #pragma once
 
 #include <iosfwd>
@@ -12,9 +13,10 @@
 namespace vigil::app {
 
 struct jobs_options {
-  enum class action { list, get, apply, rm, run, pause, resume, runs, decisions };
+  enum class action { list, get, apply, rm, run, pause, resume, runs, decisions, next };
 
   client_options client;
+  view_options view;
   action act = action::list;
   std::string id;                     ///< every action but list and apply
   bool all = false;                   ///< list: every page, not only the first
@@ -22,6 +24,7 @@ struct jobs_options {
   std::optional<std::string> overlap;  ///< run: the overlap policy for this run
   std::optional<std::string> reason;   ///< pause, resume
   unsigned limit = 0;                  ///< list (page size), runs, decisions; 0: the server's default
+  unsigned count = 0;                  ///< next: how many fire times; 0: the server's default
 };
 
 /// Runs one action. `in` is read when apply's file is "-".

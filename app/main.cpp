@@ -5,6 +5,7 @@
 #include "app/cli.hpp"
 #include "app/daemon.hpp"
 #include "app/jobs_cli.hpp"
+#include "app/scheduler_cli.hpp"
 #include "app/status.hpp"
 #include "app/watch.hpp"
 
@@ -17,6 +18,10 @@ int main(int argc, char** argv) {
     return vigil::app::run_status(*status, std::cout, std::cerr);
   if (auto* migrate = std::get_if<vigil::app::migrate_options>(&parsed))
     return vigil::app::run_migrate(*migrate, std::cout, std::cerr);
+  if (auto* scheduler = std::get_if<vigil::app::scheduler_options>(&parsed))
+    return vigil::app::run_scheduler(*scheduler, std::cout, std::cerr);
+  if (auto* preview = std::get_if<vigil::app::preview_options>(&parsed))
+    return vigil::app::run_preview(*preview, std::cout, std::cerr);
   if (auto* jobs = std::get_if<vigil::app::jobs_options>(&parsed))
     return vigil::app::run_jobs(*jobs, std::cin, std::cout, std::cerr);
   return vigil::app::run_daemon(std::get<vigil::app::serve_options>(parsed));

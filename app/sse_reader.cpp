@@ -633,7 +633,9 @@ sse_outcome read_sse(const sse_request& req, sse_parser& parser,
 
 // ---- one plain request -------------------------------------------------------------------------
 
-fetch_response fetch(const fetch_request& req) {
+namespace {
+
+fetch_response fetch_once(const fetch_request& req) {
   fetch_response out;
   const link to{req.url, req.timeout, req.stop_fd};
   auto connected = connect_to(to);
@@ -756,6 +758,67 @@ fetch_response fetch(const fetch_request& req) {
   out.head = std::move(*head);
   out.body = std::move(raw);
   return out;
+}
+
+}  // namespace
+
+std::optional<std::pair<http_url, std::string>> redirect_target(const http_url& from,
+                                                                 const std::string& location,
+                                                                 std::string& why) {
+  if (location.empty()) {
+    why = "a redirect without a Location";
+    return std::nullopt;
+  }
+  if (location.front() == '/') {
+    if (location.size() > 1 && location[1] == '/') {
+      why = "a scheme-relative Location (" + location + ")";
+      return std::nullopt;
+    }
+    return std::make_pair(from, location);
+  }
+  // An absolute http:// URL: its authority is the new host, its path and query the target.
+  const std::string scheme = "http://";
+  if (lower(location.substr(0, scheme.size())) != scheme) {
+    why = "a Location that is neither a path nor an http:// URL (" + location + ")";
+    return std::nullopt;
+  }
+  const size_t path_at = location.find_first_of("/?", scheme.size());
+  const std::string base = location.substr(0, path_at);
+  std::string target = path_at == std::string::npos ? std::string{"/"} : location.substr(path_at);
+  if (target.front() == '?') target = "/" + target;
+  std::string url_why;
+  auto url = parse_http_url(base, url_why);
+  if (!url) {
+    why = "a Location that is not http://HOST:PORT/... (" + location + "): expected " + url_why;
+    return std::nullopt;
+  }
+  if (const size_t hash = target.find('#'); hash != std::string::npos) target.resize(hash);
+  return std::make_pair(*url, target);
+}
+
+fetch_response fetch(const fetch_request& req) {
+  // 307 keeps the method and body (RFC 9110 15.4.8): a follower names the leader this way.
+  // Other redirects are answered as they are; 308 is treated alike, since it means the same.
+  fetch_request hop = req;
+  for (int hops = 0;; ++hops) {
+    fetch_response r = fetch_once(hop);
+    if (!r.answered || (r.status != 307 && r.status != 308)) return r;
+    if (hops == max_redirects) {
+      fetch_response out;
+      out.error = "more than " + std::to_string(max_redirects) + " redirects (last to " +
+                  r.head.header("location") + ")";
+      return out;
+    }
+    std::string why;
+    auto next = redirect_target(hop.url, r.head.header("location"), why);
+    if (!next) {
+      fetch_response out;
+      out.error = endpoint(hop.url) + " answered HTTP " + std::to_string(r.status) + " with " + why;
+      return out;
+    }
+    hop.url = next->first;
+    hop.target = next->second;
+  }
 }
 
 }  // namespace vigil::app

@@ -1,7 +1,8 @@
 // A small blocking HTTP client for vigil's client subcommands: http:// URLs, HTTP/1.1 over one
 // TCP socket, chunked, sized or close-delimited bodies. `read_sse` reads a Server-Sent-Events
 // stream (`vigil watch`); `fetch` makes one plain request (`vigil status`, `vigil jobs`). Both
-// share the connection code. No TLS, no redirects, no proxies. Every wait also watches a stop
+// share the connection code. No TLS, no proxies; `fetch` follows 307/308 redirects (a cluster
+// follower names the leader so), `read_sse` none. Every wait also watches a stop
 // descriptor, so a signal ends it at once.
 #pragma once
 
@@ -152,7 +153,18 @@ struct fetch_response {
   std::string body;  ///< decoded (chunked framing removed)
 };
 
-/// Sends one request and reads its whole answer. Blocking, bounded by `timeout` (twice at most).
+/// How many 307/308 redirects `fetch` follows before it gives up.
+inline constexpr int max_redirects = 5;
+
+/// Where a redirect's Location points: an absolute http:// URL or a path on the same server.
+/// Nothing, with why in `why`, for anything else (https, scheme-relative, not a URL).
+std::optional<std::pair<http_url, std::string>> redirect_target(const http_url& from,
+                                                                 const std::string& location,
+                                                                 std::string& why);
+
+/// Sends one request and reads its whole answer. A 307 or 308 answer is followed to its
+/// Location, with the same method, body and headers (the bearer token too), at most
+/// `max_redirects` times; each hop is bounded by `timeout` (twice at most).
 fetch_response fetch(const fetch_request& req);
 
 }  // namespace vigil::app

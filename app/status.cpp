@@ -1,6 +1,7 @@
 // GET /health once, within a bounded time; the verdict decides the exit code.
 #include "app/status.hpp"
 #include "app/json_text.hpp"
+#include "app/times.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -63,11 +64,11 @@ void print_checks(const json& checks, std::ostream& out) {
   }
 }
 
-void print_scheduler(const json& s, std::ostream& out) {
+void print_scheduler(const json& s, const viewer_zone& viewer, std::ostream& out) {
   if (!s.is_object()) return;
   std::string line = "scheduler: " + text(s, "state", "?");
   if (member(s, "paused").is_boolean() && member(s, "paused").get<bool>()) {
-    line += " (paused since " + text(s, "paused_since") + " by " + text(s, "paused_by");
+    line += " (paused since " + show_time(text(s, "paused_since"), "", viewer) + " by " + text(s, "paused_by");
     if (!member(s, "pause_reason").is_null() && s.contains("pause_reason"))
       line += ": " + text(s, "pause_reason");
     line += ")";
@@ -82,13 +83,14 @@ void print_scheduler(const json& s, std::ostream& out) {
   out << line << "\n";
 }
 
-void print_jobs(const json& j, std::ostream& out) {
+void print_jobs(const json& j, const viewer_zone& viewer, std::ostream& out) {
   if (!j.is_object()) return;
   const json& runs = member(j, "runs");
   const json& outcomes = member(j, "outcomes");
   out << "jobs:      " << text(j, "total", "0") << " defined, " << text(j, "paused", "0")
       << " paused, " << text(j, "disabled", "0") << " disabled, " << text(j, "overdue", "0")
-      << " overdue; next due " << text(j, "next_due", "none") << "\n";
+      << " overdue; next due " << show_time(text(j, "next_due", "none"), "", viewer)
+      << "\n";
   out << "runs:      " << text(runs, "running", "0") << " running, " << text(runs, "starting", "0")
       << " starting, " << text(runs, "buffered", "0") << " buffered, "
       << text(runs, "retry_wait", "0") << " waiting to retry; finished: "
@@ -97,13 +99,13 @@ void print_jobs(const json& j, std::ostream& out) {
       << text(outcomes, "failed_to_start", "0") << " failed to start\n";
 }
 
-void print_journal(const json& j, std::ostream& out) {
+void print_journal(const json& j, const viewer_zone& viewer, std::ostream& out) {
   if (!j.is_object()) return;
   if (member(j, "writable").is_boolean() && member(j, "writable").get<bool>()) {
     out << "journal:   writable\n";
     return;
   }
-  out << "journal:   NOT WRITABLE since " << text(j, "failing_since") << ": "
+  out << "journal:   NOT WRITABLE since " << show_time(text(j, "failing_since"), "", viewer) << ": "
       << text(j, "error") << "\n";
 }
 
@@ -147,14 +149,15 @@ std::vector<std::pair<std::string, std::string>> client_options::auth_headers() 
   return {{"Authorization", "Bearer " + *token}};
 }
 
-void print_health(const std::string& body, const http_url& url, std::ostream& out) {
+void print_health(const std::string& body, const http_url& url, const viewer_zone& viewer,
+                  std::ostream& out) {
   const json h = json::parse(body, nullptr, false);
   out << "vigil " << url.text() << ": " << upper(text(h, "status", "?"));
   if (h.contains("node")) out << "  (node " << text(h, "node") << ")";
   out << "\n";
   const json& snap = member(h, "snapshot");
   if (snap.is_object()) {
-    out << "last updated " << text(h, "last_updated");
+    out << "last updated " << show_time(text(h, "last_updated"), "", viewer);
     if (member(snap, "age_seconds").is_number())
       out << " (" << age_text(snap["age_seconds"].get<double>()) << ")";
     out << "; epoch " << text(snap, "epoch") << ", snapshot v" << text(snap, "version")
@@ -164,9 +167,9 @@ void print_health(const std::string& body, const http_url& url, std::ostream& ou
   }
   out << "live " << text(h, "live", "?") << ", ready " << text(h, "ready", "?") << "\n";
   print_checks(member(h, "checks"), out);
-  print_scheduler(member(h, "scheduler"), out);
-  print_jobs(member(h, "jobs"), out);
-  print_journal(member(h, "journal"), out);
+  print_scheduler(member(h, "scheduler"), viewer, out);
+  print_jobs(member(h, "jobs"), viewer, out);
+  print_journal(member(h, "journal"), viewer, out);
   print_cluster(member(h, "cluster"), out);
 }
 
@@ -203,11 +206,13 @@ int run_status(const status_options& opts, std::ostream& out, std::ostream& err)
         << " without a health verdict; is this a vigil daemon?\n";
     return exit_unreachable;
   }
-  if (opts.json)
+  if (opts.view.format == output_format::json)
     out << r.body << (r.body.empty() || r.body.back() != '\n' ? "\n" : "");
+  else if (opts.view.format == output_format::yaml)
+    print_document(out, nlohmann::json::parse(r.body), output_format::yaml);
   else
-    print_health(r.body, opts.client.url, out);
-  if (!opts.json && h.contains("cluster")) {
+    print_health(r.body, opts.client.url, opts.view.viewer, out);
+  if (opts.view.format == output_format::table && h.contains("cluster")) {
     // The nodes as this one sees them; best effort (the verdict above is the answer).
     fetch_request nodes = req;
     nodes.target = opts.client.url.prefix + "/v1/cluster";

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/output.hpp"
 #include "app/sse_reader.hpp"
 
 namespace vigil::app {
@@ -21,6 +22,7 @@ enum client_exit : int {
   exit_usage = 2,        ///< a bad command line (CLI11); status: fail
   exit_unreachable = 3,  ///< no connection, no answer in time, or an answer that is not HTTP/JSON
   exit_unauthorized = 4,  ///< status: the daemon wants a token (401) or refused the one sent (403)
+  exit_skipped = 5,       ///< jobs run: the manual run was decided `skipped` (nothing will run)
 };
 
 /// Where the daemon is and how to authenticate. The token is sent, never printed.
@@ -35,11 +37,12 @@ struct client_options {
 
 struct status_options {
   client_options client;
-  bool json = false;  ///< print the body as received
+  view_options view;  ///< json and yaml print the /health body as received, in that syntax
 };
 
 /// The human summary of a /health body (already parsed as a JSON object) to `out`.
-void print_health(const std::string& body, const http_url& url, std::ostream& out);
+void print_health(const std::string& body, const http_url& url, const viewer_zone& viewer,
+                  std::ostream& out);
 
 /// GET /health: prints it and returns 0/1/2 by the verdict, or 3 (with why on `err`) when
 /// there is no verdict.

@@ -48,7 +48,14 @@ void write_strings(json_writer& w, const std::vector<std::string>& v) {
   w.end_array();
 }
 
-void write_run(json_writer& w, const model::run_record& r, bool with_output) {
+/// How long the run's process has taken: so far while it runs, else the last attempt's.
+model::duration run_duration(const model::run_record& r, model::wall_time now) {
+  if (r.status != model::run_status::running || !r.started_at) return r.elapsed;
+  return std::max(model::duration{0}, now - *r.started_at);
+}
+
+void write_run(json_writer& w, const model::run_record& r, bool with_output,
+               model::wall_time now) {
   w.begin_object();
   w.key("run_id").value(r.id).key("job").value(r.job);
   w.key("nominal").value(format_rfc3339(r.nominal)).key("reason").value(r.reason);
@@ -65,7 +72,7 @@ void write_run(json_writer& w, const model::run_record& r, bool with_output) {
   w.key("signal");
   if (r.signal) w.raw(std::to_string(*r.signal));
   else w.null();
-  w.key("duration_seconds").value(model::to_seconds(r.elapsed));
+  w.key("duration_seconds").value(model::to_seconds(run_duration(r, now)));
   w.key("output_bytes").value(r.output_bytes).key("truncated").value(r.truncated);
   w.key("error").text_or_null(r.error);
   w.key("cancelling").value(r.cancelling);
@@ -183,15 +190,15 @@ std::string render_job_list(const model::state& s, const std::string& after, siz
   return out;
 }
 
-std::string render_run(const model::run_record& r, bool with_output) {
+std::string render_run(const model::run_record& r, bool with_output, model::wall_time now) {
   std::string out;
   json_writer w{out};
-  write_run(w, r, with_output);
+  write_run(w, r, with_output, now);
   return out;
 }
 
 std::string render_runs(const model::state& s, const model::job_state& j,
-                        const std::string& before, size_t limit) {
+                        const std::string& before, size_t limit, model::wall_time now) {
   std::string out;
   json_writer w{out};
   w.begin_object().key("runs").begin_array();
@@ -205,7 +212,7 @@ std::string render_runs(const model::state& s, const model::job_state& j,
   for (; it != j.runs.rend() && n < limit; ++it) {
     auto r = s.runs.find(*it);
     if (r == s.runs.end()) continue;
-    write_run(w, r->second, false);
+    write_run(w, r->second, false, now);
     last = *it;
     ++n;
   }

@@ -26,11 +26,12 @@ std::string render_job(const model::state& s, const model::job_state& j);
 std::string render_job_list(const model::state& s, const std::string& after, size_t limit,
                             model::job_filter filter = model::job_filter::all,
                             size_t max_examined = 10'000, const std::string& prefix = {});
-/// A run; with its output tail when `with_output`.
-std::string render_run(const model::run_record& r, bool with_output);
+/// A run; with its output tail when `with_output`. A running run's duration is its time so far
+/// at `now` (the moment of the answer, not of any event).
+std::string render_run(const model::run_record& r, bool with_output, model::wall_time now);
 /// A page of a job's runs, newest first, before run `before` (exclusive, empty: the newest).
 std::string render_runs(const model::state& s, const model::job_state& j,
-                        const std::string& before, size_t limit);
+                        const std::string& before, size_t limit, model::wall_time now);
 /// A page of a job's decisions, newest first, with seq < before (0: from the newest).
 std::string render_decisions(const model::job_state& j, uint64_t before, size_t limit);
 /// The next `count` nominal times of a job after its cursor (or `after`, when later).

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -108,7 +109,117 @@ run_result run_vigil_with_stdin(const std::string& args, const std::string& stdi
   return r;
 }
 
+/// Accepts `answers.size()` connections in turn; each gets its request read (head and body) and
+/// then the answer made from it. The requests are kept for the test to look at.
+class scripted_server {
+ public:
+  using answer = std::function<std::string(const std::string& request)>;
+  explicit scripted_server(std::vector<answer> answers) {
+    thread_ = std::thread{[this, answers = std::move(answers)] {
+      for (const auto& make : answers) {
+        const int conn = ::accept(socket_.fd, nullptr, nullptr);
+        if (conn < 0) return;
+        std::string req;
+        char buf[4096];
+        size_t head = std::string::npos;
+        size_t want = 0;
+        while (head == std::string::npos || req.size() < head + 4 + want) {
+          const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+          if (n <= 0) break;
+          req.append(buf, static_cast<size_t>(n));
+          if (head == std::string::npos && (head = req.find("\r\n\r\n")) != std::string::npos) {
+            const size_t at = req.find("Content-Length: ");
+            if (at != std::string::npos && at < head) want = std::stoul(req.substr(at + 16));
+          }
+        }
+        requests_.push_back(req);
+        const std::string out = make(req);
+        (void)::send(conn, out.data(), out.size(), MSG_NOSIGNAL);
+        ::close(conn);
+      }
+    }};
+  }
+  ~scripted_server() { join(); }
+  uint16_t port() const { return socket_.port; }
+  /// Waits until every answer was given; the requests, in order.
+  const std::vector<std::string>& requests() {
+    join();
+    return requests_;
+  }
+
+ private:
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  listener socket_;
+  std::vector<std::string> requests_;
+  std::thread thread_;
+};
+
+std::string redirect_to(const std::string& location) {
+  return "HTTP/1.1 307 Temporary Redirect\r\nLocation: " + location +
+         "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+}
+
+/// The request line's target ("/v1/jobs/x/run").
+std::string target_of(const std::string& request) {
+  const size_t sp = request.find(' ');
+  return request.substr(sp + 1, request.find(' ', sp + 1) - sp - 1);
+}
+
 }  // namespace
+
+TEST_CASE("the client follows 307 to the Location with the method, body and token",
+          "[cli][redirect]") {
+  temp_dir dir;
+  const std::string token = "redirect-token-1";
+  const std::string tokens = write_file(dir, "tokens", token + "\n");
+  ::chmod(tokens.c_str(), 0600);
+  daemon_process leader{{"--auth-token-file", tokens}};
+  http_client c{leader.port()};
+  REQUIRE(c.request("PUT", "/v1/jobs/moved", shell_job("moved", yearly, "true").dump(),
+                    {{"Authorization", "Bearer " + token}})
+              .status == 201);
+  // A follower that first redirects to itself by a path, then names the leader by its URL.
+  scripted_server relay{{[&](const std::string& req) { return redirect_to(target_of(req)); },
+                         [&](const std::string& req) {
+                           return redirect_to(url_of(leader.port()) + target_of(req));
+                         }}};
+  const auto run = run_vigil({"jobs", "run", "moved", "--overlap", "allow", "--url",
+                              url_of(relay.port()), "--token", token});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.output, "job moved: fired (manual)"));
+  const auto& seen = relay.requests();
+  REQUIRE(seen.size() == 2);
+  for (const auto& req : seen) {
+    CHECK(req.rfind("POST /v1/jobs/moved/run HTTP/1.1\r\n", 0) == 0);
+    CHECK(contains(req, "Authorization: Bearer " + token));
+    CHECK(contains(req, R"({"overlap":"allow"})"));
+  }
+}
+
+TEST_CASE("the client gives up after a few redirects and on a Location it cannot follow",
+          "[cli][redirect]") {
+  SECTION("a loop: six requests (the first and five redirects), then exit 3") {
+    // A seventh request would find nobody answering and time out instead.
+    std::vector<scripted_server::answer> answers(
+        6, [](const std::string& req) { return redirect_to(target_of(req)); });
+    scripted_server loop{answers};
+    const auto r = run_vigil({"jobs", "list", "--url", url_of(loop.port())});
+    INFO(r.output);
+    CHECK(r.exit_code == 3);
+    CHECK(contains(r.output, "more than 5 redirects"));
+    CHECK(loop.requests().size() == 6);
+  }
+  SECTION("https is not followed") {
+    scripted_server s{{[](const std::string&) { return redirect_to("https://leader:8443/x"); }}};
+    const auto r = run_vigil({"jobs", "list", "--url", url_of(s.port())});
+    INFO(r.output);
+    CHECK(r.exit_code == 3);
+    CHECK(contains(r.output, "https://leader:8443/x"));
+  }
+}
 
 TEST_CASE("vigil status exits 0 on pass and 1 on warn (a paused scheduler)", "[cli][status]") {
   // I = 1 s: the heartbeat passes for 2 s, so a loaded machine does not turn pass into warn.
@@ -227,7 +338,7 @@ TEST_CASE("vigil jobs: apply, list, get, run, pause, resume, runs, decisions, rm
   const auto list = run_vigil({"jobs", "list", "--url", url});
   INFO(list.output);
   CHECK(list.exit_code == 0);
-  for (const char* part : {"ID", "SCHEDULE", "NEXT DUE", "backup", "report", "third", yearly,
+  for (const char* part : {"ID", "SCHEDULE", "NEXT", "LAST RESULT", "LAST SUCCESS", "backup", "report", "third", yearly,
                            "@every 1h", "enabled"})
     CHECK(contains(list.output, part));
   // A page of one, then every page.

@@ -226,6 +226,7 @@ TEST_CASE("a timeout kills the whole group, a grandchild ignoring SIGTERM includ
   sup.start(r);
   auto res = rec.wait_for("slow");
   CHECK(res.outcome == process_outcome::timed_out);
+  CHECK(res.error == "killed after timeout 1s (+ grace 500ms)");
   CHECK(res.duration >= r.timeout + r.kill_grace);  // the grandchild outlived SIGTERM
   CHECK(res.duration < r.timeout + r.kill_grace + 5s);
   std::string text = read_file(pid_file);
@@ -244,6 +245,20 @@ TEST_CASE("a leader ignoring SIGTERM is killed after the grace", "[runner]") {
   auto res = rec.wait_for("stubborn");
   CHECK(res.outcome == process_outcome::timed_out);
   CHECK(res.signal == SIGKILL);
+  CHECK(res.error == "killed after timeout 100ms (+ grace 200ms)");
+}
+
+TEST_CASE("a timed-out run that SIGTERM ends says it was terminated, not killed", "[runner]") {
+  recorder rec;
+  actors::process_supervisor sup(rec.callbacks());
+  auto r = shell("polite", "exec sleep 30");
+  r.timeout = 100ms;
+  r.kill_grace = 20s;
+  sup.start(r);
+  auto res = rec.wait_for("polite");
+  CHECK(res.outcome == process_outcome::timed_out);
+  CHECK(res.signal == SIGTERM);
+  CHECK(res.error == "terminated (SIGTERM) after timeout 100ms, ended within the grace 20s");
 }
 
 TEST_CASE("output beyond the limit keeps exactly the tail after a marker", "[runner]") {

@@ -1,0 +1,308 @@
+// The read commands' output against the real binary and a real daemon: golden tables and JSON
+// (jobs whose every field is fixed: one-shot schedules far ahead, never run), YAML that a YAML
+// parser reads back as the JSON, times in the job's zone and the viewer's, the paused banner,
+// colour only when asked for or on a terminal, VIGIL_URL, --version, unknown commands, the
+// skipped manual run's exit code, `jobs next`, `preview`, `scheduler`, and shell completion.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace {
+
+using nlohmann::json;
+using vigil::test::daemon_process;
+using vigil::test::http_client;
+using vigil::test::run_result;
+using vigil::test::run_vigil;
+using vigil::test::temp_dir;
+
+std::string url_of(uint16_t port) { return "http://127.0.0.1:" + std::to_string(port); }
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// `sh -c '<script>'` with the binary as $VIGIL; stdout only unless the script redirects.
+run_result shell(const std::string& script) {
+  const std::string cmd = "VIGIL='" + std::string{VIGIL_BINARY} + "'; " + script;
+  run_result r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string golden(const std::string& name) {
+  std::ifstream f{std::string{VIGIL_FIXTURES} + "/cli/" + name, std::ios::binary};
+  REQUIRE(f.good());
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+std::string write_file(const temp_dir& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir.file(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+/// Two jobs whose summaries never change while the tests run: one-shot times years ahead.
+json fixed_jobs() {
+  return json::array(
+      {{{"id", "backup"},
+        {"schedule", "@at 2030-01-01T01:00:00Z"},
+        {"time_zone", "Europe/Berlin"},
+        {"command", {{"shell", "true"}}}},
+       {{"id", "report"},
+        {"schedule", "@at 2031-06-15T12:30:00Z"},
+        {"time_zone", "America/New_York"},
+        {"enabled", false},
+        {"command", {{"shell", "true"}}}}});
+}
+
+}  // namespace
+
+TEST_CASE("vigil jobs list prints the golden table and the golden JSON", "[cli][output]") {
+  temp_dir dir;
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  const std::string file = write_file(dir, "jobs.json", fixed_jobs().dump());
+  REQUIRE(run_vigil({"jobs", "apply", "-f", file, "--url", url}).exit_code == 0);
+
+  const auto table = shell("$VIGIL jobs list --tz Asia/Tokyo --url " + url);
+  CHECK(table.exit_code == 0);
+  CHECK(table.output == golden("jobs_list.txt"));
+  // The viewer's zone comes from TZ when --tz is not given.
+  CHECK(shell("TZ=Asia/Tokyo $VIGIL jobs list --url " + url).output == golden("jobs_list.txt"));
+
+  const auto as_json = shell("$VIGIL jobs list -o json --url " + url);
+  CHECK(as_json.exit_code == 0);
+  CHECK(json::parse(as_json.output) == json::parse(golden("jobs_list.json")));
+  CHECK(as_json.output == golden("jobs_list.json"));  // byte for byte: 2 spaces, sorted keys
+
+  const auto next = shell("$VIGIL jobs next backup --tz Asia/Tokyo --url " + url);
+  CHECK(next.exit_code == 0);
+  CHECK(next.output == golden("jobs_next.txt"));
+}
+
+TEST_CASE("-o yaml reads back as the same value as -o json", "[cli][output]") {
+  temp_dir dir;
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  // Strings that a careless emitter would let YAML read as something else.
+  json job = fixed_jobs()[0];
+  job["description"] = "yes: no # not a comment";
+  job["command"]["env"] = {{"A", "1.0"}, {"B", ""}, {"C", "null"}, {"D", "- item"},
+                           {"E", "2030-01-01"}, {"F", "~"}, {"G", "tab\there \"quoted\""},
+                           {"H", "über"}, {"I", "on"}, {"J", "@at"}, {"K", "0x1F"}};
+  const std::string file = write_file(dir, "job.json", job.dump());
+  REQUIRE(run_vigil({"jobs", "apply", "-f", file, "--url", url}).exit_code == 0);
+  const char* to_json =
+      " | python3 -c 'import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin)))'";
+  for (const std::string& command :
+       {std::string{"jobs get backup"}, std::string{"jobs list"}, std::string{"jobs next backup"},
+        std::string{"jobs runs backup"}, std::string{"jobs decisions backup"},
+        std::string{"status"}}) {
+    INFO(command);
+    const auto as_json = shell("$VIGIL " + command + " -o json --url " + url);
+    const auto as_yaml = shell("$VIGIL " + command + " -o yaml --url " + url + to_json);
+    REQUIRE(as_yaml.exit_code == 0);
+    const json a = json::parse(as_json.output, nullptr, false);
+    const json b = json::parse(as_yaml.output, nullptr, false);
+    REQUIRE(a.is_object());
+    if (command == "status") {  // the snapshot's age moves between the two reads
+      CHECK(b["status"] == a["status"]);
+      CHECK(b["checks"].size() == a["checks"].size());
+    } else {
+      CHECK(a == b);
+    }
+  }
+}
+
+TEST_CASE("a paused scheduler shows a banner above the table, and scheduler resume removes it",
+          "[cli][output]") {
+  temp_dir dir;
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "j.json", fixed_jobs().dump()),
+                     "--url", url})
+              .exit_code == 0);
+  const auto paused =
+      run_vigil({"scheduler", "pause", "--reason", "disk swap", "--url", url});
+  INFO(paused.output);
+  CHECK(paused.exit_code == 0);
+  CHECK(contains(paused.output, "scheduler: paused"));
+  CHECK(contains(paused.output, "disk swap"));
+  CHECK(contains(run_vigil({"scheduler", "pause", "--url", url}).output,
+                 "scheduler: already paused"));
+
+  const auto list = shell("$VIGIL jobs list --tz Asia/Tokyo --url " + url);
+  INFO(list.output);
+  CHECK(list.output.rfind("SCHEDULER PAUSED since ", 0) == 0);
+  CHECK(contains(list.output, " JST by http 127.0.0.1: disk swap;"));
+  // The banner goes above the same table.
+  CHECK(list.output.substr(list.output.find('\n') + 1) == golden("jobs_list.txt"));
+  const json j = json::parse(shell("$VIGIL jobs list -o json --url " + url).output);
+  CHECK(j["scheduler"]["paused"] == true);
+  CHECK(j["scheduler"]["pause_reason"] == "disk swap");
+
+  const auto resumed = run_vigil({"scheduler", "resume", "--url", url});
+  CHECK(resumed.exit_code == 0);
+  CHECK(contains(resumed.output, "scheduler: resumed"));
+  CHECK(shell("$VIGIL jobs list --tz Asia/Tokyo --url " + url).output == golden("jobs_list.txt"));
+}
+
+TEST_CASE("LAST RESULT is coloured only when asked for, not on a pipe", "[cli][output]") {
+  temp_dir dir;
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  json jobs = fixed_jobs();
+  jobs[1]["enabled"] = true;
+  jobs[1]["command"]["shell"] = "exit 3";
+  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "j.json", jobs.dump()), "--url", url})
+              .exit_code == 0);
+  // Both manual runs finish: read until their outcomes are in (bounded; nothing sleeps).
+  http_client c{daemon.port()};
+  REQUIRE(run_vigil({"jobs", "run", "backup", "--url", url}).exit_code == 0);
+  REQUIRE(run_vigil({"jobs", "run", "report", "--url", url}).exit_code == 0);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  auto finished = [&](const char* id) {
+    const json j = json::parse(c.get(std::string{"/v1/jobs/"} + id).body, nullptr, false);
+    return j.is_object() && j["status"]["last_outcome"].is_string();
+  };
+  while (!(finished("backup") && finished("report")) && std::chrono::steady_clock::now() < until) {
+  }
+  REQUIRE(finished("backup"));
+  REQUIRE(finished("report"));
+  const auto plain = shell("$VIGIL jobs list --url " + url);
+  INFO(plain.output);
+  CHECK(contains(plain.output, "succeeded"));
+  CHECK(contains(plain.output, "failed"));
+  CHECK_FALSE(contains(plain.output, "\x1b["));
+  const auto coloured = shell("$VIGIL jobs list --color always --url " + url);
+  CHECK(contains(coloured.output, "\x1b[32msucceeded\x1b[0m"));
+  CHECK(contains(coloured.output, "\x1b[31mfailed\x1b[0m"));
+  CHECK_FALSE(contains(shell("NO_COLOR=1 $VIGIL jobs list --url " + url).output, "\x1b["));
+  // A terminal gets colour by default (script(1) gives the command a pseudo-terminal).
+  const auto tty = shell("script -qec \"$VIGIL jobs list --url " + url + "\" /dev/null");
+  CHECK(contains(tty.output, "\x1b[32msucceeded\x1b[0m"));
+}
+
+TEST_CASE("a skipped manual run exits 5; a fired one exits 0", "[cli][output]") {
+  temp_dir dir;
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  json job = fixed_jobs()[0];
+  job["command"]["shell"] = "sleep 5";
+  job["overlap"] = "skip";
+  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "j.json", job.dump()), "--url", url})
+              .exit_code == 0);
+  const auto fired = run_vigil({"jobs", "run", "backup", "--url", url});
+  INFO(fired.output);
+  CHECK(fired.exit_code == 0);
+  CHECK(contains(fired.output, "fired"));
+  // The first run occupies the job from its decision on (starting, then running).
+  const auto skipped = run_vigil({"jobs", "run", "backup", "--url", url});
+  INFO(skipped.output);
+  CHECK(skipped.exit_code == 5);
+  CHECK(contains(skipped.output, "job backup: skipped (overlap)"));
+  REQUIRE(run_vigil({"jobs", "rm", "backup", "--url", url}).exit_code == 0);  // stops the sleep
+}
+
+TEST_CASE("vigil preview shows a schedule's fires in its zone and the viewer's",
+          "[cli][output]") {
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  const auto r = shell("TZ=UTC $VIGIL preview '@at 2030-03-31T00:30:00Z' --tz Europe/Berlin --url " +
+                       url);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output == "#  FIRE (Europe/Berlin)\n1  2030-03-31 01:30:00 CET = 00:30:00 UTC\n");
+  const auto n = shell("$VIGIL preview '*/5 * * * *' -n 3 -o json --url " + url);
+  CHECK(json::parse(n.output)["fires"].size() == 3);
+  const auto bad = shell("$VIGIL preview '0 0 32 * *' --url " + url + " 2>&1");
+  CHECK(bad.exit_code == 1);
+  CHECK(contains(bad.output, "(field schedule)"));
+  const auto bad_zone = shell("$VIGIL preview '@daily' --tz Mars/Olympus --url " + url + " 2>&1");
+  CHECK(bad_zone.exit_code == 1);
+  CHECK(contains(bad_zone.output, "(field tz)"));
+  CHECK(run_vigil({"preview", "--url", url}).exit_code == 2);  // the schedule is required
+}
+
+TEST_CASE("VIGIL_URL sets the daemon; --url wins over it; a bad one is named", "[cli]") {
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  CHECK(shell("VIGIL_URL=" + url + " $VIGIL jobs list").output == "no jobs\n");
+  CHECK(shell("VIGIL_URL=http://127.0.0.1:1 $VIGIL jobs list --url " + url).output ==
+        "no jobs\n");
+  const auto bad = shell("VIGIL_URL=localhost $VIGIL jobs list 2>&1");
+  CHECK(bad.exit_code == 2);
+  CHECK(contains(bad.output, "VIGIL_URL"));
+  const auto bad_tz = run_vigil({"jobs", "list", "--tz", "Nowhere/Atlantis", "--url", url});
+  CHECK(bad_tz.exit_code == 2);
+  CHECK(contains(bad_tz.output, "--tz"));
+  const auto bad_format = run_vigil({"jobs", "list", "-o", "xml", "--url", url});
+  CHECK(bad_format.exit_code == 2);
+  CHECK(contains(bad_format.output, "--output"));
+}
+
+TEST_CASE("vigil --version, and an unknown command names itself", "[cli]") {
+  const auto v = run_vigil({"--version"});
+  CHECK(v.exit_code == 0);
+  CHECK(v.output.rfind("vigil 0.1.0", 0) == 0);
+  const auto top = run_vigil({"frobnicate"});
+  CHECK(top.exit_code == 2);
+  CHECK(contains(top.output, "unknown command 'frobnicate' for 'vigil'"));
+  const auto jobs = run_vigil({"jobs", "lsit"});
+  CHECK(jobs.exit_code == 2);
+  CHECK(contains(jobs.output, "unknown command 'lsit' for 'vigil jobs'"));
+  CHECK(contains(jobs.output, "list"));
+  const auto sched = run_vigil({"scheduler", "stop"});
+  CHECK(sched.exit_code == 2);
+  CHECK(contains(sched.output, "unknown command 'stop' for 'vigil scheduler'"));
+}
+
+TEST_CASE("bash completion comes from the command definition and completes in bash",
+          "[cli][completion]") {
+  // Completes `vigil <words...> <cur>` with the generated function; prints COMPREPLY.
+  auto complete = [](const std::string& words) {
+    return shell("bash -c 'source <(\"$0\" completion bash); COMP_WORDS=(vigil " + words +
+                 "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _vigil; echo \"${COMPREPLY[*]}\"' "
+                 "\"$VIGIL\"")
+        .output;
+  };
+  const std::string top = complete("\"\"");
+  for (const char* word : {"serve", "watch", "status", "jobs", "scheduler", "preview",
+                           "completion", "migrate", "--version"})
+    CHECK(contains(top, word));
+  CHECK(complete("jobs n") == "next\n");
+  CHECK(complete("scheduler \"\"") == "pause resume --help -h --help-all\n");
+  // Flags and their values in between do not lose the command path.
+  CHECK(contains(complete("jobs list --url http://x:1 --t"), "--tz"));
+  CHECK(contains(complete("jobs list --url http://x:1 --t"), "--token"));
+  CHECK(contains(complete("preview x -"), "--count"));
+}
+
+TEST_CASE("zsh completion lists the same commands and flags", "[cli][completion]") {
+  const auto z = run_vigil({"completion", "zsh"});
+  CHECK(z.exit_code == 0);
+  CHECK(z.output.rfind("#compdef vigil\n", 0) == 0);
+  CHECK(contains(z.output, "\" jobs next\") cmd=\" jobs next\" ;;"));
+  CHECK(contains(z.output, "\" scheduler\") candidates=(pause resume --help -h --help-all) ;;"));
+  CHECK(contains(z.output, "compdef _vigil vigil"));
+  CHECK(run_vigil({"completion", "fish"}).exit_code == 2);
+}
