@@ -202,7 +202,7 @@ TEST_CASE("LAST RESULT is coloured only when asked for, not on a pipe", "[cli][o
   CHECK(contains(tty.output, "\x1b[32msucceeded\x1b[0m"));
 }
 
-TEST_CASE("a skipped manual run exits 5; a fired one exits 0", "[cli][output]") {
+TEST_CASE("a skipped manual run exits 5, a fired one exits 0", "[cli][output]") {
   temp_dir dir;
   daemon_process daemon{{}};
   const std::string url = url_of(daemon.port());
@@ -243,7 +243,7 @@ TEST_CASE("vigil preview shows a schedule's fires in its zone and the viewer's",
   CHECK(run_vigil({"preview", "--url", url}).exit_code == 2);  // the schedule is required
 }
 
-TEST_CASE("VIGIL_URL sets the daemon; --url wins over it; a bad one is named", "[cli]") {
+TEST_CASE("VIGIL_URL sets the daemon, --url wins over it, a bad one is named", "[cli]") {
   daemon_process daemon{{}};
   const std::string url = url_of(daemon.port());
   CHECK(shell("VIGIL_URL=" + url + " $VIGIL jobs list").output == "no jobs\n");
