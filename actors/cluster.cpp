@@ -133,17 +133,18 @@ lease_news news(lease_pointer self) {
   auto& st = self->state;
   const auto now = st.cfg.mono_clock();
   lease_news n;
-  n.role = st.leading ? model::cluster_role::leader : model::cluster_role::follower;
-  n.term = st.term;
-  n.leader_node = st.leader_node;
-  n.leader_url = st.leader_url;
+  auto& c = n.standing;
+  c.role = st.leading ? model::cluster_role::leader : model::cluster_role::follower;
+  c.term = st.term;
+  c.leader_node = st.leader_node;
+  c.leader_url = st.leader_url;
+  if (!st.leading && st.watch.changed_at()) c.leader_silent_for = now - *st.watch.changed_at();
+  c.store_reachable = st.reachable;
+  c.store_error = st.error;
+  c.takeovers_total = st.takeovers;
+  c.renew_seconds = st.renew_seconds;
   if (st.leading) n.valid_until = st.validity.valid_until();
-  if (!st.leading && st.watch.changed_at()) n.leader_silent_for = now - *st.watch.changed_at();
   n.log_end = st.log_end;
-  n.store_reachable = st.reachable;
-  n.store_error = st.error;
-  n.takeovers_total = st.takeovers;
-  n.renew_seconds = st.renew_seconds;
   return n;
 }
 

@@ -197,20 +197,13 @@ struct journal_metrics {
   uint64_t append_errors_total = 0;  ///< commits that threw
 };
 
-/// What the lease actor knows after each round with the database, for the scheduler: whether
-/// this node leads and until when (its own monotonic clock), whom it follows, the log's end.
+/// What the lease actor knows after each round with the database, for the scheduler: where
+/// this node stands as the snapshot shows it (role, term, leader, silence, store, takeovers,
+/// round trip), until when it may act as leader (its own monotonic clock), and the log's end.
 struct lease_news {
-  model::cluster_role role = model::cluster_role::follower;
-  uint64_t term = 0;
-  std::string leader_node;
-  std::string leader_url;
+  model::cluster_status standing;
   std::optional<model::mono_time> valid_until;  ///< leader only: act strictly before this
-  model::duration leader_silent_for{};
   uint64_t log_end = 0;  ///< the database's last seq as read this round
-  bool store_reachable = true;
-  std::string store_error;
-  uint64_t takeovers_total = 0;
-  double renew_seconds = 0;
 };
 
 /// Events another node appended, read by the tail in order (seqs contiguous within a page).

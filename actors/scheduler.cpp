@@ -75,7 +75,7 @@ struct scheduler_state {
   model::cluster_status cluster;                ///< as the lease actor last said
   uint64_t log_end = 0;                         ///< the log's end as last read
   model::mono_time caught_up_at{};
-  bool catching_up = false;  ///< a catch-up read is in flight to the journal
+  bool catch_up_reading = false;  ///< a catch-up read is in flight to the journal
   static inline const char* name = "scheduler";
 };
 
@@ -642,15 +642,15 @@ void become_leader(scheduler_pointer self) {
 /// before committed before its takeover did, so reading to the end finds them all.
 void catch_up(scheduler_pointer self) {
   auto& st = self->state;
-  if (st.catching_up || st.role != scheduler_state::standing::catching_up) return;
-  st.catching_up = true;
+  if (st.catch_up_reading || st.role != scheduler_state::standing::catching_up) return;
+  st.catch_up_reading = true;
   const uint64_t term = st.term;
   self->request(st.cfg.journal, caf::infinite, events_atom::value, st.durable.log_seq,
                 uint64_t{4096})
       .then(
           [self, term](const event_page& page) {
             auto& st = self->state;
-            st.catching_up = false;
+            st.catch_up_reading = false;
             if (st.role != scheduler_state::standing::catching_up || st.term != term) return;
             if (!page.ok) return;  // the next lease news tries again
             st.log_end = std::max(st.log_end, page.last_seq);
@@ -658,7 +658,7 @@ void catch_up(scheduler_pointer self) {
             if (page.events.empty() && page.last_seq <= st.durable.log_seq) become_leader(self);
             else catch_up(self);
           },
-          [self](caf::error&) { self->state.catching_up = false; });
+          [self](caf::error&) { self->state.catch_up_reading = false; });
 }
 
 /// Steps down the moment the validity ends, even if no news or tick comes by then.
@@ -676,33 +676,26 @@ void arm_expiry(scheduler_pointer self) {
 void on_lease_news(scheduler_pointer self, const lease_news& n) {
   auto& st = self->state;
   using standing = scheduler_state::standing;
-  const bool was_leader = st.cluster.role == model::cluster_role::leader;
-  const auto leader_before = st.cluster.leader_node;
-  st.cluster.term = n.term;
-  st.cluster.leader_node = n.leader_node;
-  st.cluster.leader_url = n.leader_url;
-  st.cluster.leader_silent_for = n.leader_silent_for;
-  st.cluster.store_reachable = n.store_reachable;
-  st.cluster.store_error = n.store_error;
-  st.cluster.takeovers_total = n.takeovers_total;
-  st.cluster.renew_seconds = n.renew_seconds;
-  st.cluster.role = n.role;
+  const auto before = st.cluster;
+  st.cluster = n.standing;  // what the snapshot shows; cluster_now adds lag and the TTL
   st.log_end = std::max(st.log_end, n.log_end);
-  if (n.role == model::cluster_role::leader && st.phase != model::phase::stopped) {
-    if (st.role == standing::follower || st.term != n.term) {
-      st.term = n.term;
+  const bool leads = n.standing.role == model::cluster_role::leader;
+  if (leads && st.phase != model::phase::stopped) {
+    if (st.role == standing::follower || st.term != n.standing.term) {
+      st.term = n.standing.term;
       st.role = standing::catching_up;
       // Appends are fenced by this term from now on; the journal reads the log's end again.
-      self->send(st.cfg.journal, lead_atom::value, st.cfg.id.node, n.term);
+      self->send(st.cfg.journal, lead_atom::value, st.cfg.id.node, n.standing.term);
     }
     st.valid_until = n.valid_until;
     arm_expiry(self);
     if (st.role == standing::catching_up) catch_up(self);
   } else if (st.role != standing::follower) {
-    step_down(self, n.store_reachable ? "another node holds the lease"
-                                      : "the lease could not be renewed: " + n.store_error);
+    step_down(self, n.standing.store_reachable
+                        ? "another node holds the lease"
+                        : "the lease could not be renewed: " + n.standing.store_error);
   }
-  if (was_leader != (n.role == model::cluster_role::leader) || leader_before != n.leader_node)
+  if (before.role != n.standing.role || before.leader_node != n.standing.leader_node)
     publish(self);
 }
 

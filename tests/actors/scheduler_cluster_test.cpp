@@ -76,10 +76,10 @@ struct node_fixture {
   void news(model::cluster_role role, uint64_t term, std::string leader, std::string url,
             std::optional<model::mono_time> valid_until = std::nullopt) {
     actors::lease_news n;
-    n.role = role;
-    n.term = term;
-    n.leader_node = std::move(leader);
-    n.leader_url = std::move(url);
+    n.standing.role = role;
+    n.standing.term = term;
+    n.standing.leader_node = std::move(leader);
+    n.standing.leader_url = std::move(url);
     n.valid_until = valid_until;
     caf::anon_send(scheduler, actors::lease_atom::value, std::move(n));
   }
