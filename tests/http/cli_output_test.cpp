@@ -99,7 +99,7 @@ TEST_CASE("vigil jobs list prints the golden table and the golden JSON", "[cli][
   CHECK(next.output == golden("jobs_next.txt"));
 }
 
-TEST_CASE("-o yaml reads back as the same value as -o json", "[cli][output]") {
+TEST_CASE("yaml output (-o yaml) reads back as the same value as -o json", "[cli][output]") {
   temp_dir dir;
   daemon_process daemon{{}};
   const std::string url = url_of(daemon.port());
