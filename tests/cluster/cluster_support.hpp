@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -34,6 +37,14 @@ inline bool eventually(std::chrono::milliseconds timeout, const std::function<bo
     if (std::chrono::steady_clock::now() >= end) return false;
     std::this_thread::sleep_for(20ms);
   }
+}
+
+/// The p-quantile (0..1, nearest rank) of `v`; 0 for none.
+inline double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
 }
 
 /// One event of the shared log as the database holds it.

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -93,6 +94,15 @@ pg_instance::pg_instance(std::string bin_dir) : bin_dir_(std::move(bin_dir)) {}
 
 pg_instance::~pg_instance() { stop(); }
 
+std::string pg_instance::server_options() const {
+  // Tests trade the disk flush for speed; a benchmark asks for the real thing.
+  const char* fsync = std::getenv("VIGIL_TEST_PG_FSYNC");
+  const bool flush = fsync != nullptr && std::string{fsync} == "on";
+  return "-c listen_addresses=127.0.0.1 -c port=" + std::to_string(port_) +
+         " -c unix_socket_directories=" + dir_ + (flush ? "" : " -c fsync=off") +
+         " -c max_connections=200";
+}
+
 void pg_instance::start() {
   std::string name = "/tmp/vigil-pg-XXXXXX";
   if (::mkdtemp(name.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -113,11 +123,8 @@ void pg_instance::start() {
   // start that fails is tried again on another port.
   for (int attempt = 0; attempt < 5 && !running_; ++attempt) {
     port_ = free_loopback_port();
-    const std::string options = "-c listen_addresses=127.0.0.1 -c port=" + std::to_string(port_) +
-                                " -c unix_socket_directories=" + dir_ +
-                                " -c fsync=off -c max_connections=200";
     running_ = run("cd " + dir_ + " && " + as + bin_dir_ + "/pg_ctl -D " + dir_ + "/data -l " +
-                       dir_ + "/server.log -w -t 30 -o '" + options + "' start",
+                       dir_ + "/server.log -w -t 30 -o '" + server_options() + "' start",
                    log) == 0;
   }
   if (!running_)
@@ -144,11 +151,8 @@ void pg_instance::stop_server() {
 
 void pg_instance::start_server() {
   const std::string as = ::geteuid() == 0 ? "runuser -u nobody -- " : "";
-  const std::string options = "-c listen_addresses=127.0.0.1 -c port=" + std::to_string(port_) +
-                              " -c unix_socket_directories=" + dir_ +
-                              " -c fsync=off -c max_connections=200";
   running_ = run("cd " + dir_ + " && " + as + bin_dir_ + "/pg_ctl -D " + dir_ + "/data -l " +
-                     dir_ + "/server.log -w -t 30 -o '" + options + "' start",
+                     dir_ + "/server.log -w -t 30 -o '" + server_options() + "' start",
                  dir_ + "/setup.log") == 0;
   if (!running_)
     throw std::runtime_error("PostgreSQL did not start again: " + tail_of(dir_ + "/server.log"));

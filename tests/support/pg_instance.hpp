@@ -7,7 +7,8 @@ namespace vigil::test {
 
 /// One server per test process, started on first use and stopped (its directory removed) when
 /// the process exits. As root it runs as `nobody` (initdb refuses root). Never started in a
-/// shared place: data, socket and log all live in one mkdtemp directory.
+/// shared place: data, socket and log all live in one mkdtemp directory. It runs with
+/// fsync=off unless VIGIL_TEST_PG_FSYNC=on (the benchmarks' setting: commits reach the disk).
 class pg_instance {
  public:
   /// The shared instance, started if need be. A missing or failing PostgreSQL throws (with
@@ -32,6 +33,7 @@ class pg_instance {
   pg_instance(std::string bin_dir);
   void start();
   void stop() noexcept;
+  std::string server_options() const;
 
   std::string bin_dir_;
   std::string dir_;
