@@ -3,7 +3,8 @@
 #   make test   install dependencies, build, run the whole suite, then again under ASan+UBSan
 #   make cluster  a throw-away PostgreSQL and three nodes on 127.0.0.1:8081-8083 (Ctrl-C ends it)
 #   make bench  every benchmark (bench/all.sh: /health vs a constant route, the durable log,
-#               streams, 100 crash rounds); figures go to docs/benchmarks.md by hand
+#               streams, many jobs, 100 crash rounds, 100 failovers on PostgreSQL);
+#               figures go to docs/benchmarks.md by hand
 # Everything the build needs is installed here, from Debian packages, idempotently.
 
 BUILD      ?= build

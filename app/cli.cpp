@@ -345,6 +345,13 @@ cli_result parse_cli(int argc, char** argv) {
       ->type_name("N")
       ->check(CLI::Range(1, 1000));
   add_view_flags(next, craw);
+  auto* logs = action("logs",
+                      "What a run printed: the newest run's output, or the named run's; the "
+                      "bytes alone on stdout, the run's status on stderr",
+                      act::logs, true);
+  logs->add_option("run", jobs_opts.run, "The run's id (default: the job's newest run)")
+      ->type_name("RUN");
+  add_view_flags(logs, craw);
 
   scheduler_options scheduler_opts;
   auto* scheduler = app.add_subcommand("scheduler", "Pause or resume the whole scheduler");

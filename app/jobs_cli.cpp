@@ -299,6 +299,43 @@ int next(api& a, const jobs_options& o, std::ostream& out) {
   return exit_ok;
 }
 
+/// What a run printed (stdout and stderr as captured), of the named run or the job's newest:
+/// the bytes alone on stdout, so that a pipe gets exactly them; where the run stands (still
+/// running, truncated, how it ended) goes to stderr.
+int logs(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
+  std::string run_id = o.run;
+  if (run_id.empty()) {
+    const json page = a.expect_ok("job " + o.id, "GET", job_path(o.id) + "/runs?limit=1");
+    const json newest = page.value("runs", json::array());
+    if (newest.empty() || !newest[0].is_object()) {
+      err << "no runs of job " << o.id << "\n";
+      return exit_ok;
+    }
+    run_id = text(newest[0], "run_id");
+  }
+  const json run = a.expect_ok("run " + run_id, "GET",
+                               job_path(o.id) + "/runs/" + escape_segment(run_id));
+  if (o.view.format != output_format::table) {
+    print_document(out, run, o.view.format);
+    return exit_ok;
+  }
+  const std::string status = text(run, "status");
+  const std::string output = run.value("output", std::string{});
+  out << output;
+  out.flush();
+  err << "run " << run_id << " (attempt " << text(run, "attempt") << "): " << status;
+  if (run.contains("exit_code") && run["exit_code"].is_number())
+    err << ", exit " << text(run, "exit_code");
+  if (run.contains("error") && run["error"].is_string()) err << ", " << text(run, "error");
+  err << "\n";
+  if (status == "running" || status == "starting")
+    err << "(still running: its output is recorded when it ends)\n";
+  if (run.value("truncated", false))
+    err << "(output truncated: " << output.size() << " of " << text(run, "output_bytes")
+        << " bytes kept; the job's output_limit)\n";
+  return exit_ok;
+}
+
 std::string reason_body(const std::optional<std::string>& reason) {
   if (!reason) return {};
   return json{{"reason", *reason}}.dump();
@@ -361,6 +398,8 @@ int dispatch(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
       return decisions(a, o, out);
     case act::next:
       return next(a, o, out);
+    case act::logs:
+      return logs(a, o, out, err);
   }
   return exit_usage;
 }

@@ -1,4 +1,4 @@
-// `vigil jobs list|get|apply|rm|run|pause|resume|runs|decisions|next`: the job API for a human
+// `vigil jobs list|get|apply|rm|run|pause|resume|runs|decisions|next|logs`: the job API for a human
 // (or, with `-o json|yaml`, for a script). Exit codes: 0 done, 1 refused by the server (its
 // error, detail and field, printed), 2 a bad command line, 3 the daemon unreachable or answering
 // something that is not its API, 5 a manual run decided `skipped`.
@@ -13,12 +13,13 @@
 namespace vigil::app {
 
 struct jobs_options {
-  enum class action { list, get, apply, rm, run, pause, resume, runs, decisions, next };
+  enum class action { list, get, apply, rm, run, pause, resume, runs, decisions, next, logs };
 
   client_options client;
   view_options view;
   action act = action::list;
   std::string id;                     ///< every action but list and apply
+  std::string run;                    ///< logs: the run's id; empty: the job's newest run
   bool all = false;                   ///< list: every page, not only the first
   std::string file;                   ///< apply: a path, or "-" for stdin
   std::optional<std::string> overlap;  ///< run: the overlap policy for this run

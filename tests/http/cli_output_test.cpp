@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/daemon_process.hpp"
@@ -305,4 +306,50 @@ TEST_CASE("zsh completion lists the same commands and flags", "[cli][completion]
   CHECK(contains(z.output, "\" scheduler\") candidates=(pause resume --help -h --help-all) ;;"));
   CHECK(contains(z.output, "compdef _vigil vigil"));
   CHECK(run_vigil({"completion", "fish"}).exit_code == 2);
+}
+
+TEST_CASE("vigil jobs logs prints what the newest or the named run printed, its status apart",
+          "[cli][output]") {
+  temp_dir dir;
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  json job = fixed_jobs()[0];
+  job["command"]["shell"] = "printf 'line one\\nline two\\n'; exit 3";
+  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "j.json", job.dump()), "--url", url})
+              .exit_code == 0);
+  // Before any run: nothing on stdout, the reason on stderr.
+  const auto none = shell("$VIGIL jobs logs backup --url " + url + " 2>" + dir.file("err"));
+  CHECK(none.exit_code == 0);
+  CHECK(none.output.empty());
+  CHECK(shell("cat " + dir.file("err")).output == "no runs of job backup\n");
+
+  const auto fired = run_vigil({"jobs", "run", "backup", "--url", url});
+  REQUIRE(fired.exit_code == 0);
+  // Until the run has ended (its output is recorded then); bounded, polled.
+  http_client c{daemon.port()};
+  std::string run_id;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  for (;;) {
+    const auto page = json::parse(c.get("/v1/jobs/backup/runs").body);
+    if (!page["runs"].empty() && page["runs"][0]["status"] == "failed") {
+      run_id = page["runs"][0]["run_id"].get<std::string>();
+      break;
+    }
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+
+  const auto newest = shell("$VIGIL jobs logs backup --url " + url + " 2>" + dir.file("err"));
+  CHECK(newest.exit_code == 0);
+  CHECK(newest.output == "line one\nline two\n");  // byte for byte, nothing else on stdout
+  const auto status = shell("cat " + dir.file("err")).output;
+  CHECK(contains(status, "run " + run_id + " (attempt 1): failed, exit 3"));
+  const auto named = shell("$VIGIL jobs logs backup '" + run_id + "' --url " + url + " 2>/dev/null");
+  CHECK(named.output == "line one\nline two\n");
+  const auto as_json = shell("$VIGIL jobs logs backup -o json --url " + url);
+  CHECK(json::parse(as_json.output)["output"] == "line one\nline two\n");
+  // An unknown run is the server's 404, named.
+  const auto unknown = shell("$VIGIL jobs logs backup nope --url " + url + " 2>&1");
+  CHECK(unknown.exit_code == 1);
+  CHECK(contains(unknown.output, "nope"));
 }
