@@ -54,6 +54,7 @@ const route_rule* route_rules_end() { return std::end(rules); }
 
 std::optional<scope> required_scope(const open_routes& open, std::string_view method,
                                     std::string_view route_template) {
+  if (method == "HEAD") method = "GET";  // a GET route's headers need what its body needs
   for (const auto& r : rules) {
     if (route_template != r.path || method != r.method) continue;
     if (r.open_when && open.*r.open_when) return std::nullopt;
@@ -68,6 +69,7 @@ std::string allowed_methods(std::string_view route_template, bool test_hooks) {
     if (route_template != r.path || (!test_hooks && route_template == debug_stall)) continue;
     if (!out.empty()) out += ", ";
     out += r.method;
+    if (std::string_view{r.method} == "GET") out += ", HEAD";
   }
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <future>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,17 @@ namespace vigil::http {
 namespace {
 
 using router_type = restinio::router::express_router_t<>;
+
+/// A GET route answers HEAD too, with the same handler: send_reply leaves the body out.
+template <class Handler>
+void get_route(router_type& router, std::string_view path, Handler handler) {
+  router.http_head(path, handler);
+  router.http_get(path, std::move(handler));
+}
+
+bool is_head(const restinio::request_handle_t& req) {
+  return req->header().method() == restinio::http_method_head();
+}
 
 struct server_traits : public restinio::default_traits_t {
   // A function in front of the router: it answers paths the router cannot parse.
@@ -94,6 +106,29 @@ bool valid_percent_encoding(restinio::string_view_t path) {
   return true;
 }
 
+/// The streams' routes: HEAD answers their headers without starting a stream.
+bool is_stream_route(std::string_view path) {
+  constexpr std::string_view streams = "/v1/stream/";
+  return path.substr(0, streams.size()) == streams;
+}
+
+/// The name of the template's {parameter} whose segment in `path` is empty, if one is:
+/// "/v1/jobs//runs" against "/v1/jobs/{id}/runs" is "id".
+std::optional<std::string> empty_parameter(std::string_view path, std::string_view tmpl) {
+  while (!path.empty() && !tmpl.empty()) {
+    const auto p = path.find('/', 1);
+    const auto t = tmpl.find('/', 1);
+    const auto segment = path.substr(1, p == std::string_view::npos ? p : p - 1);
+    const auto pattern = tmpl.substr(1, t == std::string_view::npos ? t : t - 1);
+    if (segment.empty() && pattern.size() > 2 && pattern.front() == '{')
+      return std::string{pattern.substr(1, pattern.size() - 2)};
+    if (p == std::string_view::npos || t == std::string_view::npos) break;
+    path.remove_prefix(p);
+    tmpl.remove_prefix(t);
+  }
+  return std::nullopt;
+}
+
 /// Writes `r` on `req`'s connection; safe from any thread (RESTinio posts to the connection).
 void send_reply(const reply_context& c, const restinio::request_handle_t& req, http_reply r,
                 std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now()) {
@@ -101,15 +136,27 @@ void send_reply(const reply_context& c, const restinio::request_handle_t& req, h
   c->count(route_template_of(std::string_view{path.data(), path.size()}), r.status);
   log_request(req->header().method().c_str(), std::string_view{path.data(), path.size()}, r.status,
               started, caller_name(c, req));
-  auto resp = req->create_response(restinio::http_status_line_t{
-      restinio::http_status_code_t{static_cast<std::uint16_t>(r.status)}, reason_phrase(r.status)});
-  resp.append_header(restinio::http_field::content_type, r.content_type);
-  for (auto& [name, value] : r.headers) resp.append_header(name, value);
-  if (!r.redirect_base.empty()) {
-    std::string base = std::move(r.redirect_base);
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    resp.append_header(restinio::http_field::location, base + req->header().request_target());
+  const restinio::http_status_line_t line{
+      restinio::http_status_code_t{static_cast<std::uint16_t>(r.status)}, reason_phrase(r.status)};
+  auto head = [&](auto& resp) {
+    resp.append_header(restinio::http_field::content_type, r.content_type);
+    for (auto& [name, value] : r.headers) resp.append_header(name, value);
+    if (!r.redirect_base.empty()) {
+      std::string base = std::move(r.redirect_base);
+      while (!base.empty() && base.back() == '/') base.pop_back();
+      resp.append_header(restinio::http_field::location, base + req->header().request_target());
+    }
+  };
+  if (is_head(req)) {
+    // The GET answer's headers, its Content-Length, and no body (RFC 9110 9.3.2).
+    auto resp = req->create_response<restinio::user_controlled_output_t>(line);
+    head(resp);
+    resp.set_content_length(r.body.size());
+    resp.done();
+    return;
   }
+  auto resp = req->create_response(line);
+  head(resp);
   resp.set_body(std::move(r.body));
   resp.done();
 }
@@ -281,7 +328,7 @@ std::vector<std::string> split_list(const std::string& text) {
 void add_stream_routes(router_type& router, const server_options& opts, bridge_actor bridge,
                        actors::hub_actor hub, const reply_context& c) {
   const uint32_t retry = opts.stream_retry_ms;
-  router.http_get("/v1/stream/snapshots",
+  get_route(router, "/v1/stream/snapshots",
                   [c, hub, retry](const restinio::request_handle_t& req, auto) {
                     actors::stream_request s;
                     s.kind = actors::stream_request::snapshots;
@@ -290,7 +337,7 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
                     caf::anon_send(hub, actors::subscribe_atom::value, std::move(s));
                     return restinio::request_accepted();
                   });
-  router.http_get(
+  get_route(router, 
       "/v1/stream/events", [c, hub, retry](const restinio::request_handle_t& req, auto) {
         const auto params = query::parse(req->header().query());
         if (!params)
@@ -317,7 +364,7 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
       });
   // The web console's one stream: the current snapshot first, then events after ?after= (from
   // now on without it) and a heartbeat every second, newest snapshot winning over events.
-  router.http_get(
+  get_route(router, 
       "/v1/stream/console", [c, hub, retry](const restinio::request_handle_t& req, auto) {
         const auto params = query::parse(req->header().query());
         if (!params) return reply_bad_query(c, req);
@@ -336,7 +383,7 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
         return restinio::request_accepted();
       });
   const auto max_wait = std::chrono::duration_cast<std::chrono::seconds>(opts.max_long_poll);
-  router.http_get("/v1/snapshot", [c, hub, max_wait](const restinio::request_handle_t& req, auto) {
+  get_route(router, "/v1/snapshot", [c, hub, max_wait](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
     if (!params)
       return reply_bad_query(c, req);
@@ -358,11 +405,11 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
     caf::anon_send(hub, actors::wait_atom::value, std::move(w));
     return restinio::request_accepted();
   });
-  router.http_get("/v1/streams", [c, bridge](const restinio::request_handle_t& req, auto) {
+  get_route(router, "/v1/streams", [c, bridge](const restinio::request_handle_t& req, auto) {
     caf::anon_send(bridge, stats_atom::value, responder_for(c, req));
     return restinio::request_accepted();
   });
-  router.http_get("/v1/cluster", [c, bridge](const restinio::request_handle_t& req, auto) {
+  get_route(router, "/v1/cluster", [c, bridge](const restinio::request_handle_t& req, auto) {
     caf::anon_send(bridge, actors::cluster_atom::value, responder_for(c, req));
     return restinio::request_accepted();
   });
@@ -413,7 +460,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     auto spec = std::make_shared<const model::job_spec>(std::get<model::job_spec>(std::move(decoded)));
     return send(req, model::define_job{std::move(spec), true, requester(req)});
   });
-  router.http_get("/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
+  get_route(router, "/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
     if (!params) return reply_bad_query(c, req);
     const auto limit = number_param(*params, "limit", 100, 1, 1000);
@@ -433,7 +480,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     q.limit = *limit;
     return ask(req, std::move(q));
   });
-  router.http_get("/v1/jobs/:id", [=](const restinio::request_handle_t& req, auto p) {
+  get_route(router, "/v1/jobs/:id", [=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
     actors::job_query q;
@@ -484,7 +531,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
   };
   router.http_post("/v1/jobs/:id/pause", pause_or_resume(true));
   router.http_post("/v1/jobs/:id/resume", pause_or_resume(false));
-  router.http_get("/v1/jobs/:id/runs", [=](const restinio::request_handle_t& req, auto p) {
+  get_route(router, "/v1/jobs/:id/runs", [=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
     const auto params = query::parse(req->header().query());
@@ -499,7 +546,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     q.limit = *limit;
     return ask(req, std::move(q));
   });
-  router.http_get("/v1/jobs/:id/runs/:run", [=](const restinio::request_handle_t& req, auto p) {
+  get_route(router, "/v1/jobs/:id/runs/:run", [=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
     auto run = path_param(p, "run");
     if (!id) return bad_id(req);
@@ -512,7 +559,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     q.run_id = *run;
     return ask(req, std::move(q));
   });
-  router.http_get("/v1/jobs/:id/decisions", [=](const restinio::request_handle_t& req, auto p) {
+  get_route(router, "/v1/jobs/:id/decisions", [=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
     const auto params = query::parse(req->header().query());
@@ -531,7 +578,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     q.limit = *limit;
     return ask(req, std::move(q));
   });
-  router.http_get("/v1/jobs/:id/next", [=](const restinio::request_handle_t& req, auto p) {
+  get_route(router, "/v1/jobs/:id/next", [=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
     const auto params = query::parse(req->header().query());
@@ -546,7 +593,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     return ask(req, std::move(q));
   });
   // Pure computation on the request's own thread: no state is read.
-  router.http_get("/v1/preview", [=](const restinio::request_handle_t& req, auto) {
+  get_route(router, "/v1/preview", [=](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
     if (!params) return reply_bad_query(c, req);
     const auto expr = params->get("schedule");
@@ -622,10 +669,10 @@ http_reply ui_reply(const ui_asset& a) {
 
 /// GET /ui (and /ui/) is the page, /ui/<name> its script and stylesheet, from the binary.
 void add_ui_routes(router_type& router, const reply_context& c) {
-  router.http_get("/ui", [c](const restinio::request_handle_t& req, auto) {
+  get_route(router, "/ui", [c](const restinio::request_handle_t& req, auto) {
     return reply_now(c, req, ui_reply(*find_ui_asset("index.html")));
   });
-  router.http_get("/ui/:asset", [c](const restinio::request_handle_t& req, auto p) {
+  get_route(router, "/ui/:asset", [c](const restinio::request_handle_t& req, auto p) {
     const auto* a = find_ui_asset(std::string_view{p["asset"].data(), p["asset"].size()});
     if (!a)
       return reply_error(c, req, model::errc::not_found,
@@ -647,12 +694,12 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
       return restinio::request_accepted();
     };
   };
-  router.http_get("/health", probe(health_route::health));
-  router.http_get("/livez", probe(health_route::livez));
-  router.http_get("/readyz", probe(health_route::readyz));
+  get_route(router, "/health", probe(health_route::health));
+  get_route(router, "/livez", probe(health_route::livez));
+  get_route(router, "/readyz", probe(health_route::readyz));
 
   auto version = std::make_shared<const std::string>(version_json(opts.node));
-  router.http_get("/v1/version", [c, version](const restinio::request_handle_t& req, auto) {
+  get_route(router, "/v1/version", [c, version](const restinio::request_handle_t& req, auto) {
     return reply_now(c, req, http_reply{200, "application/json", *version, {}});
   });
 
@@ -676,12 +723,12 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   router.http_post("/v1/scheduler/pause", command(true));
   router.http_post("/v1/scheduler/resume", command(false));
 
-  router.http_get("/metrics", [c, bridge](const restinio::request_handle_t& req, auto) {
+  get_route(router, "/metrics", [c, bridge](const restinio::request_handle_t& req, auto) {
     caf::anon_send(bridge, actors::metrics_atom::value, c.counters, responder_for(c, req));
     return restinio::request_accepted();
   });
 
-  router.http_get("/v1/events", [c, bridge](const restinio::request_handle_t& req, auto) {
+  get_route(router, "/v1/events", [c, bridge](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
     if (!params)
       return reply_bad_query(c, req);
@@ -718,6 +765,11 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
     const std::string path{req->header().path()};
     const std::string_view tmpl = route_template_of(path);
     const std::string allow = allowed_methods(tmpl, hooks);
+    if (auto name = empty_parameter(path, tmpl)) {
+      // The route exists and allows this method: what failed to match is an empty {name}.
+      return reply_error(c, req, model::errc::invalid_argument,
+                         "the path's {" + *name + "} segment is empty", *name);
+    }
     if (!allow.empty()) {
       http_reply reply;
       reply.status = 405;
@@ -789,6 +841,13 @@ uint16_t server::start() {
                                  "malformed percent-encoding in the path");
             // Every route's token check, before any handler runs: streams at connect.
             if (auto refusal = refuse(c, open, req)) return reply_now(c, req, std::move(*refusal));
+            if (is_head(req) && is_stream_route(req->header().path())) {
+              // A stream's headers without the stream: HEAD must not start one.
+              http_reply r;
+              r.content_type = "text/event-stream";
+              r.headers.emplace_back("Cache-Control", "no-store");
+              return reply_now(c, req, std::move(r));
+            }
             return (*router)(std::move(req));
           })
           .max_parallel_connections(im.opts.max_connections)

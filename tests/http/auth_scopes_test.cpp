@@ -127,11 +127,13 @@ TEST_CASE("the route table gives reads scope read and everything else scope admi
   closed.metrics = false;
   CHECK(required_scope(closed, "GET", "/health") == scope::read);
   CHECK(required_scope(closed, "GET", "/metrics") == scope::read);
+  CHECK(required_scope(closed, "HEAD", "/metrics") == scope::read);  // HEAD needs what GET needs
+  CHECK(required_scope(open, "HEAD", "/v1/jobs") == scope::read);
   CHECK_FALSE(required_scope(closed, "GET", "/livez").has_value());
   // What the table does not know fails closed.
   CHECK(required_scope(open, "GET", "/v1/nowhere") == scope::admin);
   CHECK(required_scope(open, "PATCH", "/v1/jobs/{id}") == scope::admin);
-  CHECK(vigil::http::allowed_methods("/v1/jobs/{id}", false) == "GET, PUT, DELETE");
+  CHECK(vigil::http::allowed_methods("/v1/jobs/{id}", false) == "GET, HEAD, PUT, DELETE");
   CHECK(vigil::http::allowed_methods("/v1/debug/stall", false).empty());
   CHECK(paths.count("/v1/jobs/{id}/runs/{run_id}") == 1);
 }

@@ -378,7 +378,7 @@ TEST_CASE("per-job routes answer 404 for an unknown job, a second POST of an id 
   // Wrong methods on job routes are 405 with Allow.
   r = c.request("PATCH", "/v1/jobs/twice");
   CHECK(r.status == 405);
-  CHECK(r.header("allow") == "GET, PUT, DELETE");
+  CHECK(r.header("allow") == "GET, HEAD, PUT, DELETE");
   r = c.get("/v1/jobs/twice/run");
   CHECK(r.status == 405);
   CHECK(r.header("allow") == "POST");

@@ -1,5 +1,6 @@
 // Connection limits on the real binary: an oversized header or target closes the connection
 // before any handler runs; an idle kept-alive connection is closed after --idle-timeout.
+// And the surface's edges: HEAD on every GET route, an empty {parameter} segment.
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -8,8 +9,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
+#include <tuple>
 
+#include "http/route_table.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_client.hpp"
 
@@ -80,4 +85,79 @@ TEST_CASE("a malformed percent-escape in the path is a 400, not a dropped connec
     CHECK(r.body.find("percent-encoding") != std::string::npos);
   }
   CHECK(c.get("/v1/jobs/no%2Dsuch").status == 404);  // a valid escape still routes
+}
+
+TEST_CASE("HEAD on every GET route has the GET's status and headers and no body",
+          "[http][head]") {
+  daemon_process d{{}};
+  http_client c{d.port()};
+  REQUIRE(c.post("/v1/jobs", R"({"id":"backup","schedule":"@every 1h","command":{"argv":["true"]}})")
+              .status == 201);
+  REQUIRE(c.post("/v1/jobs/backup/run", "").status == 200);
+  std::string run_id;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (run_id.empty()) {  // until the manual run has ended (polled, bounded)
+    const auto body = c.get("/v1/jobs/backup/runs").body;
+    const auto at = body.find("\"run_id\":\"");
+    if (at != std::string::npos && body.find("\"succeeded\"") != std::string::npos)
+      run_id = body.substr(at + 10, body.find('"', at + 10) - at - 10);
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    if (run_id.empty()) std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  auto fill = [&](std::string t) {
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"{id}", "backup"},
+                                   {"{run_id}", run_id},
+                                   {"{asset}", "console.js"}}) {
+      const auto at = t.find(from);
+      if (at != std::string::npos) t.replace(at, from.size(), to);
+    }
+    return t;
+  };
+  int checked = 0;
+  for (auto r = vigil::http::route_rules_begin(); r != vigil::http::route_rules_end(); ++r) {
+    if (std::string{r->method} != "GET") continue;
+    const std::string target = fill(r->path);
+    INFO(target);
+    const auto head = c.request("HEAD", target);
+    CHECK(head.body.empty());
+    if (target.rfind("/v1/stream/", 0) == 0) {
+      // A stream's headers, and no stream started: the connection serves the next request.
+      CHECK(head.status == 200);
+      CHECK(head.header("content-type") == "text/event-stream");
+    } else {
+      const auto get = c.get(target);
+      CHECK(head.status == get.status);
+      CHECK(head.header("content-type") == get.header("content-type"));
+      if (target == "/v1/version" || target.rfind("/ui", 0) == 0)  // bodies that never change
+        CHECK(head.header("content-length") == std::to_string(get.body.size()));
+      else
+        CHECK(!head.header("content-length").empty());
+    }
+    // Nothing of a body was left on the kept-alive connection: the next answer parses.
+    CHECK(c.get("/v1/version").status == 200);
+    ++checked;
+  }
+  CHECK(checked >= 20);
+  // A method no route has still names what is allowed, HEAD among them.
+  const auto refused = c.request("DELETE", "/health");
+  CHECK(refused.status == 405);
+  CHECK(refused.header("allow") == "GET, HEAD");
+}
+
+TEST_CASE("an empty path parameter is a 400 naming it, not a 405", "[http]") {
+  daemon_process d{{}};
+  http_client c{d.port()};
+  for (const auto& [method, target, field] :
+       {std::tuple<std::string, std::string, std::string>{"GET", "/v1/jobs//runs", "id"},
+        {"POST", "/v1/jobs//pause", "id"},
+        {"GET", "/v1/jobs//runs/some-run", "id"},
+        {"HEAD", "/v1/jobs//next", "id"}}) {
+    INFO(method << " " << target);
+    const auto r = c.request(method, target);
+    CHECK(r.status == 400);
+    if (method != "HEAD") {
+      CHECK(r.body.find("\"field\":\"" + field + "\"") != std::string::npos);
+      CHECK(r.body.find("segment is empty") != std::string::npos);
+    }
+  }
 }

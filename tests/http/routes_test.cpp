@@ -118,7 +118,7 @@ TEST_CASE("the HTTP surface answers as documented", "[http][routes]") {
     check_error(c.get("/nope"), 404, "not_found");
     auto r = c.request("DELETE", "/health");
     CHECK(r.status == 405);
-    CHECK(r.header("allow") == "GET");
+    CHECK(r.header("allow") == "GET, HEAD");
     CHECK(json::parse(r.body)["error"] == "method_not_allowed");
     r = c.get("/v1/scheduler/pause");
     CHECK(r.status == 405);

@@ -58,7 +58,7 @@ bool http_client::send_all(const std::string& data) {
   return true;
 }
 
-http_response http_client::read_response() {
+http_response http_client::read_response(bool no_body) {
   auto fill = [this]() {
     char chunk[16384];
     const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
@@ -88,7 +88,8 @@ http_response http_client::read_response() {
     size_t value_start = line.find_first_not_of(' ', colon + 1);
     r.headers[name] = value_start == std::string::npos ? "" : line.substr(value_start);
   }
-  const size_t length = r.headers.count("content-length")
+  // A HEAD answer's Content-Length is the GET body's; no body follows it.
+  const size_t length = !no_body && r.headers.count("content-length")
                             ? std::stoul(r.headers["content-length"])
                             : 0;
   while (buffer_.size() < length) fill();
@@ -116,7 +117,7 @@ http_response http_client::request(const std::string& method, const std::string&
       continue;
     }
     try {
-      return read_response();
+      return read_response(method == "HEAD");
     } catch (const std::runtime_error& e) {
       close();
       // A kept-alive connection the server closed meanwhile: retry once on a new one.

@@ -43,7 +43,7 @@ class http_client {
   void connect();
   void close();
   bool send_all(const std::string& data);
-  http_response read_response();
+  http_response read_response(bool no_body = false);  /// no_body: the answer to a HEAD
 
   uint16_t port_;
   std::chrono::milliseconds timeout_;
