@@ -658,6 +658,7 @@ fetch_response fetch_once(const fetch_request& req) {
   r += req.body;
   if (auto failed = send_all(fd, r, to)) {
     out.error = failed->detail;
+    out.cut_off = true;
     return out;
   }
 
@@ -690,6 +691,8 @@ fetch_response fetch_once(const fetch_request& req) {
     }
     if (auto failed = more(buf, "answering")) {
       out.error = *failed;
+      out.cut_off = buf.empty() && *failed != "stopped" &&
+                    failed->find("did not answer within") == std::string::npos;
       return out;
     }
   }

@@ -148,6 +148,9 @@ struct fetch_request {
 struct fetch_response {
   bool answered = false;  ///< a complete HTTP/1.x answer arrived; else `error` says why not
   std::string error;      ///< unreachable, timed out, closed early, not HTTP, too large
+  /// Connected, the request went out (or was being sent), and no answer head came back: the
+  /// daemon cut the connection (what RESTinio does with a body far over its limit).
+  bool cut_off = false;
   int status = 0;
   http_head head;
   std::string body;  ///< decoded (chunked framing removed)

@@ -428,6 +428,26 @@ TEST_CASE("vigil jobs apply prints the server's refusal with its field and exits
   CHECK(run_vigil({"jobs", "list", "--url", url_of(free_port())}).exit_code == 3);
 }
 
+TEST_CASE("a job file over the daemon's body limit is reported as too large, not unreachable",
+          "[cli][jobs]") {
+  temp_dir dir;
+  daemon_process daemon{{"--max-body", "1024"}};  // RESTinio reads up to 16 KiB, then cuts
+  const std::string url = url_of(daemon.port());
+  json job = shell_job("big", yearly, "true");
+  job["description"] = std::string(4000, 'x');  // over the limit: the daemon's own 413
+  auto r = run_vigil({"jobs", "apply", "-f", write_file(dir, "a.json", job.dump()), "--url", url});
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.output, "HTTP 413 payload_too_large"));
+  job["description"] = std::string(4'000'000, 'x');  // far over: the connection is cut
+  r = run_vigil({"jobs", "apply", "-f", write_file(dir, "b.json", job.dump()), "--url", url});
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.output, "the request is too large"));
+  CHECK_FALSE(contains(r.output, "unreachable"));
+  CHECK(contains(run_vigil({"jobs", "list", "--url", url}).output, "no jobs"));
+}
+
 TEST_CASE("vigil jobs passes --token through and never prints it", "[cli][jobs][auth]") {
   temp_dir dir;
   const std::string token = "cli-Token_for.tests~2";
