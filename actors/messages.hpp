@@ -76,6 +76,7 @@ struct job_query {
   std::string cursor;       ///< list: after this id; runs: before this run id
   model::job_filter filter = model::job_filter::all;  ///< list: only the jobs it selects
   std::string prefix;       ///< list: only ids that start with it
+  bool full = false;        ///< list: whole jobs (definitions included), not summaries
   uint64_t before_seq = 0;  ///< decisions: before this seq (0: newest)
   size_t limit = 100;
   size_t count = 10;        ///< next: how many fires

@@ -230,7 +230,8 @@ void send_orders(scheduler_pointer self, const std::vector<model::event>& events
 
 void arm_wake(scheduler_pointer self);
 void step_down(scheduler_pointer self, const std::string& why);
-void add_view(const model::state& s, const model::command& cmd, command_result& r);
+void add_view(const model::state& s, const model::command& cmd, command_result& r,
+              model::wall_time now);
 
 /// Appends events already applied to `pending`. On success: durable, orders, publish, answer.
 /// On failure: pending falls back to durable, the origin is told (or its reports kept).
@@ -279,7 +280,7 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
               auto snap = publish(self);
               if (origin.promise) {
                 command_result r{true, {}, true, snap, events, {}, false, {}};
-                if (origin.command) add_view(st.durable, *origin.command, r);
+                if (origin.command) add_view(st.durable, *origin.command, r, now(self));
                 origin.promise->deliver(std::move(r));
               }
               arm_wake(self);
@@ -455,7 +456,8 @@ void run_cycle(scheduler_pointer self) {
 }
 
 /// The JSON answer of a job command, from the durable state once its events are applied.
-void add_view(const model::state& s, const model::command& cmd, command_result& r) {
+void add_view(const model::state& s, const model::command& cmd, command_result& r,
+              model::wall_time now) {
   auto job_view = [&](const std::string& id) {
     auto it = s.jobs.find(id);
     if (it != s.jobs.end()) r.view = codec::render_job(s, it->second);
@@ -467,11 +469,21 @@ void add_view(const model::state& s, const model::command& cmd, command_result& 
           job_view(c.spec->id);
           for (const auto& e : r.events)
             if (const auto* d = std::get_if<model::job_defined>(&e)) r.created = d->created;
+          r.view = codec::render_define_answer(std::move(r.view),
+                                               model::definition_warnings(*c.spec, now),
+                                               c.dry_run);
         } else if constexpr (std::is_same_v<C, model::pause_job> ||
                              std::is_same_v<C, model::resume_job>) {
           job_view(c.job);
         } else if constexpr (std::is_same_v<C, model::remove_job>) {
           r.view = "{\"removed\":" + codec::quote(c.job) + "}";
+        } else if constexpr (std::is_same_v<C, model::backfill_job>) {
+          auto it = s.jobs.find(c.job);
+          const size_t times =
+              it == s.jobs.end() ? 0 : model::nominal_times_in(*it->second, c.from, c.to,
+                                                                 model::max_backfill_times)
+                                        .size();
+          r.view = codec::render_backfill(c, times, r.events);
         } else if constexpr (std::is_same_v<C, model::run_job>) {
           for (const auto& e : r.events)
             if (const auto* d = std::get_if<model::fire_decided>(&e))
@@ -491,7 +503,8 @@ job_answer not_found(const std::string& what) {
 
 job_answer answer_query(const model::state& s, const job_query& q, model::wall_time now) {
   if (q.kind == job_query::list)
-    return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter, 10'000, q.prefix)};
+    return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter, 10'000, q.prefix,
+                                        q.full)};
   auto it = s.jobs.find(q.job);
   if (it == s.jobs.end()) return not_found("no job '" + q.job + "'");
   const auto& j = it->second;
@@ -512,6 +525,24 @@ job_answer answer_query(const model::state& s, const job_query& q, model::wall_t
   return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter, 10'000, q.prefix)};
 }
 
+
+/// A definition decided and not made durable: the answer it would get, from a scratch state
+/// that holds only that job and its runs (not a copy of every job), with the events applied.
+command_result dry_run_result(const model::state& s, const model::define_job& def,
+                              std::vector<model::event> events, model::wall_time now) {
+  const std::string& id = def.spec->id;
+  model::state scratch;
+  if (auto it = s.jobs.find(id); it != s.jobs.end()) {
+    scratch.jobs.emplace(id, it->second);
+    for (const auto& run : it->second->runs)
+      if (auto r = s.runs.find(run); r != s.runs.end()) scratch.runs.insert(*r);
+  }
+  for (const auto& e : events) model::apply_in_place(scratch, e);
+  model::refresh_schedules(scratch);
+  command_result r{true, {}, !events.empty(), nullptr, std::move(events), {}, false, {}};
+  add_view(scratch, def, r, now);
+  return r;
+}
 
 caf::typed_response_promise<command_result> handle_command(scheduler_pointer self,
                                                            model::command& cmd) {
@@ -545,9 +576,13 @@ caf::typed_response_promise<command_result> handle_command(scheduler_pointer sel
     return promise;
   }
   auto events = std::get<std::vector<model::event>>(std::move(decision));
+  if (const auto* def = std::get_if<model::define_job>(&cmd); def && def->dry_run) {
+    promise.deliver(dry_run_result(st.pending, *def, std::move(events), at));
+    return promise;
+  }
   if (events.empty()) {  // already satisfied: nothing to make durable
     command_result r{true, {}, false, publish(self), {}, {}, false, {}};
-    add_view(st.durable, cmd, r);
+    add_view(st.durable, cmd, r, now(self));
     promise.deliver(std::move(r));
     return promise;
   }

@@ -153,7 +153,9 @@ void upgrade_decision_v2(model::fire_decided& ev) {
   using model::decision_reason;
   switch (ev.reason) {
     case decision_reason::manual:
-      ev.origin = decision_origin::manual;
+    case decision_reason::backfill:  // no v2 body has it; a crafted one owes no cursor either
+      ev.origin = ev.reason == decision_reason::manual ? decision_origin::manual
+                                                        : decision_origin::backfill;
       return;
     case decision_reason::catchup:
       ev.origin = decision_origin::catchup;
@@ -419,6 +421,24 @@ void write_opt_time(json_writer& w, const char* k, const std::optional<model::wa
   w.key(k).time(t);
 }
 
+/// A retried run's earlier attempts, in a checkpoint (absent when there are none).
+void write_earlier(json_writer& w, const std::vector<model::attempt_record>& earlier) {
+  w.key("earlier").begin_array();
+  for (const auto& a : earlier) {
+    w.begin_object().key("attempt").value(uint64_t{a.attempt});
+    w.key("status").value(model::to_string(a.ended));
+    write_opt_time(w, "started_at", a.started_at);
+    write_opt_time(w, "finished_at", a.finished_at);
+    w.key("exit_code");
+    write_opt_int(w, a.exit_code);
+    w.key("signal");
+    write_opt_int(w, a.signal);
+    w.key("elapsed_ns").raw(std::to_string(a.elapsed.count()));
+    w.key("error").value(a.error).end_object();
+  }
+  w.end_array();
+}
+
 void write_status(json_writer& w, const model::job_status& st) {
   w.begin_object();
   w.key("consecutive_failures").value(st.consecutive_failures);
@@ -474,6 +494,12 @@ void write_jobs_part(json_writer& w, const model::state& s) {
       w.end_object();
     }
     w.end_array();
+    if (!j.backfilled.empty()) {
+      w.key("backfilled").begin_array();
+      for (const auto& [first, last] : j.backfilled)
+        w.begin_array().value(format_rfc3339(first)).value(format_rfc3339(last)).end_array();
+      w.end_array();
+    }
     w.key("counters");
     write_counters(w, j.counters);
     w.key("status");
@@ -505,6 +531,7 @@ void write_jobs_part(json_writer& w, const model::state& s) {
     w.key("output").value(r.output ? std::string_view{*r.output} : std::string_view{});
     w.key("truncated").value(r.truncated).key("output_bytes").value(r.output_bytes);
     w.key("error").value(r.error).key("cancelling").value(r.cancelling);
+    if (!r.earlier.empty()) write_earlier(w, r.earlier);
     w.end_object();
   }
   w.end_array();
@@ -520,6 +547,49 @@ std::optional<model::run_status> parse_status(std::string_view s) {
                   model::run_status::failed_to_start, model::run_status::abandoned})
     if (s == model::to_string(st)) return st;
   return std::nullopt;
+}
+
+/// Optional: checkpoints from before backfill, and jobs never backfilled, have none. Sorted
+/// and disjoint, as apply keeps them, or refused.
+bool get_ranges(const json& x, const char* k,
+                std::vector<std::pair<model::wall_time, model::wall_time>>& out) {
+  out.clear();
+  auto it = x.find(k);
+  if (it == x.end()) return true;
+  if (!it->is_array()) return false;
+  for (const auto& r : *it) {
+    if (!r.is_array() || r.size() != 2 || !r[0].is_string() || !r[1].is_string()) return false;
+    const auto first = model::parse_rfc3339(r[0].get<std::string>());
+    const auto last = model::parse_rfc3339(r[1].get<std::string>());
+    if (!first || !last || *last < *first || (!out.empty() && *first <= out.back().second))
+      return false;
+    out.emplace_back(*first, *last);
+  }
+  return true;
+}
+
+/// Optional: checkpoints from before attempts were kept, and runs never retried, have none.
+bool get_earlier(const json& x, std::vector<model::attempt_record>& out) {
+  out.clear();
+  auto it = x.find("earlier");
+  if (it == x.end()) return true;
+  if (!it->is_array()) return false;
+  for (const auto& a : *it) {
+    model::attempt_record rec;
+    std::string status;
+    bool ok = true;
+    rec.elapsed = model::duration{get_ns(a, "elapsed_ns", ok)};
+    if (!ok || !a.is_object() || !get_uint(a, "attempt", rec.attempt) ||
+        !get(a, "status", status) || !get(a, "started_at", rec.started_at) ||
+        !get(a, "finished_at", rec.finished_at) || !get(a, "exit_code", rec.exit_code) ||
+        !get(a, "signal", rec.signal) || !get(a, "error", rec.error))
+      return false;
+    const auto st = parse_status(status);
+    if (!st || !model::is_final(*st)) return false;
+    rec.ended = *st;
+    out.push_back(std::move(rec));
+  }
+  return true;
 }
 
 }  // namespace
@@ -567,6 +637,7 @@ bool decode_jobs_part(const json& in, model::state& s) {
       r.kind = *k;
       j.decisions.push_back(std::move(r));
     }
+    if (!get_ranges(x, "backfilled", j.backfilled)) return false;
     const std::string id = j.spec->id;
     s.jobs.emplace(id, model::job_cell{std::move(j)});
   }
@@ -591,7 +662,7 @@ bool decode_jobs_part(const json& in, model::state& s) {
     if (it == x.end() || !it->is_number_integer()) return false;
     r.pid = it->get<int>();
     auto st = parse_status(status);
-    if (!st) return false;
+    if (!st || !get_earlier(x, r.earlier)) return false;
     r.status = *st;
     s.runs.emplace(r.id, std::move(r));
   }

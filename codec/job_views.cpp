@@ -54,6 +54,31 @@ model::duration run_duration(const model::run_record& r, model::wall_time now) {
   return std::max(model::duration{0}, now - *r.started_at);
 }
 
+void write_attempt(json_writer& w, const model::attempt_record& a) {
+  w.begin_object().key("attempt").value(uint64_t{a.attempt});
+  w.key("outcome").value(model::to_string(a.ended));
+  w.key("started_at").time(a.started_at).key("finished_at").time(a.finished_at);
+  w.key("exit_code");
+  if (a.exit_code) w.raw(std::to_string(*a.exit_code));
+  else w.null();
+  w.key("signal");
+  if (a.signal) w.raw(std::to_string(*a.signal));
+  else w.null();
+  w.key("duration_seconds").value(model::to_seconds(a.elapsed));
+  w.key("error").text_or_null(a.error).end_object();
+}
+
+/// Every attempt that has ended, oldest first: the earlier ones and, once it has ended, the
+/// latest (whose fields are the run's own).
+void write_attempts(json_writer& w, const model::run_record& r) {
+  w.key("attempts").begin_array();
+  for (const auto& a : r.earlier) write_attempt(w, a);
+  if (model::latest_attempt_ended(r))
+    write_attempt(w, {r.attempt, r.status, r.started_at, r.finished_at, r.exit_code, r.signal,
+                      r.elapsed, r.error});
+  w.end_array();
+}
+
 void write_run(json_writer& w, const model::run_record& r, bool with_output,
                model::wall_time now) {
   w.begin_object();
@@ -76,6 +101,7 @@ void write_run(json_writer& w, const model::run_record& r, bool with_output,
   w.key("output_bytes").value(r.output_bytes).key("truncated").value(r.truncated);
   w.key("error").text_or_null(r.error);
   w.key("cancelling").value(r.cancelling);
+  write_attempts(w, r);
   if (with_output) w.key("output").value(r.output ? std::string_view{*r.output} : "");
   w.end_object();
 }
@@ -111,7 +137,8 @@ void write_job_summary(json_writer& w, const model::job_state& j) {
   w.begin_object();
   w.key("id").value(j.spec->id).key("schedule").value(j.spec->schedule);
   w.key("time_zone").value(j.spec->time_zone).key("enabled").value(j.spec->enabled);
-  w.key("paused").value(j.paused).key("next_due").time(j.due);
+  w.key("paused").value(j.paused).key("completed").value(model::completed(j));
+  w.key("next_due").time(j.due);
   write_local_due(w, j);
   w.key("running").value(static_cast<uint64_t>(j.active.size()));
   w.key("status");
@@ -122,12 +149,7 @@ void write_job_summary(json_writer& w, const model::job_state& j) {
   w.end_object();
 }
 
-}  // namespace
-
-std::string render_job(const model::state& s, const model::job_state& j) {
-  (void)s;
-  std::string out;
-  json_writer w{out};
+void write_job(json_writer& w, const model::job_state& j) {
   w.begin_object();
   w.key("id").value(j.spec->id).key("spec");
   write_job_spec(w, *j.spec);
@@ -137,6 +159,7 @@ std::string render_job(const model::state& s, const model::job_state& j) {
   w.key("paused").value(j.paused).key("paused_since").time(j.paused_since);
   w.key("pause_reason").text_or_null(j.pause_reason).key("paused_by").text_or_null(j.paused_by);
   w.key("schedulable").value(model::schedulable(j));
+  w.key("completed").value(model::completed(j));
   w.key("decided_through").value(format_rfc3339(j.cursor));
   w.key("next_due").time(j.due);
   write_local_due(w, j);
@@ -157,12 +180,37 @@ std::string render_job(const model::state& s, const model::job_state& j) {
   if (j.decisions.empty()) w.null();
   else write_decision(w, j.decisions.back());
   w.end_object();
+}
+
+}  // namespace
+
+std::string render_job(const model::state& s, const model::job_state& j) {
+  (void)s;
+  std::string out;
+  json_writer w{out};
+  write_job(w, j);
   return out;
+}
+
+std::string render_define_answer(std::string job_view,
+                                 const std::vector<model::definition_warning>& warnings,
+                                 bool dry_run) {
+  if (job_view.empty() || job_view.back() != '}') return job_view;
+  job_view.pop_back();
+  json_writer w{job_view};
+  job_view += ",";
+  w.key("warnings").begin_array();
+  for (const auto& x : warnings)
+    w.begin_object().key("field").value(x.field).key("message").value(x.message).end_object();
+  w.end_array();
+  w.key("dry_run").value(dry_run);
+  job_view += "}";
+  return job_view;
 }
 
 std::string render_job_list(const model::state& s, const std::string& after, size_t limit,
                             model::job_filter filter, size_t max_examined,
-                            const std::string& prefix) {
+                            const std::string& prefix, bool full) {
   std::string out;
   json_writer w{out};
   w.begin_object().key("jobs").begin_array();
@@ -178,7 +226,8 @@ std::string render_job_list(const model::state& s, const std::string& after, siz
   // many matched, so that one request never walks all of them on the scheduler's thread.
   for (; in_range(it) && n < limit && examined < max_examined; ++it, ++examined) {
     if (!model::matches(s, it->second, filter)) continue;
-    write_job_summary(w, it->second);
+    if (full) write_job(w, it->second);
+    else write_job_summary(w, it->second);
     ++n;
   }
   w.end_array();
@@ -265,9 +314,9 @@ std::string render_next(const model::job_state& j, model::wall_time after, size_
   return out;
 }
 
-std::string render_decision(const model::fire_decided& d) {
-  std::string out;
-  json_writer w{out};
+namespace {
+
+void write_fire_decided(json_writer& w, const model::fire_decided& d) {
   w.begin_object();
   w.key("job").value(d.job).key("kind").value(model::to_string(d.kind));
   w.key("reason").value(model::to_string(d.reason));
@@ -275,6 +324,36 @@ std::string render_decision(const model::fire_decided& d) {
   w.key("run_id").text_or_null(d.run_id);
   w.key("cancels");
   write_strings(w, d.cancels);
+  w.end_object();
+}
+
+}  // namespace
+
+std::string render_decision(const model::fire_decided& d) {
+  std::string out;
+  json_writer w{out};
+  write_fire_decided(w, d);
+  return out;
+}
+
+std::string render_backfill(const model::backfill_job& b, size_t nominal_times,
+                            const std::vector<model::event>& events) {
+  std::string out;
+  json_writer w{out};
+  w.begin_object().key("job").value(b.job);
+  w.key("from").value(format_rfc3339(b.from)).key("to").value(format_rfc3339(b.to));
+  size_t decided = 0;
+  w.key("decisions").begin_array();
+  for (const auto& e : events)
+    if (const auto* d = std::get_if<model::fire_decided>(&e)) {
+      write_fire_decided(w, *d);
+      ++decided;
+    }
+  w.end_array();
+  w.key("nominal_times").value(static_cast<uint64_t>(nominal_times));
+  w.key("decided").value(static_cast<uint64_t>(decided));
+  w.key("already_decided")
+      .value(static_cast<uint64_t>(nominal_times > decided ? nominal_times - decided : 0));
   w.end_object();
   return out;
 }

@@ -5,9 +5,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "codec/json_writer.hpp"
+#include "model/commands.hpp"
 #include "model/job_status.hpp"
+#include "model/jobs.hpp"
 #include "model/planner.hpp"
 #include "model/state.hpp"
 
@@ -20,12 +23,18 @@ void write_counter_members(json_writer& w, const model::job_counters& c);
 /// One job: its definition, where it is, what it did (counters), its next due time.
 std::string render_job(const model::state& s, const model::job_state& j);
 /// A page of jobs by id, after `after` (exclusive), of those `filter` selects:
-/// {"jobs": [...], "total": n, "next": id|null}; `total` counts every job defined. At most
+/// {"jobs": [...], "total": n, "next": id|null}, summaries or (`full`) whole jobs; `total` counts every job defined. At most
 /// `max_examined` jobs are looked at: a filtered page may be short (even empty) with `next`
 /// set, the last id looked at. A `prefix` keeps only the ids that start with it.
 std::string render_job_list(const model::state& s, const std::string& after, size_t limit,
                             model::job_filter filter = model::job_filter::all,
-                            size_t max_examined = 10'000, const std::string& prefix = {});
+                            size_t max_examined = 10'000, const std::string& prefix = {},
+                            bool full = false);
+/// The answer to POST/PUT of a job: its view (as it is, or as it would be on a dry run) with
+/// "warnings" (never absent) and "dry_run".
+std::string render_define_answer(std::string job_view,
+                                 const std::vector<model::definition_warning>& warnings,
+                                 bool dry_run);
 /// A run; with its output tail when `with_output`. A running run's duration is its time so far
 /// at `now` (the moment of the answer, not of any event).
 std::string render_run(const model::run_record& r, bool with_output, model::wall_time now);
@@ -38,5 +47,9 @@ std::string render_decisions(const model::job_state& j, uint64_t before, size_t 
 std::string render_next(const model::job_state& j, model::wall_time after, size_t count);
 /// The answer to a manual run: the decision and, when it fired or buffered, the run id.
 std::string render_decision(const model::fire_decided& d);
+/// The answer to a backfill: the decisions it made (`events`, none on a repeat) and how many of
+/// the range's `nominal_times` were decided or owed already.
+std::string render_backfill(const model::backfill_job& b, size_t nominal_times,
+                            const std::vector<model::event>& events);
 
 }  // namespace vigil::codec

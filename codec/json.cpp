@@ -407,4 +407,32 @@ std::variant<std::optional<model::overlap_policy>, model::rejection> decode_run_
   return overlap;
 }
 
+std::variant<std::pair<model::wall_time, model::wall_time>, model::rejection>
+decode_backfill_request(std::string_view body) {
+  using model::errc;
+  using model::rejection;
+  const json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) return rejection{errc::invalid_argument, "body is not valid JSON", ""};
+  if (!j.is_object()) return rejection{errc::invalid_argument, "body must be a JSON object", ""};
+  for (const auto& [key, value] : j.items())
+    if (key != "from" && key != "to")
+      return rejection{errc::invalid_argument, "unknown field '" + key + "'", pointer_to(key)};
+  model::wall_time times[2];
+  const char* names[2] = {"from", "to"};
+  for (int i = 0; i < 2; ++i) {
+    const auto it = j.find(names[i]);
+    const std::string field = std::string{"/"} + names[i];
+    if (it == j.end())
+      return rejection{errc::invalid_argument, std::string{names[i]} + " is required", field};
+    const auto t = it->is_string() ? model::parse_rfc3339(it->get<std::string>()) : std::nullopt;
+    if (!t)
+      return rejection{errc::invalid_argument,
+                       std::string{names[i]} +
+                           " must be an RFC 3339 time (2026-01-01T00:00:00Z, or with an offset)",
+                       field};
+    times[i] = *t;
+  }
+  return std::pair{times[0], times[1]};
+}
+
 }  // namespace vigil::codec

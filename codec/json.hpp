@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include "model/commands.hpp"
@@ -67,6 +68,9 @@ std::variant<model::command, model::rejection> decode_scheduler_command(std::str
 /// overlap policy for this run; unknown fields refused.
 std::variant<std::optional<model::overlap_policy>, model::rejection> decode_run_request(
     std::string_view body);
+/// The body of POST /v1/jobs/{id}/backfill: {"from": time, "to": time}, both required.
+std::variant<std::pair<model::wall_time, model::wall_time>, model::rejection>
+decode_backfill_request(std::string_view body);
 
 /// Escapes a string for inclusion in a JSON document (with the quotes).
 std::string quote(std::string_view text);

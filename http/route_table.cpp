@@ -33,6 +33,7 @@ const route_rule rules[] = {
     {"/v1/jobs/{id}", "PUT", admin},
     {"/v1/jobs/{id}", "DELETE", admin},
     {"/v1/jobs/{id}/run", "POST", admin},
+    {"/v1/jobs/{id}/backfill", "POST", admin},
     {"/v1/jobs/{id}/pause", "POST", admin},
     {"/v1/jobs/{id}/resume", "POST", admin},
     {"/v1/jobs/{id}/runs", "GET", read},
@@ -84,6 +85,7 @@ std::string_view route_template_of(std::string_view path) {
   if (slash == std::string_view::npos) return "/v1/jobs/{id}";
   rest = rest.substr(slash);
   if (rest == "/run") return "/v1/jobs/{id}/run";
+  if (rest == "/backfill") return "/v1/jobs/{id}/backfill";
   if (rest == "/pause") return "/v1/jobs/{id}/pause";
   if (rest == "/resume") return "/v1/jobs/{id}/resume";
   if (rest == "/runs") return "/v1/jobs/{id}/runs";

@@ -108,8 +108,20 @@ bool valid_percent_encoding(restinio::string_view_t path) {
 
 /// The streams' routes: HEAD answers their headers without starting a stream.
 bool is_stream_route(std::string_view path) {
-  constexpr std::string_view streams = "/v1/stream/";
-  return path.substr(0, streams.size()) == streams;
+  return path == "/v1/stream/snapshots" || path == "/v1/stream/events" ||
+         path == "/v1/stream/console";
+}
+
+/// Whether `method` is one of `allow`'s comma-separated methods.
+bool allows(std::string_view allow, std::string_view method) {
+  while (!allow.empty()) {
+    const auto comma = allow.find(',');
+    if (allow.substr(0, comma) == method) return true;
+    if (comma == std::string_view::npos) break;
+    allow.remove_prefix(comma + 1);
+    while (!allow.empty() && allow.front() == ' ') allow.remove_prefix(1);
+  }
+  return false;
 }
 
 /// The name of the template's {parameter} whose segment in `path` is empty, if one is:
@@ -314,6 +326,16 @@ std::optional<uint64_t> number_param(const query& params, const char* name, uint
   return v;
 }
 
+/// A boolean parameter: absent is false; `?name`, `name=true` or `name=1` true; `name=false` or
+/// `name=0` false; anything else nothing (a 400 naming it).
+std::optional<bool> flag_param(const query& params, const char* name) {
+  const auto text = params.get(name);
+  if (!text) return false;
+  if (text->empty() || *text == "true" || *text == "1") return true;
+  if (*text == "false" || *text == "0") return false;
+  return std::nullopt;
+}
+
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -452,13 +474,25 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     return reply_error(c, req, model::errc::invalid_argument, "malformed path parameter", "id");
   };
 
-  router.http_post("/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
+  // POST and PUT: `?dry_run=true` validates and decides (a conflict is still a 409), writes
+  // nothing, and answers what the job would be.
+  auto define = [=](const restinio::request_handle_t& req, std::optional<std::string> id) {
     if (req->body().size() > max_body) return too_large(req);
-    auto decoded = codec::decode_job_spec(req->body());
+    const auto params = query::parse(req->header().query());
+    if (!params) return reply_bad_query(c, req);
+    const auto dry_run = flag_param(*params, "dry_run");
+    if (!dry_run)
+      return reply_error(c, req, model::errc::invalid_argument, "dry_run must be true or false",
+                         "dry_run");
+    auto decoded = id ? codec::decode_job_spec(req->body(), std::string_view{*id})
+                      : codec::decode_job_spec(req->body());
     if (auto* bad = std::get_if<model::rejection>(&decoded))
       return reply_now(c, req, error_reply(*bad));
     auto spec = std::make_shared<const model::job_spec>(std::get<model::job_spec>(std::move(decoded)));
-    return send(req, model::define_job{std::move(spec), true, requester(req)});
+    return send(req, model::define_job{std::move(spec), !id, requester(req), *dry_run});
+  };
+  router.http_post("/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
+    return define(req, std::nullopt);
   });
   get_route(router, "/v1/jobs", [=](const restinio::request_handle_t& req, auto) {
     const auto params = query::parse(req->header().query());
@@ -472,9 +506,15 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
       const auto filter = model::parse_job_filter(*status);
       if (!filter)
         return reply_error(c, req, model::errc::invalid_argument,
-                           "status must be one of failing, running, paused", "status");
+                           "status must be one of failing, running, paused, completed",
+                           "status");
       q.filter = *filter;
     }
+    const auto full = flag_param(*params, "full");
+    if (!full)
+      return reply_error(c, req, model::errc::invalid_argument, "full must be true or false",
+                         "full");
+    q.full = *full;
     q.cursor = params->get("after").value_or("");
     q.prefix = params->get("prefix").value_or("");
     q.limit = *limit;
@@ -489,14 +529,9 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     return ask(req, std::move(q));
   });
   router.http_put("/v1/jobs/:id", [=](const restinio::request_handle_t& req, auto p) {
-    if (req->body().size() > max_body) return too_large(req);
     auto id = path_param(p, "id");
     if (!id) return bad_id(req);
-    auto decoded = codec::decode_job_spec(req->body(), std::string_view{*id});
-    if (auto* bad = std::get_if<model::rejection>(&decoded))
-      return reply_now(c, req, error_reply(*bad));
-    auto spec = std::make_shared<const model::job_spec>(std::get<model::job_spec>(std::move(decoded)));
-    return send(req, model::define_job{std::move(spec), false, requester(req)});
+    return define(req, std::move(id));
   });
   router.http_delete("/v1/jobs/:id", [=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
@@ -511,6 +546,16 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     if (auto* bad = std::get_if<model::rejection>(&decoded))
       return reply_now(c, req, error_reply(*bad));
     return send(req, model::run_job{*id, std::get<0>(decoded), requester(req)});
+  });
+  router.http_post("/v1/jobs/:id/backfill", [=](const restinio::request_handle_t& req, auto p) {
+    if (req->body().size() > max_body) return too_large(req);
+    auto id = path_param(p, "id");
+    if (!id) return bad_id(req);
+    auto decoded = codec::decode_backfill_request(req->body());
+    if (auto* bad = std::get_if<model::rejection>(&decoded))
+      return reply_now(c, req, error_reply(*bad));
+    const auto [from, to] = std::get<0>(decoded);
+    return send(req, model::backfill_job{*id, from, to, requester(req)});
   });
   auto pause_or_resume = [=](bool pause) {
     return [=](const restinio::request_handle_t& req, auto p) {
@@ -765,7 +810,10 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
     const std::string path{req->header().path()};
     const std::string_view tmpl = route_template_of(path);
     const std::string allow = allowed_methods(tmpl, hooks);
-    if (auto name = empty_parameter(path, tmpl)) {
+    const auto name = allows(allow, req->header().method().c_str())
+                          ? empty_parameter(path, tmpl)
+                          : std::nullopt;
+    if (name) {
       // The route exists and allows this method: what failed to match is an empty {name}.
       return reply_error(c, req, model::errc::invalid_argument,
                          "the path's {" + *name + "} segment is empty", *name);

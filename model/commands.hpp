@@ -30,6 +30,7 @@ struct define_job {
   std::shared_ptr<const job_spec> spec;
   bool create_only = true;
   std::string by = {};
+  bool dry_run = false;  ///< ?dry_run=true: decided and answered, nothing written
 };
 
 struct remove_job {
@@ -56,7 +57,16 @@ struct run_job {
   std::string by = {};
 };
 
+/// POST /v1/jobs/{id}/backfill: decide the job's past nominal times in [from, to] that nothing
+/// has decided (see plan_backfill).
+struct backfill_job {
+  std::string job;
+  wall_time from{};
+  wall_time to{};
+  std::string by = {};
+};
+
 using command = std::variant<pause_scheduler, resume_scheduler, define_job, remove_job,
-                             pause_job, resume_job, run_job>;
+                             pause_job, resume_job, run_job, backfill_job>;
 
 }  // namespace vigil::model

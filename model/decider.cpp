@@ -123,6 +123,13 @@ decision decide(const state& s, const command& c, wall_time now) {
                                "a manual run of this job was decided in the same millisecond",
                                ""};
             return std::vector<event>{std::move(*d)};
+          },
+          [&](const backfill_job& cmd) -> decision {
+            auto plan = plan_backfill(s, cmd.job, cmd.from, cmd.to, now);
+            if (auto* no = std::get_if<rejection>(&plan)) return std::move(*no);
+            auto& decisions = std::get<std::vector<fire_decided>>(plan);
+            return std::vector<event>(std::make_move_iterator(decisions.begin()),
+                                      std::make_move_iterator(decisions.end()));
           }},
       c);
 }

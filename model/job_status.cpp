@@ -46,7 +46,16 @@ bool running(const state& s, const job_state& j) {
   });
 }
 
+bool completed(const job_state& j) {
+  const job_counters& c = j.counters;
+  if (!j.compiled || j.due || !j.active.empty() || !j.buffer.empty() ||
+      c.fired + c.skipped + c.buffered + c.missed == 0)
+    return false;
+  return !next_nominal(*j.compiled, *j.spec, j.cursor);
+}
+
 std::optional<job_filter> parse_job_filter(std::string_view text) {
+  if (text == "completed") return job_filter::completed;
   if (text == "failing") return job_filter::failing;
   if (text == "running") return job_filter::running;
   if (text == "paused") return job_filter::paused;
@@ -63,6 +72,8 @@ bool matches(const state& s, const job_state& j, job_filter f) {
       return running(s, j);
     case job_filter::paused:
       return j.paused;
+    case job_filter::completed:
+      return completed(j);
   }
   return false;
 }

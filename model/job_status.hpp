@@ -30,9 +30,14 @@ bool failing(const job_state& j);
 /// Running: one of its runs is starting or running (a retry waiting its backoff is not).
 bool running(const state& s, const job_state& j);
 
+/// Completed: its schedule has no time after its cursor (a past `@at` that was decided) and
+/// nothing of it runs or waits. A schedule that never had a time (`0 0 30 2 *`) is not.
+bool completed(const job_state& j);
+
 /// GET /v1/jobs?status=...
-enum class job_filter { all, failing, running, paused };
-std::optional<job_filter> parse_job_filter(std::string_view text);  ///< failing|running|paused
+enum class job_filter { all, failing, running, paused, completed };
+/// failing|running|paused|completed
+std::optional<job_filter> parse_job_filter(std::string_view text);
 bool matches(const state& s, const job_state& j, job_filter f);
 
 /// The longest gap between consecutive nominal times among the first `samples` after `from`:

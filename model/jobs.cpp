@@ -122,6 +122,21 @@ bool legacy_moves_cursor(const job_state& j, const fire_decided& ev) {
   return c && next_nominal(*c, *j.spec, j.cursor) == std::optional<wall_time>{ev.nominal};
 }
 
+/// Adds [first, last] to sorted, disjoint ranges, merging those it overlaps.
+void add_range(std::vector<std::pair<wall_time, wall_time>>& ranges, wall_time first,
+               wall_time last) {
+  auto it = std::lower_bound(ranges.begin(), ranges.end(), first,
+                             [](const auto& r, wall_time t) { return r.second < t; });
+  auto end = it;
+  while (end != ranges.end() && end->first <= last) {
+    first = std::min(first, end->first);
+    last = std::max(last, end->second);
+    ++end;
+  }
+  it = ranges.erase(it, end);
+  ranges.insert(it, {first, last});
+}
+
 void decided(state& s, const fire_decided& ev) {
   auto it = s.jobs.find(ev.job);
   if (it == s.jobs.end()) return;
@@ -142,6 +157,7 @@ void decided(state& s, const fire_decided& ev) {
   d.reason = to_string(ev.reason);
   d.run_id = ev.run_id;
   j.decisions.push_back(std::move(d));
+  if (ev.origin == decision_origin::backfill) add_range(j.backfilled, ev.nominal, ev.last);
   count_decision(j.counters, ev.kind, ev.count);
   count_decision(s.totals, ev.kind, ev.count);
   for (const auto& id : ev.cancels) {
@@ -235,6 +251,12 @@ void retry(state& s, const retry_scheduled& ev) {
   if (r == s.runs.end()) return;
   auto j = s.jobs.find(r->second.job);
   if (j == s.jobs.end()) return;
+  run_record& run = r->second;
+  if (latest_attempt_ended(run)) {
+    // The attempt that failed is kept as it ended; the run's fields go on to the next one.
+    run.earlier.push_back({run.attempt, run.status, run.started_at, run.finished_at,
+                           run.exit_code, run.signal, run.elapsed, run.error});
+  }
   set_status(s, r->second, run_status::retry_wait);
   r->second.retry_at = ev.due;
   s.retries.insert({ev.due, ev.run_id});
@@ -297,6 +319,16 @@ std::optional<wall_time> next_nominal(const compiled_job& c, const job_spec& spe
     from = *n;
   }
   return std::nullopt;
+}
+
+std::vector<definition_warning> definition_warnings(const job_spec& spec, wall_time now) {
+  std::vector<definition_warning> out;
+  const auto c = compile_job(spec);
+  if (c && !next_nominal(*c, spec, now))
+    out.push_back({"schedule", "'" + spec.schedule + "' has no time after " +
+                                   format_rfc3339(now) +
+                                   ": the schedule never fires it (a manual run still does)"});
+  return out;
 }
 
 bool schedulable(const job_state& j) {

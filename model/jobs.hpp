@@ -4,7 +4,9 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/events.hpp"
 #include "model/state.hpp"
@@ -21,6 +23,16 @@ duration jitter_offset(std::string_view job_id, duration jitter);
 /// The first nominal time strictly after `after`, at millisecond precision.
 std::optional<wall_time> next_nominal(const compiled_job& c, const job_spec& spec,
                                       wall_time after);
+
+/// Something a definition's author should know although the definition is valid.
+struct definition_warning {
+  std::string field;
+  std::string message;
+};
+
+/// A schedule with no time after `now` (`@at` in the past, `0 0 30 2 *`): accepted, since a
+/// manual run still works, but never fired by the schedule.
+std::vector<definition_warning> definition_warnings(const job_spec& spec, wall_time now);
 
 /// Whether the job's schedule is evaluated: enabled, not paused, and compilable.
 bool schedulable(const job_state& j);

@@ -40,20 +40,21 @@ std::vector<std::string> occupying(const state& s, const job_state& j) {
   return ids;
 }
 
-/// The decision for one nominal time that is to run, under an overlap policy. The schedule's
-/// own decisions (origin schedule or catchup) are for the next nominal time owed, so they move
-/// the job's cursor to it; a manual one is for none and moves nothing.
-fire_decided decide_fire(const state& s, const job_state& j, const std::string& job,
-                         wall_time nominal, decision_origin origin, overlap_policy overlap,
-                         wall_time now) {
+/// The decision for one nominal time that is to run, under an overlap policy, with `busy`
+/// occupying the job and `buffered` runs waiting. The schedule's own decisions (origin schedule
+/// or catchup) are for the next nominal time owed, so they move the job's cursor to it; a
+/// manual or backfill one is for none and moves nothing.
+fire_decided decide_fire(const job_state& j, const std::string& job, wall_time nominal,
+                         decision_origin origin, overlap_policy overlap, wall_time now,
+                         const std::vector<std::string>& busy, size_t buffered) {
   fire_decided d;
   d.job = job;
   d.nominal = d.last = nominal;
   d.origin = origin;
   d.reason = reason_of(origin);
-  if (origin != decision_origin::manual) d.cursor = nominal;
+  if (origin == decision_origin::schedule || origin == decision_origin::catchup)
+    d.cursor = nominal;
   d.at = now;
-  const auto busy = occupying(s, j);
   const std::string run_id = make_run_id(job, nominal, origin == decision_origin::manual);
   if (busy.empty() || overlap == overlap_policy::allow) {
     d.kind = decision_kind::fired;
@@ -68,7 +69,7 @@ fire_decided decide_fire(const state& s, const job_state& j, const std::string& 
     case overlap_policy::buffer_one:
     case overlap_policy::buffer_all: {
       const size_t limit = overlap == overlap_policy::buffer_one ? 1 : j.spec->buffer_limit;
-      if (j.buffer.size() < limit) {
+      if (buffered < limit) {
         d.kind = decision_kind::buffered;
         d.run_id = run_id;
       } else {
@@ -85,6 +86,12 @@ fire_decided decide_fire(const state& s, const job_state& j, const std::string& 
     case overlap_policy::allow: break;
   }
   return d;
+}
+
+fire_decided decide_fire(const state& s, const job_state& j, const std::string& job,
+                         wall_time nominal, decision_origin origin, overlap_policy overlap,
+                         wall_time now) {
+  return decide_fire(j, job, nominal, origin, overlap, now, occupying(s, j), j.buffer.size());
 }
 
 /// Consecutive nominal times of the schedule decided the same way become one event; the
@@ -215,6 +222,76 @@ std::optional<fire_decided> manual_decision(const state& s, const std::string& j
   const job_state& j = it->second;
   return decide_fire(s, j, job, now, decision_origin::manual, overlap.value_or(j.spec->overlap),
                      now);
+}
+
+namespace {
+
+/// Whether a backfill leaves `t` alone: a backfill decided it already, a run for it exists,
+/// or the schedule has it — decided after the job was created (unless as missed, and that
+/// decision is still retained to say so) or still owed (after the cursor).
+bool decided_or_owed(const state& s, const job_state& j, const std::string& job, wall_time t) {
+  for (const auto& [first, last] : j.backfilled)
+    if (first <= t && t <= last) return true;
+  if (s.runs.count(make_run_id(job, t, false))) return true;
+  if (t <= j.created_at) return false;  // before the job existed: nothing decided it
+  if (t > j.cursor) return true;        // the schedule's to decide
+  for (const auto& d : j.decisions)
+    if (d.nominal <= t && t <= d.last && d.kind == decision_kind::missed) return false;
+  return true;
+}
+
+}  // namespace
+
+std::vector<wall_time> nominal_times_in(const job_state& j, wall_time from, wall_time to,
+                                        size_t cap) {
+  std::vector<wall_time> out;
+  if (!j.compiled || to < from) return out;
+  for (auto t = next_nominal(*j.compiled, *j.spec, from - milliseconds{1});
+       t && *t <= to && out.size() < cap; t = next_nominal(*j.compiled, *j.spec, *t))
+    out.push_back(*t);
+  return out;
+}
+
+std::variant<std::vector<fire_decided>, rejection> plan_backfill(const state& s,
+                                                                 const std::string& job,
+                                                                 wall_time from, wall_time to,
+                                                                 wall_time now,
+                                                                 size_t max_times) {
+  now = to_ms(now);
+  auto it = s.jobs.find(job);
+  if (it == s.jobs.end()) return rejection{errc::not_found, "no job '" + job + "'", ""};
+  const job_state& j = it->second;
+  if (!j.compiled)
+    return rejection{errc::conflict, "the job's schedule or time zone cannot be evaluated here",
+                     ""};
+  if (to < from) return rejection{errc::invalid_argument, "from must not be after to", "/from"};
+  if (to > now)
+    return rejection{errc::invalid_argument,
+                     "to must not be in the future (it is " + format_rfc3339(now) +
+                         "): the schedule decides what is to come",
+                     "/to"};
+  const auto times = nominal_times_in(j, from, to, max_times + 1);
+  if (times.size() > max_times)
+    return rejection{errc::invalid_argument,
+                     "the range holds more than " + std::to_string(max_times) +
+                         " nominal times; backfill it in parts",
+                     "/to"};
+  // One after another at `now`, each seeing the runs the ones before it started or buffered.
+  std::vector<std::string> busy = occupying(s, j);
+  size_t buffered = j.buffer.size();
+  std::vector<fire_decided> out;
+  for (const wall_time t : times) {
+    if (decided_or_owed(s, j, job, t)) continue;
+    auto d = decide_fire(j, job, t, decision_origin::backfill, j.spec->overlap, now, busy,
+                         buffered);
+    if (d.kind == decision_kind::buffered) ++buffered;
+    if (d.kind == decision_kind::fired) {
+      if (!d.cancels.empty()) busy.clear();
+      busy.push_back(d.run_id);
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
 }
 
 std::vector<event> on_run_started(state& s, const std::string& run_id, int pid, wall_time at,

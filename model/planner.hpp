@@ -7,9 +7,11 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "model/events.hpp"
+#include "model/rejection.hpp"
 #include "model/state.hpp"
 
 namespace vigil::model {
@@ -34,6 +36,23 @@ std::vector<event> plan_cycle(state& s, wall_time now, const cycle_limits& limit
 std::optional<fire_decided> manual_decision(const state& s, const std::string& job,
                                             std::optional<overlap_policy> overlap,
                                             wall_time now);
+
+/// The most nominal times one backfill request may cover.
+inline constexpr size_t max_backfill_times = 1000;
+
+/// The job's nominal times in [from, to], oldest first, at most `cap` of them.
+std::vector<wall_time> nominal_times_in(const job_state& j, wall_time from, wall_time to,
+                                        size_t cap);
+
+/// A backfill of [from, to] (`to` not after `now`, at most `max_times` nominal times): the
+/// decisions for the job's nominal times in it that nothing has decided or owes (see
+/// docs/api.md), oldest first, under the job's overlap policy as if each came after the one
+/// before it. Empty when everything in the range is decided already: a repeat decides nothing.
+std::variant<std::vector<fire_decided>, rejection> plan_backfill(const state& s,
+                                                                 const std::string& job,
+                                                                 wall_time from, wall_time to,
+                                                                 wall_time now,
+                                                                 size_t max_times = max_backfill_times);
 
 /// The runner reports a start / an end. Unknown or finished runs yield nothing.
 std::vector<event> on_run_started(state& s, const std::string& run_id, int pid, wall_time at,

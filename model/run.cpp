@@ -19,6 +19,7 @@ const char* to_string(decision_origin o) {
   switch (o) {
     case decision_origin::schedule: return "schedule";
     case decision_origin::catchup: return "catchup";
+    case decision_origin::backfill: return "backfill";
     case decision_origin::manual: break;
   }
   return "manual";
@@ -29,6 +30,7 @@ const char* to_string(decision_reason r) {
     case decision_reason::schedule: return "schedule";
     case decision_reason::catchup: return "catchup";
     case decision_reason::manual: return "manual";
+    case decision_reason::backfill: return "backfill";
     case decision_reason::overlap: return "overlap";
     case decision_reason::buffer_full: return "buffer_full";
     case decision_reason::paused: return "paused";
@@ -63,14 +65,15 @@ std::optional<decision_kind> parse_decision_kind(std::string_view text) {
 }
 
 std::optional<decision_origin> parse_decision_origin(std::string_view text) {
-  for (auto o : {decision_origin::schedule, decision_origin::catchup, decision_origin::manual})
+  for (auto o : {decision_origin::schedule, decision_origin::catchup, decision_origin::manual,
+                 decision_origin::backfill})
     if (text == to_string(o)) return o;
   return std::nullopt;
 }
 
 std::optional<decision_reason> parse_decision_reason(std::string_view text) {
   for (auto r : {decision_reason::schedule, decision_reason::catchup, decision_reason::manual,
-                 decision_reason::overlap, decision_reason::buffer_full, decision_reason::paused,
+                 decision_reason::backfill, decision_reason::overlap, decision_reason::buffer_full, decision_reason::paused,
                  decision_reason::misfire})
     if (text == to_string(r)) return r;
   return std::nullopt;
@@ -80,6 +83,7 @@ decision_reason reason_of(decision_origin o) {
   switch (o) {
     case decision_origin::schedule: return decision_reason::schedule;
     case decision_origin::catchup: return decision_reason::catchup;
+    case decision_origin::backfill: return decision_reason::backfill;
     case decision_origin::manual: break;
   }
   return decision_reason::manual;
@@ -112,6 +116,11 @@ bool is_final(run_status s) {
     case run_status::retry_wait: return false;
     default: return true;
   }
+}
+
+bool latest_attempt_ended(const run_record& r) {
+  return r.finished_at && is_final(r.status) &&
+         (r.earlier.empty() || r.earlier.back().attempt != r.attempt);
 }
 
 bool is_active(run_status s) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/time.hpp"
 
@@ -16,11 +17,14 @@ enum class decision_kind { fired, skipped, buffered, missed };
 
 /// Who a decision is for: a nominal time of the schedule (on time, or late and caught up), or
 /// an operator's manual run, which is for no nominal time of the schedule.
-enum class decision_origin { schedule, catchup, manual };
+/// backfill: a past nominal time an operator asked for (POST /v1/jobs/{id}/backfill).
+enum class decision_origin { schedule, catchup, manual, backfill };
 
 /// Why a decision is what it is: a run's origin when it runs or waits, else why not (overlap,
 /// buffer_full: skipped; paused, misfire: missed). Rendered as the decision's reason string.
-enum class decision_reason { schedule, catchup, manual, overlap, buffer_full, paused, misfire };
+enum class decision_reason {
+  schedule, catchup, manual, backfill, overlap, buffer_full, paused, misfire
+};
 
 /// Where a run is. starting: ordered to the runner, not yet reported started.
 enum class run_status {
@@ -84,6 +88,23 @@ struct containment {
   friend bool operator!=(const containment& a, const containment& b) { return !(a == b); }
 };
 
+/// An attempt of a run that another attempt followed: the run's own fields hold the latest.
+struct attempt_record {
+  uint32_t attempt = 1;
+  run_status ended = run_status::failed;  ///< how it ended (a final status)
+  std::optional<wall_time> started_at;
+  std::optional<wall_time> finished_at;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  duration elapsed{0};
+  std::string error;
+  friend bool operator==(const attempt_record& a, const attempt_record& b) {
+    return a.attempt == b.attempt && a.ended == b.ended && a.started_at == b.started_at &&
+           a.finished_at == b.finished_at && a.exit_code == b.exit_code &&
+           a.signal == b.signal && a.elapsed == b.elapsed && a.error == b.error;
+  }
+};
+
 struct run_record {
   std::string id;
   std::string job;
@@ -105,6 +126,9 @@ struct run_record {
   uint64_t output_bytes = 0;
   std::string error;
   bool cancelling = false;  ///< a cancel was ordered (cancel_other, removal); no longer occupies
+  /// The attempts before the latest, oldest first: empty unless it was retried (so a run
+  /// without retries costs nothing more).
+  std::vector<attempt_record> earlier;
   friend bool operator==(const run_record& a, const run_record& b) {
     const std::string empty;
     return a.id == b.id && a.job == b.job && a.nominal == b.nominal && a.reason == b.reason &&
@@ -115,9 +139,12 @@ struct run_record {
            a.signal == b.signal && a.elapsed == b.elapsed &&
            (a.output ? *a.output : empty) == (b.output ? *b.output : empty) &&
            a.truncated == b.truncated && a.output_bytes == b.output_bytes && a.error == b.error &&
-           a.cancelling == b.cancelling;
+           a.cancelling == b.cancelling && a.earlier == b.earlier;
   }
 };
+
+/// Whether the run's own fields describe an attempt that has ended and is not yet in `earlier`.
+bool latest_attempt_ended(const run_record& r);
 
 /// A run id says which job and nominal time it is for: "<job>@<UTC basic time>", with
 /// "manual-" before the time for manual runs. Same job + nominal time, same id, always.

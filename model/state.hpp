@@ -86,6 +86,8 @@ struct job_state {
   std::vector<std::string> buffer;   ///< buffered runs, oldest first
   std::vector<std::string> runs;     ///< retained runs, oldest first
   std::vector<decision_record> decisions;  ///< retained decisions, oldest first
+  /// Nominal time ranges backfill decisions covered, sorted and disjoint: never decided again.
+  std::vector<std::pair<wall_time, wall_time>> backfilled;
   job_counters counters;
   job_status status;
 
@@ -105,7 +107,7 @@ struct job_state {
            a.paused_since == b.paused_since && a.held_from == b.held_from &&
            a.held_until == b.held_until && a.cursor == b.cursor && a.active == b.active &&
            a.buffer == b.buffer && a.runs == b.runs && a.decisions == b.decisions &&
-           a.counters == b.counters && a.status == b.status;
+           a.backfilled == b.backfilled && a.counters == b.counters && a.status == b.status;
   }
 };
 

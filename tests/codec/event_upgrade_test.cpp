@@ -173,3 +173,46 @@ TEST_CASE("a checkpoint keeps a running run's containment", "[codec][state]") {
   CHECK(back->jobs.at("j")->spec->orphans == m::orphan_policy::wait);
   CHECK(*back == st);
 }
+
+TEST_CASE("a checkpoint keeps a retried run's earlier attempts and a job's backfilled times",
+          "[codec][state]") {
+  auto spec = std::make_shared<m::job_spec>();
+  spec->id = "j";
+  spec->schedule = "@yearly";
+  spec->command.argv = {"/bin/true"};
+  spec->retry.max_attempts = 2;
+  const auto t0 = *m::parse_rfc3339(t);
+  m::fire_decided d;
+  d.job = "j";
+  d.nominal = d.last = t0 - std::chrono::hours(48);
+  d.origin = m::decision_origin::backfill;
+  d.reason = m::decision_reason::backfill;
+  d.run_id = m::make_run_id("j", d.nominal, false);
+  d.at = t0;
+  m::run_finished f;
+  f.run_id = d.run_id;
+  f.outcome = m::run_outcome::failed;
+  f.exit_code = 4;
+  f.error = "exit status 4";
+  f.at = t0 + std::chrono::seconds(2);
+  const m::state st = m::fold(
+      {m::job_defined{spec, true, t0 - std::chrono::hours(1), "test"}, d,
+       m::run_started{d.run_id, 77, t0 + std::chrono::seconds(1), std::nullopt}, f,
+       m::retry_scheduled{d.run_id, 2, t0 + std::chrono::seconds(12), f.at}});
+  REQUIRE(st.runs.at(d.run_id).earlier.size() == 1);
+  REQUIRE(st.jobs.at("j")->backfilled.size() == 1);
+  const auto back = codec::decode_state(codec::encode_state(st));
+  REQUIRE(back);
+  CHECK(back->runs.at(d.run_id).earlier == st.runs.at(d.run_id).earlier);
+  CHECK(back->runs.at(d.run_id).earlier[0].error == "exit status 4");
+  CHECK(back->jobs.at("j")->backfilled == st.jobs.at("j")->backfilled);
+  CHECK(*back == st);
+  // The encoding is checked as it is read: ranges out of order are refused.
+  std::string body = codec::encode_state(st);
+  const auto at = body.find("\"backfilled\":[[");
+  REQUIRE(at != std::string::npos);
+  const auto close = body.find("]]", at);
+  const std::string range = body.substr(at + 14, close - at - 13);  // ["first","last"]
+  body.replace(at + 14, close - at - 13, range + "," + range);
+  CHECK_FALSE(codec::decode_state(body));
+}

@@ -481,6 +481,19 @@ TEST_CASE("a failing job runs as a real process, retries, and records exit code 
   CHECK(full["output"].get<std::string>().find("to-stderr") != std::string::npos);
   CHECK(full["output_bytes"].get<uint64_t>() >= full["output"].get<std::string>().size());
   CHECK(full["finished_at"].is_string());
+  // Both attempts are kept as they ended, the first not overwritten by the retry.
+  REQUIRE(full["attempts"].size() == 2);
+  for (int i = 0; i < 2; ++i) {
+    const json& a = full["attempts"][i];
+    INFO(a.dump());
+    CHECK(a["attempt"] == i + 1);
+    CHECK(a["outcome"] == "failed");
+    CHECK(a["exit_code"] == 3);
+    CHECK(a["started_at"].is_string());
+    CHECK(a["finished_at"].is_string());
+  }
+  CHECK(full["attempts"][0]["finished_at"] <= full["attempts"][1]["started_at"]);
+  CHECK(full["attempts"][1]["finished_at"] == full["finished_at"]);
   // The raw '@' works as well as %40.
   CHECK(c.get("/v1/jobs/fails/runs/" + run_id).status == 200);
 
@@ -784,4 +797,148 @@ TEST_CASE("a second SIGTERM stops running jobs at once", "[http][shutdown]") {
   CHECK(out.run["status"] == "cancelled");
   CHECK(out.seconds < 5);
   CHECK(out.output.find("second signal") != std::string::npos);
+}
+
+TEST_CASE("dry runs write nothing, a schedule that never fires is accepted with a warning, "
+          "?full=true pages whole jobs",
+          "[http][jobs][dry_run]") {
+  daemon_process d{{}};
+  http_client c{d.port()};
+  const uint64_t before = last_seq(c);
+  const json job = shell_job("nightly", yearly, "true");
+
+  // POST ?dry_run=true: the answer a real POST would get (201, the job), and nothing written.
+  const auto dry = c.post("/v1/jobs?dry_run=true", job.dump());
+  const json would = parse(dry, 201);
+  CHECK(would["id"] == "nightly");
+  CHECK(would["dry_run"] == true);
+  CHECK(would["warnings"] == json::array());
+  CHECK(would["spec"]["schedule"] == yearly);
+  CHECK(c.get("/v1/jobs/nightly").status == 404);
+  CHECK(last_seq(c) == before);
+  // Validation is the real one: a bad field is the same 400, a bad flag a 400 naming it.
+  check_error(c.post("/v1/jobs?dry_run=true", shell_job("bad", "every day", "true").dump()), 400,
+              "invalid_argument", "/schedule");
+  check_error(c.post("/v1/jobs?dry_run=maybe", job.dump()), 400, "invalid_argument", "dry_run");
+
+  const json created = define(c, job);
+  CHECK(created["dry_run"] == false);
+  CHECK(created["warnings"] == json::array());
+  const uint64_t defined = last_seq(c);
+  // A second POST would be a conflict, dry or not; a dry PUT answers 200 and changes nothing.
+  check_error(c.post("/v1/jobs?dry_run=true", job.dump()), 409, "conflict", "/id");
+  json changed = job;
+  changed["command"]["shell"] = "echo changed";
+  const json put = parse(c.request("PUT", "/v1/jobs/nightly?dry_run", changed.dump()), 200);
+  CHECK(put["dry_run"] == true);
+  CHECK(put["spec"]["command"]["shell"] == "echo changed");
+  CHECK(put["revision"] == created["revision"].get<uint64_t>() + 1);
+  CHECK(parse(c.get("/v1/jobs/nightly"))["spec"]["command"]["shell"] == "true");
+  CHECK(last_seq(c) == defined);
+
+  // A schedule that can never fire is accepted, and the answer says so.
+  for (const std::string never : {"0 0 30 2 *", "@at 2001-01-01T00:00:00Z"}) {
+    INFO(never);
+    const json j = define(c, shell_job(never[0] == '@' ? "past" : "feb30", never, "true"));
+    REQUIRE(j["warnings"].size() == 1);
+    CHECK(j["warnings"][0]["field"] == "schedule");
+    CHECK(j["warnings"][0]["message"].get<std::string>().find("never fires") != std::string::npos);
+    CHECK(j["next_due"].is_null());
+    CHECK(j["completed"] == false);  // nothing was ever decided: never fires, not completed
+  }
+
+  // ?full=true pages whole definitions (what `vigil jobs export` reads); summaries do not.
+  const json page = parse(c.get("/v1/jobs?full=true&limit=2"), 200);
+  REQUIRE(page["jobs"].size() == 2);
+  CHECK(page["jobs"][0]["id"] == "feb30");
+  CHECK(page["jobs"][0]["spec"]["schedule"] == "0 0 30 2 *");
+  CHECK(page["next"] == "nightly");
+  const json rest = parse(c.get("/v1/jobs?full=true&after=nightly"), 200);
+  REQUIRE(rest["jobs"].size() == 1);
+  CHECK(rest["jobs"][0]["id"] == "past");
+  CHECK_FALSE(parse(c.get("/v1/jobs"))["jobs"][0].contains("spec"));
+  check_error(c.get("/v1/jobs?full=yes"), 400, "invalid_argument", "full");
+  stop(d);
+}
+
+TEST_CASE("a one-shot @at job that ran reads completed, and ?status=completed finds it",
+          "[http][jobs]") {
+  daemon_process d{{"--tick-interval", "100ms"}};
+  http_client c{d.port()};
+  // Due in a moment: fires once, then nothing more will ever be due.
+  const auto soon = std::chrono::system_clock::now() + 1s;
+  const std::time_t tt = std::chrono::system_clock::to_time_t(soon) + 1;
+  char at[32];
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  const json created = define(c, shell_job("once", std::string{"@at "} + at, "true"));
+  CHECK(created["completed"] == false);
+  CHECK(created["warnings"] == json::array());
+  define(c, shell_job("yearly", yearly, "true"));
+  json view;
+  REQUIRE(eventually(15s, [&] {
+    view = parse(c.get("/v1/jobs/once"));
+    return view["completed"] == true;
+  }));
+  CHECK(view["status"]["last_outcome"] == "succeeded");
+  CHECK(view["next_due"].is_null());
+  const json done = parse(c.get("/v1/jobs?status=completed"), 200);
+  REQUIRE(done["jobs"].size() == 1);
+  CHECK(done["jobs"][0]["id"] == "once");
+  CHECK(done["jobs"][0]["completed"] == true);
+  stop(d);
+}
+
+TEST_CASE("backfill over HTTP decides each past nominal time once, a repeat decides nothing",
+          "[http][jobs][backfill]") {
+  daemon_process d{{"--tick-interval", "100ms"}};
+  http_client c{d.port()};
+  define(c, shell_job("daily", "0 3 * * *", "true", {{"overlap", "allow"}}));
+  const std::string range = R"({"from":"2026-01-01T00:00:00Z","to":"2026-01-05T23:59:59Z"})";
+  const json first = parse(c.post("/v1/jobs/daily/backfill", range), 200);
+  CHECK(first["job"] == "daily");
+  CHECK(first["nominal_times"] == 5);
+  CHECK(first["decided"] == 5);
+  CHECK(first["already_decided"] == 0);
+  REQUIRE(first["decisions"].size() == 5);
+  for (size_t i = 0; i < 5; ++i) {
+    const json& dd = first["decisions"][i];
+    CHECK(dd["kind"] == "fired");
+    CHECK(dd["reason"] == "backfill");
+    CHECK(dd["nominal"] == "2026-01-0" + std::to_string(i + 1) + "T03:00:00.000Z");
+  }
+  // Each run is real: it runs and succeeds like any other.
+  for (const auto& dd : first["decisions"])
+    CHECK(wait_run_status(c, "daily", dd["run_id"], {"succeeded"})["reason"] == "backfill");
+  const uint64_t seq = last_seq(c);
+  const json again = parse(c.post("/v1/jobs/daily/backfill", range), 200);
+  CHECK(again["decided"] == 0);
+  CHECK(again["already_decided"] == 5);
+  CHECK(again["decisions"] == json::array());
+  CHECK(last_seq(c) == seq);  // nothing appended
+  // The decisions are in the job's history like any other.
+  const json decisions = parse(c.get("/v1/jobs/daily/decisions?limit=100"));
+  size_t backfilled = 0;
+  for (const auto& dd : decisions["decisions"]) backfilled += dd["reason"] == "backfill";
+  CHECK(backfilled == 5);
+
+  check_error(c.post("/v1/jobs/daily/backfill", R"({"from":"2026-01-01T00:00:00Z"})"), 400,
+              "invalid_argument", "/to");
+  check_error(c.post("/v1/jobs/daily/backfill",
+                     R"({"from":"2026-01-05T00:00:00Z","to":"2026-01-01T00:00:00Z"})"),
+              400, "invalid_argument", "/from");
+  check_error(c.post("/v1/jobs/daily/backfill",
+                     R"({"from":"2026-01-01T00:00:00Z","to":"2999-01-01T00:00:00Z"})"),
+              400, "invalid_argument", "/to");
+  check_error(c.post("/v1/jobs/daily/backfill",
+                     R"({"from":"2020-01-01T00:00:00Z","to":"2026-01-01T00:00:00Z"})"),
+              400, "invalid_argument", "/to");  // 2,193 days: over 1000 nominal times
+  check_error(c.post("/v1/jobs/daily/backfill", R"({"from":"yesterday","to":"x"})"), 400,
+              "invalid_argument", "/from");
+  check_error(c.post("/v1/jobs/daily/backfill", R"({"from":"2026-01-01T00:00:00Z",)"
+                                                 R"("to":"2026-01-02T00:00:00Z","n":1})"),
+              400, "invalid_argument", "/n");
+  check_error(c.post("/v1/jobs/nope/backfill", range), 404, "not_found");
+  stop(d);
 }

@@ -142,6 +142,8 @@ TEST_CASE("HEAD on every GET route has the GET's status and headers and no body"
   const auto refused = c.request("DELETE", "/health");
   CHECK(refused.status == 405);
   CHECK(refused.header("allow") == "GET, HEAD");
+  // HEAD on a stream path that is no route is a 404 like its GET, not a stream's headers.
+  CHECK(c.request("HEAD", "/v1/stream/nothing").status == 404);
 }
 
 TEST_CASE("an empty path parameter is a 400 naming it, not a 405", "[http]") {
@@ -160,4 +162,8 @@ TEST_CASE("an empty path parameter is a 400 naming it, not a 405", "[http]") {
       CHECK(r.body.find("segment is empty") != std::string::npos);
     }
   }
+  // A method the route does not allow stays a 405, whatever its segments hold.
+  const auto r = c.request("PATCH", "/v1/jobs//runs");
+  CHECK(r.status == 405);
+  CHECK(r.header("allow") == "GET, HEAD");
 }

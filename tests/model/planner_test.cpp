@@ -1441,3 +1441,149 @@ TEST_CASE("count_overdue: nothing after a cycle, the late ones when cycles do no
   CHECK(m::count_overdue(w.s, at(20min), 0s) == 0);
   w.check_replay();
 }
+
+SCENARIO("every attempt of a retried run is kept, not only the last", "[planner][retry]") {
+  GIVEN("a job with 3 attempts whose first attempt fails with exit 1") {
+    world w;
+    auto spec = base_spec("a");
+    spec.retry.max_attempts = 3;
+    spec.retry.initial_backoff = 10s;
+    spec.retry.jitter = 0;
+    w.define(spec, t0);
+    fire_and_start(w, "a", at(1min));
+    const std::string r = rid("a", at(1min));
+    w.finish(r, m::run_outcome::failed, at(1min + 5s));
+
+    THEN("the failed attempt is kept as it ended while the retry waits") {
+      REQUIRE(w.run(r).earlier.size() == 1);
+      const auto& a1 = w.run(r).earlier[0];
+      CHECK(a1.attempt == 1);
+      CHECK(a1.ended == m::run_status::failed);
+      CHECK(a1.exit_code == 1);
+      CHECK(a1.started_at == at(1min + 1s));
+      CHECK(a1.finished_at == at(1min + 5s));
+      CHECK_FALSE(m::latest_attempt_ended(w.run(r)));  // attempt 1 is not listed twice
+      w.check_replay();
+    }
+    WHEN("attempt 2 succeeds") {
+      w.cycle(at(1min + 15s));
+      w.start(r, at(1min + 16s));
+      w.finish(r, m::run_outcome::succeeded, at(1min + 20s));
+      THEN("attempt 1 stays as it was and the run's own fields are attempt 2") {
+        REQUIRE(w.run(r).earlier.size() == 1);
+        CHECK(w.run(r).earlier[0].attempt == 1);
+        CHECK(w.run(r).earlier[0].exit_code == 1);
+        CHECK(w.run(r).attempt == 2);
+        CHECK(w.run(r).exit_code == 0);
+        CHECK(w.run(r).started_at == at(1min + 16s));
+        CHECK(m::latest_attempt_ended(w.run(r)));
+        w.check_replay();
+      }
+    }
+    WHEN("a cancel_other fire cancels it while the retry waits") {
+      auto other = spec;
+      other.overlap = m::overlap_policy::cancel_other;
+      other.retry.initial_backoff = 5min;
+      world w2;
+      w2.define(other, t0);
+      fire_and_start(w2, "a", at(1min));
+      w2.finish(r, m::run_outcome::failed, at(1min + 5s));
+      w2.cycle(at(2min));
+      THEN("the run is cancelled and attempt 1 is still the only attempt that ran") {
+        CHECK(w2.run(r).status == m::run_status::cancelled);
+        REQUIRE(w2.run(r).earlier.size() == 1);
+        CHECK(w2.run(r).earlier[0].ended == m::run_status::failed);
+        CHECK_FALSE(m::latest_attempt_ended(w2.run(r)));
+        w2.check_replay();
+      }
+    }
+  }
+}
+
+SCENARIO("backfill decides the past nominal times nothing decided, once, under the overlap policy",
+         "[planner][backfill]") {
+  GIVEN("an allow job every minute, created at 00:00, whose daemon was down until 00:10") {
+    world w;
+    auto spec = base_spec("a");
+    spec.overlap = m::overlap_policy::allow;
+    w.define(spec, t0);
+    // 00:01 on missed (one range); those within the misfire grace of 00:10 fired.
+    std::vector<m::wall_time> owed{t0};  // the creation instant: no decision covers it
+    size_t fired = 0;
+    for (const auto& d : all_of<m::fire_decided>(w.cycle(at(10min)))) {
+      if (d.kind == m::decision_kind::fired) ++fired;
+      if (d.kind != m::decision_kind::missed) continue;
+      for (auto t = d.nominal; t <= d.last; t += 1min) owed.push_back(t);
+    }
+    REQUIRE(owed.size() > 5);
+    REQUIRE(fired >= 1);
+    REQUIRE(owed.size() + fired == 11);
+    const m::backfill_job b{"a", t0, at(10min), "op"};
+
+    WHEN("00:00-00:10 is backfilled") {
+      const auto e = w.accept(b, at(10min) + 1s);
+      THEN("00:00 (the job's creation) and the missed times fire; the fired had their runs") {
+        const auto d = all_of<m::fire_decided>(e);
+        REQUIRE(d.size() == owed.size());
+        for (size_t i = 0; i < d.size(); ++i) {
+          CHECK(d[i].nominal == owed[i]);
+          CHECK(d[i].kind == m::decision_kind::fired);
+          CHECK(d[i].origin == m::decision_origin::backfill);
+          CHECK(d[i].reason == m::decision_reason::backfill);
+          CHECK(d[i].run_id == rid("a", owed[i]));
+          CHECK_FALSE(d[i].cursor);  // the schedule's cursor is not the backfill's business
+        }
+        CHECK(w.job("a").cursor == at(10min));
+        CHECK(w.job("a").backfilled.size() == owed.size());  // points a minute apart
+        w.check_replay();
+      }
+      AND_WHEN("the same range is backfilled again, after retention dropped the runs' records") {
+        THEN("nothing is decided a second time") {
+          CHECK(w.accept(b, at(10min) + 2s).empty());
+          m::state dropped = w.s;
+          dropped.runs.clear();
+          CHECK(std::get<std::vector<m::fire_decided>>(
+                    m::plan_backfill(dropped, "a", t0, at(10min), at(10min) + 3s))
+                    .empty());
+        }
+      }
+    }
+  }
+  GIVEN("a skip job created at 01:00") {
+    world w;
+    w.define(base_spec("a"), at(1h));
+    WHEN("00:00-00:05 is backfilled") {
+      const auto d = all_of<m::fire_decided>(
+          w.accept(m::backfill_job{"a", t0, at(5min), "op"}, at(1h) + 1s));
+      THEN("00:00 fires and the others are skipped: the first still runs (overlap skip)") {
+        REQUIRE(d.size() == 6);
+        CHECK(d[0].kind == m::decision_kind::fired);
+        for (size_t i = 1; i < d.size(); ++i) {
+          CHECK(d[i].kind == m::decision_kind::skipped);
+          CHECK(d[i].reason == m::decision_reason::overlap);
+          CHECK(d[i].run_id.empty());
+        }
+        CHECK(w.job("a").active == std::vector<std::string>{rid("a", t0)});
+        w.check_replay();
+      }
+    }
+    WHEN("a range is bad") {
+      THEN("it is refused naming the field, and nothing is decided") {
+        const auto now = at(1h) + 1s;
+        auto future = w.refuse(m::backfill_job{"a", t0, at(2h), "op"}, now);
+        CHECK(future.code == m::errc::invalid_argument);
+        CHECK(future.field == "/to");
+        auto reversed = w.refuse(m::backfill_job{"a", at(5min), t0, "op"}, now);
+        CHECK(reversed.field == "/from");
+        // @every 1m over a day is 1441 nominal times, over the limit of 1000.
+        w.define(base_spec("b"), at(48h));
+        auto many = w.refuse(m::backfill_job{"b", t0, at(24h), "op"}, at(48h) + 1s);
+        CHECK(many.field == "/to");
+        CHECK(many.detail.find("1000") != std::string::npos);
+        CHECK(w.refuse(m::backfill_job{"nope", t0, at(5min), "op"}, now).code ==
+              m::errc::not_found);
+        CHECK(w.job("a").decisions.empty());
+      }
+    }
+  }
+}
