@@ -20,7 +20,7 @@ SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # when an installed package provides it too (NodeSource's nodejs provides npm).
 DEB_PACKAGES := cmake make g++ pkg-config libcaf-dev librestinio-dev libasio-dev libfmt-dev \
                 libhttp-parser-dev nlohmann-json3-dev catch2 libcli11-dev libsqlite3-dev sqlite3 \
-                clang libclang-rt-14-dev wrk curl nodejs npm prometheus chromium \
+                clang libclang-rt-14-dev wrk curl jq nodejs npm prometheus chromium \
                 libtomlplusplus-dev libcctz-dev tzdata libspdlog-dev postgresql-15 libpq-dev \
                 help2man python3-yaml
 
