@@ -2,6 +2,7 @@
 #   make run    install dependencies, build (release), start the daemon on 127.0.0.1:8080
 #   make test   install dependencies, build, run the whole suite, then again under ASan+UBSan
 #   make cluster  a throw-away PostgreSQL and three nodes on 127.0.0.1:8081-8083 (Ctrl-C ends it)
+#   make docs   rewrite the generated parts of the docs (the settings table of operations.md)
 #   make bench  every benchmark (bench/all.sh: /health vs a constant route, the durable log,
 #               streams, many jobs, 100 crash rounds, 100 failovers on PostgreSQL);
 #               figures go to docs/benchmarks.md by hand
@@ -19,17 +20,17 @@ SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # when an installed package provides it too (NodeSource's nodejs provides npm).
 DEB_PACKAGES := cmake make g++ pkg-config libcaf-dev librestinio-dev libasio-dev libfmt-dev \
                 libhttp-parser-dev nlohmann-json3-dev catch2 libcli11-dev libsqlite3-dev sqlite3 \
-                clang libclang-rt-14-dev wrk curl nodejs npm prometheus chromium \
+                clang libclang-rt-14-dev wrk curl jq nodejs npm prometheus chromium \
                 libtomlplusplus-dev libcctz-dev tzdata libspdlog-dev postgresql-15 libpq-dev \
                 help2man python3-yaml
 
 .PHONY: all deps build run cluster test test-release test-asan fuzz-build fuzz-smoke fuzz bench clean \
-        format help
+        format help docs
 
 all: build
 
 help:
-	@sed -n '1,7p' Makefile
+	@sed -n '1,8p' Makefile
 
 deps:
 	@provided=$$(dpkg-query -W -f='$${Status}|$${Provides}\n' 2>/dev/null | \
@@ -112,6 +113,12 @@ fuzz-smoke: fuzz-build
 # A long run: FUZZ_SECONDS per target (make fuzz FUZZ_SECONDS=3600).
 fuzz: fuzz-build
 	$(call run_fuzzers,$(FUZZ_SECONDS))
+
+# The settings table of docs/operations.md, from the daemon's own table (a test compares them).
+# Builds the vigil binary only.
+docs: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target vigil
+	python3 tests/docs_settings.py write $(BUILD)/app/vigil docs/operations.md
 
 bench: build
 	bench/all.sh $(BUILD)

@@ -11,6 +11,7 @@
 
 #include "app/completion.hpp"
 #include "app/config.hpp"
+#include "app/settings_doc.hpp"
 #include "app/version.hpp"
 #include "model/duration.hpp"
 
@@ -201,6 +202,11 @@ cli_result parse_cli(int argc, char** argv) {
   serve->add_flag("--print-config", print_config,
                   "Print the effective configuration as TOML, each value's source in a comment, "
                   "and exit");
+  // Hidden: docs/operations.md's settings table is this output (make docs, tests/docs_settings.py).
+  bool print_settings = false;
+  serve->add_flag("--print-settings-markdown", print_settings,
+                  "Print the settings as the Markdown table of docs/operations.md and exit")
+      ->group("");
   const serve_options defaults;
   std::map<std::string, std::string> flag_text;  // every setting's flag, as given
   std::vector<std::pair<const setting*, CLI::Option*>> setting_flags;
@@ -433,6 +439,10 @@ cli_result parse_cli(int argc, char** argv) {
       for (const auto& [cmd, a] : actions)
         if (cmd->parsed()) jobs_opts.act = a;
       return jobs_opts;
+    }
+    if (print_settings) {
+      std::cout << settings_markdown(serve_settings()) << std::flush;
+      return exit_now{0};
     }
     std::map<std::string, std::string> given;
     for (const auto& [s, opt] : setting_flags) {

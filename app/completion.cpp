@@ -26,6 +26,7 @@ void walk(const CLI::App& app, const std::string& path, std::vector<command_word
     here.words.push_back(sub->get_name());
   }
   for (const CLI::Option* opt : app.get_options()) {
+    if (opt->get_group().empty()) continue;  // hidden: for the build, not for a person
     for (const auto& name : opt->get_lnames()) here.words.push_back("--" + name);
     for (const auto& name : opt->get_snames()) here.words.push_back("-" + name);
   }

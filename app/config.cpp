@@ -33,6 +33,7 @@ setting duration_setting(std::string key, std::string help, model::duration serv
   s.key = std::move(key);
   s.type_name = "DURATION";
   s.help = std::move(help);
+  s.accepts = positive ? "a duration > 0" : "a duration, 0 allowed";
   s.type = setting_type::string;
   s.apply = [field, positive](const std::string& text, serve_options& out) {
     auto d = model::parse_duration(text);
@@ -52,6 +53,7 @@ setting integer_setting(std::string key, std::string help, T serve_options::*fie
   s.key = std::move(key);
   s.type_name = "N";
   s.help = std::move(help);
+  s.accepts = std::to_string(min) + " … " + std::to_string(max);
   s.type = setting_type::integer;
   s.apply = [field, min, max](const std::string& text, serve_options& out) {
     const invalid_setting bad{"an integer from " + std::to_string(min) + " to " +
@@ -73,6 +75,7 @@ setting text_setting(std::string key, std::string help, std::string serve_option
   s.key = std::move(key);
   s.type_name = "TEXT";
   s.help = std::move(help);
+  s.accepts = "text";
   s.type = setting_type::string;
   s.apply = [field](const std::string& text, serve_options& out) {
     if (text.find('\0') != std::string::npos) throw invalid_setting{"text without NUL bytes"};
@@ -85,6 +88,7 @@ setting text_setting(std::string key, std::string help, std::string serve_option
 setting file_setting(std::string key, std::string help, std::string serve_options::*field) {
   setting s = text_setting(std::move(key), std::move(help), field);
   s.type_name = "FILE";
+  s.accepts = "a path";
   return s;
 }
 
@@ -93,6 +97,7 @@ setting listen_setting() {
   s.key = "listen";
   s.type_name = "HOST:PORT";
   s.help = "Address to listen on, HOST:PORT";
+  s.accepts = "HOST:PORT, port 0 … 65535";
   s.type = setting_type::string;
   s.apply = [](const std::string& text, serve_options& out) {
     const invalid_setting bad{"HOST:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)"};
@@ -114,6 +119,7 @@ setting bool_setting(std::string key, std::string help, bool serve_options::*fie
   s.key = std::move(key);
   s.type_name = "";
   s.help = std::move(help);
+  s.accepts = "true or false";
   s.type = setting_type::boolean;
   s.apply = [field](const std::string& text, serve_options& out) {
     if (text == "true" || text == "1")
@@ -133,6 +139,7 @@ setting open_setting(std::string key, std::string help, bool http::open_routes::
   s.key = std::move(key);
   s.type_name = "";
   s.help = std::move(help);
+  s.accepts = "true or false";
   s.type = setting_type::boolean;
   s.apply = [field](const std::string& text, serve_options& out) {
     if (text == "true" || text == "1")
@@ -156,6 +163,8 @@ setting choice_setting(std::string key, std::string help, std::string choices,
   s.key = std::move(key);
   s.type_name = choices;
   s.help = std::move(help);
+  s.accepts = "one of ";
+  for (const char c : choices) s.accepts += c == '|' ? std::string{", "} : std::string{c};
   s.type = setting_type::string;
   s.apply = [set = std::move(set), choices](const std::string& text, serve_options& out) {
     if (!set(text, out)) throw invalid_setting{"one of " + choices};
@@ -174,6 +183,7 @@ setting store_setting() {
       "A shared PostgreSQL event log (postgresql://user@host/db or a keyword conninfo): this "
       "node joins a cluster on it. Prefer VIGIL_STORE or the config file when it holds a "
       "password; it is never printed or logged. Exclusive with data_dir";
+  s.accepts = "a postgresql:// URL or a keyword conninfo";
   s.type = setting_type::string;
   s.apply = [](const std::string& text, serve_options& out) {
     const bool url = text.rfind("postgresql://", 0) == 0 || text.rfind("postgres://", 0) == 0;
@@ -193,6 +203,7 @@ setting auth_token_setting() {
   s.help =
       "A bearer token that clients must send (Authorization: Bearer TOKEN). Not accepted as a "
       "flag: set VIGIL_AUTH_TOKEN, the config file, or auth_token_file";
+  s.accepts = "a bearer token: letters, digits, -._~+/ and a trailing =";
   s.type = setting_type::string;
   s.secret = true;
   s.apply = [](const std::string& text, serve_options& out) {

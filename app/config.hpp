@@ -21,6 +21,9 @@ struct setting {
   std::string flag;       ///< "--tick-interval"
   std::string type_name;  ///< for --help: DURATION, N, ...
   std::string help;
+  /// The values `apply` takes, in a few words ("1 … 64", "> 0"), for the settings table in
+  /// docs/operations.md (settings_markdown); the error text says the same at length.
+  std::string accepts;
   setting_type type = setting_type::string;
   /// A secret (a token): its value is never printed, in --print-config or in an error, and it
   /// is refused as a flag, where every local user could read it (ps, /proc/PID/cmdline).
