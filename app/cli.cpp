@@ -312,13 +312,25 @@ cli_result parse_cli(int argc, char** argv) {
                         true),
                  craw);
   auto* apply = action("apply",
-                       "Create or replace the jobs of a file (PUT /v1/jobs/{id} for each); prints "
-                       "created, updated or unchanged",
+                       "Make the daemon's jobs those of a file or directory: each is checked by "
+                       "the server first (nothing is written unless all pass), then created or "
+                       "replaced; prints created, changed (which fields), unchanged and, with "
+                       "--prune, deleted, and the server's warnings",
                        act::apply, false);
   apply->add_option("-f,--file", jobs_opts.file,
-                    "A job JSON object, or an array of them; - reads stdin")
-      ->type_name("FILE")
+                    "A job JSON object or an array of them, a directory of such *.json files, or "
+                    "- for stdin")
+      ->type_name("FILE|DIR")
       ->required();
+  apply->add_flag("--prune", jobs_opts.prune,
+                  "Also remove the daemon's jobs that the input does not define");
+  apply->add_flag("--dry-run", jobs_opts.dry_run,
+                  "Print what would change (the server validates every job) and write nothing");
+  add_view_flags(apply, craw, false);
+  add_view_flags(action("export",
+                        "Every job's definition as a JSON array (or YAML), as `apply -f` reads it",
+                        act::export_, false),
+                 craw, false);
   action("rm", "Remove a job (its running processes are cancelled)", act::rm, true);
   auto* run = action("run",
                      "Run a job now; prints the decision (fired, skipped, buffered); exits 5 "
@@ -351,6 +363,17 @@ cli_result parse_cli(int argc, char** argv) {
       ->type_name("N")
       ->check(CLI::Range(1, 1000));
   add_view_flags(next, craw);
+  auto* backfill = action("backfill",
+                          "Decide the job's past nominal times in a range that nothing decided "
+                          "(before the job existed, or missed), once; under its overlap policy",
+                          act::backfill, true);
+  backfill->add_option("--from", jobs_opts.from, "The range's start, RFC 3339 (inclusive)")
+      ->type_name("TIME")
+      ->required();
+  backfill->add_option("--to", jobs_opts.to, "The range's end, RFC 3339 (inclusive; not future)")
+      ->type_name("TIME")
+      ->required();
+  add_view_flags(backfill, craw);
   auto* logs = action("logs",
                       "What a run printed: the newest run's output, or the named run's; the "
                       "bytes alone on stdout, the run's status on stderr",

@@ -10,11 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <istream>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <vector>
 
 namespace vigil::app {
@@ -68,28 +71,43 @@ json scheduler_state(api& a) {
   return out;
 }
 
-int list(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
+/// Jobs from GET /v1/jobs, page after page (`all`) or the first page; `query` ("&full=true")
+/// goes on every page's path.
+struct job_pages {
   json jobs = json::array();
-  std::string after;
   uint64_t total = 0;
-  bool more = false;
+  bool more = false;  ///< pages were left unread
+};
+
+job_pages fetch_jobs(api& a, const std::string& query, unsigned limit, bool all) {
+  job_pages got;
+  std::string after;
   for (;;) {
-    std::string path = "/v1/jobs?limit=" + std::to_string(o.limit ? o.limit : 100);
+    std::string path = "/v1/jobs?limit=" + std::to_string(limit ? limit : 100) + query;
     if (!after.empty()) path += "&after=" + escape_segment(after);
     const json page = a.expect_ok("list jobs", "GET", path);
     if (!page.is_object() || !page.contains("jobs") || !page["jobs"].is_array()) {
-      err << "vigil: " << path << " answered without a \"jobs\" array\n";
+      a.err() << "vigil: " << path << " answered without a \"jobs\" array\n";
       throw stop{exit_unreachable};
     }
-    for (const auto& j : page["jobs"]) jobs.push_back(j);
+    for (const auto& j : page["jobs"]) got.jobs.push_back(j);
     if (page.contains("total") && page["total"].is_number_unsigned())
-      total = page["total"].get<uint64_t>();
-    more = page.contains("next") && page["next"].is_string();
-    if (!more || !o.all) break;
+      got.total = page["total"].get<uint64_t>();
+    got.more = page.contains("next") && page["next"].is_string();
+    if (!got.more || !all) break;
     const std::string next = page["next"].get<std::string>();
     if (next == after) break;  // no progress: do not loop forever
     after = next;
   }
+  return got;
+}
+
+int list(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
+  (void)err;
+  const job_pages pages = fetch_jobs(a, "", o.limit, o.all);
+  const json& jobs = pages.jobs;
+  const uint64_t total = pages.total;
+  const bool more = pages.more;
   const json scheduler = scheduler_state(a);
   if (o.view.format != output_format::table) {
     print_document(out,
@@ -135,20 +153,18 @@ int list(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
   return exit_ok;
 }
 
-/// The jobs of an apply file: one object, or an array of objects.
-std::vector<json> read_jobs(const jobs_options& o, std::istream& in, std::ostream& err) {
-  std::string content;
-  const std::string name = o.file == "-" ? std::string{"stdin"} : o.file;
-  if (o.file == "-") {
-    content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream f{o.file, std::ios::binary};
-    if (!f) {
-      err << "vigil: cannot read " << o.file << "\n";
-      throw stop{exit_refused};
-    }
-    content.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  }
+/// The job's zone, for showing its times; "" (the viewer's zone alone) when it is gone.
+std::string job_zone(api& a, const std::string& id) {
+  const auto r = a.call("GET", job_path(id));
+  if (r.status != 200) return {};
+  const json j = json::parse(r.body, nullptr, false);
+  // The job's zone is its definition's ("spec"), not a field of the job object itself.
+  return j.is_object() && j.contains("spec") ? text(j["spec"], "time_zone", "") : std::string{};
+}
+
+/// The jobs of one apply file's content: one object, or an array of objects, each with an id.
+void parse_jobs(const std::string& content, const std::string& name, std::vector<json>& jobs,
+                std::ostream& err) {
   json doc;
   try {
     doc = json::parse(content);
@@ -156,66 +172,245 @@ std::vector<json> read_jobs(const jobs_options& o, std::istream& in, std::ostrea
     err << "vigil: " << name << " is not JSON: " << e.what() << "\n";
     throw stop{exit_refused};
   }
-  std::vector<json> jobs;
+  std::vector<json> found;
   if (doc.is_object()) {
-    jobs.push_back(std::move(doc));
+    found.push_back(std::move(doc));
   } else if (doc.is_array()) {
-    for (auto& j : doc) jobs.push_back(std::move(j));
+    for (auto& j : doc) found.push_back(std::move(j));
   } else {
     err << "vigil: " << name << ": expected a job object or an array of job objects\n";
     throw stop{exit_refused};
   }
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    const json& j = jobs[i];
+  for (size_t i = 0; i < found.size(); ++i) {
+    const json& j = found[i];
     if (!j.is_object() || !j.contains("id") || !j["id"].is_string() ||
         j["id"].get<std::string>().empty()) {
-      err << "vigil: " << name << ": job " << i + 1 << " of " << jobs.size()
+      err << "vigil: " << name << ": job " << i + 1 << " of " << found.size()
           << " has no \"id\" string (field /id)\n";
       throw stop{exit_refused};
     }
+    jobs.push_back(std::move(found[i]));
   }
+}
+
+std::string read_file(const std::string& path, std::ostream& err) {
+  std::ifstream f{path, std::ios::binary};
+  if (!f) {
+    err << "vigil: cannot read " << path << "\n";
+    throw stop{exit_refused};
+  }
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+/// The jobs to apply: from stdin ("-"), a file, or every *.json file of a directory (in name
+/// order, not recursively). An id twice is refused: which one was meant?
+std::vector<json> read_jobs(const jobs_options& o, std::istream& in, std::ostream& err) {
+  std::vector<json> jobs;
+  std::error_code ec;
+  if (o.file == "-") {
+    parse_jobs({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()}, "stdin",
+               jobs, err);
+  } else if (std::filesystem::is_directory(o.file, ec)) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(o.file, ec))
+      if (e.path().extension() == ".json" && !e.is_directory()) files.push_back(e.path());
+    if (ec) {
+      err << "vigil: cannot read the directory " << o.file << ": " << ec.message() << "\n";
+      throw stop{exit_refused};
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) {
+      err << "vigil: " << o.file << " holds no *.json file\n";
+      throw stop{exit_refused};
+    }
+    for (const auto& f : files) parse_jobs(read_file(f.string(), err), f.string(), jobs, err);
+  } else {
+    parse_jobs(read_file(o.file, err), o.file, jobs, err);
+  }
+  std::set<std::string> ids;
+  for (const auto& j : jobs)
+    if (!ids.insert(j["id"].get<std::string>()).second) {
+      err << "vigil: job " << j["id"].get<std::string>() << " is defined twice in " << o.file
+          << "\n";
+      throw stop{exit_refused};
+    }
   return jobs;
 }
 
+/// What apply does to one job, as the server's dry run answered it.
+struct planned_job {
+  std::string id;
+  const json* job = nullptr;           ///< the definition from the input
+  std::string verdict;                 ///< created, changed, unchanged
+  std::vector<std::string> fields;     ///< changed: the definition's fields that differ
+  std::string revision;                ///< the job's revision once applied
+  json warnings = json::array();
+};
+
+/// The top-level fields of two definitions that differ (both as the server renders them).
+std::vector<std::string> changed_fields(const json& before, const json& after) {
+  std::set<std::string> keys;
+  for (const auto* j : {&before, &after})
+    if (j->is_object())
+      for (const auto& [k, v] : j->items()) keys.insert(k);
+  std::vector<std::string> out;
+  for (const auto& k : keys)
+    if (!before.is_object() || !after.is_object() || !before.contains(k) || !after.contains(k) ||
+        before[k] != after[k])
+      out.push_back(k);
+  return out;
+}
+
+/// apply: every job is checked by the server first (PUT ?dry_run=true) and nothing is written
+/// unless all of them pass; then the changed ones are PUT and, with --prune, the daemon's jobs
+/// the input lacks are removed. --dry-run stops after the check. Prints the diff.
 int apply(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
           std::ostream& err) {
   const auto jobs = read_jobs(o, in, err);
-  int code = exit_ok;
-  for (const auto& job : jobs) {
-    const std::string id = job["id"].get<std::string>();
-    const std::string path = job_path(id);
-    // Its revision before, to tell "updated" from "unchanged" (both answer 200).
-    std::optional<uint64_t> before;
-    const auto current = a.call("GET", path);
-    if (current.status == 200) {
-      const json j = a.parse(current, path);
-      if (j.is_object() && j.contains("revision") && j["revision"].is_number_unsigned())
-        before = j["revision"].get<uint64_t>();
+  if (o.prune && jobs.empty()) {
+    err << "vigil: the input holds no job: --prune would remove every job; refusing\n";
+    return exit_refused;
+  }
+  std::map<std::string, json> current;  // id -> the job as the daemon has it
+  for (auto& j : fetch_jobs(a, "&full=true", 500, true).jobs)
+    if (j.is_object() && j.contains("id") && j["id"].is_string()) {
+      std::string id = j["id"].get<std::string>();
+      current[std::move(id)] = std::move(j);
     }
-    const auto r = a.call("PUT", path, job.dump());
+
+  std::vector<planned_job> plan;
+  bool refused = false;
+  for (const auto& job : jobs) {
+    planned_job p;
+    p.id = job["id"].get<std::string>();
+    p.job = &job;
+    const auto r = a.call("PUT", job_path(p.id) + "?dry_run=true", job.dump());
     if (r.status < 200 || r.status >= 300) {
-      a.refusal("job " + id, r);
-      code = exit_refused;
+      a.refusal("job " + p.id, r);
+      refused = true;
       continue;
     }
-    const json view = a.parse(r, path);
-    const std::string revision = text(view, "revision", "?");
-    if (r.status == 201)
-      out << "job " << id << ": created (revision " << revision << ")\n";
-    else if (before && revision == std::to_string(*before))
-      out << "job " << id << ": unchanged (revision " << revision << ")\n";
-    else
-      out << "job " << id << ": updated (revision " << revision << ")\n";
+    const json would = a.parse(r, job_path(p.id));
+    const auto was = current.find(p.id);
+    if (r.status == 201 || was == current.end()) {
+      p.verdict = "created";
+    } else if (would.value("revision", json{}) == was->second.value("revision", json{})) {
+      p.verdict = "unchanged";
+    } else {
+      p.verdict = "changed";
+      p.fields = changed_fields(was->second.value("spec", json{}), would.value("spec", json{}));
+    }
+    if (would.contains("warnings") && would["warnings"].is_array()) p.warnings = would["warnings"];
+    p.revision = text(would, "revision", "?");
+    plan.push_back(std::move(p));
   }
+  if (refused) {
+    err << "vigil: nothing was applied: the server refused the jobs above\n";
+    return exit_refused;
+  }
+  std::vector<std::string> deleted;
+  if (o.prune) {
+    std::set<std::string> wanted;
+    for (const auto& p : plan) wanted.insert(p.id);
+    for (const auto& [id, j] : current)
+      if (!wanted.count(id)) deleted.push_back(id);
+  }
+
+  int code = exit_ok;
+  if (!o.dry_run) {
+    for (const auto& p : plan) {
+      if (p.verdict == "unchanged") continue;
+      const auto r = a.call("PUT", job_path(p.id), p.job->dump());
+      if (r.status < 200 || r.status >= 300) {
+        a.refusal("job " + p.id, r);
+        code = exit_refused;
+      }
+    }
+    for (const auto& id : deleted) {
+      const auto r = a.call("DELETE", job_path(id));
+      if (r.status != 200 && r.status != 404) {  // gone meanwhile is what was asked
+        a.refusal("job " + id, r);
+        code = exit_refused;
+      }
+    }
+  }
+
+  if (o.view.format != output_format::table) {
+    json doc = {{"dry_run", o.dry_run},     {"created", json::array()}, {"changed", json::array()},
+                {"unchanged", json::array()}, {"deleted", deleted},      {"warnings", json::array()}};
+    for (const auto& p : plan) {
+      if (p.verdict == "changed")
+        doc["changed"].push_back({{"id", p.id}, {"fields", p.fields}});
+      else
+        doc[p.verdict].push_back(p.id);
+      for (const auto& w : p.warnings)
+        doc["warnings"].push_back({{"job", p.id},
+                                   {"field", w.value("field", "")},
+                                   {"message", w.value("message", "")}});
+    }
+    print_document(out, doc, o.view.format);
+    return code;
+  }
+  size_t counts[3] = {0, 0, 0};
+  for (const auto& p : plan) {
+    out << "job " << p.id << ": " << p.verdict;
+    if (!p.fields.empty()) {
+      out << " (";
+      for (size_t i = 0; i < p.fields.size(); ++i) out << (i ? ", " : "") << p.fields[i];
+      out << "; ";
+    } else {
+      out << " (";
+    }
+    out << "revision " << p.revision << ")\n";
+    ++counts[p.verdict == "created" ? 0 : p.verdict == "changed" ? 1 : 2];
+  }
+  for (const auto& id : deleted) out << "job " << id << ": deleted\n";
+  for (const auto& p : plan)
+    for (const auto& w : p.warnings)
+      out << "job " << p.id << ": warning: " << w.value("field", "") << ": "
+          << w.value("message", "") << "\n";
+  out << counts[0] << " created, " << counts[1] << " changed, " << counts[2] << " unchanged, "
+      << deleted.size() << " deleted";
+  if (o.dry_run) out << " (dry run: nothing was written)";
+  out << "\n";
   return code;
 }
 
-/// The job's zone, for showing its times; "" (the viewer's zone alone) when it is gone.
-std::string job_zone(api& a, const std::string& id) {
-  const auto r = a.call("GET", job_path(id));
-  if (r.status != 200) return {};
-  return text(json::parse(r.body, nullptr, false), "time_zone", "");
+/// export: every job's definition, as `apply -f` reads it back.
+int export_jobs(api& a, const jobs_options& o, std::ostream& out) {
+  json specs = json::array();
+  for (const auto& j : fetch_jobs(a, "&full=true", 500, true).jobs)
+    if (j.is_object() && j.contains("spec")) specs.push_back(j["spec"]);
+  print_document(out, specs,
+                 o.view.format == output_format::yaml ? output_format::yaml : output_format::json);
+  return exit_ok;
 }
+
+/// backfill: the decisions for the job's past nominal times in [from, to] nothing decided.
+int backfill(api& a, const jobs_options& o, std::ostream& out) {
+  const json answer = a.expect_ok("job " + o.id, "POST", job_path(o.id) + "/backfill",
+                                  json{{"from", o.from}, {"to", o.to}}.dump());
+  if (o.view.format != output_format::table) {
+    print_document(out, answer, o.view.format);
+    return exit_ok;
+  }
+  const std::string zone = job_zone(a, o.id);
+  const json decisions = answer.value("decisions", json::array());
+  if (!decisions.empty()) {
+    std::vector<std::vector<std::string>> rows = {{"NOMINAL", "KIND", "REASON", "RUN"}};
+    for (const auto& d : decisions)
+      rows.push_back({show_time(text(d, "nominal"), zone, o.view.viewer), text(d, "kind"),
+                      text(d, "reason"), text(d, "run_id")});
+    print_table(out, rows);
+  }
+  out << "job " << o.id << ": " << text(answer, "nominal_times", "0") << " nominal times from "
+      << show_time(text(answer, "from"), zone, o.view.viewer) << " to "
+      << show_time(text(answer, "to"), zone, o.view.viewer) << ": "
+      << text(answer, "decided", "0") << " decided now, " << text(answer, "already_decided", "0")
+      << " decided already (or the schedule's)\n";
+  return exit_ok;
+}
+
 
 int runs(api& a, const jobs_options& o, std::ostream& out) {
   std::string path = job_path(o.id) + "/runs";
@@ -400,6 +595,10 @@ int dispatch(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
       return next(a, o, out);
     case act::logs:
       return logs(a, o, out, err);
+    case act::export_:
+      return export_jobs(a, o, out);
+    case act::backfill:
+      return backfill(a, o, out);
   }
   return exit_usage;
 }

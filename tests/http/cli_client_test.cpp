@@ -326,7 +326,7 @@ TEST_CASE("vigil jobs: apply, list, get, run, pause, resume, runs, decisions, rm
       write_file(dir, "backup.json", shell_job("backup", yearly, "echo changed").dump());
   applied = run_vigil({"jobs", "apply", "-f", changed, "--url", url});
   CHECK(applied.exit_code == 0);
-  CHECK(contains(applied.output, "job backup: updated"));
+  CHECK(contains(applied.output, "job backup: changed (command; revision 2)"));
 
   // stdin
   const std::string third = write_file(dir, "third.json", shell_job("third", yearly, "true").dump());

@@ -353,3 +353,131 @@ TEST_CASE("vigil jobs logs prints what the newest or the named run printed, its 
   CHECK(unknown.exit_code == 1);
   CHECK(contains(unknown.output, "nope"));
 }
+
+TEST_CASE("vigil jobs apply prints the diff, --dry-run writes nothing, --prune removes the rest",
+          "[cli][output][apply]") {
+  temp_dir dir;
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  http_client c{daemon.port()};
+  auto last_seq = [&] {
+    return json::parse(c.get("/v1/events?after=0&limit=1").body)["last_seq"].get<uint64_t>();
+  };
+  // The daemon has backup and report; the directory changes backup, keeps report, adds audit.
+  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "now.json", fixed_jobs().dump()),
+                     "--url", url})
+              .exit_code == 0);
+  REQUIRE(run_vigil({"jobs", "apply", "-f",
+                     write_file(dir, "old.json",
+                                json{{"id", "old"},
+                                     {"schedule", "@at 2032-01-01T00:00:00Z"},
+                                     {"command", {{"shell", "true"}}}}
+                                    .dump()),
+                     "--url", url})
+              .exit_code == 0);
+  const std::string set = dir.file("set");
+  REQUIRE(shell("mkdir " + set).exit_code == 0);
+  json backup = fixed_jobs()[0];
+  backup["command"]["shell"] = "echo changed";
+  backup["schedule"] = "@at 2030-02-01T01:00:00Z";
+  write_file(dir, "set/1-backup.json", backup.dump());
+  write_file(dir, "set/2-more.json",
+             json::array({fixed_jobs()[1], {{"id", "audit"},
+                                            {"schedule", "@at 2033-03-03T03:03:03Z"},
+                                            {"command", {{"argv", {"/bin/true"}}}}}})
+                 .dump());
+  write_file(dir, "set/notes.txt", "not a job: only *.json files are read");
+  const uint64_t before = last_seq();
+
+  const auto dry = shell("$VIGIL jobs apply -f " + set + " --prune --dry-run --url " + url);
+  CHECK(dry.exit_code == 0);
+  CHECK(dry.output == golden("jobs_apply_dry_run.txt"));
+  const auto dry_json =
+      shell("$VIGIL jobs apply -f " + set + " --prune --dry-run -o json --url " + url);
+  CHECK(dry_json.exit_code == 0);
+  CHECK(dry_json.output == golden("jobs_apply_dry_run.json"));
+  CHECK(last_seq() == before);  // nothing in the log after a dry run
+  CHECK(c.get("/v1/jobs/audit").status == 404);
+  CHECK(c.get("/v1/jobs/old").status == 200);
+
+  const auto applied = shell("$VIGIL jobs apply -f " + set + " --prune --url " + url);
+  CHECK(applied.exit_code == 0);
+  CHECK(contains(applied.output, "1 created, 1 changed, 1 unchanged, 1 deleted\n"));
+  CHECK(c.get("/v1/jobs/audit").status == 200);
+  CHECK(c.get("/v1/jobs/old").status == 404);
+  CHECK(json::parse(c.get("/v1/jobs/backup").body)["spec"]["command"]["shell"] == "echo changed");
+  // Applied again: nothing to do, nothing written.
+  const uint64_t settled = last_seq();
+  const auto again = shell("$VIGIL jobs apply -f " + set + " --prune --url " + url);
+  CHECK(contains(again.output, "0 created, 0 changed, 3 unchanged, 0 deleted\n"));
+  CHECK(last_seq() == settled);
+
+  // One bad job: the server's refusal is printed and nothing at all is written.
+  write_file(dir, "set/3-bad.json",
+             json{{"id", "bad"}, {"schedule", "every day"}, {"command", {{"shell", "true"}}}}.dump());
+  const auto refused = shell("$VIGIL jobs apply -f " + set + " --url " + url + " 2>&1");
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "job bad"));
+  CHECK(contains(refused.output, "/schedule"));
+  CHECK(contains(refused.output, "nothing was applied"));
+  CHECK(last_seq() == settled);
+  // An id twice is refused before anything is asked; --prune with nothing refuses.
+  write_file(dir, "set/3-bad.json", backup.dump());
+  CHECK(shell("$VIGIL jobs apply -f " + set + " --url " + url + " 2>&1").exit_code == 1);
+  CHECK(shell("echo '[]' | $VIGIL jobs apply -f - --prune --url " + url + " 2>&1").exit_code == 1);
+  CHECK(last_seq() == settled);
+}
+
+TEST_CASE("vigil jobs export reads back through apply as unchanged; warnings are shown",
+          "[cli][output][apply]") {
+  temp_dir dir;
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "j.json", fixed_jobs().dump()),
+                     "--url", url})
+              .exit_code == 0);
+  const auto exported = shell("$VIGIL jobs export --url " + url + " > " + dir.file("all.json"));
+  CHECK(exported.exit_code == 0);
+  const json all = json::parse(shell("cat " + dir.file("all.json")).output);
+  REQUIRE(all.is_array());
+  REQUIRE(all.size() == 2);
+  CHECK(all[0]["id"] == "backup");
+  CHECK(all[1]["enabled"] == false);
+  const auto back = shell("$VIGIL jobs apply -f " + dir.file("all.json") + " --url " + url);
+  CHECK(back.output ==
+        "job backup: unchanged (revision 1)\njob report: unchanged (revision 1)\n"
+        "0 created, 0 changed, 2 unchanged, 0 deleted\n");
+  // A schedule that never fires: accepted, and the warning is shown.
+  const auto warned = shell(
+      "echo '{\"id\":\"feb30\",\"schedule\":\"0 0 30 2 *\",\"command\":{\"shell\":\"true\"}}' | "
+      "$VIGIL jobs apply -f - --url " + url);
+  CHECK(warned.exit_code == 0);
+  CHECK(contains(warned.output, "job feb30: created (revision 1)\n"));
+  CHECK(contains(warned.output, "job feb30: warning: schedule: '0 0 30 2 *' has no time after"));
+}
+
+TEST_CASE("vigil jobs backfill prints the golden table and JSON, a repeat decides nothing",
+          "[cli][output][backfill]") {
+  temp_dir dir;
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  const json daily = {{"id", "daily"},
+                      {"schedule", "30 2 * * *"},
+                      {"time_zone", "Europe/Berlin"},
+                      {"overlap", "buffer_one"},
+                      {"command", {{"shell", "true"}}}};
+  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "d.json", daily.dump()), "--url",
+                     url})
+              .exit_code == 0);
+  const std::string range = " --from 2026-03-28T00:00:00Z --to 2026-03-30T23:00:00Z";
+  const auto table = shell("$VIGIL jobs backfill daily" + range + " --tz Asia/Tokyo --url " + url);
+  CHECK(table.exit_code == 0);
+  CHECK(table.output == golden("jobs_backfill.txt"));
+  const auto again = shell("$VIGIL jobs backfill daily" + range + " -o json --url " + url);
+  CHECK(again.exit_code == 0);
+  CHECK(again.output == golden("jobs_backfill_again.json"));
+  const auto future = shell("$VIGIL jobs backfill daily --from 2026-01-01T00:00:00Z --to "
+                            "2999-01-01T00:00:00Z --url " + url + " 2>&1");
+  CHECK(future.exit_code == 1);
+  CHECK(contains(future.output, "/to"));
+}
