@@ -523,6 +523,16 @@ int logs(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
     err << ", exit " << text(run, "exit_code");
   if (run.contains("error") && run["error"].is_string()) err << ", " << text(run, "error");
   err << "\n";
+  // The attempts a retry followed: how each ended (the output above is the latest's).
+  const json attempts = run.value("attempts", json::array());
+  for (const auto& at : attempts) {
+    if (text(at, "attempt") == text(run, "attempt")) continue;
+    err << "earlier attempt " << text(at, "attempt") << ": " << text(at, "outcome");
+    if (at.contains("exit_code") && at["exit_code"].is_number())
+      err << ", exit " << text(at, "exit_code");
+    if (at.contains("error") && at["error"].is_string()) err << ", " << text(at, "error");
+    err << "\n";
+  }
   if (status == "running" || status == "starting")
     err << "(still running: its output is recorded when it ends)\n";
   if (run.value("truncated", false))

@@ -315,6 +315,7 @@ TEST_CASE("vigil jobs logs prints what the newest or the named run printed, its 
   const std::string url = url_of(daemon.port());
   json job = fixed_jobs()[0];
   job["command"]["shell"] = "printf 'line one\\nline two\\n'; exit 3";
+  job["retry"] = {{"max_attempts", 2}, {"initial_backoff", "100ms"}};
   REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "j.json", job.dump()), "--url", url})
               .exit_code == 0);
   // Before any run: nothing on stdout, the reason on stderr.
@@ -343,7 +344,8 @@ TEST_CASE("vigil jobs logs prints what the newest or the named run printed, its 
   CHECK(newest.exit_code == 0);
   CHECK(newest.output == "line one\nline two\n");  // byte for byte, nothing else on stdout
   const auto status = shell("cat " + dir.file("err")).output;
-  CHECK(contains(status, "run " + run_id + " (attempt 1): failed, exit 3"));
+  CHECK(contains(status, "run " + run_id + " (attempt 2): failed, exit 3"));
+  CHECK(contains(status, "earlier attempt 1: failed, exit 3"));
   const auto named = shell("$VIGIL jobs logs backup '" + run_id + "' --url " + url + " 2>/dev/null");
   CHECK(named.output == "line one\nline two\n");
   const auto as_json = shell("$VIGIL jobs logs backup -o json --url " + url);
