@@ -181,6 +181,16 @@ bool unknown_command(const CLI::App& app) {
   return true;
 }
 
+/// --help-all: every command's own help, however deep (CLI11 expands one level only, which
+/// left the man page without `jobs runs --limit` and the like).
+void print_all_help(const CLI::App& cmd, const std::string& path, std::ostream& out) {
+  for (const CLI::App* sub : cmd.get_subcommands([](const CLI::App* a) { return !a->get_name().empty(); })) {
+    const std::string name = path + " " + sub->get_name();
+    out << "\n" << sub->get_formatter()->make_help(sub, name, CLI::AppFormatMode::Normal);
+    print_all_help(*sub, name, out);
+  }
+}
+
 }  // namespace
 
 cli_result parse_cli(int argc, char** argv) {
@@ -483,6 +493,11 @@ cli_result parse_cli(int argc, char** argv) {
       return exit_now{0};
     }
     return config.opts;
+  } catch (const CLI::CallForAllHelp&) {
+    std::cout << app.get_formatter()->make_help(&app, "vigil", CLI::AppFormatMode::Normal);
+    print_all_help(app, "vigil", std::cout);
+    std::cout << std::flush;
+    return exit_now{0};
   } catch (const CLI::ParseError& e) {
     // Help goes to stdout with 0; any other parse error is printed naming its flag, exit 2.
     if (e.get_exit_code() != 0 && unknown_command(app)) return exit_now{2};
