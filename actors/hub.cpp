@@ -36,6 +36,8 @@ struct subscriber {
   bool reading = false;
   std::vector<std::string> types;
   std::string job;
+  // Output streams (`after`: the next byte position; job as above).
+  std::string run_id;
 };
 
 struct waiter {
@@ -95,17 +97,21 @@ void answer_drain_if_done(hub_pointer self) {
 
 /// Ends a stream with a final `close` event carrying the reason: written as soon as no other
 /// write is in flight; the stream ends when it completes (on_written).
-void close_with(hub_pointer self, uint64_t id, const std::string& data,
-                uint64_t stream_stats::*counter) {
+void end_with(hub_pointer self, uint64_t id, sse_event last, uint64_t stream_stats::*counter) {
   auto it = self->state.subs.find(id);
   if (it == self->state.subs.end() || it->second.closing) return;
   auto& sub = it->second;
-  sub.closing = sse_event{"close", "", data};
+  sub.closing = std::move(last);
   sub.close_counter = counter;
   if (!sub.in_flight) {
     sub.close_written = true;
     write(self, id, sub, {*sub.closing});
   }
+}
+
+void close_with(hub_pointer self, uint64_t id, const std::string& data,
+                uint64_t stream_stats::*counter) {
+  end_with(self, id, sse_event{"close", "", data}, counter);
 }
 
 sse_event snapshot_event(const hub_state& st, const subscriber& sub, bool resync) {
@@ -248,6 +254,87 @@ void pump(hub_pointer self, uint64_t id) {
           });
 }
 
+/// An output stream's `output` event: the bytes from `offset`, and how many the tail dropped
+/// before them (a reader that fell behind a flood); `id` is the next position, so that a
+/// reconnect with Last-Event-ID resumes at the first byte it has not had.
+sse_event output_event(const output_read& r) {
+  std::string data;
+  codec::json_writer w{data};
+  w.begin_object().key("offset").value(r.offset).key("dropped").value(r.dropped);
+  w.key("data").value(r.bytes).end_object();
+  return {"output", std::to_string(r.offset + r.bytes.size()), std::move(data)};
+}
+
+/// The `end` after the last byte: how the attempt's process ended.
+sse_event end_event(const output_answer& a) {
+  std::string data;
+  codec::json_writer w{data};
+  w.begin_object().key("outcome").value(a.read.ended->outcome);
+  w.key("exit_code");
+  if (a.read.ended->exit_code) w.raw(std::to_string(*a.read.ended->exit_code));
+  else w.null();
+  w.key("signal");
+  if (a.read.ended->signal) w.raw(std::to_string(*a.read.ended->signal));
+  else w.null();
+  w.key("attempt").value(uint64_t{a.attempt}).key("total").value(a.read.total).end_object();
+  return {"end", std::to_string(a.read.total), std::move(data)};
+}
+
+/// Moves an output stream forward: the next bytes after its position once the client took the
+/// last ones, waiting (up to a second, so heartbeats still go out) for the process to print.
+void pump_output(hub_pointer self, uint64_t id) {
+  auto& st = self->state;
+  auto it = st.subs.find(id);
+  if (it == st.subs.end()) return;
+  auto& sub = it->second;
+  if (sub.in_flight || sub.reading || sub.closing) return;
+  if (!st.cfg.output)
+    return close_with(self, id, "{\"reason\":\"output is not served here\"}",
+                      &stream_stats::disconnected_shutdown);
+  output_query q;
+  q.job = sub.job;
+  q.run_id = sub.run_id;
+  q.offset = sub.after;
+  q.max = st.cfg.output_chunk;
+  q.wait = std::min<model::duration>(st.cfg.heartbeat_interval, std::chrono::seconds{1});
+  sub.reading = true;
+  self->request(st.cfg.output, caf::infinite, output_atom::value, q)
+      .then(
+          [self, id](output_answer& a) {
+            auto it = self->state.subs.find(id);
+            if (it == self->state.subs.end()) return;
+            auto& sub = it->second;
+            sub.reading = false;
+            if (a.status != 200)
+              return close_with(self, id,
+                                "{\"reason\":" + codec::quote(a.error) + "}",
+                                &stream_stats::disconnected_write_failed);
+            std::vector<sse_event> events;
+            if (!a.read.bytes.empty() || a.read.dropped > 0) {
+              events.push_back(output_event(a.read));
+              sub.after = a.read.offset + a.read.bytes.size();
+            }
+            if (a.read.ended && sub.after == a.read.total) {
+              if (!events.empty()) write(self, id, sub, std::move(events));
+              return end_with(self, id, end_event(a), &stream_stats::completed);
+            }
+            if (!events.empty()) return write(self, id, sub, std::move(events));
+            if (!a.live) {
+              // Not started yet, or it runs on another node: look again in a moment.
+              self->delayed_send(self, std::chrono::milliseconds{250}, output_atom::value, id);
+              return idle(self, id, sub);
+            }
+            idle(self, id, sub);
+            pump_output(self, id);
+          },
+          [self, id](caf::error& err) {
+            close_with(self, id,
+                       "{\"reason\":\"output unavailable\",\"detail\":" +
+                           codec::quote(to_string(err)) + "}",
+                       &stream_stats::disconnected_write_failed);
+          });
+}
+
 void subscribe(hub_pointer self, stream_request& req) {
   auto& st = self->state;
   if (st.draining) return req.writer->refuse("shutting down");
@@ -283,6 +370,44 @@ void subscribe(hub_pointer self, stream_request& req) {
     write(self, id, placed, {});  // headers and the retry hint now, whatever comes next
     return;
   }
+  if (req.kind == stream_request::output) {
+    // The run must exist before the stream opens: an unknown one is a 404, not a stream.
+    sub.after = req.after;
+    if (!req.last_event_id.empty() &&
+        req.last_event_id.find_first_not_of("0123456789") == std::string::npos &&
+        req.last_event_id.size() <= 19)
+      sub.after = std::stoull(req.last_event_id);
+    sub.job = std::move(req.job);
+    sub.run_id = std::move(req.run_id);
+    if (!st.cfg.output) return sub.out->not_found("output is not served by this daemon");
+    output_query q;
+    q.job = sub.job;
+    q.run_id = sub.run_id;
+    q.offset = sub.after;
+    q.max = 0;
+    auto& placed = st.subs.emplace(id, std::move(sub)).first->second;
+    placed.reading = true;
+    self->request(st.cfg.output, caf::infinite, output_atom::value, q)
+        .then(
+            [self, id](output_answer& a) {
+              auto it = self->state.subs.find(id);
+              if (it == self->state.subs.end()) return;
+              it->second.reading = false;
+              if (a.status != 200) {
+                it->second.out->not_found(a.error);
+                self->state.subs.erase(it);
+                return;
+              }
+              write(self, id, it->second, {});  // headers; the bytes follow
+            },
+            [self, id](caf::error& err) {
+              auto it = self->state.subs.find(id);
+              if (it == self->state.subs.end()) return;
+              it->second.out->refuse("output unavailable: " + to_string(err));
+              self->state.subs.erase(it);
+            });
+    return;
+  }
   sub.after = req.after;
   if (!req.last_event_id.empty() &&
       req.last_event_id.find_first_not_of("0123456789") == std::string::npos &&
@@ -311,6 +436,7 @@ void on_snapshot(hub_pointer self, model::snapshot_ptr snap) {
   }
   std::vector<uint64_t> event_streams;
   for (auto& [id, sub] : st.subs) {
+    if (sub.kind == stream_request::output) continue;  // bytes, not state
     if (sub.kind == stream_request::events) {
       event_streams.push_back(id);
       continue;
@@ -347,6 +473,7 @@ void on_written(hub_pointer self, uint64_t id, bool ok) {
   }
   // A console takes the newest snapshot before more events: its status bar is the state now.
   if (sub.kind == stream_request::console && sub.pending) return feed_snapshots(self, id, sub);
+  if (sub.kind == stream_request::output) return pump_output(self, id);
   if (sub.kind != stream_request::snapshots) return pump(self, id);  // ends in idle()
   if (sub.pending) return feed_snapshots(self, id, sub);
   if (sub.heartbeat_pending) {
@@ -456,11 +583,13 @@ hub_actor::behavior_type hub(hub_pointer self, hub_config cfg) {
         self->delayed_send(self, std::chrono::milliseconds{250}, heartbeat_atom::value);
       },
       [self](wait_atom, snapshot_wait& w) { wait_for_snapshot(self, w); },
+      [self](output_atom, uint64_t id) { pump_output(self, id); },
       [self](caf::get_atom) {
         auto stats = self->state.stats;
         for (const auto& [id, sub] : self->state.subs)
           (sub.kind == stream_request::snapshots ? stats.snapshot_clients
            : sub.kind == stream_request::events  ? stats.event_clients
+           : sub.kind == stream_request::output  ? stats.output_clients
                                                  : stats.console_clients)++;
         return stats;
       },

@@ -39,7 +39,10 @@ using scheduler_actor =
                      caf::reacts_to<stall_atom, model::duration>,
                      caf::reacts_to<lease_atom, lease_news>,
                      caf::reacts_to<follow_atom, follow_page>,
-                     caf::reacts_to<expire_atom>>;
+                     caf::reacts_to<expire_atom>,
+                     /// A run's output from its record (the output actor asks, for runs that
+                     /// do not run here).
+                     caf::replies_to<output_atom, output_query>::with<output_answer>>;
 
 /// The lease: campaigns, renews, heartbeats this node into the cluster view (its own database
 /// connection, its own thread). position: how far the scheduler has folded the log (a node
@@ -73,6 +76,19 @@ using runner_actor =
                          std::vector<std::string>>,  ///< the ids of those still alive
                      caf::reacts_to<caf::ok_atom>>;  ///< its own drain thread: all ended
 
+/// Running runs' output: the runner hands over each attempt's live output (run id, job,
+/// attempt); readers ask for bytes from a position, waiting for more if they like; runs not
+/// running here are answered from the scheduler's record. wake: a live output has news (sent
+/// from the supervisor's thread, at most once per waiting reader). tick: waits expire, ended
+/// outputs are let go.
+using output_actor =
+    caf::typed_actor<caf::reacts_to<output_atom, std::string, std::string, uint32_t,
+                                    live_output_ptr>,
+                     caf::replies_to<output_atom, output_query>::with<output_answer>,
+                     caf::reacts_to<wake_atom, std::string>,
+                     caf::reacts_to<tick_atom>,
+                     caf::reacts_to<watch_atom, scheduler_actor>>;
+
 using health_actor =
     caf::typed_actor<caf::replies_to<snapshot_atom, model::snapshot_ptr>::with<caf::ok_atom>,
                      caf::replies_to<caf::get_atom>::with<model::health_report>,
@@ -86,6 +102,8 @@ using hub_actor =
                      caf::reacts_to<written_atom, uint64_t, bool>,
                      caf::reacts_to<heartbeat_atom>,
                      caf::reacts_to<wait_atom, snapshot_wait>,
+                     /// An output stream's next read (after a pause: the run has not started).
+                     caf::reacts_to<output_atom, uint64_t>,
                      caf::replies_to<caf::get_atom>::with<stream_stats>,
                      caf::replies_to<drain_atom>::with<caf::ok_atom>>;
 

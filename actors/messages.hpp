@@ -17,6 +17,7 @@
 #include "model/job_status.hpp"
 #include "model/rejection.hpp"
 #include "model/snapshot.hpp"
+#include "actors/live_output.hpp"
 #include "actors/stream_writer.hpp"
 #include "model/state.hpp"
 #include "store/store.hpp"
@@ -55,6 +56,7 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;    ///< scheduler -
 using position_atom = caf::atom_constant<caf::atom("position")>;  ///< scheduler -> lease, tail
 using cluster_atom = caf::atom_constant<caf::atom("cluster")>;  ///< http -> lease: the node list
 using advertise_atom = caf::atom_constant<caf::atom("advertise")>;  ///< app -> lease: our URL
+using output_atom = caf::atom_constant<caf::atom("output")>;  ///< runner, http, hub -> output
 
 /// The scheduler's answer to a command: done (durable), or refused.
 struct command_result {
@@ -85,6 +87,26 @@ struct job_query {
 struct job_answer {
   int status = 200;
   std::string body;  ///< JSON
+};
+
+/// A read of a run's output: up to `max` bytes from byte `offset`. With `wait` > 0 and nothing
+/// after `offset` yet, the answer waits for bytes, the attempt's end or the wait to pass.
+struct output_query {
+  std::string job;
+  std::string run_id;
+  uint64_t offset = 0;
+  size_t max = 64 * 1024;
+  model::duration wait{0};
+};
+
+/// The answer: from the running process (`live`) or from the run's record.
+struct output_answer {
+  int status = 200;     ///< 404: no such run of the job
+  std::string error;    ///< the 404's detail
+  std::string run_status;  ///< the run's status: running (live), or the record's
+  uint32_t attempt = 1;
+  bool live = false;    ///< read from the process while it runs (or just ended) on this node
+  output_read read;
 };
 
 /// A run to start: everything the runner needs, copied out of the job's definition.
@@ -150,14 +172,15 @@ struct event_page {
 /// What a client asked to follow.
 struct stream_request {
   /// console: snapshots, events and frequent heartbeats on one connection (the web console's
-  /// one stream per tab).
-  enum kind_type { snapshots, events, console } kind = snapshots;
+  /// one stream per tab). output: a run's output as it is written (job, run_id, after).
+  enum kind_type { snapshots, events, console, output } kind = snapshots;
   stream_writer_ptr writer;
   std::string last_event_id;       ///< from the Last-Event-ID header, if any
   uint64_t after = 0;              ///< events, console: resume strictly after this seq
   bool from_end = false;           ///< console without ?after=: only events from now on
   std::vector<std::string> types;  ///< events: only these types (empty: all)
   std::string job;                 ///< events: only events whose body names this job
+  std::string run_id;              ///< output: the run followed (of `job`)
 };
 
 /// The hub's counters, for GET /v1/streams (and later /metrics).
@@ -165,11 +188,13 @@ struct stream_stats {
   uint64_t snapshot_clients = 0;
   uint64_t event_clients = 0;
   uint64_t console_clients = 0;
+  uint64_t output_clients = 0;
   uint64_t coalesced_total = 0;
   uint64_t refused_total = 0;  ///< over the client cap
   uint64_t disconnected_write_failed = 0;  ///< write error or write timeout (client gone/stalled)
   uint64_t disconnected_too_slow = 0;      ///< event stream lagging beyond the bound
   uint64_t disconnected_shutdown = 0;
+  uint64_t completed = 0;  ///< output streams that ended with their run's `end`
 };
 
 /// A cumulative-on-render histogram: per-bucket counts (not cumulative), the last one +Inf.
@@ -248,3 +273,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::wall_time)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::lease_news)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::follow_page)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::cluster_view)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::output_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::output_answer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::live_output_ptr)

@@ -104,61 +104,6 @@ class unique_fd {
 // A pidfd is always close-on-exec.
 int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
-/// The last `limit` bytes written, in a ring that never holds more than `limit` bytes.
-class output_tail {
- public:
-  explicit output_tail(size_t limit) : limit_(limit) {}
-
-  void append(const char* data, size_t n) {
-    total_ += n;
-    if (limit_ == 0) return;
-    if (n > limit_) {
-      data += n - limit_;
-      n = limit_;
-    }
-    if (ring_.size() < limit_) {
-      size_t take = std::min(n, limit_ - ring_.size());
-      if (ring_.size() + take > ring_.capacity()) {
-        // Grow geometrically but never past the limit: memory stays within output_limit.
-        ring_.reserve(std::min(limit_, std::max(ring_.size() + take, 2 * ring_.capacity())));
-      }
-      ring_.insert(ring_.end(), data, data + take);
-      data += take;
-      n -= take;
-    }
-    while (n > 0) {  // the ring is full: overwrite the oldest bytes, which start at head_
-      size_t take = std::min(n, limit_ - head_);
-      std::memcpy(ring_.data() + head_, data, take);
-      head_ = (head_ + take) % limit_;
-      data += take;
-      n -= take;
-    }
-  }
-
-  uint64_t total() const { return total_; }
-  bool truncated() const { return total_ > ring_.size(); }
-
-  /// The tail in order, after a marker line when bytes were dropped.
-  std::string take() {
-    std::string out;
-    if (truncated()) {
-      out = "[vigil: output truncated, " + std::to_string(total_ - ring_.size()) +
-            " earlier bytes dropped]\n";
-    }
-    out.append(ring_.begin() + static_cast<std::ptrdiff_t>(head_), ring_.end());
-    out.append(ring_.begin(), ring_.begin() + static_cast<std::ptrdiff_t>(head_));
-    std::vector<char>().swap(ring_);
-    head_ = 0;
-    return out;
-  }
-
- private:
-  size_t limit_;
-  std::vector<char> ring_;
-  size_t head_ = 0;
-  uint64_t total_ = 0;
-};
-
 // ---- spawning ----------------------------------------------------------------------------------
 
 struct spawned {
@@ -454,7 +399,7 @@ struct child {
   pid_t pid = 0;
   unique_fd pidfd;
   unique_fd out;
-  output_tail tail{0};
+  live_output_ptr live;  ///< what it printed: the tail, readable while it runs
   mono_time started_mono{};
   wall_time started_at{};
   std::optional<mono_time> timeout_at;      ///< SIGTERM for the timeout
@@ -646,7 +591,7 @@ struct process_supervisor::impl {
     for (int i = 0; c.out && i < max_reads; ++i) {
       ssize_t n = ::read(c.out.get(), buffer.data(), buffer.size());
       if (n > 0) {
-        c.tail.append(buffer.data(), static_cast<size_t>(n));
+        c.live->append(buffer.data(), static_cast<size_t>(n));
       } else if (n < 0 && errno == EINTR) {
         continue;
       } else if (n < 0 && errno == EAGAIN) {
@@ -762,7 +707,7 @@ struct process_supervisor::impl {
     c.pidfd = std::move(s.pidfd);
     c.out = std::move(s.out);
     c.contained = model::containment{s.cgroup, s.pid, process_start_time(s.pid)};
-    c.tail = output_tail(r.output_limit);
+    c.live = r.live ? r.live : std::make_shared<live_output>(r.output_limit);
     c.started_mono = mono_now();
     c.started_at = clock();
     if (r.timeout > duration::zero()) c.timeout_at = c.started_mono + r.timeout;
@@ -957,9 +902,10 @@ struct process_supervisor::impl {
     } else {
       res.outcome = res.signal ? process_outcome::signaled : process_outcome::exited;
     }
-    res.truncated = c.tail.truncated();
-    res.output_bytes = c.tail.total();
-    res.output = c.tail.take();
+    res.truncated = c.live->truncated();
+    res.output_bytes = c.live->total();
+    res.output = c.live->text();
+    res.live = c.live;
     res.error = std::move(c.note);
     if (c.timed_out) {
       // Say what vigil did: SIGKILL after the grace, or SIGTERM alone when that ended it.

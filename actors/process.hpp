@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/live_output.hpp"
 #include "model/job.hpp"
 #include "model/run.hpp"
 #include "model/time.hpp"
@@ -25,6 +26,9 @@ struct process_request {
   model::duration timeout{0};                    ///< 0: none
   model::duration kill_grace{std::chrono::seconds(10)};  ///< SIGTERM -> SIGKILL of the group
   size_t output_limit = 64 * 1024;  ///< bytes of the combined stdout+stderr tail kept
+  /// Where its output goes while it runs (made here with output_limit when not given): readers
+  /// follow it; the result's output is its text at the end.
+  live_output_ptr live;
   /// The cgroup v2 directory to run it in (made if missing, removed once empty after the run);
   /// empty, or when no process can be started in it: its process group contains it.
   std::string cgroup;
@@ -55,6 +59,7 @@ struct process_result {
   bool truncated = false;
   uint64_t output_bytes = 0;  ///< total bytes the process group wrote to the pipe
   std::string error;          ///< clear text: why it failed to start, or what else went wrong
+  live_output_ptr live;       ///< the output as it was read (none when no process started)
   /// An adopted orphan's end (see adopt): exited means it ended by itself (its exit status is
   /// unknown), cancelled that the orphan policy stopped it, timed_out that its timeout did.
   bool orphan = false;

@@ -144,7 +144,10 @@ runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
     }
     if (r.orphan && warn)
       warn("run " + r.run_id + " of job " + std::string(model::job_of_run(r.run_id)) + ": " + r.error + ": abandoned");
-    if (auto to = target(*rep)) caf::anon_send(to, finished_atom::value, to_run_finished(r));
+    auto f = to_run_finished(r);
+    // Its followers learn of the end now, from the same ring that gave them its bytes.
+    if (r.live) r.live->end({model::to_string(f.outcome), f.exit_code, f.signal});
+    if (auto to = target(*rep)) caf::anon_send(to, finished_atom::value, std::move(f));
   };
   process_limits limits;
   limits.max_running = cfg.max_running;
@@ -169,6 +172,11 @@ runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
         r.timeout = o.timeout;
         r.kill_grace = o.kill_grace;
         r.output_limit = o.output_limit;
+        r.live = std::make_shared<live_output>(o.output_limit);
+        // Registered before the process can print: readers find it from its first byte on.
+        if (self->state.cfg.output)
+          caf::anon_send(self->state.cfg.output, output_atom::value, o.run_id, o.job, o.attempt,
+                         r.live);
         if (!self->state.cfg.containment_root.empty())
           r.cgroup = run_cgroup_path(self->state.cfg.containment_root, o.run_id, o.attempt);
         self->state.sup->start(std::move(r));

@@ -18,6 +18,8 @@ struct runner_config {
   model::orphan_policy orphans = model::orphan_policy::kill;
   /// Where a line about each orphan goes (what was found, what is done); none: nowhere.
   std::function<void(const std::string&)> warn;
+  /// Where each attempt's output is registered, to be read while it runs; none: nowhere.
+  output_actor output;
 };
 
 runner_actor spawn_runner(caf::actor_system& sys, runner_config cfg);

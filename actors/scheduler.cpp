@@ -501,6 +501,47 @@ job_answer not_found(const std::string& what) {
   return job_answer{404, codec::encode_error({model::errc::not_found, what, ""})};
 }
 
+/// A run's output from its record: what the run's latest ended attempt printed (the tail, its
+/// marker line taken off, positions as the process counted them). A run going on elsewhere (a
+/// follower's view), or not yet started, has no bytes here yet.
+output_answer output_of(const model::state& s, const output_query& q) {
+  output_answer a;
+  auto r = s.runs.find(q.run_id);
+  if (r == s.runs.end() || r->second.job != q.job) {
+    a.status = 404;
+    a.error = "no run '" + q.run_id + "' of job '" + q.job +
+              "' (it may have been compacted by retention)";
+    return a;
+  }
+  const model::run_record& run = r->second;
+  a.run_status = model::to_string(run.status);
+  a.attempt = run.attempt;
+  const bool ended = model::is_final(run.status) || run.status == model::run_status::retry_wait;
+  if (!ended) return a;
+  std::string_view text = run.output ? std::string_view{*run.output} : std::string_view{};
+  constexpr std::string_view marker = "[vigil: output truncated, ";
+  if (run.truncated && text.substr(0, marker.size()) == marker) {
+    const auto nl = text.find('\n');
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  }
+  const uint64_t total = std::max<uint64_t>(run.output_bytes, text.size());
+  const uint64_t first = total - text.size();
+  auto& out = a.read;
+  out.total = total;
+  out.offset = std::min(std::max(q.offset, first), total);
+  out.dropped = q.offset < first ? first - q.offset : 0;
+  const auto n = static_cast<size_t>(std::min<uint64_t>(total - out.offset, q.max));
+  out.bytes = std::string{text.substr(static_cast<size_t>(out.offset - first), n)};
+  if (out.offset + out.bytes.size() == total) {
+    // The attempt that printed it: a run waiting for a retry shows the one that failed.
+    const auto status = run.status == model::run_status::retry_wait && !run.earlier.empty()
+                            ? run.earlier.back().ended
+                            : run.status;
+    out.ended = output_end{model::to_string(status), run.exit_code, run.signal};
+  }
+  return a;
+}
+
 job_answer answer_query(const model::state& s, const job_query& q, model::wall_time now) {
   if (q.kind == job_query::list)
     return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter, 10'000, q.prefix,
@@ -790,6 +831,7 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self, scheduler_confi
         arm_wake(self);
       },
       [self](command_atom, model::command& cmd) { return handle_command(self, cmd); },
+      [self](output_atom, const output_query& q) { return output_of(self->state.durable, q); },
       [self](query_atom, const job_query& q) {
         return answer_query(self->state.durable, q, now(self));
       },

@@ -22,6 +22,8 @@ class stream_writer {
   virtual ~stream_writer() = default;
   /// Answers 503 with Retry-After instead of opening the stream (over the client cap).
   virtual void refuse(const std::string& reason) = 0;
+  /// Answers 404 naming what is missing instead of opening the stream.
+  virtual void not_found(const std::string& detail) = 0;
   /// Sends events (the first call also sends the headers and a retry hint). At most one
   /// write is in flight: the hub waits for `done` before the next.
   virtual void write(const std::vector<sse_event>& events, std::function<void(bool ok)> done) = 0;

@@ -27,6 +27,7 @@
 #include "actors/health.hpp"
 #include "actors/hub.hpp"
 #include "actors/journal.hpp"
+#include "actors/output.hpp"
 #include "actors/runner.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/system.hpp"
@@ -170,7 +171,11 @@ int run_daemon(const serve_options& opts) {
   auto health = actors::spawn_health(
       sys, {thresholds, actors::system_mono_clock, actors::system_wall_clock});
   auto journal = actors::spawn_journal(sys, {log.backend, id.epoch});
+  // Running runs' output, read while they run; runs not running here are the scheduler's to
+  // answer from their records (it is told who the scheduler is once it exists).
+  auto output = actors::spawn_output(sys, {actors::system_mono_clock});
   actors::hub_config streams;
+  streams.output = output;
   streams.health = health;
   streams.journal = journal;
   streams.max_clients = opts.max_streams;
@@ -182,7 +187,7 @@ int run_daemon(const serve_options& opts) {
   auto recovered = recover(sys, journal);
   if (!recovered) {
     for (const auto& a : {caf::actor_cast<caf::actor>(health), caf::actor_cast<caf::actor>(journal),
-                          caf::actor_cast<caf::actor>(hub)})
+                          caf::actor_cast<caf::actor>(hub), caf::actor_cast<caf::actor>(output)})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     return 1;
   }
@@ -203,6 +208,7 @@ int run_daemon(const serve_options& opts) {
   runs.containment_root = subtree.path = containment_root(opts);
   runs.orphans = opts.orphans;
   runs.warn = [](const std::string& line) { spdlog::warn("{}", line); };
+  runs.output = output;
   sched.runner = actors::spawn_runner(sys, std::move(runs));
   sched.shutdown_grace = opts.job_shutdown_grace;
   sched.retention.runs_per_job = opts.retain_runs;
@@ -234,6 +240,7 @@ int run_daemon(const serve_options& opts) {
   auto runner = sched.runner;
   auto scheduler = actors::spawn_scheduler(sys, std::move(sched));
   caf::anon_send(health, actors::watch_atom::value, scheduler);
+  caf::anon_send(output, actors::watch_atom::value, scheduler);
   if (log.shared) {
     caf::anon_send(lease, actors::watch_atom::value, scheduler);
     caf::anon_send(tail, actors::watch_atom::value, scheduler);
@@ -243,6 +250,7 @@ int run_daemon(const serve_options& opts) {
   bc.scheduler = scheduler;
   bc.journal = journal;
   bc.hub = hub;
+  bc.output = output;
   bc.lease = lease;
   bc.node = opts.node;
   bc.health_deadline = opts.health_deadline;
@@ -272,7 +280,8 @@ int run_daemon(const serve_options& opts) {
     for (const auto& a : {caf::actor_cast<caf::actor>(bridge), caf::actor_cast<caf::actor>(scheduler),
                           caf::actor_cast<caf::actor>(runner),
                           caf::actor_cast<caf::actor>(health), caf::actor_cast<caf::actor>(journal),
-                          caf::actor_cast<caf::actor>(hub), caf::actor_cast<caf::actor>(lease),
+                          caf::actor_cast<caf::actor>(hub), caf::actor_cast<caf::actor>(output),
+                          caf::actor_cast<caf::actor>(lease),
                           caf::actor_cast<caf::actor>(tail)})
       if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };

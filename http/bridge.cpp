@@ -160,6 +160,19 @@ void query_jobs(bridge_pointer self, const actors::job_query& q, responder respo
           });
 }
 
+void read_output(bridge_pointer self, actors::output_query q, responder respond) {
+  const uint64_t id =
+      await_answer(self, std::move(respond), "the run's output did not come within the deadline");
+  // A waiting read answers well within the deadline the bridge keeps for it.
+  q.wait = std::min(q.wait, self->state.cfg.command_deadline / 2);
+  self->request(self->state.cfg.output, caf::infinite, actors::output_atom::value, q)
+      .then([self, id, q](const actors::output_answer& a) { complete(self, id, output_reply(q, a)); },
+            [self, id](caf::error& err) {
+              complete(self, id,
+                       error_reply({model::errc::unavailable, "output: " + to_string(err), ""}));
+            });
+}
+
 void read_events(bridge_pointer self, uint64_t after, uint64_t limit, responder respond) {
   const uint64_t id =
       await_answer(self, std::move(respond), "the event log did not answer within the deadline");
@@ -301,6 +314,9 @@ bridge_actor::behavior_type bridge(bridge_pointer self, bridge_config cfg) {
       },
       [self](actors::query_atom, const actors::job_query& q, responder& respond) {
         query_jobs(self, q, std::move(respond));
+      },
+      [self](actors::output_atom, actors::output_query& q, responder& respond) {
+        read_output(self, std::move(q), std::move(respond));
       },
       [self](actors::events_atom, uint64_t after, uint64_t limit, responder& respond) {
         read_events(self, after, limit, std::move(respond));

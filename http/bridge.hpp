@@ -21,6 +21,7 @@ using bridge_actor =
     caf::typed_actor<caf::reacts_to<caf::get_atom, health_query, responder>,
                      caf::reacts_to<actors::command_atom, model::command, responder>,
                      caf::reacts_to<actors::query_atom, actors::job_query, responder>,
+                     caf::reacts_to<actors::output_atom, actors::output_query, responder>,
                      caf::reacts_to<actors::events_atom, uint64_t, uint64_t, responder>,
                      caf::reacts_to<stats_atom, responder>,
                      caf::reacts_to<actors::cluster_atom, responder>,
@@ -33,6 +34,7 @@ struct bridge_config {
   actors::scheduler_actor scheduler;
   actors::journal_actor journal;
   actors::hub_actor hub;
+  actors::output_actor output;  ///< running runs' output (GET .../output)
   /// A health probe gets a 503 by then if the health actor has not answered.
   model::duration health_deadline = std::chrono::seconds{1};
   /// A command (or a read of the log) gets a 503 by then if its actor has not answered.

@@ -192,4 +192,33 @@ http_reply command_reply(const actors::command_result& res) {
   return r;
 }
 
+http_reply output_reply(const actors::output_query& q, const actors::output_answer& a) {
+  if (a.status == 404) return error_reply({model::errc::not_found, a.error, ""});
+  if (a.status != 200) return error_reply({model::errc::unavailable, a.error, ""});
+  const auto& r = a.read;
+  http_reply reply;
+  codec::json_writer w{reply.body};
+  w.begin_object().key("job").value(q.job).key("run_id").value(q.run_id);
+  w.key("attempt").value(uint64_t{a.attempt}).key("status").value(a.run_status);
+  w.key("live").value(a.live);
+  w.key("offset").value(r.offset).key("dropped").value(r.dropped);
+  w.key("next_offset").value(r.offset + r.bytes.size()).key("total").value(r.total);
+  w.key("ended").value(r.ended.has_value());
+  w.key("end");
+  if (r.ended) {
+    w.begin_object().key("outcome").value(r.ended->outcome).key("exit_code");
+    if (r.ended->exit_code) w.raw(std::to_string(*r.ended->exit_code));
+    else w.null();
+    w.key("signal");
+    if (r.ended->signal) w.raw(std::to_string(*r.ended->signal));
+    else w.null();
+    w.end_object();
+  } else {
+    w.null();
+  }
+  w.key("output").value(r.bytes).end_object();
+  reply.headers.push_back(no_store);
+  return reply;
+}
+
 }  // namespace vigil::http

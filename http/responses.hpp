@@ -35,4 +35,8 @@ http_reply stream_stats_reply(const actors::stream_stats& s);
 /// A command's outcome: 200 with the first snapshot that includes it, or the error.
 http_reply command_reply(const actors::command_result& r);
 
+/// GET /v1/jobs/{id}/runs/{run_id}/output: the bytes read and where they stand (404 for no
+/// such run of the job).
+http_reply output_reply(const actors::output_query& q, const actors::output_answer& a);
+
 }  // namespace vigil::http

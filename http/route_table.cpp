@@ -38,6 +38,7 @@ const route_rule rules[] = {
     {"/v1/jobs/{id}/resume", "POST", admin},
     {"/v1/jobs/{id}/runs", "GET", read},
     {"/v1/jobs/{id}/runs/{run_id}", "GET", read},
+    {"/v1/jobs/{id}/runs/{run_id}/output", "GET", read},
     {"/v1/jobs/{id}/decisions", "GET", read},
     {"/v1/jobs/{id}/next", "GET", read},
     {"/v1/preview", "GET", read},
@@ -91,7 +92,11 @@ std::string_view route_template_of(std::string_view path) {
   if (rest == "/runs") return "/v1/jobs/{id}/runs";
   if (rest == "/decisions") return "/v1/jobs/{id}/decisions";
   if (rest == "/next") return "/v1/jobs/{id}/next";
-  if (rest.substr(0, 6) == "/runs/") return "/v1/jobs/{id}/runs/{run_id}";
+  if (rest.substr(0, 6) == "/runs/") {
+    const auto run_end = rest.find('/', 6);
+    if (run_end == std::string_view::npos) return "/v1/jobs/{id}/runs/{run_id}";
+    if (rest.substr(run_end) == "/output") return "/v1/jobs/{id}/runs/{run_id}/output";
+  }
   return path;
 }
 

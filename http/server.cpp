@@ -262,6 +262,10 @@ class sse_writer final : public actors::stream_writer {
     send_reply(c_, req_, error_reply({model::errc::unavailable, reason, ""}));
   }
 
+  void not_found(const std::string& detail) override {
+    send_reply(c_, req_, error_reply({model::errc::not_found, detail, ""}));
+  }
+
   void write(const std::vector<actors::sse_event>& events,
              std::function<void(bool)> done) override {
     std::string chunk;
@@ -456,7 +460,7 @@ std::string requester(const restinio::request_handle_t& req) {
 }
 
 void add_job_routes(router_type& router, const server_options& opts, bridge_actor bridge,
-                    const reply_context& c) {
+                    actors::hub_actor hub, const reply_context& c) {
   const size_t max_body = opts.max_body_bytes;
   auto too_large = [c, max_body](const restinio::request_handle_t& req) {
     return reply_error(c, req, model::errc::payload_too_large,
@@ -603,6 +607,63 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     q.job = *id;
     q.run_id = *run;
     return ask(req, std::move(q));
+  });
+  // What a run prints, while it runs: ?offset=N (bytes from N, waiting up to ?wait= ms for
+  // more), or ?follow as a stream (id = the next byte position, an `end` after the last byte).
+  const uint32_t retry = opts.stream_retry_ms;
+  get_route(router, "/v1/jobs/:id/runs/:run/output",
+            [=](const restinio::request_handle_t& req, auto p) {
+    auto id = path_param(p, "id");
+    auto run = path_param(p, "run");
+    if (!id) return bad_id(req);
+    if (!run)
+      return reply_error(c, req, model::errc::invalid_argument, "malformed path parameter",
+                         "run_id");
+    const auto params = query::parse(req->header().query());
+    if (!params) return reply_bad_query(c, req);
+    const auto offset = number_param(*params, "offset", 0, 0, UINT64_MAX);
+    if (!offset)
+      return reply_error(c, req, model::errc::invalid_argument,
+                         "offset must be a byte position (0 or more)", "offset");
+    const auto follow = flag_param(*params, "follow");
+    if (!follow)
+      return reply_error(c, req, model::errc::invalid_argument, "follow must be true or false",
+                         "follow");
+    if (*follow) {
+      const std::string last = req->header().get_field_or("Last-Event-ID", "");
+      if (!last.empty() &&
+          (last.size() > 19 || last.find_first_not_of("0123456789") != std::string::npos))
+        return reply_error(c, req, model::errc::invalid_argument,
+                           "Last-Event-ID must be a byte position on an output stream",
+                           "Last-Event-ID");
+      if (is_head(req)) {
+        http_reply r;
+        r.content_type = "text/event-stream";
+        r.headers.emplace_back("Cache-Control", "no-store");
+        return reply_now(c, req, std::move(r));
+      }
+      actors::stream_request s;
+      s.kind = actors::stream_request::output;
+      s.job = *id;
+      s.run_id = *run;
+      s.after = *offset;
+      s.last_event_id = last;
+      s.writer = std::make_shared<sse_writer>(c, req, retry);
+      caf::anon_send(hub, actors::subscribe_atom::value, std::move(s));
+      return restinio::request_accepted();
+    }
+    const auto max = number_param(*params, "max", 64 * 1024, 1, 1024 * 1024);
+    if (!max) return reply_out_of_range(c, req, "max", 1, 1024 * 1024);
+    const auto wait = number_param(*params, "wait", 0, 0, 30'000);
+    if (!wait) return reply_out_of_range(c, req, "wait", 0, 30'000);
+    actors::output_query q;
+    q.job = *id;
+    q.run_id = *run;
+    q.offset = *offset;
+    q.max = static_cast<size_t>(*max);
+    q.wait = std::chrono::milliseconds{*wait};
+    caf::anon_send(bridge, actors::output_atom::value, std::move(q), responder_for(c, req));
+    return restinio::request_accepted();
   });
   get_route(router, "/v1/jobs/:id/decisions", [=](const restinio::request_handle_t& req, auto p) {
     auto id = path_param(p, "id");
@@ -868,7 +929,7 @@ uint16_t server::start() {
   im.counters = std::make_shared<request_counters>(route_templates());
   const reply_context c{im.counters, std::make_shared<const token_set>(im.opts.tokens)};
   add_routes(*router, im.opts, im.bridge, c);
-  add_job_routes(*router, im.opts, im.bridge, c);
+  add_job_routes(*router, im.opts, im.bridge, im.hub, c);
   add_stream_routes(*router, im.opts, im.bridge, im.hub, c);
   add_ui_routes(*router, c);
   uint16_t* bound = &im.bound_port;

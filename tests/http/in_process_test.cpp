@@ -58,7 +58,7 @@ struct fixture {
     health = custom ? custom(*sys)
                     : actors::spawn_health(*sys, {th, [this] { return clock.mono(); }, wall});
     auto bridge = http::spawn_bridge(
-        *sys, {health, {}, {}, {}, health_deadline, 5s, actors::system_mono_clock, wall});
+        *sys, {health, {}, {}, {}, {}, health_deadline, 5s, actors::system_mono_clock, wall});
     http::server_options opts;
     opts.port = 0;
     server = std::make_unique<http::server>(opts, bridge, actors::hub_actor{});
