@@ -53,6 +53,11 @@ deps:
 	@if [ tests/web/node_modules/.package-lock.json -nt tests/web/package-lock.json ]; then \
 	  echo "tests/web: npm packages present"; \
 	else npm ci --prefix tests/web --ignore-scripts --no-audit --no-fund; fi
+	@# The API contract (tests/openapi): @redocly/cli lints docs/openapi.yaml, ajv validates a live
+	@# daemon's answers against it.
+	@if [ tests/openapi/node_modules/.package-lock.json -nt tests/openapi/package-lock.json ]; then \
+	  echo "tests/openapi: npm packages present"; \
+	else npm ci --prefix tests/openapi --ignore-scripts --no-audit --no-fund; fi
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release

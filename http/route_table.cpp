@@ -11,12 +11,13 @@ constexpr auto admin = scope::admin;
 const char* const debug_stall = "/v1/debug/stall";
 
 // Reads need `read`: a job's definition carries its environment, runs their output, events and
-// streams all of it. /v1/version is build information only.
+// streams all of it. /v1/version is build information only, /v1/openapi.json the API's contract.
 const route_rule rules[] = {
     {"/health", "GET", read, &open_routes::health},
     {"/livez", "GET", read, &open_routes::livez},
     {"/readyz", "GET", read, &open_routes::readyz},
     {"/v1/version", "GET", std::nullopt},
+    {"/v1/openapi.json", "GET", std::nullopt},
     {"/v1/scheduler/pause", "POST", admin},
     {"/v1/scheduler/resume", "POST", admin},
     {debug_stall, "POST", admin},

@@ -4,6 +4,7 @@
 #include <caf/send.hpp>
 #include <restinio/all.hpp>
 
+#include <cassert>
 #include <cctype>
 #include <future>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "codec/job_json.hpp"
 #include "codec/json.hpp"
 #include "http/access_log.hpp"
+#include "http/api_document.hpp"
 #include "http/metrics.hpp"
 #include "model/schedule.hpp"
 #include "http/query.hpp"
@@ -807,6 +809,15 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   auto version = std::make_shared<const std::string>(version_json(opts.node));
   get_route(router, "/v1/version", [c, version](const restinio::request_handle_t& req, auto) {
     return reply_now(c, req, http_reply{200, "application/json", *version, {}});
+  });
+  // The contract this binary was built with (docs/openapi.yaml), from the binary like /ui.
+  const ui_asset* openapi = find_api_document("openapi.json");
+  assert(openapi != nullptr);  // the build embeds it
+  get_route(router, "/v1/openapi.json", [c, openapi](const restinio::request_handle_t& req, auto) {
+    http_reply r{200, std::string(openapi->content_type), std::string(openapi->body), {}};
+    // A new daemon may serve a new contract: revalidate, as for the console's files.
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    return reply_now(c, req, std::move(r));
   });
 
   const size_t max_body = opts.max_body_bytes;

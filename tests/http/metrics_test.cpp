@@ -168,7 +168,7 @@ void define_job(http_client& c, const std::string& id, const std::string& schedu
 }
 
 const std::vector<std::string> routes = {
-    "/health", "/livez", "/readyz", "/v1/version", "/v1/scheduler/pause",
+    "/health", "/livez", "/readyz", "/v1/version", "/v1/openapi.json", "/v1/scheduler/pause",
     "/v1/scheduler/resume", "/v1/debug/stall", "/v1/events", "/v1/stream/snapshots",
     "/v1/stream/events", "/v1/snapshot", "/v1/streams", "/v1/cluster", "/metrics", "/v1/jobs", "/v1/jobs/{id}",
     "/v1/jobs/{id}/run", "/v1/jobs/{id}/pause", "/v1/jobs/{id}/resume", "/v1/jobs/{id}/runs",
