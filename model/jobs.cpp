@@ -325,7 +325,7 @@ std::vector<definition_warning> definition_warnings(const job_spec& spec, wall_t
   std::vector<definition_warning> out;
   const auto c = compile_job(spec);
   if (c && !next_nominal(*c, spec, now))
-    out.push_back({"schedule", "'" + spec.schedule + "' has no time after " +
+    out.push_back({"/schedule", "'" + spec.schedule + "' has no time after " +
                                    format_rfc3339(now) +
                                    ": the schedule never fires it (a manual run still does)"});
   return out;

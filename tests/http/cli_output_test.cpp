@@ -455,7 +455,7 @@ TEST_CASE("vigil jobs export reads back through apply as unchanged; warnings are
       "$VIGIL jobs apply -f - --url " + url);
   CHECK(warned.exit_code == 0);
   CHECK(contains(warned.output, "job feb30: created (revision 1)\n"));
-  CHECK(contains(warned.output, "job feb30: warning: schedule: '0 0 30 2 *' has no time after"));
+  CHECK(contains(warned.output, "job feb30: warning: /schedule: '0 0 30 2 *' has no time after"));
 }
 
 TEST_CASE("vigil jobs backfill prints the golden table and JSON, a repeat decides nothing",

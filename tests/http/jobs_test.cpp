@@ -841,7 +841,7 @@ TEST_CASE("dry runs write nothing, a schedule that never fires is accepted with 
     INFO(never);
     const json j = define(c, shell_job(never[0] == '@' ? "past" : "feb30", never, "true"));
     REQUIRE(j["warnings"].size() == 1);
-    CHECK(j["warnings"][0]["field"] == "schedule");
+    CHECK(j["warnings"][0]["field"] == "/schedule");
     CHECK(j["warnings"][0]["message"].get<std::string>().find("never fires") != std::string::npos);
     CHECK(j["next_due"].is_null());
     CHECK(j["completed"] == false);  // nothing was ever decided: never fires, not completed
