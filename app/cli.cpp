@@ -390,6 +390,9 @@ cli_result parse_cli(int argc, char** argv) {
                       act::logs, true);
   logs->add_option("run", jobs_opts.run, "The run's id (default: the job's newest run)")
       ->type_name("RUN");
+  logs->add_flag("-f,--follow", jobs_opts.follow,
+                 "Print the output as the run writes it, until its attempt ends (resumes "
+                 "after a dropped connection without repeating a byte)");
   add_view_flags(logs, craw);
 
   scheduler_options scheduler_opts;

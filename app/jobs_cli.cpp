@@ -5,6 +5,7 @@
 #include "app/api_client.hpp"
 #include "app/json_text.hpp"
 #include "app/output.hpp"
+#include "app/sse_reader.hpp"
 #include "app/times.hpp"
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include <optional>
 #include <ostream>
 #include <set>
+#include <thread>
 #include <vector>
 
 namespace vigil::app {
@@ -494,6 +496,66 @@ int next(api& a, const jobs_options& o, std::ostream& out) {
   return exit_ok;
 }
 
+/// logs -f: the run's output as it is written (GET .../output?follow), every byte once: a
+/// dropped connection resumes from the last position (Last-Event-ID). Ends with the run's
+/// attempt: how it ended goes to stderr.
+int follow_logs(api& a, const jobs_options& o, const std::string& run_id, std::ostream& out,
+                std::ostream& err) {
+  const std::string target = o.client.url.prefix + job_path(o.id) + "/runs/" +
+                             escape_segment(run_id) + "/output?follow";
+  std::string last_id;
+  unsigned failures = 0;
+  for (;;) {
+    sse_request req;
+    req.url = o.client.url;
+    req.target = target;
+    req.last_event_id = last_id;
+    if (o.client.token) req.token = *o.client.token;
+    sse_parser parser{last_id};
+    std::optional<json> end;
+    bool opened = false;
+    const sse_outcome got = read_sse(
+        req, parser, [&] { opened = true; },
+        [&](const sse_event& e) {
+          const json data = json::parse(e.data, nullptr, false);
+          if (e.type == "output" && data.is_object()) {
+            if (data.value("dropped", uint64_t{0}) > 0)
+              err << "(" << data["dropped"].get<uint64_t>()
+                  << " bytes dropped here: the output went faster than it was read, and its "
+                     "tail is kept)\n";
+            out << data.value("data", std::string{});
+            out.flush();
+            last_id = e.id;
+          } else if (e.type == "end" && data.is_object()) {
+            end = data;
+          }
+        });
+    if (end) {
+      err << "run " << run_id << " (attempt " << text(*end, "attempt") << "): "
+          << text(*end, "outcome");
+      if ((*end)["exit_code"].is_number()) err << ", exit " << text(*end, "exit_code");
+      if ((*end)["signal"].is_number()) err << ", signal " << text(*end, "signal");
+      err << "\n";
+      return exit_ok;
+    }
+    if (got.kind == sse_outcome::refused) {
+      fetch_response r;
+      r.answered = true;
+      r.status = got.status;
+      r.body = got.body;
+      a.refusal("run " + run_id, r);
+      return exit_refused;
+    }
+    if (opened) failures = 0;
+    if (++failures > 10) {
+      err << "vigil: " << o.client.url.text() << ": " << got.detail << "\n";
+      return exit_unreachable;
+    }
+    // A client's pause before it asks again (the stream resumes from the last byte it had).
+    std::this_thread::sleep_for(std::chrono::milliseconds{500} * failures);
+  }
+}
+
 /// What a run printed (stdout and stderr as captured), of the named run or the job's newest:
 /// the bytes alone on stdout, so that a pipe gets exactly them; where the run stands (still
 /// running, truncated, how it ended) goes to stderr.
@@ -508,6 +570,7 @@ int logs(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
     }
     run_id = text(newest[0], "run_id");
   }
+  if (o.follow) return follow_logs(a, o, run_id, out, err);
   const json run = a.expect_ok("run " + run_id, "GET",
                                job_path(o.id) + "/runs/" + escape_segment(run_id));
   if (o.view.format != output_format::table) {
@@ -515,7 +578,15 @@ int logs(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
     return exit_ok;
   }
   const std::string status = text(run, "status");
-  const std::string output = run.value("output", std::string{});
+  std::string output = run.value("output", std::string{});
+  const bool going = status == "running" || status == "starting";
+  if (going) {
+    // The record has it only at the end: what it printed so far comes from the process.
+    const json live = a.expect_ok("run " + run_id, "GET",
+                                  job_path(o.id) + "/runs/" + escape_segment(run_id) +
+                                      "/output?max=1048576");
+    output = live.value("output", std::string{});
+  }
   out << output;
   out.flush();
   err << "run " << run_id << " (attempt " << text(run, "attempt") << "): " << status;
@@ -534,7 +605,7 @@ int logs(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
     err << "\n";
   }
   if (status == "running" || status == "starting")
-    err << "(still running: its output is recorded when it ends)\n";
+    err << "(still running: the output so far; `vigil jobs logs -f` follows it)\n";
   if (run.value("truncated", false))
     err << "(output truncated: " << output.size() << " of " << text(run, "output_bytes")
         << " bytes kept; the job's output_limit)\n";

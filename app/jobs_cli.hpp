@@ -22,6 +22,7 @@ struct jobs_options {
   action act = action::list;
   std::string id;                     ///< every action but list and apply
   std::string run;                    ///< logs: the run's id; empty: the job's newest run
+  bool follow = false;                ///< logs -f: stream the output as it is written
   bool all = false;                   ///< list: every page, not only the first
   std::string file;                   ///< apply: a file, a directory of *.json, or "-" (stdin)
   bool prune = false;                 ///< apply: remove the daemon's jobs the input lacks

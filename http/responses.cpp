@@ -158,8 +158,9 @@ http_reply stream_stats_reply(const actors::stream_stats& s) {
   w.begin_object();
   w.key("clients").begin_object();
   w.key("snapshots").value(s.snapshot_clients).key("events").value(s.event_clients);
-  w.key("console").value(s.console_clients);
+  w.key("console").value(s.console_clients).key("output").value(s.output_clients);
   w.end_object();
+  w.key("completed_total").value(s.completed);
   w.key("coalesced_total").value(s.coalesced_total);
   w.key("refused_total").value(s.refused_total);
   w.key("disconnects").begin_object();

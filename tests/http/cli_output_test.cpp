@@ -430,7 +430,7 @@ TEST_CASE("vigil jobs apply prints the diff, --dry-run writes nothing, --prune r
   CHECK(last_seq() == settled);
 }
 
-TEST_CASE("vigil jobs export reads back through apply as unchanged; warnings are shown",
+TEST_CASE("vigil jobs export reads back through apply as unchanged, and warnings are shown",
           "[cli][output][apply]") {
   temp_dir dir;
   daemon_process daemon{{}};
@@ -482,4 +482,26 @@ TEST_CASE("vigil jobs backfill prints the golden table and JSON, a repeat decide
                             "2999-01-01T00:00:00Z --url " + url + " 2>&1");
   CHECK(future.exit_code == 1);
   CHECK(contains(future.output, "/to"));
+}
+
+TEST_CASE("vigil jobs logs -f follows a running run's output to its end, every byte once",
+          "[cli][output]") {
+  temp_dir dir;
+  daemon_process daemon{{}};
+  const std::string url = url_of(daemon.port());
+  json job = fixed_jobs()[0];
+  job["command"]["shell"] =
+      "i=1; while [ $i -le 15 ]; do echo line $i; i=$((i+1)); sleep 0.1; done; exit 4";
+  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "j.json", job.dump()), "--url", url})
+              .exit_code == 0);
+  REQUIRE(run_vigil({"jobs", "run", "backup", "--url", url}).exit_code == 0);
+  // Started while the run goes (its first lines are out, most are not yet).
+  const auto followed =
+      shell("$VIGIL jobs logs -f backup --url " + url + " 2>" + dir.file("err"));
+  CHECK(followed.exit_code == 0);
+  std::string expected;
+  for (int i = 1; i <= 15; ++i) expected += "line " + std::to_string(i) + "\n";
+  CHECK(followed.output == expected);
+  const std::string status = shell("cat " + dir.file("err")).output;
+  CHECK(contains(status, "(attempt 1): failed, exit 4"));
 }

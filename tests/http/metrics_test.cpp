@@ -171,8 +171,9 @@ const std::vector<std::string> routes = {
     "/health", "/livez", "/readyz", "/v1/version", "/v1/openapi.json", "/v1/scheduler/pause",
     "/v1/scheduler/resume", "/v1/debug/stall", "/v1/events", "/v1/stream/snapshots",
     "/v1/stream/events", "/v1/snapshot", "/v1/streams", "/v1/cluster", "/metrics", "/v1/jobs", "/v1/jobs/{id}",
-    "/v1/jobs/{id}/run", "/v1/jobs/{id}/pause", "/v1/jobs/{id}/resume", "/v1/jobs/{id}/runs",
-    "/v1/jobs/{id}/runs/{run_id}", "/v1/jobs/{id}/decisions", "/v1/jobs/{id}/next",
+    "/v1/jobs/{id}/run", "/v1/jobs/{id}/backfill", "/v1/jobs/{id}/pause", "/v1/jobs/{id}/resume",
+    "/v1/jobs/{id}/runs", "/v1/jobs/{id}/runs/{run_id}", "/v1/jobs/{id}/runs/{run_id}/output",
+    "/v1/jobs/{id}/decisions", "/v1/jobs/{id}/next",
     "/v1/preview", "/v1/stream/console", "/ui", "/ui/{asset}", "other"};
 const std::vector<std::string> codes = {"200", "201", "202", "304", "307", "400", "401", "403", "404",
                                         "405", "409", "413", "500", "503", "other"};

@@ -25,6 +25,8 @@
 
 namespace {
 
+using vigil::test::rss_kib;
+
 using nlohmann::json;
 using vigil::test::daemon_process;
 using vigil::test::http_client;
@@ -110,13 +112,6 @@ void expect_seqs(sse_client& s, uint64_t first, uint64_t count) {
   }
 }
 
-long rss_kib(pid_t pid) {
-  std::ifstream f{"/proc/" + std::to_string(pid) + "/status"};
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
 
 /// The error body of a refused request names the field.
 void expect_bad_field(const vigil::test::http_response& r, const std::string& field) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 namespace vigil::test {
@@ -164,6 +165,14 @@ run_result run_vigil(const std::vector<std::string>& args) {
   ::waitpid(pid, &status, 0);
   r.exit_code = decode_status(status);
   return r;
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream f{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
 }
 
 }  // namespace vigil::test

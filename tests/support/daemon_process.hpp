@@ -73,4 +73,7 @@ struct run_result {
 /// Runs `vigil <args>` to completion (at most 20 s) and returns its exit code and output.
 run_result run_vigil(const std::vector<std::string>& args);
 
+/// The resident set of a process, in KiB (VmRSS); -1 when it cannot be read.
+long rss_kib(pid_t pid);
+
 }  // namespace vigil::test
