@@ -530,27 +530,47 @@ function jobScreen(id) {
   return { stop };
 }
 
-// Run: its record and its output (the offset route when the daemon has it, else the tail).
+// Run: its record and its output, live while it runs: GET .../output?offset=N&wait= reads
+// the bytes after N as they are written (a plain request that waits on the daemon, not a second
+// stream), from the next position the daemon names, so that nothing is shown twice.
 function runScreen(job, run) {
-  let offset = 0, ended = false, hasRoute = true, output = null;
+  let offset = 0, attempt = 0, output = '', ended = false, stopped = false;
   const base = '/v1/jobs/' + enc(job) + '/runs/' + enc(run);
   const pre = el('pre');
   pre.id = 'run-output';
+  const note = el('p', null, 'muted');
+  note.id = 'run-output-state';
+  const show = () => {
+    pre.textContent = output;
+    note.textContent = ended ? 'ended' : 'live: ' + offset + ' bytes so far';
+  };
+  const follow = async () => {
+    while (!stopped && !ended) {
+      const out = await api(base + '/output?offset=' + offset + '&wait=2000');
+      if (stopped) return;
+      if (out.status >= 400 || !out.body) { note.textContent = 'output unavailable (HTTP ' + out.status + ')'; return; }
+      const b = out.body;
+      attempt = b.attempt;
+      if (b.dropped > 0) output += '[' + b.dropped + ' bytes dropped: the tail is kept]\n';
+      output += b.output;
+      offset = b.next_offset;
+      ended = b.ended;
+      show();
+      if (!b.live && !ended) await new Promise((r) => setTimeout(r, 1000));  // runs elsewhere
+    }
+  };
   const load = refresher(async () => {
     const res = await api(base);
     if (res.status >= 400) { main().replaceChildren(el('h1', 'Run ' + run)); return showError(res); }
     const r = res.body;
-    if (hasRoute && !ended) {
-      const out = await api(base + '/output?offset=' + offset);
-      if (out.status === 404 || out.status === 405) hasRoute = false;  // not on this daemon yet
-      else if (out.status < 400 && out.body) {
-        const text = out.body.data ?? out.body.bytes ?? out.body.output ?? '';
-        output = (output || '') + text;
-        offset += new TextEncoder().encode(text).length;  // offsets count bytes, not characters
-        ended = !!out.body.ended;
-      }
+    if (ended && r.attempt > attempt && (r.status === 'starting' || r.status === 'running')) {
+      // A retry's attempt: its output starts again at 0, after a line that says so.
+      output += '--- attempt ' + r.attempt + ' ---\n';
+      attempt = r.attempt;
+      offset = 0;
+      ended = false;
+      follow();
     }
-    if (!hasRoute) output = r.output;
     const sec = el('section');
     const h = el('h1');
     h.append('Run ' + r.run_id + ' of ', link(jobHref(job), job));
@@ -567,14 +587,23 @@ function runScreen(job, run) {
       ['exit', r.exit_code], ['signal', r.signal], ['error', r.error],
       ['output', r.output_bytes + ' bytes' + (r.truncated ? ' (truncated to the tail)' : '')],
     ]));
-    pre.textContent = output || '';
-    sec.append(el('h2', 'Output'), pre);
+    const attempts = el('ol');
+    attempts.id = 'run-attempts';
+    for (const a of r.attempts || []) {
+      const li = el('li', 'attempt ' + a.attempt + ': ' + a.outcome +
+        (a.exit_code !== null ? ', exit ' + a.exit_code : '') + (a.signal !== null ? ', signal ' + a.signal : '') +
+        (a.error ? ', ' + a.error : '') + (a.started_at ? ' — started ' + inZone(a.started_at) : ''));
+      attempts.append(li);
+    }
+    show();
+    sec.append(el('h2', 'Attempts'), attempts, el('h2', 'Output'), note, pre);
     main().replaceChildren(sec);
   });
-  // Not a second stream: the console's own heartbeats and this run's events pace the reads.
-  const stop = listen((e) => { if (jobOfEvent(e) === job) load(); });
+  // The record's changes come with this run's events on the console stream.
+  const stopListening = listen((e) => { if (jobOfEvent(e) === job) load(); });
   load();
-  return { stop };
+  follow();
+  return { stop: () => { stopped = true; stopListening(); } };
 }
 
 function testerScreen() {
