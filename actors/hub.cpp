@@ -335,6 +335,16 @@ void pump_output(hub_pointer self, uint64_t id) {
           });
 }
 
+/// Where an event or output stream starts: after its Last-Event-ID (a position the handler
+/// checked is digits), else where the request says.
+uint64_t resume_point(const stream_request& req) {
+  if (!req.last_event_id.empty() &&
+      req.last_event_id.find_first_not_of("0123456789") == std::string::npos &&
+      req.last_event_id.size() <= 19)
+    return std::stoull(req.last_event_id);
+  return req.after;
+}
+
 void subscribe(hub_pointer self, stream_request& req) {
   auto& st = self->state;
   if (st.draining) return req.writer->refuse("shutting down");
@@ -372,11 +382,7 @@ void subscribe(hub_pointer self, stream_request& req) {
   }
   if (req.kind == stream_request::output) {
     // The run must exist before the stream opens: an unknown one is a 404, not a stream.
-    sub.after = req.after;
-    if (!req.last_event_id.empty() &&
-        req.last_event_id.find_first_not_of("0123456789") == std::string::npos &&
-        req.last_event_id.size() <= 19)
-      sub.after = std::stoull(req.last_event_id);
+    sub.after = resume_point(req);
     sub.job = std::move(req.job);
     sub.run_id = std::move(req.run_id);
     if (!st.cfg.output) return sub.out->not_found("output is not served by this daemon");
@@ -394,7 +400,8 @@ void subscribe(hub_pointer self, stream_request& req) {
               if (it == self->state.subs.end()) return;
               it->second.reading = false;
               if (a.status != 200) {
-                it->second.out->not_found(a.error);
+                if (a.status == 404) it->second.out->not_found(a.error);
+                else it->second.out->refuse(a.error);
                 self->state.subs.erase(it);
                 return;
               }
@@ -408,11 +415,7 @@ void subscribe(hub_pointer self, stream_request& req) {
             });
     return;
   }
-  sub.after = req.after;
-  if (!req.last_event_id.empty() &&
-      req.last_event_id.find_first_not_of("0123456789") == std::string::npos &&
-      req.last_event_id.size() <= 19)
-    sub.after = std::stoull(req.last_event_id);
+  sub.after = resume_point(req);
   sub.types = std::move(req.types);
   sub.job = std::move(req.job);
   auto& placed = st.subs.emplace(id, std::move(sub)).first->second;
