@@ -25,6 +25,7 @@ struct subscriber {
   /// flight, and the stream ends when that write completes.
   std::optional<sse_event> closing;
   bool close_written = false;
+  bool ending = false;  ///< the last chunk is on its way: the stream ends when it is written
   uint64_t stream_stats::*close_counter = nullptr;
   // Snapshot streams.
   model::snapshot_ptr pending;
@@ -465,14 +466,21 @@ void on_written(hub_pointer self, uint64_t id, bool ok) {
     return answer_drain_if_done(self);
   }
   sub.in_flight = false;
+  if (sub.ending) {  // the last chunk was written: a shutdown's drain may go on now
+    drop(self, id, sub.close_counter);
+    return answer_drain_if_done(self);
+  }
   if (sub.closing) {
     if (!sub.close_written) {
       sub.close_written = true;
       return write(self, id, sub, {*sub.closing});
     }
-    sub.out->close();
-    drop(self, id, sub.close_counter);
-    return answer_drain_if_done(self);
+    sub.ending = true;
+    sub.in_flight = true;
+    sub.out->close([self, id](bool ok) {
+      caf::anon_send(hub_actor{self}, written_atom::value, id, ok);
+    });
+    return;
   }
   // A console takes the newest snapshot before more events: its status bar is the state now.
   if (sub.kind == stream_request::console && sub.pending) return feed_snapshots(self, id, sub);

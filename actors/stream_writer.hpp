@@ -27,8 +27,9 @@ class stream_writer {
   /// Sends events (the first call also sends the headers and a retry hint). At most one
   /// write is in flight: the hub waits for `done` before the next.
   virtual void write(const std::vector<sse_event>& events, std::function<void(bool ok)> done) = 0;
-  /// Ends the stream cleanly.
-  virtual void close() = 0;
+  /// Ends the stream cleanly: the last chunk goes out, then `done` reports (from an I/O thread,
+  /// like write's) that the connection took it.
+  virtual void close(std::function<void(bool ok)> done) = 0;
 };
 
 using stream_writer_ptr = std::shared_ptr<stream_writer>;

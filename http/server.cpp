@@ -289,8 +289,9 @@ class sse_writer final : public actors::stream_writer {
     resp_->flush([done = std::move(done)](const asio::error_code& ec) { done(!ec); });
   }
 
-  void close() override {
-    if (resp_) resp_->done();
+  void close(std::function<void(bool)> done) override {
+    if (!resp_) return done(true);
+    resp_->done([done = std::move(done)](const asio::error_code& ec) { done(!ec); });
   }
 
  private:

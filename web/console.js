@@ -637,6 +637,13 @@ function testerScreen() {
     if (res.status >= 400) {
       const b = res.body || {};
       list.append(el('li', (b.field ? b.field + ': ' : '') + (b.detail || b.error)));
+      // A parse error names its byte position: the expression with a caret under it.
+      const at = /\(at position (\d+)\)/.exec(b.detail || '');
+      if (b.field === 'schedule' && at) {
+        const marked = el('pre', schedule.value + '\n' + ' '.repeat(Number(at[1])) + '^');
+        marked.id = 'preview-error';
+        list.append(marked);
+      }
       return;
     }
     let prev = null;
