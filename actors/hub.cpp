@@ -37,8 +37,10 @@ struct subscriber {
   bool reading = false;
   std::vector<std::string> types;
   std::string job;
-  // Output streams (`after`: the next byte position; job as above).
+  // Output streams (`after`: the next byte position; job as above). A stream stays on the
+  // attempt it began with (0 until the first answer names it).
   std::string run_id;
+  uint32_t attempt = 0;
 };
 
 struct waiter {
@@ -61,6 +63,7 @@ struct hub_state {
   bool draining = false;
   std::vector<caf::typed_response_promise<caf::ok_atom>> drained;  ///< answered when all closed
   model::mono_time last_beat{};
+  std::optional<sse_event> last_heartbeat;  ///< the newest verdict sent, for streams that waited
   model::mono_time last_console_beat{};
   static inline const char* name = "hub";
 };
@@ -258,10 +261,11 @@ void pump(hub_pointer self, uint64_t id) {
 /// An output stream's `output` event: the bytes from `offset`, and how many the tail dropped
 /// before them (a reader that fell behind a flood); `id` is the next position, so that a
 /// reconnect with Last-Event-ID resumes at the first byte it has not had.
-sse_event output_event(const output_read& r) {
+sse_event output_event(const output_read& r, uint32_t attempt) {
   std::string data;
   codec::json_writer w{data};
-  w.begin_object().key("offset").value(r.offset).key("dropped").value(r.dropped);
+  w.begin_object().key("attempt").value(uint64_t{attempt});
+  w.key("offset").value(r.offset).key("dropped").value(r.dropped);
   w.key("data").value(r.bytes).end_object();
   return {"output", std::to_string(r.offset + r.bytes.size()), std::move(data)};
 }
@@ -298,6 +302,7 @@ void pump_output(hub_pointer self, uint64_t id) {
   q.offset = sub.after;
   q.max = st.cfg.output_chunk;
   q.wait = std::min<model::duration>(st.cfg.heartbeat_interval, std::chrono::seconds{1});
+  if (sub.attempt > 0) q.attempt = sub.attempt;
   sub.reading = true;
   self->request(st.cfg.output, caf::infinite, output_atom::value, q)
       .then(
@@ -306,26 +311,32 @@ void pump_output(hub_pointer self, uint64_t id) {
             if (it == self->state.subs.end()) return;
             auto& sub = it->second;
             sub.reading = false;
+            if (sub.closing) return;  // a drain's close is on its way
             if (a.status != 200)
               return close_with(self, id,
                                 "{\"reason\":" + codec::quote(a.error) + "}",
                                 &stream_stats::disconnected_write_failed);
+            if (sub.attempt == 0) sub.attempt = a.attempt;
             std::vector<sse_event> events;
             if (!a.read.bytes.empty() || a.read.dropped > 0) {
-              events.push_back(output_event(a.read));
+              events.push_back(output_event(a.read, a.attempt));
               sub.after = a.read.offset + a.read.bytes.size();
             }
-            if (a.read.ended && sub.after == a.read.total) {
+            if (a.read.ended) {  // at the attempt's end, as the record says (durable)
               if (!events.empty()) write(self, id, sub, std::move(events));
               return end_with(self, id, end_event(a), &stream_stats::completed);
             }
             if (!events.empty()) return write(self, id, sub, std::move(events));
-            if (!a.live) {
-              // Not started yet, or it runs on another node: look again in a moment.
-              self->delayed_send(self, std::chrono::milliseconds{250}, output_atom::value, id);
-              return idle(self, id, sub);
+            if (sub.heartbeat_pending && self->state.last_heartbeat) {
+              // Nothing new: the heartbeat that waited goes now (the next read after it).
+              sub.heartbeat_pending = false;
+              return write(self, id, sub, {*self->state.last_heartbeat});
             }
-            idle(self, id, sub);
+            if (!a.live) {
+              // Not started yet, ending, or it runs on another node: look again in a moment.
+              self->delayed_send(self, std::chrono::milliseconds{250}, output_atom::value, id);
+              return;
+            }
             pump_output(self, id);
           },
           [self, id](caf::error& err) {
@@ -386,12 +397,14 @@ void subscribe(hub_pointer self, stream_request& req) {
     sub.after = resume_point(req);
     sub.job = std::move(req.job);
     sub.run_id = std::move(req.run_id);
+    sub.attempt = req.attempt;
     if (!st.cfg.output) return sub.out->not_found("output is not served by this daemon");
     output_query q;
     q.job = sub.job;
     q.run_id = sub.run_id;
     q.offset = sub.after;
     q.max = 0;
+    if (sub.attempt > 0) q.attempt = sub.attempt;
     auto& placed = st.subs.emplace(id, std::move(sub)).first->second;
     placed.reading = true;
     self->request(st.cfg.output, caf::infinite, output_atom::value, q)
@@ -400,6 +413,7 @@ void subscribe(hub_pointer self, stream_request& req) {
               auto it = self->state.subs.find(id);
               if (it == self->state.subs.end()) return;
               it->second.reading = false;
+              if (it->second.closing) return;  // a drain's close is on its way
               if (a.status != 200) {
                 if (a.status == 404) it->second.out->not_found(a.error);
                 else it->second.out->refuse(a.error);
@@ -516,6 +530,7 @@ void heartbeat(hub_pointer self, bool all) {
       .then([self, all](const model::health_report& r) {
         auto& st = self->state;
         const sse_event beat = heartbeat_event(st, r);
+        st.last_heartbeat = beat;
         for (auto& [id, sub] : st.subs) {
           if (sub.closing || (!all && sub.kind != stream_request::console)) continue;
           if (sub.in_flight || sub.reading) {

@@ -97,6 +97,8 @@ struct output_query {
   uint64_t offset = 0;
   size_t max = 64 * 1024;
   model::duration wait{0};
+  /// That attempt's output (a follower stays on the attempt it began with); none: the latest.
+  std::optional<uint32_t> attempt;
 };
 
 /// The answer: from the running process (`live`) or from the run's record.
@@ -181,6 +183,7 @@ struct stream_request {
   std::vector<std::string> types;  ///< events: only these types (empty: all)
   std::string job;                 ///< events: only events whose body names this job
   std::string run_id;              ///< output: the run followed (of `job`)
+  uint32_t attempt = 0;            ///< output: that attempt (0: the latest)
 };
 
 /// The hub's counters, for GET /v1/streams (and later /metrics).

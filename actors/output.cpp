@@ -23,6 +23,9 @@ struct live_entry {
   uint32_t attempt = 1;
   live_output_ptr out;
   std::optional<model::mono_time> ended_seen;  ///< when a tick first found it ended
+  /// The attempt before (a retry replaced it), kept for its followers until this one goes.
+  uint32_t previous_attempt = 0;
+  live_output_ptr previous;
 };
 
 struct pending_read {
@@ -42,16 +45,93 @@ struct output_state {
 
 using output_pointer = output_actor::stateful_pointer<output_state>;
 
+/// The ring a query reads: the latest attempt's, or the one before when it names that one.
+const live_output_ptr* ring_of(const live_entry& e, const output_query& q, uint32_t& attempt) {
+  attempt = e.attempt;
+  if (!q.attempt || *q.attempt == e.attempt) return &e.out;
+  if (*q.attempt == e.previous_attempt && e.previous) {
+    attempt = e.previous_attempt;
+    return &e.previous;
+  }
+  return nullptr;
+}
+
 output_answer answer(const live_entry& e, const output_query& q) {
   output_answer a;
   a.live = true;
-  a.attempt = e.attempt;
-  a.read = e.out->read(q.offset, q.max);
-  a.run_status = a.read.ended ? a.read.ended->outcome : "running";
+  const auto* ring = ring_of(e, q, a.attempt);
+  if (!ring) {
+    a.status = 404;
+    a.error = "attempt " + std::to_string(*q.attempt) + " of run '" + q.run_id +
+              "' is not running here (its output is in the run's record once it ended)";
+    return a;
+  }
+  a.read = (*ring)->read(q.offset, q.max);
+  a.run_status = "running";
   return a;
 }
 
+/// A read that reached the end of an attempt that ended: the end is told from the run's record,
+/// once the scheduler has made it durable — not from the process alone.
+bool at_end(const output_answer& a) { return a.status == 200 && a.read.ended.has_value(); }
+
 bool has_news(const output_read& r) { return !r.bytes.empty() || r.dropped > 0 || r.ended; }
+
+/// Answers `promise` from the scheduler's record of the run.
+void from_record(output_pointer self, const output_query& q,
+                 caf::typed_response_promise<output_answer> promise) {
+  auto& st = self->state;
+  if (!st.scheduler) {
+    output_answer a;
+    a.status = 503;
+    a.error = "the scheduler is not ready";
+    promise.deliver(std::move(a));
+    return;
+  }
+  self->request(st.scheduler, caf::infinite, output_atom::value, q)
+      .then([promise](output_answer& a) mutable { promise.deliver(std::move(a)); },
+            [promise](caf::error& err) mutable {
+              output_answer a;
+              a.status = 503;
+              a.error = "the scheduler is not answering: " + to_string(err);
+              promise.deliver(std::move(a));
+            });
+}
+
+/// Delivers a live answer, or, at the end of an attempt, the record's (durable) answer.
+void deliver(output_pointer self, const output_query& q, output_answer a,
+             caf::typed_response_promise<output_answer> promise) {
+  if (!at_end(a)) {
+    promise.deliver(std::move(a));
+    return;
+  }
+  if (a.read.bytes.empty() && a.read.dropped == 0) return from_record(self, q, std::move(promise));
+  // The bytes are the ring's; the end that follows them is the record's once it is durable.
+  auto& st = self->state;
+  if (!st.scheduler) {
+    a.read.ended.reset();
+    promise.deliver(std::move(a));
+    return;
+  }
+  output_query at_total = q;
+  at_total.offset = a.read.total;
+  at_total.max = 0;
+  self->request(st.scheduler, caf::infinite, output_atom::value, at_total)
+      .then(
+          [promise, a](output_answer& r) mutable {
+            if (r.status == 200 && r.read.ended) {
+              a.read.ended = r.read.ended;
+              a.run_status = r.run_status;
+            } else {
+              a.read.ended.reset();
+            }
+            promise.deliver(std::move(a));
+          },
+          [promise, a](caf::error&) mutable {
+            a.read.ended.reset();
+            promise.deliver(std::move(a));
+          });
+}
 
 /// Asks the ring for one wake once bytes after the lowest waiting position arrive.
 void arm(output_pointer self, const std::string& run_id) {
@@ -61,8 +141,10 @@ void arm(output_pointer self, const std::string& run_id) {
   if (w == st.waiting.end() || w->second.empty() || e == st.live.end()) return;
   uint64_t lowest = w->second.front().q.offset;
   for (const auto& p : w->second) lowest = std::min(lowest, p.q.offset);
-  e->second.out->notify_after(lowest, [me = output_actor{self}, run_id] {
-    caf::anon_send(me, wake_atom::value, run_id);
+  // A weak handle: the ring (which the supervisor may still hold) must not keep the actor.
+  e->second.out->notify_after(lowest, [me = caf::weak_actor_ptr{self->ctrl()}, run_id] {
+    if (auto strong = me.lock())
+      caf::anon_send(caf::actor_cast<output_actor>(strong), wake_atom::value, run_id);
   });
 }
 
@@ -75,27 +157,18 @@ void settle(output_pointer self, const std::string& run_id, bool all) {
   const auto now = st.cfg.mono_clock();
   auto& reads = w->second;
   for (auto it = reads.begin(); it != reads.end();) {
-    output_answer a;
-    if (e != st.live.end()) a = answer(e->second, it->q);
-    const bool gone = e == st.live.end();
-    if (gone) {
-      // Let go of meanwhile: the record answers (it has the end by now).
-      self->request(st.scheduler, caf::infinite, output_atom::value, it->q)
-          .then([p = it->promise](output_answer& r) mutable { p.deliver(std::move(r)); },
-                [p = it->promise](caf::error&) mutable {
-                  output_answer r;
-                  r.status = 503;
-                  r.error = "the scheduler is not answering";
-                  p.deliver(std::move(r));
-                });
-    }
-    if (gone || all || has_news(a.read) || it->deadline <= now) {
-      if (!gone) it->promise.deliver(std::move(a));
-      it = reads.erase(it);
-      --st.waiting_count;
+    if (e == st.live.end()) {  // let go of meanwhile: the record answers
+      from_record(self, it->q, it->promise);
     } else {
-      ++it;
+      output_answer a = answer(e->second, it->q);
+      if (!(all || a.status != 200 || has_news(a.read) || it->deadline <= now)) {
+        ++it;
+        continue;
+      }
+      deliver(self, it->q, std::move(a), it->promise);
     }
+    it = reads.erase(it);
+    --st.waiting_count;
   }
   if (reads.empty()) st.waiting.erase(w);
   else arm(self, run_id);
@@ -103,31 +176,24 @@ void settle(output_pointer self, const std::string& run_id, bool all) {
 
 caf::result<output_answer> read(output_pointer self, output_query& q) {
   auto& st = self->state;
+  auto promise = self->make_response_promise<output_answer>();
   auto e = st.live.find(q.run_id);
   if (e == st.live.end() || e->second.job != q.job) {
-    auto promise = self->make_response_promise<output_answer>();
-    if (!st.scheduler) {
-      output_answer a;
-      a.status = 503;
-      a.error = "the scheduler is not ready";
-      promise.deliver(std::move(a));
-      return promise;
-    }
-    self->request(st.scheduler, caf::infinite, output_atom::value, q)
-        .then([promise](output_answer& a) mutable { promise.deliver(std::move(a)); },
-              [promise](caf::error& err) mutable {
-                output_answer a;
-                a.status = 503;
-                a.error = "the scheduler is not answering: " + to_string(err);
-                promise.deliver(std::move(a));
-              });
+    from_record(self, q, promise);
     return promise;
   }
   output_answer a = answer(e->second, q);
-  if (has_news(a.read) || q.wait <= model::duration::zero() ||
-      st.waiting_count >= st.cfg.max_waiting)
-    return a;
-  auto promise = self->make_response_promise<output_answer>();
+  if (a.status != 200 || has_news(a.read) || q.wait <= model::duration::zero()) {
+    deliver(self, q, std::move(a), promise);
+    return promise;
+  }
+  if (st.waiting_count >= st.cfg.max_waiting) {
+    // Answering at once would have the reader ask again at once: refuse instead.
+    a.status = 503;
+    a.error = "too many reads are waiting for output (" + std::to_string(st.cfg.max_waiting) + ")";
+    promise.deliver(std::move(a));
+    return promise;
+  }
   st.waiting[q.run_id].push_back({q, st.cfg.mono_clock() + q.wait, promise});
   ++st.waiting_count;
   arm(self, q.run_id);
@@ -163,8 +229,16 @@ output_actor::behavior_type output(output_pointer self, output_config cfg) {
   return {
       [self](output_atom, const std::string& run_id, const std::string& job, uint32_t attempt,
              live_output_ptr& out) {
-        // A retry's attempt replaces the one before it; a reader of the old one saw its end.
-        self->state.live[run_id] = live_entry{job, attempt, std::move(out), std::nullopt};
+        auto& live = self->state.live;
+        auto it = live.find(run_id);
+        if (it != live.end() && it->second.attempt == attempt) return;  // a duplicate order
+        live_entry e{job, attempt, std::move(out), std::nullopt, 0, nullptr};
+        if (it != live.end()) {
+          // A retry's attempt: the one before stays readable for its followers meanwhile.
+          e.previous_attempt = it->second.attempt;
+          e.previous = std::move(it->second.out);
+        }
+        live[run_id] = std::move(e);
         settle(self, run_id, false);
       },
       [self](output_atom, output_query& q) { return read(self, q); },

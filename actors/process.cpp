@@ -513,6 +513,7 @@ struct process_supervisor::impl {
     res.outcome = o;
     res.started_at = res.finished_at = clock();
     res.error = std::move(why);
+    res.live = r.live;  // its readers learn that nothing will come
     return res;
   }
 

@@ -516,6 +516,21 @@ output_answer output_of(const model::state& s, const output_query& q) {
   const model::run_record& run = r->second;
   a.run_status = model::to_string(run.status);
   a.attempt = run.attempt;
+  if (q.attempt && *q.attempt < run.attempt) {
+    // An attempt a retry followed: it ended; its bytes went with it (the record keeps the
+    // latest attempt's output), so its end is where the reader is.
+    for (const auto& e : run.earlier)
+      if (e.attempt == *q.attempt) {
+        a.attempt = e.attempt;
+        a.run_status = model::to_string(e.ended);
+        a.read.offset = a.read.total = q.offset;
+        a.read.ended = output_end{model::to_string(e.ended), e.exit_code, e.signal};
+        return a;
+      }
+    a.status = 404;
+    a.error = "run '" + q.run_id + "' has no attempt " + std::to_string(*q.attempt) + " on record";
+    return a;
+  }
   const bool ended = model::is_final(run.status) || run.status == model::run_status::retry_wait;
   if (!ended) return a;
   std::string_view text = run.output ? std::string_view{*run.output} : std::string_view{};

@@ -632,6 +632,12 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     if (!follow)
       return reply_error(c, req, model::errc::invalid_argument, "follow must be true or false",
                          "follow");
+    std::optional<uint32_t> attempt;
+    if (params->has("attempt")) {
+      const auto n = number_param(*params, "attempt", 1, 1, model::job_limits::max_attempts);
+      if (!n) return reply_out_of_range(c, req, "attempt", 1, model::job_limits::max_attempts);
+      attempt = static_cast<uint32_t>(*n);
+    }
     if (*follow) {
       const std::string last = req->header().get_field_or("Last-Event-ID", "");
       if (!last.empty() &&
@@ -650,6 +656,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
       s.job = *id;
       s.run_id = *run;
       s.after = *offset;
+      s.attempt = attempt.value_or(0);
       s.last_event_id = last;
       s.writer = std::make_shared<sse_writer>(c, req, retry);
       caf::anon_send(hub, actors::subscribe_atom::value, std::move(s));
@@ -665,6 +672,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
     q.offset = *offset;
     q.max = static_cast<size_t>(*max);
     q.wait = std::chrono::milliseconds{*wait};
+    q.attempt = attempt;
     caf::anon_send(bridge, actors::output_atom::value, std::move(q), responder_for(c, req));
     return restinio::request_accepted();
   });
