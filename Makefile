@@ -4,7 +4,8 @@
 #   make cluster  a throw-away PostgreSQL and three nodes on 127.0.0.1:8081-8083 (Ctrl-C ends it)
 #   make docs   rewrite the generated parts of the docs (the settings table of operations.md)
 #   make bench  every benchmark (bench/all.sh: /health vs a constant route, the durable log,
-#               streams, many jobs, 100 crash rounds, 100 failovers on PostgreSQL);
+#               streams, live output followers, many jobs, 100 crash rounds, 100 failovers
+#               on PostgreSQL);
 #               figures go to docs/benchmarks.md by hand
 # Everything the build needs is installed here, from Debian packages, idempotently.
 

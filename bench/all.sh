@@ -5,9 +5,12 @@
 #                           test at VIGIL_CRASH_ROUNDS=100;
 #   3. stream_bench         snapshot-stream delivery latency (1,000 subscribers) and RSS with
 #                           1,000 stalled ones;
-#   4. jobs_bench           fire-decision lateness with 100,000 jobs (~200 fires/s, /bin/true)
+#   4. output_bench         live output: delivery latency of one chatty run's lines to 1,000
+#                           followers, every line once in order, the daemon's CPU against a
+#                           window without followers, its RSS;
+#   5. jobs_bench           fire-decision lateness with 100,000 jobs (~200 fires/s, /bin/true)
 #                           and the daemon's RSS (JOBS_BENCH_JOBS / JOBS_BENCH_WINDOW for less);
-#   5. bench/cluster.sh     100 failovers, follower lag under 1,000 events/s, durable appends/s
+#   6. bench/cluster.sh     100 failovers, follower lag under 1,000 events/s, durable appends/s
 #                           on SQLite vs PostgreSQL (a throw-away PostgreSQL, fsync on).
 #
 #   bench/all.sh [build dir]          (default: build; make bench: bench/all.sh $(BUILD))
@@ -24,19 +27,22 @@ build=${1:-$repo/build}
 log() { printf 'bench/all: %s\n' "$*" >&2; }
 
 failed=()
-log "1/5 bench/run.sh $build/app/vigil"
+log "1/6 bench/run.sh $build/app/vigil"
 "$here/run.sh" "$build/app/vigil" || failed+=("bench/run.sh (exit $?)")
 echo
-log "2/5 bench/durability.sh $build"
+log "2/6 bench/durability.sh $build"
 "$here/durability.sh" "$build" || failed+=("bench/durability.sh (exit $?)")
 echo
-log "3/5 $build/bench/stream_bench $build/app/vigil"
+log "3/6 $build/bench/stream_bench $build/app/vigil"
 timeout 300 "$build/bench/stream_bench" "$build/app/vigil" || failed+=("stream_bench (exit $?)")
 echo
-log "4/5 $build/bench/jobs_bench $build/app/vigil"
+log "4/6 $build/bench/output_bench $build/app/vigil"
+timeout 300 "$build/bench/output_bench" "$build/app/vigil" || failed+=("output_bench (exit $?)")
+echo
+log "5/6 $build/bench/jobs_bench $build/app/vigil"
 timeout 1200 "$build/bench/jobs_bench" "$build/app/vigil" || failed+=("jobs_bench (exit $?)")
 echo
-log "5/5 bench/cluster.sh $build"
+log "6/6 bench/cluster.sh $build"
 "$here/cluster.sh" "$build" || failed+=("bench/cluster.sh (exit $?)")
 
 if (( ${#failed[@]} > 0 )); then

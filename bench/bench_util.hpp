@@ -12,12 +12,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -51,6 +55,66 @@ inline std::string utc_now(const char* fmt) {
   char buf[64];
   std::strftime(buf, sizeof buf, fmt, &tm);
   return buf;
+}
+
+/// Wall-clock milliseconds since the epoch (what `date +%s%3N` prints).
+inline int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// The value-at-rank percentile of a sorted sample (NAN when empty): p = 0.99 is the smallest
+/// value with at least 99% of the sample at or below it.
+inline double percentile(const std::vector<int64_t>& sorted, double p) {
+  if (sorted.empty()) return NAN;
+  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  return static_cast<double>(sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)]);
+}
+
+/// A `key:` line of /proc/<pid>/status in KiB (e.g. "VmRSS:"); -1 when absent.
+inline long status_kib(pid_t pid, const char* key) {
+  std::ifstream f{"/proc/" + std::to_string(pid) + "/status"};
+  const size_t n = std::strlen(key);
+  for (std::string line; std::getline(f, line);)
+    if (line.compare(0, n, key) == 0) return std::stol(line.substr(n));
+  return -1;
+}
+inline long rss_kib(pid_t pid) { return status_kib(pid, "VmRSS:"); }
+inline long hwm_kib(pid_t pid) { return status_kib(pid, "VmHWM:"); }
+
+/// utime + stime of a process (all its threads, not its children), in seconds.
+inline double cpu_seconds(pid_t pid) {
+  std::ifstream f{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const size_t close = text.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos) return 0;
+  unsigned long long ut = 0, st = 0;
+  // after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+  if (std::sscanf(text.c_str() + close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                  &ut, &st) != 2)
+    return 0;
+  return static_cast<double>(ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+/// Per-thread CPU seconds of a process, summed by thread name.
+inline std::map<std::string, double> thread_cpu(pid_t pid) {
+  std::map<std::string, double> out;
+  std::error_code ec;
+  for (const auto& t :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream f{t.path() / "stat"};
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const size_t open = text.find('('), close = text.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    unsigned long long ut = 0, st = 0;
+    if (std::sscanf(text.c_str() + close + 2,
+                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+      continue;
+    out[text.substr(open + 1, close - open - 1)] +=
+        static_cast<double>(ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
+  return out;
 }
 
 /// The first line a shell command prints (e.g. `uname -sr`), without its newline.

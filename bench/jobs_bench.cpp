@@ -79,59 +79,11 @@ int64_t parse_rfc3339_ms(const std::string& s) {
   return static_cast<int64_t>(::timegm(&tm)) * 1000 + ms;
 }
 
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 double seconds_since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
 }
 
-long status_kib(pid_t pid, const char* key) {
-  std::ifstream f{"/proc/" + std::to_string(pid) + "/status"};
-  const size_t n = std::strlen(key);
-  for (std::string line; std::getline(f, line);)
-    if (line.compare(0, n, key) == 0) return std::stol(line.substr(n));
-  return -1;
-}
-long rss_kib(pid_t pid) { return status_kib(pid, "VmRSS:"); }
-long hwm_kib(pid_t pid) { return status_kib(pid, "VmHWM:"); }
 double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
-
-/// utime + stime of a process, in seconds.
-double cpu_seconds(pid_t pid) {
-  std::ifstream f{"/proc/" + std::to_string(pid) + "/stat"};
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const size_t close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  unsigned long long ut = 0, st = 0;
-  // after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
-  if (std::sscanf(text.c_str() + close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-                  &ut, &st) != 2)
-    return 0;
-  return static_cast<double>(ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-/// Per-thread CPU seconds of a process, summed by thread name.
-std::map<std::string, double> thread_cpu(pid_t pid) {
-  std::map<std::string, double> out;
-  std::error_code ec;
-  for (const auto& t : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream f{t.path() / "stat"};
-    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    const size_t open = text.find('('), close = text.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) continue;
-    unsigned long long ut = 0, st = 0;
-    if (std::sscanf(text.c_str() + close + 2,
-                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-      continue;
-    out[text.substr(open + 1, close - open - 1)] +=
-        static_cast<double>(ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
-  return out;
-}
 
 uint64_t dir_bytes(const std::string& dir) {
   uint64_t total = 0;
@@ -158,12 +110,6 @@ std::string spell_us(uint64_t us) {
   if (us % 1000000 == 0) return std::to_string(us / 1000000) + "s";
   if (us % 1000 == 0) return std::to_string(us / 1000) + "ms";
   return std::to_string(us) + "us";
-}
-
-double percentile(const std::vector<int64_t>& sorted, double p) {
-  if (sorted.empty()) return NAN;
-  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return static_cast<double>(sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)]);
 }
 
 double percentile_d(std::vector<double> v, double p) {

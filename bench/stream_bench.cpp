@@ -101,32 +101,6 @@ long tcp_kernel_kib() {
   return -1;
 }
 
-long rss_kib(pid_t pid) {
-  std::ifstream f{"/proc/" + std::to_string(pid) + "/status"};
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
-
-/// utime + stime of a process, in seconds.
-double cpu_seconds(pid_t pid) {
-  std::ifstream f{"/proc/" + std::to_string(pid) + "/stat"};
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const size_t close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::vector<std::string> fields;
-  size_t pos = close + 2;
-  while (pos < text.size()) {
-    const size_t space = text.find(' ', pos);
-    fields.push_back(text.substr(pos, space == std::string::npos ? std::string::npos : space - pos));
-    if (space == std::string::npos) break;
-    pos = space + 1;
-  }
-  if (fields.size() < 13) return 0;  // fields[11] = utime, fields[12] = stime (after state)
-  return static_cast<double>(std::stoull(fields[11]) + std::stoull(fields[12])) /
-         static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 struct options {
   std::string binary;
   size_t subscribers = 1000;
@@ -158,12 +132,6 @@ bool wait_subscribed(http_client& c, size_t n, std::chrono::seconds limit) {
     std::this_thread::sleep_for(20ms);
   }
   return false;
-}
-
-double percentile(const std::vector<int64_t>& sorted, double p) {
-  if (sorted.empty()) return NAN;
-  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return static_cast<double>(sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)]);
 }
 
 struct report {
