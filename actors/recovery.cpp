@@ -14,14 +14,15 @@ recovered recover(const store::store& backend) {
   recovered r;
   model::state s;
   for (const auto& cp : backend.load_checkpoints()) {
-    auto decoded = codec::decode_state(cp.state);
+    std::string why;
+    auto decoded = codec::decode_state(cp.state, &why);
     if (decoded && decoded->log_seq == cp.seq) {
       s = std::move(*decoded);
       r.checkpoint_seq = cp.seq;
       break;
     }
-    r.notes.push_back("checkpoint at seq " + std::to_string(cp.seq) +
-                      " cannot be decoded; trying an older one");
+    r.notes.push_back("checkpoint at seq " + std::to_string(cp.seq) + " cannot be " +
+                      (why.empty() ? "decoded" : "used (" + why + ")") + "; trying an older one");
   }
   if (r.checkpoint_seq == 0 && !r.notes.empty()) r.notes.push_back("replaying the whole log");
   for (;;) {

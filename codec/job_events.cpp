@@ -125,6 +125,32 @@ bool get(const json& j, const char* k, std::vector<std::string>& out) {
   return true;
 }
 
+/// A [first, last] pair of times, first not after last.
+bool get_range(const json& r, std::pair<model::wall_time, model::wall_time>& out) {
+  if (!r.is_array() || r.size() != 2 || !r[0].is_string() || !r[1].is_string()) return false;
+  const auto first = model::parse_rfc3339(r[0].get<std::string>());
+  const auto last = model::parse_rfc3339(r[1].get<std::string>());
+  if (!first || !last || *last < *first) return false;
+  out = {*first, *last};
+  return true;
+}
+
+/// Optional: checkpoints from before backfill, and jobs never backfilled, have none. Sorted
+/// and disjoint, as apply keeps them, or refused.
+bool get_ranges(const json& x, const char* k,
+                std::vector<std::pair<model::wall_time, model::wall_time>>& out) {
+  out.clear();
+  auto it = x.find(k);
+  if (it == x.end()) return true;
+  if (!it->is_array()) return false;
+  for (const auto& r : *it) {
+    std::pair<model::wall_time, model::wall_time> range;
+    if (!get_range(r, range) || (!out.empty() && range.first <= out.back().second)) return false;
+    out.push_back(range);
+  }
+  return true;
+}
+
 bool get_spec(const json& j, const char* k, std::shared_ptr<const model::job_spec>& out) {
   auto it = j.find(k);
   if (it == j.end()) return false;
@@ -223,7 +249,11 @@ bool encode_job_event(const model::event& e, std::string& out) {
             w.begin_object().key("at").value(format_rfc3339(ev.at));
             w.key("cancels");
             write_strings(w, ev.cancels);
-            w.key("count").value(ev.count).key("cursor").time(ev.cursor).key("job").value(ev.job);
+            w.key("count").value(ev.count);
+            if (ev.covers)
+              w.key("covers").begin_array().value(format_rfc3339(ev.covers->first))
+                  .value(format_rfc3339(ev.covers->second)).end_array();
+            w.key("cursor").time(ev.cursor).key("job").value(ev.job);
             w.key("kind").value(model::to_string(ev.kind));
             w.key("last").value(format_rfc3339(ev.last));
             w.key("nominal").value(format_rfc3339(ev.nominal));
@@ -323,6 +353,11 @@ std::optional<model::event> decode_job_event(std::string_view type, int schema_v
     auto o = model::parse_decision_origin(origin);
     if (!o) return std::nullopt;
     ev.origin = *o;
+    if (auto c = j.find("covers"); c != j.end()) {
+      std::pair<model::wall_time, model::wall_time> range;
+      if (!get_range(*c, range)) return std::nullopt;
+      ev.covers = range;
+    }
     return ev;
   } else if (type == "run_dispatched") {
     model::run_dispatched ev;
@@ -547,25 +582,6 @@ std::optional<model::run_status> parse_status(std::string_view s) {
                   model::run_status::failed_to_start, model::run_status::abandoned})
     if (s == model::to_string(st)) return st;
   return std::nullopt;
-}
-
-/// Optional: checkpoints from before backfill, and jobs never backfilled, have none. Sorted
-/// and disjoint, as apply keeps them, or refused.
-bool get_ranges(const json& x, const char* k,
-                std::vector<std::pair<model::wall_time, model::wall_time>>& out) {
-  out.clear();
-  auto it = x.find(k);
-  if (it == x.end()) return true;
-  if (!it->is_array()) return false;
-  for (const auto& r : *it) {
-    if (!r.is_array() || r.size() != 2 || !r[0].is_string() || !r[1].is_string()) return false;
-    const auto first = model::parse_rfc3339(r[0].get<std::string>());
-    const auto last = model::parse_rfc3339(r[1].get<std::string>());
-    if (!first || !last || *last < *first || (!out.empty() && *first <= out.back().second))
-      return false;
-    out.emplace_back(*first, *last);
-  }
-  return true;
 }
 
 /// Optional: checkpoints from before attempts were kept, and runs never retried, have none.

@@ -325,12 +325,14 @@ std::string encode_state(const model::state& s) {
   w.key("paused").value(s.paused).key("paused_since").time(s.paused_since);
   w.key("pause_reason").value(s.pause_reason).key("paused_by").value(s.paused_by);
   w.key("log_seq").value(s.log_seq);
+  // Retried runs keep their earlier attempts from this format on; before it, they did not.
+  w.key("attempts_kept").value(true);
   write_jobs_part(w, s);
   w.end_object();
   return out;
 }
 
-std::optional<model::state> decode_state(std::string_view body) {
+std::optional<model::state> decode_state(std::string_view body, std::string* why) {
   const json j = json::parse(body, nullptr, false);
   if (!j.is_object()) return std::nullopt;
   model::state s;
@@ -356,6 +358,15 @@ std::optional<model::state> decode_state(std::string_view body) {
   if (s.paused != s.paused_since.has_value()) return std::nullopt;
   if (!s.paused && (!s.pause_reason.empty() || !s.paused_by.empty())) return std::nullopt;
   if (!decode_jobs_part(j, s)) return std::nullopt;
+  if (!j.contains("attempts_kept")) {
+    // Written before retried runs kept their earlier attempts: with a retried run in it, it
+    // holds less than the log (checkpoint + tail would differ from a full replay).
+    for (const auto& [id, r] : s.runs)
+      if (r.attempt > 1) {
+        if (why) *why = "written before earlier attempts were kept, and run " + id + " was retried";
+        return std::nullopt;
+      }
+  }
   model::rebuild_derived(s);
   return s;
 }

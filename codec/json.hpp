@@ -58,7 +58,8 @@ std::optional<model::event> decode_event_reference(std::string_view type, int sc
 
 /// The durable state, for checkpoints.
 std::string encode_state(const model::state& s);
-std::optional<model::state> decode_state(std::string_view body);
+/// Nothing when the body is not a checkpoint this code can use; `why`, when given, may say why.
+std::optional<model::state> decode_state(std::string_view body, std::string* why = nullptr);
 
 /// Body of POST /v1/scheduler/pause|resume: empty, or {"reason": "..."}; unknown fields refused.
 std::variant<model::command, model::rejection> decode_scheduler_command(std::string_view body,

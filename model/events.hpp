@@ -96,11 +96,15 @@ struct fire_decided {
   std::string run_id;                ///< fired or buffered: the run it creates
   std::vector<std::string> cancels;  ///< cancel_other: the runs it stops
   wall_time at;                      ///< when it was decided
+  /// Backfill: the range the request covered (every nominal time in it is decided, by this
+  /// request or before it), so that the job records one range per request, not a point per
+  /// time. Written only for origin backfill; without it, [nominal, last].
+  std::optional<std::pair<wall_time, wall_time>> covers;
   friend bool operator==(const fire_decided& a, const fire_decided& b) {
     return a.job == b.job && a.nominal == b.nominal && a.last == b.last && a.count == b.count &&
            a.kind == b.kind && a.origin == b.origin && a.reason == b.reason &&
            a.cursor == b.cursor && a.legacy_cursor == b.legacy_cursor && a.run_id == b.run_id &&
-           a.cancels == b.cancels && a.at == b.at;
+           a.cancels == b.cancels && a.at == b.at && a.covers == b.covers;
   }
 };
 

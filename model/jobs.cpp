@@ -157,7 +157,10 @@ void decided(state& s, const fire_decided& ev) {
   d.reason = to_string(ev.reason);
   d.run_id = ev.run_id;
   j.decisions.push_back(std::move(d));
-  if (ev.origin == decision_origin::backfill) add_range(j.backfilled, ev.nominal, ev.last);
+  if (ev.origin == decision_origin::backfill) {
+    const auto [first, last] = ev.covers.value_or(std::pair{ev.nominal, ev.last});
+    add_range(j.backfilled, first, std::max(last, ev.last));
+  }
   count_decision(j.counters, ev.kind, ev.count);
   count_decision(s.totals, ev.kind, ev.count);
   for (const auto& id : ev.cancels) {

@@ -230,8 +230,9 @@ namespace {
 /// or the schedule has it — decided after the job was created (unless as missed, and that
 /// decision is still retained to say so) or still owed (after the cursor).
 bool decided_or_owed(const state& s, const job_state& j, const std::string& job, wall_time t) {
-  for (const auto& [first, last] : j.backfilled)
-    if (first <= t && t <= last) return true;
+  const auto r = std::lower_bound(j.backfilled.begin(), j.backfilled.end(), t,
+                                  [](const auto& range, wall_time x) { return range.second < x; });
+  if (r != j.backfilled.end() && r->first <= t) return true;
   if (s.runs.count(make_run_id(job, t, false))) return true;
   if (t <= j.created_at) return false;  // before the job existed: nothing decided it
   if (t > j.cursor) return true;        // the schedule's to decide
@@ -270,6 +271,21 @@ std::variant<std::vector<fire_decided>, rejection> plan_backfill(const state& s,
                      "to must not be in the future (it is " + format_rfc3339(now) +
                          "): the schedule decides what is to come",
                      "/to"};
+  if (j.spec->overlap == overlap_policy::cancel_other)
+    return rejection{errc::conflict,
+                     "the job's overlap policy is cancel_other: each backfilled time would "
+                     "cancel the run before it (and the schedule's own); backfill a job that "
+                     "skips, buffers or allows overlap",
+                     ""};
+  if (j.backfilled.size() >= max_backfill_ranges) {
+    const auto r = std::lower_bound(j.backfilled.begin(), j.backfilled.end(), from,
+                                    [](const auto& range, wall_time x) { return range.second < x; });
+    if (r == j.backfilled.end() || r->first > to)
+      return rejection{errc::conflict,
+                       "the job has " + std::to_string(max_backfill_ranges) +
+                           " separate backfilled ranges; backfill a range that joins them",
+                       "/from"};
+  }
   const auto times = nominal_times_in(j, from, to, max_times + 1);
   if (times.size() > max_times)
     return rejection{errc::invalid_argument,
@@ -284,6 +300,7 @@ std::variant<std::vector<fire_decided>, rejection> plan_backfill(const state& s,
     if (decided_or_owed(s, j, job, t)) continue;
     auto d = decide_fire(j, job, t, decision_origin::backfill, j.spec->overlap, now, busy,
                          buffered);
+    d.covers = std::pair{from, to};
     if (d.kind == decision_kind::buffered) ++buffered;
     if (d.kind == decision_kind::fired) {
       if (!d.cancels.empty()) busy.clear();

@@ -39,6 +39,8 @@ std::optional<fire_decided> manual_decision(const state& s, const std::string& j
 
 /// The most nominal times one backfill request may cover.
 inline constexpr size_t max_backfill_times = 1000;
+/// The most separate backfilled ranges a job keeps (a request that joins them is still taken).
+inline constexpr size_t max_backfill_ranges = 1000;
 
 /// The job's nominal times in [from, to], oldest first, at most `cap` of them.
 std::vector<wall_time> nominal_times_in(const job_state& j, wall_time from, wall_time to,

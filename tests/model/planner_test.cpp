@@ -1534,7 +1534,9 @@ SCENARIO("backfill decides the past nominal times nothing decided, once, under t
           CHECK_FALSE(d[i].cursor);  // the schedule's cursor is not the backfill's business
         }
         CHECK(w.job("a").cursor == at(10min));
-        CHECK(w.job("a").backfilled.size() == owed.size());  // points a minute apart
+        // One range for the request, not a point per time.
+        REQUIRE(w.job("a").backfilled.size() == 1);
+        CHECK(w.job("a").backfilled[0] == std::pair{t0, at(10min)});
         w.check_replay();
       }
       AND_WHEN("the same range is backfilled again, after retention dropped the runs' records") {
@@ -1582,8 +1584,39 @@ SCENARIO("backfill decides the past nominal times nothing decided, once, under t
         CHECK(many.detail.find("1000") != std::string::npos);
         CHECK(w.refuse(m::backfill_job{"nope", t0, at(5min), "op"}, now).code ==
               m::errc::not_found);
+        // cancel_other would have each backfilled time cancel the one before it.
+        auto cancelling = base_spec("c");
+        cancelling.overlap = m::overlap_policy::cancel_other;
+        w.define(cancelling, now);
+        CHECK(w.refuse(m::backfill_job{"c", t0, at(5min), "op"}, now).code == m::errc::conflict);
         CHECK(w.job("a").decisions.empty());
       }
+    }
+  }
+}
+
+SCENARIO("a job keeps at most 1000 separate backfilled ranges, and requests that join them",
+         "[planner][backfill]") {
+  GIVEN("an allow job every minute created at 01:00, backfilled minute by minute, apart") {
+    world w;
+    auto spec = base_spec("a");
+    spec.overlap = m::overlap_policy::allow;
+    w.define(spec, at(std::chrono::hours(48)));
+    const auto now = at(std::chrono::hours(48)) + 1s;
+    for (int i = 0; i < 1000; ++i) {
+      const auto t = at(std::chrono::minutes(2 * i));
+      w.accept(m::backfill_job{"a", t, t, "op"}, now);
+    }
+    REQUIRE(w.job("a").backfilled.size() == 1000);
+    THEN("a range apart from them is refused, naming /from; one that joins two is taken") {
+      const auto far = at(std::chrono::minutes(2 * 1000 + 10));
+      CHECK(w.refuse(m::backfill_job{"a", far, far, "op"}, now).field == "/from");
+      const auto e = w.accept(m::backfill_job{"a", t0, at(2min), "op"}, now);
+      const auto d = all_of<m::fire_decided>(e);
+      REQUIRE(d.size() == 1);  // 00:00 and 00:02 were backfilled: only 00:01 is new
+      CHECK(d[0].nominal == at(1min));
+      CHECK(w.job("a").backfilled.size() == 999);  // 00:00-00:02 merged into one
+      w.check_replay();
     }
   }
 }
