@@ -532,7 +532,12 @@ output_answer output_of(const model::state& s, const output_query& q) {
     return a;
   }
   const bool ended = model::is_final(run.status) || run.status == model::run_status::retry_wait;
-  if (!ended) return a;
+  if (!ended) {
+    // Nothing of it here yet (it runs elsewhere, or its end is not durable yet): the reader
+    // stays where it is.
+    a.read.offset = a.read.total = q.offset;
+    return a;
+  }
   std::string_view text = run.output ? std::string_view{*run.output} : std::string_view{};
   constexpr std::string_view marker = "[vigil: output truncated, ";
   if (run.truncated && text.substr(0, marker.size()) == marker) {
@@ -583,16 +588,13 @@ job_answer answer_query(const model::state& s, const job_query& q, model::wall_t
 
 
 /// A definition decided and not made durable: the answer it would get, from a scratch state
-/// that holds only that job and its runs (not a copy of every job), with the events applied.
+/// that holds only that job (shared, copied on write: not a copy of every job, nor of its runs,
+/// which neither a definition nor the job's view touches), with the events applied.
 command_result dry_run_result(const model::state& s, const model::define_job& def,
                               std::vector<model::event> events, model::wall_time now) {
   const std::string& id = def.spec->id;
   model::state scratch;
-  if (auto it = s.jobs.find(id); it != s.jobs.end()) {
-    scratch.jobs.emplace(id, it->second);
-    for (const auto& run : it->second->runs)
-      if (auto r = s.runs.find(run); r != s.runs.end()) scratch.runs.insert(*r);
-  }
+  if (auto it = s.jobs.find(id); it != s.jobs.end()) scratch.jobs.emplace(id, it->second);
   for (const auto& e : events) model::apply_in_place(scratch, e);
   model::refresh_schedules(scratch);
   command_result r{true, {}, !events.empty(), nullptr, std::move(events), {}, false, {}};

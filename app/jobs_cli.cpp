@@ -320,20 +320,26 @@ int apply(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
 
   int code = exit_ok;
   if (!o.dry_run) {
+    // The check passed, but a write can still fail (no leader, a deadline): stop at the first,
+    // remove nothing after it, and say what was written.
+    size_t written = 0;
+    auto stopped = [&](const std::string& id, const fetch_response& r) {
+      a.refusal("job " + id, r);
+      err << "vigil: stopped after " << written << " of " << plan.size() + deleted.size()
+          << " writes; the jobs before " << id << " were applied, none after it"
+          << (deleted.empty() ? "" : " (nothing was removed)") << "\n";
+      return exit_refused;
+    };
     for (const auto& p : plan) {
       if (p.verdict == "unchanged") continue;
       const auto r = a.call("PUT", job_path(p.id), p.job->dump());
-      if (r.status < 200 || r.status >= 300) {
-        a.refusal("job " + p.id, r);
-        code = exit_refused;
-      }
+      if (r.status < 200 || r.status >= 300) return stopped(p.id, r);
+      ++written;
     }
     for (const auto& id : deleted) {
       const auto r = a.call("DELETE", job_path(id));
-      if (r.status != 200 && r.status != 404) {  // gone meanwhile is what was asked
-        a.refusal("job " + id, r);
-        code = exit_refused;
-      }
+      if (r.status != 200 && r.status != 404) return stopped(id, r);  // 404: gone meanwhile
+      ++written;
     }
   }
 
@@ -504,21 +510,27 @@ int follow_logs(api& a, const jobs_options& o, const std::string& run_id, std::o
   const std::string target = o.client.url.prefix + job_path(o.id) + "/runs/" +
                              escape_segment(run_id) + "/output?follow";
   std::string last_id;
+  uint64_t attempt = 0;  // once known, a reconnect stays on the attempt it followed
   unsigned failures = 0;
   for (;;) {
     sse_request req;
     req.url = o.client.url;
-    req.target = target;
+    req.target = attempt ? target + "&attempt=" + std::to_string(attempt) : target;
     req.last_event_id = last_id;
     if (o.client.token) req.token = *o.client.token;
     sse_parser parser{last_id};
     std::optional<json> end;
-    bool opened = false;
+    std::optional<json> closed;
+    bool progressed = false;
     const sse_outcome got = read_sse(
-        req, parser, [&] { opened = true; },
+        req, parser, [] {},
         [&](const sse_event& e) {
           const json data = json::parse(e.data, nullptr, false);
+          if (e.type == "close") closed = data.is_object() ? data : json::object();
           if (e.type == "output" && data.is_object()) {
+            progressed = true;
+            if (data.contains("attempt") && data["attempt"].is_number_unsigned())
+              attempt = data["attempt"].get<uint64_t>();
             if (data.value("dropped", uint64_t{0}) > 0)
               err << "(" << data["dropped"].get<uint64_t>()
                   << " bytes dropped here: the output went faster than it was read, and its "
@@ -538,6 +550,11 @@ int follow_logs(api& a, const jobs_options& o, const std::string& run_id, std::o
       err << "\n";
       return exit_ok;
     }
+    if (closed && text(*closed, "reason") != "shutting down") {
+      // The daemon ended the stream for a reason of its own: asking again would get the same.
+      err << "vigil: the daemon closed the output stream: " << text(*closed, "reason") << "\n";
+      return exit_refused;
+    }
     if (got.kind == sse_outcome::refused) {
       fetch_response r;
       r.answered = true;
@@ -546,7 +563,7 @@ int follow_logs(api& a, const jobs_options& o, const std::string& run_id, std::o
       a.refusal("run " + run_id, r);
       return exit_refused;
     }
-    if (opened) failures = 0;
+    if (progressed) failures = 0;
     if (++failures > 10) {
       err << "vigil: " << o.client.url.text() << ": " << got.detail << "\n";
       return exit_unreachable;

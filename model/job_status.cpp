@@ -47,9 +47,8 @@ bool running(const state& s, const job_state& j) {
 }
 
 bool completed(const job_state& j) {
-  const job_counters& c = j.counters;
-  if (!j.compiled || j.due || !j.active.empty() || !j.buffer.empty() ||
-      c.fired + c.skipped + c.buffered + c.missed == 0)
+  // Manual runs and backfills do not count: only whether the schedule had a time to decide.
+  if (!j.compiled || j.due || !j.active.empty() || !j.buffer.empty() || !j.timed_after_definition)
     return false;
   return !next_nominal(*j.compiled, *j.spec, j.cursor);
 }

@@ -30,8 +30,9 @@ bool failing(const job_state& j);
 /// Running: one of its runs is starting or running (a retry waiting its backoff is not).
 bool running(const state& s, const job_state& j);
 
-/// Completed: its schedule has no time after its cursor (a past `@at` that was decided) and
-/// nothing of it runs or waits. A schedule that never had a time (`0 0 30 2 *`) is not.
+/// Completed: its schedule had a time after the job's definition, has none after its cursor
+/// (a one-shot `@at` that was decided), and nothing of it runs or waits. A schedule that never
+/// had a time (`0 0 30 2 *`, an `@at` already past when defined) is not, manual runs or not.
 bool completed(const job_state& j);
 
 /// GET /v1/jobs?status=...

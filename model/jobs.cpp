@@ -376,15 +376,23 @@ void share_settled(const state& durable, state& pending, const event& e) {
     p->second.share(d->second);
 }
 
+namespace {
+
+/// Compiles the job's schedule and what is sampled from it at its definition.
+void compile(job_state& j) {
+  j.compiled = compile_job(*j.spec);
+  j.period = j.compiled ? schedule_period(*j.compiled, *j.spec, j.updated_at) : std::nullopt;
+  j.timed_after_definition = j.compiled && next_nominal(*j.compiled, *j.spec, j.updated_at);
+}
+
+}  // namespace
+
 void refresh_schedules(state& s) {
   for (const auto& id : s.unscheduled) {
     auto it = s.jobs.find(id);
     if (it == s.jobs.end()) continue;  // removed since
     job_state& j = it->second.mut();
-    if (!j.compiled) {
-      j.compiled = compile_job(*j.spec);
-      j.period = j.compiled ? schedule_period(*j.compiled, *j.spec, j.updated_at) : std::nullopt;
-    }
+    if (!j.compiled) compile(j);
     reschedule(s, id, j);
   }
   s.unscheduled.clear();
@@ -398,8 +406,7 @@ void rebuild_derived(state& s) {
   s.runs_starting = s.runs_running = s.runs_buffered = s.runs_retry_wait = 0;
   for (auto& [id, cell] : s.jobs) {
     job_state& j = cell.mut();
-    j.compiled = compile_job(*j.spec);
-    j.period = j.compiled ? schedule_period(*j.compiled, *j.spec, j.updated_at) : std::nullopt;
+    compile(j);
     j.due.reset();
     set_job_flags(s, j, +1);
     reschedule(s, id, j);

@@ -99,6 +99,8 @@ struct job_state {
   /// The schedule's longest gap between nominal times, sampled when it is compiled (see
   /// schedule_period); nothing for a one-shot or an uncompilable schedule.
   std::optional<duration> period;
+  /// The schedule had a nominal time after the definition (`updated_at`): sampled when compiled.
+  bool timed_after_definition = false;
 
   friend bool operator==(const job_state& a, const job_state& b) {
     return *a.spec == *b.spec && a.revision == b.revision && a.created_at == b.created_at &&

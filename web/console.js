@@ -544,19 +544,34 @@ function runScreen(job, run) {
     pre.textContent = output;
     note.textContent = ended ? 'ended' : 'live: ' + offset + ' bytes so far';
   };
+  const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+  const MAX_SHOWN = 1 << 20;  // the page keeps the last MiB it was shown, like a terminal
   const follow = async () => {
+    let failures = 0;
     while (!stopped && !ended) {
-      const out = await api(base + '/output?offset=' + offset + '&wait=2000');
+      let out;
+      try {
+        out = await api(base + '/output?offset=' + offset + (attempt ? '&attempt=' + attempt : '') + '&wait=2000');
+      } catch (_) {
+        out = { status: 0, body: null };  // the daemon is unreachable: try again, from here
+      }
       if (stopped) return;
-      if (out.status >= 400 || !out.body) { note.textContent = 'output unavailable (HTTP ' + out.status + ')'; return; }
+      if (out.status === 404) { note.textContent = 'no output here: ' + ((out.body || {}).detail || 'not found'); return; }
+      if (out.status >= 400 || !out.body) {
+        note.textContent = 'output unavailable (' + (out.status ? 'HTTP ' + out.status : 'no answer') + '); retrying';
+        await pause(Math.min(10000, 500 * 2 ** Math.min(failures++, 5)));
+        continue;
+      }
+      failures = 0;
       const b = out.body;
       attempt = b.attempt;
       if (b.dropped > 0) output += '[' + b.dropped + ' bytes dropped: the tail is kept]\n';
       output += b.output;
+      if (output.length > MAX_SHOWN) output = output.slice(output.length - MAX_SHOWN);
       offset = b.next_offset;
       ended = b.ended;
       show();
-      if (!b.live && !ended) await new Promise((r) => setTimeout(r, 1000));  // runs elsewhere
+      if (!b.live && !ended) await pause(1000);  // not started yet, ending, or runs elsewhere
     }
   };
   const load = refresher(async () => {

@@ -846,6 +846,10 @@ TEST_CASE("dry runs write nothing, a schedule that never fires is accepted with 
     CHECK(j["next_due"].is_null());
     CHECK(j["completed"] == false);  // nothing was ever decided: never fires, not completed
   }
+  // A manual run of it is no schedule's decision: still not completed once it ran.
+  const std::string manual = parse(c.post("/v1/jobs/feb30/run"), 200)["run_id"];
+  wait_run_status(c, "feb30", manual, {"succeeded"});
+  CHECK(parse(c.get("/v1/jobs/feb30"))["completed"] == false);
 
   // ?full=true pages whole definitions (what `vigil jobs export` reads); summaries do not.
   const json page = parse(c.get("/v1/jobs?full=true&limit=2"), 200);

@@ -230,7 +230,8 @@ async function main() {
                              null, { timeout: 15000 });
   let expected = '';
   for (let i = 1; i <= 12; ++i) expected += 'tick ' + i + '\n';
-  check((await page.textContent('#run-output')) === expected, 'to its end, every line once, in order');
+  const shown = await page.textContent('#run-output');
+  check(shown === expected, 'to its end, every line once, in order' + (shown === expected ? '' : ': ' + JSON.stringify(shown)));
 
   // The schedule tester: a DST day flagged, and a parse error marked at its position.
   await page.goto(base + '/ui/#/tester');
