@@ -274,13 +274,8 @@ sse_event output_event(const output_read& r, uint32_t attempt) {
 sse_event end_event(const output_answer& a) {
   std::string data;
   codec::json_writer w{data};
-  w.begin_object().key("outcome").value(a.read.ended->outcome);
-  w.key("exit_code");
-  if (a.read.ended->exit_code) w.raw(std::to_string(*a.read.ended->exit_code));
-  else w.null();
-  w.key("signal");
-  if (a.read.ended->signal) w.raw(std::to_string(*a.read.ended->signal));
-  else w.null();
+  w.begin_object();
+  write_end_members(w, *a.read.ended);
   w.key("attempt").value(uint64_t{a.attempt}).key("total").value(a.read.total).end_object();
   return {"end", std::to_string(a.read.total), std::move(data)};
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "codec/json_writer.hpp"
+
 namespace vigil::actors {
 
 /// How an attempt's process ended, as far as its output is concerned (the `end` of a follow).
@@ -19,6 +21,10 @@ struct output_end {
   std::optional<int> exit_code;
   std::optional<int> signal;
 };
+
+/// Writes `outcome`, `exit_code` and `signal` into the JSON object `w` has open (an output
+/// stream's `end` event and an output read's `end` have these members).
+void write_end_members(codec::json_writer& w, const output_end& e);
 
 /// Bytes from one position of an attempt's output, as read.
 struct output_read {

@@ -207,12 +207,8 @@ http_reply output_reply(const actors::output_query& q, const actors::output_answ
   w.key("ended").value(r.ended.has_value());
   w.key("end");
   if (r.ended) {
-    w.begin_object().key("outcome").value(r.ended->outcome).key("exit_code");
-    if (r.ended->exit_code) w.raw(std::to_string(*r.ended->exit_code));
-    else w.null();
-    w.key("signal");
-    if (r.ended->signal) w.raw(std::to_string(*r.ended->signal));
-    else w.null();
+    w.begin_object();
+    actors::write_end_members(w, *r.ended);
     w.end_object();
   } else {
     w.null();

@@ -125,8 +125,7 @@ bool legacy_moves_cursor(const job_state& j, const fire_decided& ev) {
 /// Adds [first, last] to sorted, disjoint ranges, merging those it overlaps.
 void add_range(std::vector<std::pair<wall_time, wall_time>>& ranges, wall_time first,
                wall_time last) {
-  auto it = std::lower_bound(ranges.begin(), ranges.end(), first,
-                             [](const auto& r, wall_time t) { return r.second < t; });
+  auto it = range_at_or_after(ranges, first);
   auto end = it;
   while (end != ranges.end() && end->first <= last) {
     first = std::min(first, end->first);

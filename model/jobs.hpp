@@ -2,6 +2,7 @@
 // change the state (the decider's apply delegates here; it evaluates no schedule).
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,14 @@ duration jitter_offset(std::string_view job_id, duration jitter);
 /// The first nominal time strictly after `after`, at millisecond precision.
 std::optional<wall_time> next_nominal(const compiled_job& c, const job_spec& spec,
                                       wall_time after);
+
+/// The first of sorted, disjoint [first, last] ranges that ends at or after `t`: the one that
+/// holds `t`, if any does, or where it would go (a job's backfilled ranges).
+template <class Ranges>
+auto range_at_or_after(Ranges& ranges, wall_time t) {
+  return std::lower_bound(ranges.begin(), ranges.end(), t,
+                          [](const auto& r, wall_time x) { return r.second < x; });
+}
 
 /// Something a definition's author should know although the definition is valid.
 struct definition_warning {

@@ -230,8 +230,7 @@ namespace {
 /// or the schedule has it — decided after the job was created (unless as missed, and that
 /// decision is still retained to say so) or still owed (after the cursor).
 bool decided_or_owed(const state& s, const job_state& j, const std::string& job, wall_time t) {
-  const auto r = std::lower_bound(j.backfilled.begin(), j.backfilled.end(), t,
-                                  [](const auto& range, wall_time x) { return range.second < x; });
+  const auto r = range_at_or_after(j.backfilled, t);
   if (r != j.backfilled.end() && r->first <= t) return true;
   if (s.runs.count(make_run_id(job, t, false))) return true;
   if (t <= j.created_at) return false;  // before the job existed: nothing decided it
@@ -278,8 +277,7 @@ std::variant<std::vector<fire_decided>, rejection> plan_backfill(const state& s,
                      "skips, buffers or allows overlap",
                      ""};
   if (j.backfilled.size() >= max_backfill_ranges) {
-    const auto r = std::lower_bound(j.backfilled.begin(), j.backfilled.end(), from,
-                                    [](const auto& range, wall_time x) { return range.second < x; });
+    const auto r = range_at_or_after(j.backfilled, from);
     if (r == j.backfilled.end() || r->first > to)
       return rejection{errc::conflict,
                        "the job has " + std::to_string(max_backfill_ranges) +
