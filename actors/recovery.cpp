@@ -6,6 +6,7 @@
 #include "codec/json.hpp"
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
+#include "model/planner.hpp"
 
 namespace vigil::actors {
 
@@ -36,6 +37,7 @@ recovered recover(const store::store& backend) {
                   std::to_string(stored.schema_version) + "); refusing to start";
         return r;
       }
+      model::settle_upgraded(s, *e);
       s = model::apply(std::move(s), *e);
       s.log_seq = stored.seq;
       ++r.replayed;

@@ -677,6 +677,7 @@ bool fold(scheduler_pointer self, const std::vector<store::stored_event>& events
       ok = false;
       break;
     }
+    model::settle_upgraded(st.durable, *e);
     model::apply_in_place(st.durable, *e);
     st.durable.log_seq = stored.seq;
     applied = true;

@@ -173,7 +173,7 @@ bool get_output(const json& j, std::shared_ptr<const std::string>& out) {
 /// manual is a manual run (no cursor); schedule, catchup, paused and misfire are the
 /// schedule's (cursor to last). A skip (overlap, buffer_full) is the schedule's unless it was
 /// decided at its own nominal time, as a manual one always is: then the body cannot tell, and
-/// apply decides as v2 did (legacy_cursor; the only schedule evaluation apply ever makes).
+/// model::settle_upgraded decides as v2 did, before apply (legacy_cursor).
 void upgrade_decision_v2(model::fire_decided& ev) {
   using model::decision_origin;
   using model::decision_reason;

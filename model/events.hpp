@@ -91,7 +91,9 @@ struct fire_decided {
   std::optional<wall_time> cursor;
   /// Only for a v2 body that cannot tell whether it moved the cursor (a skip at its own
   /// nominal time: a manual run, or the schedule's own decided in that very millisecond):
-  /// apply moves it as v2 did, by asking the schedule. Never written; v3 bodies always tell.
+  /// model::settle_upgraded sets `cursor` as v2 did, by asking the schedule, before apply
+  /// (which never asks one, and moves nothing for an unsettled event). Never written; v3
+  /// bodies always tell.
   bool legacy_cursor = false;
   std::string run_id;                ///< fired or buffered: the run it creates
   std::vector<std::string> cancels;  ///< cancel_other: the runs it stops

@@ -113,15 +113,6 @@ void remove(state& s, const job_removed& ev) {
   s.jobs.erase(it);
 }
 
-/// The upgrade path of a v2 decision whose body cannot tell whether it moved the cursor (see
-/// fire_decided::legacy_cursor): v2's rule, which moved it when the decision was for the next
-/// nominal time owed. The only schedule evaluation reachable from apply; v3 events never get
-/// here. A definition whose zone this machine lacks (no compiled schedule) moves nothing.
-bool legacy_moves_cursor(const job_state& j, const fire_decided& ev) {
-  const auto c = j.compiled ? j.compiled : compile_job(*j.spec);
-  return c && next_nominal(*c, *j.spec, j.cursor) == std::optional<wall_time>{ev.nominal};
-}
-
 /// Adds [first, last] to sorted, disjoint ranges, merging those it overlaps.
 void add_range(std::vector<std::pair<wall_time, wall_time>>& ranges, wall_time first,
                wall_time last) {
@@ -142,10 +133,7 @@ void decided(state& s, const fire_decided& ev) {
   job_state& j = touch(s, it->second);
   // The event says where the cursor goes (the planner evaluated the schedule): replay depends
   // on the log alone, not on this machine's cron code or tz database.
-  if (ev.cursor)
-    j.cursor = std::max(j.cursor, *ev.cursor);
-  else if (ev.legacy_cursor && legacy_moves_cursor(j, ev))
-    j.cursor = std::max(j.cursor, ev.last);
+  if (ev.cursor) j.cursor = std::max(j.cursor, *ev.cursor);
   decision_record d;
   d.seq = s.log_seq + 1;
   d.at = ev.at;

@@ -197,6 +197,18 @@ void apply_in_place(state& s, const event& e) {
   refresh_schedules(s);
 }
 
+void settle_upgraded(const state& s, event& e) {
+  auto* d = std::get_if<fire_decided>(&e);
+  if (d == nullptr || !d->legacy_cursor) return;
+  d->legacy_cursor = false;
+  auto it = s.jobs.find(d->job);
+  if (it == s.jobs.end()) return;
+  const job_state& j = *it->second;
+  const auto c = j.compiled ? j.compiled : compile_job(*j.spec);
+  if (c && next_nominal(*c, *j.spec, j.cursor) == std::optional<wall_time>{d->nominal})
+    d->cursor = d->last;
+}
+
 std::vector<event> plan_cycle(state& s, wall_time now, const cycle_limits& limits) {
   now = to_ms(now);
   refresh_schedules(s);  // a state folded by apply alone (a recovery) has its jobs to put back

@@ -26,6 +26,14 @@ struct cycle_limits {
 /// look-ahead of the jobs it touched. The one way the scheduler's state moves.
 void apply_in_place(state& s, const event& e);
 
+/// An event read from the log, made ready for apply. A v2 decision whose body cannot tell
+/// whether it moved its job's cursor (fire_decided::legacy_cursor) gets the cursor v2's rule
+/// gave: `last` when the decision was for the next nominal time the job's schedule owed in
+/// `s`, none otherwise (nor when this machine cannot compile the schedule). The one schedule
+/// evaluation replay makes, and only for v1/v2 logs; apply itself never evaluates one. Every
+/// other event is left as it is.
+void settle_upgraded(const state& s, event& e);
+
 /// One cycle at `now`: every due nominal time of every schedulable job is decided (fired,
 /// skipped, buffered or missed, by the job's catch-up and overlap policies) and every due retry
 /// dispatched. Nothing while the scheduler is paused.

@@ -20,6 +20,7 @@
 #include "codec/json.hpp"
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
+#include "model/planner.hpp"
 #include "store/sqlite_store.hpp"
 #include "tests/support/fixture_log.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -64,6 +65,7 @@ model::state replay_all(const vigil::store::sqlite_store& backend, std::string& 
   for (const auto& e : backend.read_after(0, 1000)) {
     auto decoded = vigil::codec::decode_event(e.type, e.schema_version, e.body);
     REQUIRE(decoded);
+    model::settle_upgraded(s, *decoded);
     s = model::apply(std::move(s), *decoded);
     s.log_seq = e.seq;
     cursors += std::to_string(e.seq) + " " + e.type;
@@ -177,6 +179,7 @@ TEST_CASE("a log with jobs and runs written with event schema v2 reads back, upg
     } else {
       CHECK(vigil::codec::encode_event(*decoded) == e.body);
     }
+    model::settle_upgraded(replayed, *decoded);
     replayed = model::apply(std::move(replayed), *decoded);
     replayed.log_seq = e.seq;
   }

@@ -309,7 +309,7 @@ TEST_CASE("a decision moves its job's cursor to what the event says, whatever th
   spec->schedule = "@every 1m";
   spec->command.argv = {"/bin/true"};
   const m::state s = m::fold({m::job_defined{spec, true, t0, "t"}});
-  auto decided = [&](std::optional<m::wall_time> cursor, bool legacy, m::wall_time nominal) {
+  auto decision = [&](std::optional<m::wall_time> cursor, bool legacy, m::wall_time nominal) {
     m::fire_decided d;
     d.job = "a";
     d.nominal = d.last = nominal;
@@ -319,13 +319,36 @@ TEST_CASE("a decision moves its job's cursor to what the event says, whatever th
     d.cursor = cursor;
     d.legacy_cursor = legacy;
     d.at = nominal;
-    return m::apply(s, d).jobs.at("a")->cursor;
+    return d;
+  };
+  auto decided = [&](std::optional<m::wall_time> cursor, bool legacy, m::wall_time nominal) {
+    return m::apply(s, decision(cursor, legacy, nominal)).jobs.at("a")->cursor;
   };
   // v3: the event's cursor, even one the schedule would never give (@every 1m: whole minutes).
   CHECK(decided(t0 + 90s, false, t0 + 7s) == t0 + 90s);
   CHECK(decided(std::nullopt, false, t0 + 1min) == t0);  // manual: nothing moves
   CHECK(decided(t0 - 1h, false, t0 + 1min) == t0);       // never backwards
-  // An upgraded v2 skip that cannot say: moved as v2 did, only if it was the time owed next.
-  CHECK(decided(std::nullopt, true, t0 + 1min) == t0 + 1min);
-  CHECK(decided(std::nullopt, true, t0 + 30s) == t0);
+  // apply asks no schedule, not even for an upgraded v2 skip that cannot say: unsettled, it
+  // moves nothing.
+  CHECK(decided(std::nullopt, true, t0 + 1min) == t0);
+  // settle_upgraded asks it before apply: moved as v2 did, only if it was the time owed next.
+  auto settled = [&](m::wall_time nominal) {
+    m::event e = decision(std::nullopt, true, nominal);
+    m::settle_upgraded(s, e);
+    const auto& d = std::get<m::fire_decided>(e);
+    CHECK_FALSE(d.legacy_cursor);
+    return m::apply(s, e).jobs.at("a")->cursor;
+  };
+  CHECK(settled(t0 + 1min) == t0 + 1min);
+  CHECK(settled(t0 + 30s) == t0);
+  // A v3 event, or one for a job the state lacks, is left as it is.
+  m::event v3 = decision(t0 + 90s, false, t0 + 7s);
+  const m::event before = v3;
+  m::settle_upgraded(s, v3);
+  CHECK(v3 == before);
+  m::fire_decided other = decision(std::nullopt, true, t0 + 1min);
+  other.job = "gone";
+  m::event gone = other;
+  m::settle_upgraded(s, gone);
+  CHECK_FALSE(std::get<m::fire_decided>(gone).cursor);
 }
