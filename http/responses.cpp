@@ -12,31 +12,21 @@ const std::pair<std::string, std::string> no_store{"Cache-Control", "no-store"};
 /// `[+]name ok` / `[-]name failed: reason` lines, as Kubernetes components print them.
 http_reply probe_reply(const model::health_report& report, const health_query& q) {
   const auto& v = report.result;
-  const bool ok = q.route == health_route::livez ? v.live : v.ready;
+  const bool livez = q.route == health_route::livez;
+  const bool ok = livez ? v.live : v.ready;
   std::string lines;
   std::string failures;
   for (const auto& c : v.checks) {
-    // Liveness looks at the heartbeat only; pause, drain and dependencies never kill a pod.
-    if (q.route == health_route::livez && c.name != "scheduler:heartbeat") continue;
-    // Readiness is about taking traffic: a slow cycle or overdue jobs fail /health, not it.
-    if (q.route == health_route::readyz &&
-        (c.name == "scheduler:progress" || c.name == "jobs:overdue"))
-      continue;
-    bool failed = c.status == model::health_status::fail;
-    std::string why = c.output;
-    // Readiness also needs the scheduler up: `starting` warns in /health but is not ready.
-    if (q.route == health_route::readyz && c.name == "scheduler:state" && !failed &&
-        c.observed_text != "running" && c.observed_text != "paused") {
-      failed = true;
-      why = report.snap ? "not running yet: " + c.observed_text : "no snapshot yet";
-    }
+    if (!(livez ? c.in_livez : c.in_readyz)) continue;
+    const bool failed = livez ? c.status == model::health_status::fail : c.blocks_ready;
+    const std::string& why = failed && !c.ready_output.empty() ? c.ready_output : c.output;
     std::string line = (failed ? "[-]" : "[+]") + c.name;
     line += failed ? " failed: " + why : " ok";
     if (!failed && !why.empty()) line += " (" + why + ")";
     lines += line + "\n";
     if (failed) failures += line + "\n";
   }
-  const char* name = q.route == health_route::livez ? "livez" : "readyz";
+  const char* name = livez ? "livez" : "readyz";
   http_reply r;
   r.status = ok ? 200 : 503;
   r.content_type = "text/plain; charset=utf-8";

@@ -188,12 +188,30 @@ verdict judge(const health_input& in, const health_thresholds& th) {
   if (clustered) v.checks.push_back(cluster_check(*in.snap));
   v.status = health_status::pass;
   for (const auto& c : v.checks) v.status = std::max(v.status, c.status);
-  const health_check& heartbeat = v.checks[0];
-  v.live = heartbeat.status != health_status::fail;
+  // Liveness is the heartbeat alone: pause, drain and dependencies never kill a pod.
+  // Readiness is about taking traffic: a slow cycle or overdue jobs fail /health, not it; a
+  // follower with no leader still serves reads, one whose store does not answer does not.
   const bool up = in.snap != nullptr && (in.snap->status == scheduler_status::running ||
                                          in.snap->status == scheduler_status::paused);
-  v.ready = up && v.live && !in.shutting_down && in.snap->journal.ok &&
-            (!clustered || in.snap->cluster.store_reachable);
+  for (auto& c : v.checks) {
+    const bool failed = c.status == health_status::fail;
+    c.in_livez = c.name == "scheduler:heartbeat";
+    c.in_readyz = c.name != "scheduler:progress" && c.name != "jobs:overdue";
+    if (c.name == "cluster:leader") {
+      c.blocks_ready = !in.snap->cluster.store_reachable;
+    } else if (c.name == "scheduler:state") {
+      // `starting` warns in /health but is not ready.
+      c.blocks_ready = failed || !up;
+      if (!failed && !up) c.ready_output = "not running yet: " + c.observed_text;
+    } else {
+      c.blocks_ready = c.in_readyz && failed;
+    }
+  }
+  v.live = std::none_of(v.checks.begin(), v.checks.end(), [](const health_check& c) {
+    return c.in_livez && c.status == health_status::fail;
+  });
+  v.ready = std::none_of(v.checks.begin(), v.checks.end(),
+                         [](const health_check& c) { return c.in_readyz && c.blocks_ready; });
   return v;
 }
 

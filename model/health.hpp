@@ -40,6 +40,12 @@ struct health_check {
   std::string output;  ///< why, when not pass
   std::optional<double> warn_threshold;
   std::optional<double> fail_threshold;
+  // What the check means for the probes, set by judge (docs/api.md, /livez and /readyz); the
+  // verdict's `live` and `ready` are computed from these flags, and the probes print them.
+  bool in_livez = false;      ///< /livez lists it; it fails liveness when it fails
+  bool in_readyz = false;     ///< /readyz lists it
+  bool blocks_ready = false;  ///< /readyz shows it failed: the node is not ready because of it
+  std::string ready_output;   ///< why it blocks readiness, when `output` does not say
 };
 
 /// What the health actor knows at request time.

@@ -400,3 +400,58 @@ TEST_CASE("an overdue job fails /health, none passes", "[model][health]") {
   CHECK(v.status == health_status::fail);
   CHECK(v.live);  // the loop is alive; it is not keeping up (or cannot log): not a restart case
 }
+
+TEST_CASE("the verdict marks which checks each probe lists and which keep the node unready",
+          "[model][health][probes]") {
+  m::snapshot snap = snapshot_with(m::scheduler_status::running, 5);
+  snap.jobs.overdue = 1;
+  const m::verdict v = m::judge(input(&snap, 500ms), {});
+  for (const auto& c : v.checks) {
+    INFO(c.name);
+    CHECK(c.in_livez == (c.name == "scheduler:heartbeat"));
+    CHECK(c.in_readyz == (c.name != "scheduler:progress" && c.name != "jobs:overdue"));
+    CHECK(c.blocks_ready == false);
+  }
+  // Failed cycles and an overdue job fail /health, and neither probe.
+  CHECK(v.status == health_status::fail);
+  CHECK(v.live);
+  CHECK(v.ready);
+
+  SECTION("starting within the grace warns, and blocks readiness with its own reason") {
+    m::snapshot starting = snapshot_with(m::scheduler_status::starting);
+    const m::verdict s = m::judge(input(&starting, 500ms, 1s), {});
+    const auto& c = check(s, "scheduler:state");
+    CHECK(c.status == health_status::warn);
+    CHECK(c.blocks_ready);
+    CHECK(c.ready_output == "not running yet: starting");
+    CHECK_FALSE(s.ready);
+    CHECK(s.live);
+  }
+  SECTION("shutting down blocks readiness through the state check") {
+    m::health_input in = input(&snap, 500ms);
+    in.shutting_down = true;
+    const m::verdict s = m::judge(in, {});
+    CHECK(check(s, "scheduler:state").blocks_ready);
+    CHECK(check(s, "scheduler:state").output == "shutting down");
+    CHECK_FALSE(s.ready);
+  }
+  SECTION("a follower with no leader fails /health and stays ready; no store: not ready") {
+    m::snapshot follower = snapshot_with(m::scheduler_status::running);
+    follower.cluster.enabled = true;
+    follower.cluster.role = m::cluster_role::follower;
+    follower.cluster.store_reachable = true;
+    follower.cluster.lease_ttl = 1s;
+    const m::verdict s = m::judge(input(&follower, 500ms), {});
+    const auto& c = check(s, "cluster:leader");
+    CHECK(c.status == health_status::fail);
+    CHECK(c.in_readyz);
+    CHECK_FALSE(c.blocks_ready);
+    CHECK(s.ready);
+    follower.cluster.store_reachable = false;
+    follower.cluster.store_error = "connection refused";
+    const m::verdict gone = m::judge(input(&follower, 500ms), {});
+    CHECK(check(gone, "cluster:leader").blocks_ready);
+    CHECK_FALSE(gone.ready);
+    CHECK(gone.live);
+  }
+}
