@@ -167,11 +167,12 @@ void feed_snapshots(hub_pointer self, uint64_t id, subscriber& sub) {
 bool wanted(const subscriber& sub, const store::stored_event& e) {
   if (!sub.types.empty() && std::find(sub.types.begin(), sub.types.end(), e.type) == sub.types.end())
     return false;
-  // Job and run events name their job at the top level; a definition names it in its spec.
-  if (!sub.job.empty() && e.body.find("\"job\":" + codec::quote(sub.job)) == std::string::npos &&
-      e.body.find("\"spec\":{\"id\":" + codec::quote(sub.job)) == std::string::npos)
-    return false;
-  return true;
+  if (sub.job.empty()) return true;
+  // The event's own job, read as the codec reads the event (not a search of its text, which
+  // a command line or a reason quoting `"job":"x"` could match). A body the codec cannot read
+  // names no job.
+  const auto decoded = codec::decode_event(e.type, e.schema_version, e.body);
+  return decoded && model::job_of(*decoded) == sub.job;
 }
 
 void send_heartbeat(hub_pointer self, uint64_t id);

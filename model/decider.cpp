@@ -49,6 +49,24 @@ std::string_view event_type(const event& e) {
                     e);
 }
 
+std::string_view job_of(const event& e) {
+  return std::visit(
+      [](const auto& ev) -> std::string_view {
+        using T = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<T, scheduler_paused> || std::is_same_v<T, scheduler_resumed>)
+          return {};
+        else if constexpr (std::is_same_v<T, job_defined>)
+          return ev.spec ? std::string_view{ev.spec->id} : std::string_view{};
+        else if constexpr (std::is_same_v<T, job_removed> || std::is_same_v<T, job_paused> ||
+                           std::is_same_v<T, job_resumed> || std::is_same_v<T, fire_decided> ||
+                           std::is_same_v<T, runs_compacted>)
+          return ev.job;
+        else
+          return job_of_run(ev.run_id);
+      },
+      e);
+}
+
 decision decide(const state& s, const command& c, wall_time now) {
   // Event times are kept at the millisecond precision the log stores, so replay is exact.
   now = std::chrono::floor<std::chrono::milliseconds>(now);

@@ -185,6 +185,11 @@ using event = std::variant<scheduler_paused, scheduler_resumed, job_defined, job
 /// The stable type name stored with each event ("scheduler_paused", ...).
 std::string_view event_type(const event& e);
 
+/// The job an event is about: a definition's id, a job or decision event's job, a run event's
+/// run's job (from its id); empty for the scheduler's own events. The `job` field of every
+/// body the codec writes, and what a stream's `?job=` filter matches.
+std::string_view job_of(const event& e);
+
 /// The current schema version of every event type; older versions are upgraded on read.
 /// Job and run events first appeared at version 2. v3: fire_decided carries its origin and the
 /// cursor it moves the job to, and its reason is one of decision_reason (v2 bodies are upgraded

@@ -662,3 +662,44 @@ TEST_CASE("on SIGTERM every open stream gets a final close event, and the daemon
   }
   CHECK(d.wait_exit(15s) == 0);
 }
+
+TEST_CASE("the event stream's ?job= passes the events of that job only, by the event's own job",
+          "[http][stream][job_filter]") {
+  daemon_process d{{"--tick-interval", "50ms"}};
+  http_client c{d.port()};
+  running_snapshot(c);
+  auto define = [&](const std::string& body) {
+    const auto r = c.post("/v1/jobs", body);
+    INFO(r.body);
+    REQUIRE(r.status == 201);
+  };
+  // backup's definition carries an environment variable named `job` whose value is "back":
+  // its body holds the text "job":"back", and it is still not back's event.
+  define(R"({"id":"backup","schedule":"@every 1h","command":{"argv":["/bin/true"],"env":{"job":"back"}}})");
+  define(R"({"id":"back","schedule":"@every 1h","command":{"argv":["/bin/true"]}})");
+  REQUIRE(c.post("/v1/jobs/backup/pause", R"({"reason":"quiet"})").status == 200);
+  REQUIRE(c.post("/v1/jobs/back/pause", R"({"reason":"quiet"})").status == 200);
+  REQUIRE(c.post("/v1/scheduler/pause", R"({"reason":"quiet"})").status == 200);
+
+  sse_client s{d.port(), "/v1/stream/events?after=0&job=back"};
+  REQUIRE(s.status() == 200);
+  std::vector<std::string> seen;
+  for (int i = 0; i < 2; ++i) {
+    const sse_event e = expect_event(s);
+    INFO(e.event << " " << e.data);
+    REQUIRE(e.event == "event");
+    const json j = data_of(e);
+    seen.push_back(j["type"].get<std::string>());
+    CHECK((j["body"].value("job", "") == "back" || j["body"]["spec"]["id"] == "back"));
+  }
+  CHECK(seen == std::vector<std::string>{"job_defined", "job_paused"});
+  // Live: backup's resume and the scheduler's do not pass; back's does, and nothing before it.
+  REQUIRE(c.post("/v1/jobs/backup/resume").status == 200);
+  REQUIRE(c.post("/v1/scheduler/resume").status == 200);
+  REQUIRE(c.post("/v1/jobs/back/resume").status == 200);
+  const sse_event e = expect_event(s);
+  INFO(e.data);
+  CHECK(data_of(e)["type"] == "job_resumed");
+  CHECK(data_of(e)["body"]["job"] == "back");
+  CHECK(e.id == std::to_string(data_of(e)["seq"].get<uint64_t>()));
+}
