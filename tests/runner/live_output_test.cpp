@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "actors/live_output.hpp"
+#include "exec/live_output.hpp"
 
-using vigil::actors::live_output;
+using vigil::exec::live_output;
 
 TEST_CASE("live output: reads by position across the ring's wrap, and what the tail dropped",
           "[runner][output]") {
