@@ -128,7 +128,7 @@ void write_file(const std::string& path, const std::string& text, mode_t mode) {
 
 }  // namespace
 
-TEST_CASE("exit codes are reported as exited", "[runner]") {
+TEST_CASE("exit codes are reported as exited", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   sup.start(argv("ok", {"/bin/true"}));
@@ -145,7 +145,7 @@ TEST_CASE("exit codes are reported as exited", "[runner]") {
   CHECK(three.exit_code == 3);
 }
 
-TEST_CASE("a process killed by a signal is reported as signaled", "[runner]") {
+TEST_CASE("a process killed by a signal is reported as signaled", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   sup.start(shell("nine", "kill -9 $$"));
@@ -156,7 +156,7 @@ TEST_CASE("a process killed by a signal is reported as signaled", "[runner]") {
 }
 
 TEST_CASE("the child gets a minimal environment, its own variables and its working directory",
-          "[runner]") {
+          "[exec]") {
   ::setenv("VIGIL_TEST_DAEMON_ONLY", "leak", 1);  // no other thread runs yet
   vigil::test::temp_dir dir;
   recorder rec;
@@ -174,7 +174,7 @@ TEST_CASE("the child gets a minimal environment, its own variables and its worki
         "unset|bar|from-caller|env|/usr/local/bin:/usr/bin:/bin\n" + dir.path() + "\n");
 }
 
-TEST_CASE("argv is passed verbatim while the shell form is interpreted", "[runner]") {
+TEST_CASE("argv is passed verbatim while the shell form is interpreted", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   sup.start(argv("argv", {"/bin/echo", "a  b", "$HOME", "*"}));
@@ -183,7 +183,7 @@ TEST_CASE("argv is passed verbatim while the shell form is interpreted", "[runne
   CHECK(rec.wait_for("shell").output == "3 a  b\n");
 }
 
-TEST_CASE("argv[0] without a slash is searched in the PATH the child gets", "[runner]") {
+TEST_CASE("argv[0] without a slash is searched in the PATH the child gets", "[exec]") {
   vigil::test::temp_dir dir;
   write_file(dir.file("vigil-probe-tool"), "#!/bin/sh\necho probe \"$1\"\n", 0755);
   recorder rec;
@@ -204,7 +204,7 @@ TEST_CASE("argv[0] without a slash is searched in the PATH the child gets", "[ru
         "vigil-no-such-tool");
 }
 
-TEST_CASE("stdout and stderr share one pipe in order, stdin is empty", "[runner]") {
+TEST_CASE("stdout and stderr share one pipe in order, stdin is empty", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   sup.start(shell("mixed", "echo a; echo b >&2; echo c; cat; echo end"));
@@ -214,7 +214,7 @@ TEST_CASE("stdout and stderr share one pipe in order, stdin is empty", "[runner]
   CHECK_FALSE(r.truncated);
 }
 
-TEST_CASE("a timeout kills the whole group, a grandchild ignoring SIGTERM included", "[runner]") {
+TEST_CASE("a timeout kills the whole group, a grandchild ignoring SIGTERM included", "[exec]") {
   vigil::test::temp_dir dir;
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
@@ -235,7 +235,7 @@ TEST_CASE("a timeout kills the whole group, a grandchild ignoring SIGTERM includ
   CHECK(eventually([&] { return process_gone(grandchild); }));
 }
 
-TEST_CASE("a leader ignoring SIGTERM is killed after the grace", "[runner]") {
+TEST_CASE("a leader ignoring SIGTERM is killed after the grace", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   auto r = shell("stubborn", "trap '' TERM; while :; do sleep 0.05; done");
@@ -248,7 +248,7 @@ TEST_CASE("a leader ignoring SIGTERM is killed after the grace", "[runner]") {
   CHECK(res.error == "killed after timeout 100ms (+ grace 200ms)");
 }
 
-TEST_CASE("a timed-out run that SIGTERM ends says it was terminated, not killed", "[runner]") {
+TEST_CASE("a timed-out run that SIGTERM ends says it was terminated, not killed", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   auto r = shell("polite", "exec sleep 30");
@@ -261,7 +261,7 @@ TEST_CASE("a timed-out run that SIGTERM ends says it was terminated, not killed"
   CHECK(res.error == "terminated (SIGTERM) after timeout 100ms, ended within the grace 20s");
 }
 
-TEST_CASE("output beyond the limit keeps exactly the tail after a marker", "[runner]") {
+TEST_CASE("output beyond the limit keeps exactly the tail after a marker", "[exec]") {
   std::string all;
   for (int i = 1; i <= 20000; ++i) all += std::to_string(i) + "\n";
   recorder rec;
@@ -282,7 +282,7 @@ TEST_CASE("output beyond the limit keeps exactly the tail after a marker", "[run
   CHECK(s.output == "1\n2\n3\n");
 }
 
-TEST_CASE("a flood of output is counted in full and kept within the limit", "[runner]") {
+TEST_CASE("a flood of output is counted in full and kept within the limit", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   auto r = argv("flood", {"head", "-c", "50000000", "/dev/zero"});
@@ -297,7 +297,7 @@ TEST_CASE("a flood of output is counted in full and kept within the limit", "[ru
 }
 
 TEST_CASE("start failures are reported with the path at fault and change nothing else",
-          "[runner]") {
+          "[exec]") {
   vigil::test::temp_dir dir;
   write_file(dir.file("plain.txt"), "not a program\n", 0644);
   write_file(dir.file("orphan.sh"), "#!/no/such/interpreter\n", 0755);
@@ -334,7 +334,7 @@ TEST_CASE("start failures are reported with the path at fault and change nothing
   CHECK(rec.started_count.count("missing") == 0);  // no started for what never ran
 }
 
-TEST_CASE("cancel terminates a running group and drops a queued request", "[runner]") {
+TEST_CASE("cancel terminates a running group and drops a queued request", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks(), exec::process_limits{1, 10});
   sup.start(argv("running", {"/bin/sleep", "100"}));
@@ -353,7 +353,7 @@ TEST_CASE("cancel terminates a running group and drops a queued request", "[runn
   CHECK(rec.started_count.count("queued") == 0);
 }
 
-TEST_CASE("shutdown lets short runs finish within the grace", "[runner]") {
+TEST_CASE("shutdown lets short runs finish within the grace", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   sup.start(shell("short", "sleep 0.2; echo done"));
@@ -370,7 +370,7 @@ TEST_CASE("shutdown lets short runs finish within the grace", "[runner]") {
 }
 
 TEST_CASE("shutdown terminates long runs after the grace, and kills those ignoring SIGTERM",
-          "[runner]") {
+          "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks(), exec::process_limits{2, 10});
   sup.start(argv("long", {"/bin/sleep", "100"}));
@@ -391,7 +391,7 @@ TEST_CASE("shutdown terminates long runs after the grace, and kills those ignori
   CHECK(rec.wait_for("waiting", 0s).outcome == process_outcome::cancelled);
 }
 
-TEST_CASE("a second shutdown with a shorter grace hurries the first", "[runner]") {
+TEST_CASE("a second shutdown with a shorter grace hurries the first", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   sup.start(argv("long", {"/bin/sleep", "100"}));
@@ -412,7 +412,7 @@ TEST_CASE("a second shutdown with a shorter grace hurries the first", "[runner]"
   patient.join();
 }
 
-TEST_CASE("a hundred concurrent runs are each reported exactly once", "[runner]") {
+TEST_CASE("a hundred concurrent runs are each reported exactly once", "[exec]") {
   recorder rec;
   {
     exec::process_supervisor sup(rec.callbacks());
@@ -437,7 +437,7 @@ TEST_CASE("a hundred concurrent runs are each reported exactly once", "[runner]"
   }
 }
 
-TEST_CASE("requests beyond the cap wait in FIFO order and drain", "[runner]") {
+TEST_CASE("requests beyond the cap wait in FIFO order and drain", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks(), exec::process_limits{3, 1000});
   std::vector<std::string> ids;
@@ -452,7 +452,7 @@ TEST_CASE("requests beyond the cap wait in FIFO order and drain", "[runner]") {
   for (auto& id : ids) CHECK(rec.results[id].outcome == process_outcome::exited);
 }
 
-TEST_CASE("a long queue of quick runs behind a cap of one drains", "[runner]") {
+TEST_CASE("a long queue of quick runs behind a cap of one drains", "[exec]") {
   // Each exit frees the only slot: the next must start without any other wakeup.
   recorder rec;
   exec::process_supervisor sup(rec.callbacks(), exec::process_limits{1, 1000});
@@ -463,7 +463,7 @@ TEST_CASE("a long queue of quick runs behind a cap of one drains", "[runner]") {
   CHECK(rec.finished_order.back() == "quick499");
 }
 
-TEST_CASE("a full queue refuses with a clear error", "[runner]") {
+TEST_CASE("a full queue refuses with a clear error", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks(), exec::process_limits{1, 2});
   sup.start(argv("busy", {"/bin/sleep", "100"}));
@@ -489,7 +489,7 @@ TEST_CASE("a full queue refuses with a clear error", "[runner]") {
   CHECK(rec.wait_for("busy").outcome == process_outcome::cancelled);
 }
 
-TEST_CASE("a callback may start another run", "[runner]") {
+TEST_CASE("a callback may start another run", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   rec.on_finished = [&sup](const process_result& r) {
@@ -499,7 +499,7 @@ TEST_CASE("a callback may start another run", "[runner]") {
   CHECK(rec.wait_for("second").output == "chained\n");
 }
 
-TEST_CASE("a child that closes its output early still has its exit reported", "[runner]") {
+TEST_CASE("a child that closes its output early still has its exit reported", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   sup.start(shell("closer", "echo before; exec >&- 2>&-; sleep 0.3; exit 4"));
@@ -509,7 +509,7 @@ TEST_CASE("a child that closes its output early still has its exit reported", "[
   CHECK(r.output == "before\n");
 }
 
-TEST_CASE("a background grandchild holding the pipe does not delay a normal exit", "[runner]") {
+TEST_CASE("a background grandchild holding the pipe does not delay a normal exit", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   sup.start(shell("bg", "sleep 60 & echo $!"));
@@ -522,7 +522,7 @@ TEST_CASE("a background grandchild holding the pipe does not delay a normal exit
   ::kill(grandchild, SIGKILL);
 }
 
-TEST_CASE("the child gets no stray descriptors, default signals and an empty mask", "[runner]") {
+TEST_CASE("the child gets no stray descriptors, default signals and an empty mask", "[exec]") {
   int stray = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
   REQUIRE(stray >= 3);
   struct sigaction ignore {

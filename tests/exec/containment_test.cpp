@@ -138,7 +138,7 @@ struct foreign_run {
 
 }  // namespace
 
-TEST_CASE("a run with a cgroup starts inside it, its descendants too", "[runner][cgroup]") {
+TEST_CASE("a run with a cgroup starts inside it, its descendants too", "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   recorder rec;
@@ -162,7 +162,7 @@ TEST_CASE("a run with a cgroup starts inside it, its descendants too", "[runner]
 }
 
 TEST_CASE("a setsid child ignoring SIGTERM is killed on timeout through the cgroup",
-          "[runner][cgroup]") {
+          "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   vigil::test::temp_dir dir;
@@ -192,7 +192,7 @@ TEST_CASE("a setsid child ignoring SIGTERM is killed on timeout through the cgro
   CHECK_FALSE(std::filesystem::exists(r.cgroup));
 }
 
-TEST_CASE("without a cgroup the process group contains the run", "[runner]") {
+TEST_CASE("without a cgroup the process group contains the run", "[exec]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   exec::process_request r;
@@ -208,7 +208,7 @@ TEST_CASE("without a cgroup the process group contains the run", "[runner]") {
   CHECK(c.start_time != 0);
 }
 
-TEST_CASE("an orphan whose processes are gone is not adopted", "[runner][orphans]") {
+TEST_CASE("an orphan whose processes are gone is not adopted", "[exec][orphans]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   model::containment c;
@@ -233,7 +233,7 @@ TEST_CASE("an orphan whose processes are gone is not adopted", "[runner][orphans
 }
 
 TEST_CASE("orphans = kill stops a live process group, a grandchild ignoring SIGTERM included",
-          "[runner][orphans]") {
+          "[exec][orphans]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   vigil::test::temp_dir dir;
@@ -256,7 +256,7 @@ TEST_CASE("orphans = kill stops a live process group, a grandchild ignoring SIGT
 }
 
 TEST_CASE("orphans = wait watches a live cgroup until it empties, its timeout applying",
-          "[runner][orphans][cgroup]") {
+          "[exec][orphans][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   recorder rec;
@@ -287,7 +287,7 @@ TEST_CASE("orphans = wait watches a live cgroup until it empties, its timeout ap
 }
 
 TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and an empty mask",
-          "[runner][cgroup]") {
+          "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   const int stray = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
@@ -332,7 +332,7 @@ TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and 
 }
 
 TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup",
-          "[runner][cgroup]") {
+          "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   recorder rec;
@@ -350,7 +350,7 @@ TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup",
 }
 
 TEST_CASE("orphans = wait watches a process group until only zombies are left",
-          "[runner][orphans]") {
+          "[exec][orphans]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   // The leader is this test's child: once it exits it stays a zombie until the test reaps it,
@@ -371,7 +371,7 @@ TEST_CASE("orphans = wait watches a process group until only zombies are left",
 }
 
 TEST_CASE("a cgroup that leftovers of a normal exit hold is removed once they end",
-          "[runner][cgroup]") {
+          "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   recorder rec;
