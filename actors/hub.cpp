@@ -262,7 +262,7 @@ void pump(hub_pointer self, uint64_t id) {
 /// An output stream's `output` event: the bytes from `offset`, and how many the tail dropped
 /// before them (a reader that fell behind a flood); `id` is the next position, so that a
 /// reconnect with Last-Event-ID resumes at the first byte it has not had.
-sse_event output_event(const output_read& r, uint32_t attempt) {
+sse_event output_event(const exec::output_read& r, uint32_t attempt) {
   std::string data;
   codec::json_writer w{data};
   w.begin_object().key("attempt").value(uint64_t{attempt});
@@ -276,7 +276,7 @@ sse_event end_event(const output_answer& a) {
   std::string data;
   codec::json_writer w{data};
   w.begin_object();
-  write_end_members(w, *a.read.ended);
+  exec::write_end_members(w, *a.read.ended);
   w.key("attempt").value(uint64_t{a.attempt}).key("total").value(a.read.total).end_object();
   return {"end", std::to_string(a.read.total), std::move(data)};
 }

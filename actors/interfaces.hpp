@@ -83,7 +83,7 @@ using runner_actor =
 /// outputs are let go.
 using output_actor =
     caf::typed_actor<caf::reacts_to<output_atom, std::string, std::string, uint32_t,
-                                    live_output_ptr>,
+                                    exec::live_output_ptr>,
                      caf::replies_to<output_atom, output_query>::with<output_answer>,
                      caf::reacts_to<wake_atom, std::string>,
                      caf::reacts_to<tick_atom>,

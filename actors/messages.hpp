@@ -11,14 +11,14 @@
 #include <utility>
 #include <vector>
 
+#include "actors/stream_writer.hpp"
+#include "exec/live_output.hpp"
 #include "model/commands.hpp"
 #include "model/events.hpp"
 #include "model/health.hpp"
 #include "model/job_status.hpp"
 #include "model/rejection.hpp"
 #include "model/snapshot.hpp"
-#include "actors/live_output.hpp"
-#include "actors/stream_writer.hpp"
 #include "model/state.hpp"
 #include "store/store.hpp"
 
@@ -108,7 +108,7 @@ struct output_answer {
   std::string run_status;  ///< the run's status: running (live), or the record's
   uint32_t attempt = 1;
   bool live = false;    ///< read from the process while it runs (or just ended) on this node
-  output_read read;
+  exec::output_read read;
 };
 
 /// A run to start: everything the runner needs, copied out of the job's definition.
@@ -278,4 +278,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::follow_page)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::model::cluster_view)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::output_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::output_answer)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::actors::live_output_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::exec::live_output_ptr)

@@ -21,11 +21,11 @@ namespace {
 struct live_entry {
   std::string job;
   uint32_t attempt = 1;
-  live_output_ptr out;
+  exec::live_output_ptr out;
   std::optional<model::mono_time> ended_seen;  ///< when a tick first found it ended
   /// The attempt before (a retry replaced it), kept for its followers until this one goes.
   uint32_t previous_attempt = 0;
-  live_output_ptr previous;
+  exec::live_output_ptr previous;
 };
 
 struct pending_read {
@@ -46,7 +46,8 @@ struct output_state {
 using output_pointer = output_actor::stateful_pointer<output_state>;
 
 /// The ring a query reads: the latest attempt's, or the one before when it names that one.
-const live_output_ptr* ring_of(const live_entry& e, const output_query& q, uint32_t& attempt) {
+const exec::live_output_ptr* ring_of(const live_entry& e, const output_query& q,
+                                     uint32_t& attempt) {
   attempt = e.attempt;
   if (!q.attempt || *q.attempt == e.attempt) return &e.out;
   if (*q.attempt == e.previous_attempt && e.previous) {
@@ -75,7 +76,7 @@ output_answer answer(const live_entry& e, const output_query& q) {
 /// once the scheduler has made it durable — not from the process alone.
 bool at_end(const output_answer& a) { return a.status == 200 && a.read.ended.has_value(); }
 
-bool has_news(const output_read& r) { return !r.bytes.empty() || r.dropped > 0 || r.ended; }
+bool has_news(const exec::output_read& r) { return !r.bytes.empty() || r.dropped > 0 || r.ended; }
 
 /// Answers `promise` from the scheduler's record of the run.
 void from_record(output_pointer self, const output_query& q,
@@ -228,7 +229,7 @@ output_actor::behavior_type output(output_pointer self, output_config cfg) {
   self->send(self, tick_atom::value);
   return {
       [self](output_atom, const std::string& run_id, const std::string& job, uint32_t attempt,
-             live_output_ptr& out) {
+             exec::live_output_ptr& out) {
         auto& live = self->state.live;
         auto it = live.find(run_id);
         if (it != live.end() && it->second.attempt == attempt) return;  // a duplicate order

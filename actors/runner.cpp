@@ -13,14 +13,14 @@
 #include <set>
 #include <thread>
 
-#include "actors/containment.hpp"
-#include "actors/process.hpp"
+#include "exec/containment.hpp"
+#include "exec/process.hpp"
 #include "model/duration.hpp"
 #include "model/run.hpp"
 
 namespace vigil::actors {
 
-model::run_finished to_run_finished(const process_result& r) {
+model::run_finished to_run_finished(const exec::process_result& r) {
   model::run_finished f;
   f.run_id = r.run_id;
   if (r.orphan) {  // a previous daemon's run: how it ended is unknown
@@ -31,13 +31,15 @@ model::run_finished to_run_finished(const process_result& r) {
     return f;
   }
   switch (r.outcome) {
-    case process_outcome::exited:
+    case exec::process_outcome::exited:
       f.outcome = r.exit_code == 0 ? model::run_outcome::succeeded : model::run_outcome::failed;
       break;
-    case process_outcome::signaled: f.outcome = model::run_outcome::failed; break;
-    case process_outcome::timed_out: f.outcome = model::run_outcome::timed_out; break;
-    case process_outcome::cancelled: f.outcome = model::run_outcome::cancelled; break;
-    case process_outcome::failed_to_start: f.outcome = model::run_outcome::failed_to_start; break;
+    case exec::process_outcome::signaled: f.outcome = model::run_outcome::failed; break;
+    case exec::process_outcome::timed_out: f.outcome = model::run_outcome::timed_out; break;
+    case exec::process_outcome::cancelled: f.outcome = model::run_outcome::cancelled; break;
+    case exec::process_outcome::failed_to_start:
+      f.outcome = model::run_outcome::failed_to_start;
+      break;
   }
   f.exit_code = r.exit_code;
   f.signal = r.signal;
@@ -62,7 +64,7 @@ struct reporting {
 struct runner_state {
   runner_config cfg;
   std::shared_ptr<reporting> rep = std::make_shared<reporting>();
-  std::shared_ptr<process_supervisor> sup;
+  std::shared_ptr<exec::process_supervisor> sup;
   bool draining = false;
   std::vector<caf::typed_response_promise<caf::ok_atom>> drain_waiters;
   bool drained = false;
@@ -99,8 +101,9 @@ std::vector<std::string> adopt_orphans(runner_pointer self, const std::vector<or
     std::optional<model::containment> c = o.contained;
     // A run not yet logged as started may have started all the same: its cgroup path is known.
     if (!c && !st.cfg.containment_root.empty())
-      c = model::containment{run_cgroup_path(st.cfg.containment_root, o.run_id, o.attempt), 0, 0};
-    orphan_request r;
+      c = model::containment{
+          exec::run_cgroup_path(st.cfg.containment_root, o.run_id, o.attempt), 0, 0};
+    exec::orphan_request r;
     r.run_id = o.run_id;
     r.policy = o.policy.value_or(st.cfg.orphans);
     r.timeout = o.timeout;
@@ -131,13 +134,13 @@ std::vector<std::string> adopt_orphans(runner_pointer self, const std::vector<or
 runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
   self->state.cfg = cfg;
   auto rep = self->state.rep;
-  process_supervisor::callbacks cb;
+  exec::process_supervisor::callbacks cb;
   cb.started = [rep](const std::string& run_id, int pid, model::wall_time at,
                      const model::containment& contained) {
     if (auto to = target(*rep))
       caf::anon_send(to, started_atom::value, run_id, pid, at, contained);
   };
-  cb.finished = [rep, warn = cfg.warn](process_result r) {
+  cb.finished = [rep, warn = cfg.warn](exec::process_result r) {
     {
       std::lock_guard<std::mutex> lock{rep->mu};
       rep->live.erase(r.run_id);
@@ -149,9 +152,9 @@ runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
     if (r.live) r.live->end({model::to_string(f.outcome), f.exit_code, f.signal});
     if (auto to = target(*rep)) caf::anon_send(to, finished_atom::value, std::move(f));
   };
-  process_limits limits;
+  exec::process_limits limits;
   limits.max_running = cfg.max_running;
-  self->state.sup = std::make_shared<process_supervisor>(std::move(cb), limits);
+  self->state.sup = std::make_shared<exec::process_supervisor>(std::move(cb), limits);
   // When the actor goes, nothing it started may outlive it.
   self->attach_functor([sup = self->state.sup] { sup->shutdown(model::duration{0}); });
   return {
@@ -162,7 +165,7 @@ runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
           if (!rep->report_to) rep->report_to = self->current_sender();
           rep->live.insert(o.run_id);
         }
-        process_request r;
+        exec::process_request r;
         r.run_id = o.run_id;
         r.command = std::move(o.command);
         r.extra_env = {{"VIGIL_JOB_ID", o.job},
@@ -172,13 +175,13 @@ runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
         r.timeout = o.timeout;
         r.kill_grace = o.kill_grace;
         r.output_limit = o.output_limit;
-        r.live = std::make_shared<live_output>(o.output_limit);
+        r.live = std::make_shared<exec::live_output>(o.output_limit);
         // Registered before the process can print: readers find it from its first byte on.
         if (self->state.cfg.output)
           caf::anon_send(self->state.cfg.output, output_atom::value, o.run_id, o.job, o.attempt,
                          r.live);
         if (!self->state.cfg.containment_root.empty())
-          r.cgroup = run_cgroup_path(self->state.cfg.containment_root, o.run_id, o.attempt);
+          r.cgroup = exec::run_cgroup_path(self->state.cfg.containment_root, o.run_id, o.attempt);
         self->state.sup->start(std::move(r));
       },
       [self](cancel_atom, const std::string& run_id) { self->state.sup->cancel(run_id); },

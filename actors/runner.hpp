@@ -8,6 +8,10 @@
 
 #include "actors/interfaces.hpp"
 
+namespace vigil::exec {
+struct process_result;
+}
+
 namespace vigil::actors {
 
 struct runner_config {
@@ -25,6 +29,6 @@ struct runner_config {
 runner_actor spawn_runner(caf::actor_system& sys, runner_config cfg);
 
 /// The supervisor's report in the model's terms.
-model::run_finished to_run_finished(const struct process_result& r);
+model::run_finished to_run_finished(const exec::process_result& r);
 
 }  // namespace vigil::actors

@@ -524,7 +524,7 @@ output_answer output_of(const model::state& s, const output_query& q) {
         a.attempt = e.attempt;
         a.run_status = model::to_string(e.ended);
         a.read.offset = a.read.total = q.offset;
-        a.read.ended = output_end{model::to_string(e.ended), e.exit_code, e.signal};
+        a.read.ended = exec::output_end{model::to_string(e.ended), e.exit_code, e.signal};
         return a;
       }
     a.status = 404;
@@ -557,7 +557,7 @@ output_answer output_of(const model::state& s, const output_query& q) {
     const auto status = run.status == model::run_status::retry_wait && !run.earlier.empty()
                             ? run.earlier.back().ended
                             : run.status;
-    out.ended = output_end{model::to_string(status), run.exit_code, run.signal};
+    out.ended = exec::output_end{model::to_string(status), run.exit_code, run.signal};
   }
   return a;
 }

@@ -23,7 +23,6 @@
 #include <random>
 
 #include "actors/cluster.hpp"
-#include "actors/containment.hpp"
 #include "actors/health.hpp"
 #include "actors/hub.hpp"
 #include "actors/journal.hpp"
@@ -31,6 +30,7 @@
 #include "actors/runner.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/system.hpp"
+#include "exec/containment.hpp"
 #include "app/log.hpp"
 #include "http/server.hpp"
 #include "store/data_dir.hpp"
@@ -119,7 +119,7 @@ std::string containment_root(const serve_options& opts) {
       !opts.store.empty()   ? "cluster-" + opts.node
       : opts.data_dir.empty() ? "memory-" + std::to_string(::getpid())
                               : std::filesystem::absolute(opts.data_dir).lexically_normal().string();
-  auto root = actors::prepare_containment_root(key);
+  auto root = exec::prepare_containment_root(key);
   if (root.path.empty()) {
     spdlog::warn("runs are contained by their process group only ({}): a job process that "
                  "calls setsid escapes timeout and cancel",
@@ -154,7 +154,7 @@ int run_daemon(const serve_options& opts) {
   struct cgroup_subtree {
     std::string path;
     ~cgroup_subtree() {
-      if (!path.empty()) actors::remove_cgroup(path);
+      if (!path.empty()) exec::remove_cgroup(path);
     }
   } subtree;
   caf::actor_system_config cfg;

@@ -3,6 +3,7 @@
 
 #include "codec/json.hpp"
 #include "codec/json_writer.hpp"
+#include "exec/live_output.hpp"
 
 namespace vigil::http {
 namespace {
@@ -198,7 +199,7 @@ http_reply output_reply(const actors::output_query& q, const actors::output_answ
   w.key("end");
   if (r.ended) {
     w.begin_object();
-    actors::write_end_members(w, *r.ended);
+    exec::write_end_members(w, *r.ended);
     w.end_object();
   } else {
     w.null();

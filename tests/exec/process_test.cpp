@@ -19,17 +19,17 @@
 #include <thread>
 #include <vector>
 
-#include "actors/process.hpp"
+#include "exec/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-namespace actors = vigil::actors;
+namespace exec = vigil::exec;
 namespace model = vigil::model;
-using actors::process_outcome;
-using actors::process_request;
-using actors::process_result;
+using exec::process_outcome;
+using exec::process_request;
+using exec::process_result;
 
 /// Records callbacks; tests wait on its condition variable for what they expect.
 struct recorder {
@@ -45,7 +45,7 @@ struct recorder {
   int max_alive = 0;
   std::function<void(const process_result&)> on_finished;  ///< runs outside the recorder lock
 
-  actors::process_supervisor::callbacks callbacks() {
+  exec::process_supervisor::callbacks callbacks() {
     return {[this](const std::string& id, int pid, model::wall_time, const model::containment&) {
               std::lock_guard lk(mu);
               started_order.push_back(id);
@@ -128,9 +128,9 @@ void write_file(const std::string& path, const std::string& text, mode_t mode) {
 
 }  // namespace
 
-TEST_CASE("exit codes are reported as exited", "[runner]") {
+TEST_CASE("exit codes are reported as exited", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   sup.start(argv("ok", {"/bin/true"}));
   sup.start(shell("three", "exit 3"));
   auto ok = rec.wait_for("ok");
@@ -145,9 +145,9 @@ TEST_CASE("exit codes are reported as exited", "[runner]") {
   CHECK(three.exit_code == 3);
 }
 
-TEST_CASE("a process killed by a signal is reported as signaled", "[runner]") {
+TEST_CASE("a process killed by a signal is reported as signaled", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   sup.start(shell("nine", "kill -9 $$"));
   auto r = rec.wait_for("nine");
   CHECK(r.outcome == process_outcome::signaled);
@@ -156,11 +156,11 @@ TEST_CASE("a process killed by a signal is reported as signaled", "[runner]") {
 }
 
 TEST_CASE("the child gets a minimal environment, its own variables and its working directory",
-          "[runner]") {
+          "[exec]") {
   ::setenv("VIGIL_TEST_DAEMON_ONLY", "leak", 1);  // no other thread runs yet
   vigil::test::temp_dir dir;
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   auto r =
       shell("env", "echo \"${VIGIL_TEST_DAEMON_ONLY-unset}|$FOO|$BOTH|$VIGIL_RUN_ID|$PATH\"; pwd");
   r.command.env = {{"FOO", "bar"}, {"BOTH", "from-command"}};
@@ -174,20 +174,20 @@ TEST_CASE("the child gets a minimal environment, its own variables and its worki
         "unset|bar|from-caller|env|/usr/local/bin:/usr/bin:/bin\n" + dir.path() + "\n");
 }
 
-TEST_CASE("argv is passed verbatim while the shell form is interpreted", "[runner]") {
+TEST_CASE("argv is passed verbatim while the shell form is interpreted", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   sup.start(argv("argv", {"/bin/echo", "a  b", "$HOME", "*"}));
   sup.start(shell("shell", "echo $((1 + 2)) \"a  b\""));
   CHECK(rec.wait_for("argv").output == "a  b $HOME *\n");
   CHECK(rec.wait_for("shell").output == "3 a  b\n");
 }
 
-TEST_CASE("argv[0] without a slash is searched in the PATH the child gets", "[runner]") {
+TEST_CASE("argv[0] without a slash is searched in the PATH the child gets", "[exec]") {
   vigil::test::temp_dir dir;
   write_file(dir.file("vigil-probe-tool"), "#!/bin/sh\necho probe \"$1\"\n", 0755);
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   sup.start(argv("echo", {"echo", "hi"}));
   auto own = argv("own", {"vigil-probe-tool", "x"});
   own.command.env["PATH"] = dir.path() + ":/usr/bin:/bin";
@@ -204,9 +204,9 @@ TEST_CASE("argv[0] without a slash is searched in the PATH the child gets", "[ru
         "vigil-no-such-tool");
 }
 
-TEST_CASE("stdout and stderr share one pipe in order, stdin is empty", "[runner]") {
+TEST_CASE("stdout and stderr share one pipe in order, stdin is empty", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   sup.start(shell("mixed", "echo a; echo b >&2; echo c; cat; echo end"));
   auto r = rec.wait_for("mixed");
   CHECK(r.output == "a\nb\nc\nend\n");
@@ -214,10 +214,10 @@ TEST_CASE("stdout and stderr share one pipe in order, stdin is empty", "[runner]
   CHECK_FALSE(r.truncated);
 }
 
-TEST_CASE("a timeout kills the whole group, a grandchild ignoring SIGTERM included", "[runner]") {
+TEST_CASE("a timeout kills the whole group, a grandchild ignoring SIGTERM included", "[exec]") {
   vigil::test::temp_dir dir;
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   std::string pid_file = dir.file("grandchild.pid");
   auto r = shell("slow", "sh -c 'trap \"\" TERM; echo $$ > " + pid_file + ".tmp; mv " + pid_file +
                              ".tmp " + pid_file + "; exec sleep 1000' & wait");
@@ -235,9 +235,9 @@ TEST_CASE("a timeout kills the whole group, a grandchild ignoring SIGTERM includ
   CHECK(eventually([&] { return process_gone(grandchild); }));
 }
 
-TEST_CASE("a leader ignoring SIGTERM is killed after the grace", "[runner]") {
+TEST_CASE("a leader ignoring SIGTERM is killed after the grace", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   auto r = shell("stubborn", "trap '' TERM; while :; do sleep 0.05; done");
   r.timeout = 100ms;
   r.kill_grace = 200ms;
@@ -248,9 +248,9 @@ TEST_CASE("a leader ignoring SIGTERM is killed after the grace", "[runner]") {
   CHECK(res.error == "killed after timeout 100ms (+ grace 200ms)");
 }
 
-TEST_CASE("a timed-out run that SIGTERM ends says it was terminated, not killed", "[runner]") {
+TEST_CASE("a timed-out run that SIGTERM ends says it was terminated, not killed", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   auto r = shell("polite", "exec sleep 30");
   r.timeout = 100ms;
   r.kill_grace = 20s;
@@ -261,11 +261,11 @@ TEST_CASE("a timed-out run that SIGTERM ends says it was terminated, not killed"
   CHECK(res.error == "terminated (SIGTERM) after timeout 100ms, ended within the grace 20s");
 }
 
-TEST_CASE("output beyond the limit keeps exactly the tail after a marker", "[runner]") {
+TEST_CASE("output beyond the limit keeps exactly the tail after a marker", "[exec]") {
   std::string all;
   for (int i = 1; i <= 20000; ++i) all += std::to_string(i) + "\n";
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   auto r = argv("seq", {"seq", "1", "20000"});
   r.output_limit = 1000;
   sup.start(r);
@@ -282,9 +282,9 @@ TEST_CASE("output beyond the limit keeps exactly the tail after a marker", "[run
   CHECK(s.output == "1\n2\n3\n");
 }
 
-TEST_CASE("a flood of output is counted in full and kept within the limit", "[runner]") {
+TEST_CASE("a flood of output is counted in full and kept within the limit", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   auto r = argv("flood", {"head", "-c", "50000000", "/dev/zero"});
   r.output_limit = 4096;
   sup.start(r);
@@ -297,12 +297,12 @@ TEST_CASE("a flood of output is counted in full and kept within the limit", "[ru
 }
 
 TEST_CASE("start failures are reported with the path at fault and change nothing else",
-          "[runner]") {
+          "[exec]") {
   vigil::test::temp_dir dir;
   write_file(dir.file("plain.txt"), "not a program\n", 0644);
   write_file(dir.file("orphan.sh"), "#!/no/such/interpreter\n", 0755);
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   sup.start(argv("missing", {"/no/such/binary"}));
   sup.start(argv("plain", {dir.file("plain.txt")}));
   sup.start(argv("orphan", {dir.file("orphan.sh")}));
@@ -334,9 +334,9 @@ TEST_CASE("start failures are reported with the path at fault and change nothing
   CHECK(rec.started_count.count("missing") == 0);  // no started for what never ran
 }
 
-TEST_CASE("cancel terminates a running group and drops a queued request", "[runner]") {
+TEST_CASE("cancel terminates a running group and drops a queued request", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks(), actors::process_limits{1, 10});
+  exec::process_supervisor sup(rec.callbacks(), exec::process_limits{1, 10});
   sup.start(argv("running", {"/bin/sleep", "100"}));
   rec.wait_started("running");
   sup.start(argv("queued", {"/bin/true"}));
@@ -353,9 +353,9 @@ TEST_CASE("cancel terminates a running group and drops a queued request", "[runn
   CHECK(rec.started_count.count("queued") == 0);
 }
 
-TEST_CASE("shutdown lets short runs finish within the grace", "[runner]") {
+TEST_CASE("shutdown lets short runs finish within the grace", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   sup.start(shell("short", "sleep 0.2; echo done"));
   rec.wait_started("short");
   auto begin = std::chrono::steady_clock::now();
@@ -370,9 +370,9 @@ TEST_CASE("shutdown lets short runs finish within the grace", "[runner]") {
 }
 
 TEST_CASE("shutdown terminates long runs after the grace, and kills those ignoring SIGTERM",
-          "[runner]") {
+          "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks(), actors::process_limits{2, 10});
+  exec::process_supervisor sup(rec.callbacks(), exec::process_limits{2, 10});
   sup.start(argv("long", {"/bin/sleep", "100"}));
   auto stubborn = shell("stubborn", "trap '' TERM; sleep 100");
   stubborn.kill_grace = 300ms;
@@ -391,9 +391,9 @@ TEST_CASE("shutdown terminates long runs after the grace, and kills those ignori
   CHECK(rec.wait_for("waiting", 0s).outcome == process_outcome::cancelled);
 }
 
-TEST_CASE("a second shutdown with a shorter grace hurries the first", "[runner]") {
+TEST_CASE("a second shutdown with a shorter grace hurries the first", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   sup.start(argv("long", {"/bin/sleep", "100"}));
   rec.wait_started("long");
   std::thread patient([&sup] { sup.shutdown(100s); });
@@ -412,10 +412,10 @@ TEST_CASE("a second shutdown with a shorter grace hurries the first", "[runner]"
   patient.join();
 }
 
-TEST_CASE("a hundred concurrent runs are each reported exactly once", "[runner]") {
+TEST_CASE("a hundred concurrent runs are each reported exactly once", "[exec]") {
   recorder rec;
   {
-    actors::process_supervisor sup(rec.callbacks());
+    exec::process_supervisor sup(rec.callbacks());
     std::vector<std::thread> callers;
     for (int t = 0; t < 4; ++t) {
       callers.emplace_back([&sup, t] {
@@ -437,9 +437,9 @@ TEST_CASE("a hundred concurrent runs are each reported exactly once", "[runner]"
   }
 }
 
-TEST_CASE("requests beyond the cap wait in FIFO order and drain", "[runner]") {
+TEST_CASE("requests beyond the cap wait in FIFO order and drain", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks(), actors::process_limits{3, 1000});
+  exec::process_supervisor sup(rec.callbacks(), exec::process_limits{3, 1000});
   std::vector<std::string> ids;
   for (int i = 0; i < 24; ++i) {
     ids.push_back("q" + std::to_string(i));
@@ -452,10 +452,10 @@ TEST_CASE("requests beyond the cap wait in FIFO order and drain", "[runner]") {
   for (auto& id : ids) CHECK(rec.results[id].outcome == process_outcome::exited);
 }
 
-TEST_CASE("a long queue of quick runs behind a cap of one drains", "[runner]") {
+TEST_CASE("a long queue of quick runs behind a cap of one drains", "[exec]") {
   // Each exit frees the only slot: the next must start without any other wakeup.
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks(), actors::process_limits{1, 1000});
+  exec::process_supervisor sup(rec.callbacks(), exec::process_limits{1, 1000});
   for (int i = 0; i < 500; ++i) sup.start(argv("quick" + std::to_string(i), {"/bin/true"}));
   rec.wait_finished(500);
   std::lock_guard lk(rec.mu);
@@ -463,9 +463,9 @@ TEST_CASE("a long queue of quick runs behind a cap of one drains", "[runner]") {
   CHECK(rec.finished_order.back() == "quick499");
 }
 
-TEST_CASE("a full queue refuses with a clear error", "[runner]") {
+TEST_CASE("a full queue refuses with a clear error", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks(), actors::process_limits{1, 2});
+  exec::process_supervisor sup(rec.callbacks(), exec::process_limits{1, 2});
   sup.start(argv("busy", {"/bin/sleep", "100"}));
   rec.wait_started("busy");
   sup.start(argv("w1", {"/bin/true"}));
@@ -489,9 +489,9 @@ TEST_CASE("a full queue refuses with a clear error", "[runner]") {
   CHECK(rec.wait_for("busy").outcome == process_outcome::cancelled);
 }
 
-TEST_CASE("a callback may start another run", "[runner]") {
+TEST_CASE("a callback may start another run", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   rec.on_finished = [&sup](const process_result& r) {
     if (r.run_id == "first") sup.start(argv("second", {"/bin/echo", "chained"}));
   };
@@ -499,9 +499,9 @@ TEST_CASE("a callback may start another run", "[runner]") {
   CHECK(rec.wait_for("second").output == "chained\n");
 }
 
-TEST_CASE("a child that closes its output early still has its exit reported", "[runner]") {
+TEST_CASE("a child that closes its output early still has its exit reported", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   sup.start(shell("closer", "echo before; exec >&- 2>&-; sleep 0.3; exit 4"));
   auto r = rec.wait_for("closer");
   CHECK(r.outcome == process_outcome::exited);
@@ -509,9 +509,9 @@ TEST_CASE("a child that closes its output early still has its exit reported", "[
   CHECK(r.output == "before\n");
 }
 
-TEST_CASE("a background grandchild holding the pipe does not delay a normal exit", "[runner]") {
+TEST_CASE("a background grandchild holding the pipe does not delay a normal exit", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   sup.start(shell("bg", "sleep 60 & echo $!"));
   auto r = rec.wait_for("bg");
   CHECK(r.outcome == process_outcome::exited);
@@ -522,7 +522,7 @@ TEST_CASE("a background grandchild holding the pipe does not delay a normal exit
   ::kill(grandchild, SIGKILL);
 }
 
-TEST_CASE("the child gets no stray descriptors, default signals and an empty mask", "[runner]") {
+TEST_CASE("the child gets no stray descriptors, default signals and an empty mask", "[exec]") {
   int stray = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
   REQUIRE(stray >= 3);
   struct sigaction ignore {
@@ -535,7 +535,7 @@ TEST_CASE("the child gets no stray descriptors, default signals and an empty mas
   ::pthread_sigmask(SIG_BLOCK, &term, &old_mask);  // the supervisor thread inherits it
   {
     recorder rec;
-    actors::process_supervisor sup(rec.callbacks());
+    exec::process_supervisor sup(rec.callbacks());
     sup.start(shell(
         "fds", "[ -e /proc/$$/fd/" + std::to_string(stray) + " ] && echo leaked || echo clean"));
     sup.start(shell("pipe", "yes | head -c 4"));

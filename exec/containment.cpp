@@ -1,6 +1,6 @@
 // Run containment on Linux: cgroup v2 directories found through /proc/self/mountinfo, process
 // groups told apart from reused pids by their leader's start time.
-#include "actors/containment.hpp"
+#include "exec/containment.hpp"
 
 #include "model/hash.hpp"
 
@@ -16,7 +16,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace vigil::actors {
+namespace vigil::exec {
 namespace {
 
 std::string read_file(const std::string& path) {
@@ -209,4 +209,4 @@ void signal_contained(const model::containment& c, int sig) {
   if (c.pgid > 0) ::kill(-c.pgid, sig);
 }
 
-}  // namespace vigil::actors
+}  // namespace vigil::exec

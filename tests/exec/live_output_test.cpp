@@ -4,12 +4,12 @@
 
 #include <string>
 
-#include "actors/live_output.hpp"
+#include "exec/live_output.hpp"
 
-using vigil::actors::live_output;
+using vigil::exec::live_output;
 
 TEST_CASE("live output: reads by position across the ring's wrap, and what the tail dropped",
-          "[runner][output]") {
+          "[exec][output]") {
   live_output out{8};
   out.append("abcde", 5);
   auto r = out.read(0, 100);
@@ -39,7 +39,7 @@ TEST_CASE("live output: reads by position across the ring's wrap, and what the t
 }
 
 TEST_CASE("live output: a notification comes once, at the next news or at once if there is some",
-          "[runner][output]") {
+          "[exec][output]") {
   live_output out{64};
   int woken = 0;
   out.notify_after(0, [&] { ++woken; });

@@ -13,7 +13,7 @@
 
 #include "codec/json_writer.hpp"
 
-namespace vigil::actors {
+namespace vigil::exec {
 
 /// How an attempt's process ended, as far as its output is concerned (the `end` of a follow).
 struct output_end {
@@ -77,4 +77,4 @@ class live_output {
 
 using live_output_ptr = std::shared_ptr<live_output>;
 
-}  // namespace vigil::actors
+}  // namespace vigil::exec

@@ -1,8 +1,8 @@
 // The process supervisor: posix_spawn into a group of its own, one epoll loop over the output
 // pipes and pidfds, timeouts and kill graces as deadlines on the steady clock.
-#include "actors/process.hpp"
+#include "exec/process.hpp"
 
-#include "actors/containment.hpp"
+#include "exec/containment.hpp"
 #include "model/duration.hpp"
 
 #include <fcntl.h>
@@ -35,7 +35,7 @@
 #include <utility>
 #include <vector>
 
-namespace vigil::actors {
+namespace vigil::exec {
 
 const char* to_string(process_outcome o) {
   switch (o) {
@@ -1035,4 +1035,4 @@ size_t process_supervisor::queued() const {
   return impl_->queue.size();
 }
 
-}  // namespace vigil::actors
+}  // namespace vigil::exec

@@ -1,11 +1,11 @@
 // The output ring: append and end from the supervisor's thread, reads from any thread.
-#include "actors/live_output.hpp"
+#include "exec/live_output.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <utility>
 
-namespace vigil::actors {
+namespace vigil::exec {
 
 void write_end_members(codec::json_writer& w, const output_end& e) {
   w.key("outcome").value(e.outcome).key("exit_code");
@@ -113,4 +113,4 @@ bool live_output::truncated() const {
   return total_ > ring_.size();
 }
 
-}  // namespace vigil::actors
+}  // namespace vigil::exec

@@ -21,8 +21,8 @@
 #include <thread>
 #include <vector>
 
-#include "actors/containment.hpp"
-#include "actors/process.hpp"
+#include "exec/containment.hpp"
+#include "exec/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 extern char** environ;
@@ -30,10 +30,10 @@ extern char** environ;
 namespace {
 
 using namespace std::chrono_literals;
-namespace actors = vigil::actors;
+namespace exec = vigil::exec;
 namespace model = vigil::model;
-using actors::process_outcome;
-using actors::process_result;
+using exec::process_outcome;
+using exec::process_result;
 
 struct recorder {
   std::mutex mu;
@@ -41,7 +41,7 @@ struct recorder {
   std::map<std::string, model::containment> started;
   std::map<std::string, process_result> results;
 
-  actors::process_supervisor::callbacks callbacks() {
+  exec::process_supervisor::callbacks callbacks() {
     return {[this](const std::string& id, int, model::wall_time, const model::containment& c) {
               std::lock_guard lk(mu);
               started[id] = c;
@@ -85,7 +85,7 @@ bool process_gone(pid_t pid) {
 /// A cgroup subtree of this test's own, or nothing (then the test says why and passes).
 struct cgroup_root {
   vigil::test::temp_dir key;
-  actors::containment_root root = actors::prepare_containment_root(key.path());
+  exec::containment_root root = exec::prepare_containment_root(key.path());
   ~cgroup_root() {
     if (!root.path.empty()) ::rmdir(root.path.c_str());
   }
@@ -132,20 +132,20 @@ struct foreign_run {
     ::waitpid(pid, nullptr, 0);
   }
   model::containment containment(const std::string& cgroup = {}) const {
-    return model::containment{cgroup, pid, actors::process_start_time(pid)};
+    return model::containment{cgroup, pid, exec::process_start_time(pid)};
   }
 };
 
 }  // namespace
 
-TEST_CASE("a run with a cgroup starts inside it, its descendants too", "[runner][cgroup]") {
+TEST_CASE("a run with a cgroup starts inside it, its descendants too", "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
-  actors::process_request r;
+  exec::process_supervisor sup(rec.callbacks());
+  exec::process_request r;
   r.run_id = "inside";
-  r.cgroup = actors::run_cgroup_path(cg.root.path, "job@20260101T000000Z", 1);
+  r.cgroup = exec::run_cgroup_path(cg.root.path, "job@20260101T000000Z", 1);
   r.command.shell = "sh -c 'cat /proc/self/cgroup'";
   sup.start(r);
   const auto res = rec.wait_for("inside");
@@ -162,16 +162,16 @@ TEST_CASE("a run with a cgroup starts inside it, its descendants too", "[runner]
 }
 
 TEST_CASE("a setsid child ignoring SIGTERM is killed on timeout through the cgroup",
-          "[runner][cgroup]") {
+          "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   vigil::test::temp_dir dir;
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   const std::string pid_file = dir.file("escaped.pid");
-  actors::process_request r;
+  exec::process_request r;
   r.run_id = "escape";
-  r.cgroup = actors::run_cgroup_path(cg.root.path, "escape@1", 1);
+  r.cgroup = exec::run_cgroup_path(cg.root.path, "escape@1", 1);
   // The child leaves the process group (setsid): a group kill alone never reaches it.
   r.command.shell = "setsid sh -c 'trap \"\" TERM; echo $$ > " + pid_file + ".tmp; mv " + pid_file +
                     ".tmp " + pid_file +
@@ -192,10 +192,10 @@ TEST_CASE("a setsid child ignoring SIGTERM is killed on timeout through the cgro
   CHECK_FALSE(std::filesystem::exists(r.cgroup));
 }
 
-TEST_CASE("without a cgroup the process group contains the run", "[runner]") {
+TEST_CASE("without a cgroup the process group contains the run", "[exec]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
-  actors::process_request r;
+  exec::process_supervisor sup(rec.callbacks());
+  exec::process_request r;
   r.run_id = "group";
   r.command.argv = {"/bin/true"};
   sup.start(r);
@@ -208,15 +208,15 @@ TEST_CASE("without a cgroup the process group contains the run", "[runner]") {
   CHECK(c.start_time != 0);
 }
 
-TEST_CASE("an orphan whose processes are gone is not adopted", "[runner][orphans]") {
+TEST_CASE("an orphan whose processes are gone is not adopted", "[exec][orphans]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   model::containment c;
   {
     foreign_run gone("exit 0");
     c = gone.containment();
   }  // killed and reaped
-  actors::orphan_request o;
+  exec::orphan_request o;
   o.run_id = "gone";
   o.contained = c;
   CHECK_FALSE(sup.adopt(o));
@@ -233,15 +233,15 @@ TEST_CASE("an orphan whose processes are gone is not adopted", "[runner][orphans
 }
 
 TEST_CASE("orphans = kill stops a live process group, a grandchild ignoring SIGTERM included",
-          "[runner][orphans]") {
+          "[exec][orphans]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   vigil::test::temp_dir dir;
   const std::string pid_file = dir.file("grandchild.pid");
   foreign_run run("sh -c 'trap \"\" TERM; echo $$ > " + pid_file + "; exec sleep 1000' & wait");
   REQUIRE(eventually([&] { return !read_file(pid_file).empty(); }));
   const pid_t grandchild = std::stoi(read_file(pid_file));
-  actors::orphan_request o;
+  exec::orphan_request o;
   o.run_id = "orphan";
   o.contained = run.containment();
   o.policy = model::orphan_policy::kill;
@@ -256,16 +256,16 @@ TEST_CASE("orphans = kill stops a live process group, a grandchild ignoring SIGT
 }
 
 TEST_CASE("orphans = wait watches a live cgroup until it empties, its timeout applying",
-          "[runner][orphans][cgroup]") {
+          "[exec][orphans][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
-  const std::string short_cg = actors::run_cgroup_path(cg.root.path, "short@1", 1);
-  const std::string long_cg = actors::run_cgroup_path(cg.root.path, "long@1", 1);
+  exec::process_supervisor sup(rec.callbacks());
+  const std::string short_cg = exec::run_cgroup_path(cg.root.path, "short@1", 1);
+  const std::string long_cg = exec::run_cgroup_path(cg.root.path, "long@1", 1);
   foreign_run short_run("sleep 1", short_cg);
   foreign_run long_run("setsid sleep 1000 & exec sleep 1000", long_cg);
-  actors::orphan_request o;
+  exec::orphan_request o;
   o.run_id = "short";
   o.contained = short_run.containment(short_cg);
   o.policy = model::orphan_policy::wait;
@@ -281,13 +281,13 @@ TEST_CASE("orphans = wait watches a live cgroup until it empties, its timeout ap
   CHECK(waited.duration >= 500ms);  // it was waited for, not killed
   const auto timed = rec.wait_for("long");
   CHECK(timed.outcome == process_outcome::timed_out);
-  CHECK_FALSE(actors::cgroup_populated(long_cg));  // the setsid sleep too
+  CHECK_FALSE(exec::cgroup_populated(long_cg));  // the setsid sleep too
   CHECK_FALSE(std::filesystem::exists(short_cg));
   CHECK_FALSE(std::filesystem::exists(long_cg));
 }
 
 TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and an empty mask",
-          "[runner][cgroup]") {
+          "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   const int stray = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
@@ -302,11 +302,11 @@ TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and 
   ::pthread_sigmask(SIG_BLOCK, &term, &old_mask);  // the supervisor thread inherits it
   {
     recorder rec;
-    actors::process_supervisor sup(rec.callbacks());
+    exec::process_supervisor sup(rec.callbacks());
     auto in_cgroup = [&](std::string id, std::string script) {
-      actors::process_request r;
+      exec::process_request r;
       r.run_id = id;
-      r.cgroup = actors::run_cgroup_path(cg.root.path, id, 1);
+      r.cgroup = exec::run_cgroup_path(cg.root.path, id, 1);
       r.command.shell = std::move(script);
       return r;
     };
@@ -332,14 +332,14 @@ TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and 
 }
 
 TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup",
-          "[runner][cgroup]") {
+          "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
-  actors::process_request r;
+  exec::process_supervisor sup(rec.callbacks());
+  exec::process_request r;
   r.run_id = "nodir";
-  r.cgroup = actors::run_cgroup_path(cg.root.path, "nodir", 1);
+  r.cgroup = exec::run_cgroup_path(cg.root.path, "nodir", 1);
   r.command.argv = {"/bin/true"};
   r.command.working_dir = "/nonexistent/vigil-test";
   sup.start(r);
@@ -350,13 +350,13 @@ TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup",
 }
 
 TEST_CASE("orphans = wait watches a process group until only zombies are left",
-          "[runner][orphans]") {
+          "[exec][orphans]") {
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
+  exec::process_supervisor sup(rec.callbacks());
   // The leader is this test's child: once it exits it stays a zombie until the test reaps it,
   // as an orphan does under an init that does not reap.
   foreign_run run("exec sleep 1");
-  actors::orphan_request o;
+  exec::orphan_request o;
   o.run_id = "waited";
   o.contained = run.containment();
   o.policy = model::orphan_policy::wait;
@@ -371,18 +371,18 @@ TEST_CASE("orphans = wait watches a process group until only zombies are left",
 }
 
 TEST_CASE("a cgroup that leftovers of a normal exit hold is removed once they end",
-          "[runner][cgroup]") {
+          "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   recorder rec;
-  actors::process_supervisor sup(rec.callbacks());
-  actors::process_request r;
+  exec::process_supervisor sup(rec.callbacks());
+  exec::process_request r;
   r.run_id = "leftover";
-  r.cgroup = actors::run_cgroup_path(cg.root.path, "leftover", 1);
+  r.cgroup = exec::run_cgroup_path(cg.root.path, "leftover", 1);
   r.command.shell = "sleep 1 >/dev/null 2>&1 & echo done";
   sup.start(r);
   const auto res = rec.wait_for("leftover");
   CHECK(res.exit_code == 0);
-  CHECK(actors::cgroup_populated(r.cgroup));  // the background sleep was not killed
+  CHECK(exec::cgroup_populated(r.cgroup));  // the background sleep was not killed
   CHECK(eventually([&] { return !std::filesystem::exists(r.cgroup); }));
 }

@@ -9,12 +9,12 @@
 #include <optional>
 #include <string>
 
-#include "actors/live_output.hpp"
+#include "exec/live_output.hpp"
 #include "model/job.hpp"
 #include "model/run.hpp"
 #include "model/time.hpp"
 
-namespace vigil::actors {
+namespace vigil::exec {
 
 /// One run to execute. The child gets a minimal environment: PATH=/usr/local/bin:/usr/bin:/bin,
 /// HOME, LANG and TZ copied from the daemon (when set), then command.env, then extra_env (later
@@ -136,4 +136,4 @@ class process_supervisor {
   std::unique_ptr<impl> impl_;
 };
 
-}  // namespace vigil::actors
+}  // namespace vigil::exec

@@ -8,7 +8,7 @@
 
 #include "model/run.hpp"
 
-namespace vigil::actors {
+namespace vigil::exec {
 
 /// The directory run cgroups are made in, or why there is none.
 struct containment_root {
@@ -50,4 +50,4 @@ bool contained_alive(const model::containment& c);
 /// Sends `sig` to everything of a contained run (KILL: the whole cgroup, cgroup.kill).
 void signal_contained(const model::containment& c, int sig);
 
-}  // namespace vigil::actors
+}  // namespace vigil::exec

@@ -1,0 +1,15 @@
+# Fails the build when a folder that must stay free of the actor framework (exec/: the process
+# supervisor) includes a CAF header. Usage: cmake -DDIR=<folder> -DSTAMP=<file> -P this file.
+file(GLOB_RECURSE files "${DIR}/*.hpp" "${DIR}/*.cpp")
+set(violations "")
+foreach(f IN LISTS files)
+  file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]caf/")
+  foreach(l IN LISTS lines)
+    list(APPEND violations "${f}: ${l}")
+  endforeach()
+endforeach()
+if(violations)
+  string(REPLACE ";" "\n  " msg "${violations}")
+  message(FATAL_ERROR "${DIR} must not use CAF; CAF includes found:\n  ${msg}")
+endif()
+file(WRITE "${STAMP}" "ok\n")
