@@ -17,6 +17,7 @@
 #include "model/events.hpp"
 #include "model/health.hpp"
 #include "model/job_status.hpp"
+#include "model/orders.hpp"
 #include "model/rejection.hpp"
 #include "model/snapshot.hpp"
 #include "model/state.hpp"
@@ -111,17 +112,8 @@ struct output_answer {
   exec::output_read read;
 };
 
-/// A run to start: everything the runner needs, copied out of the job's definition.
-struct run_order {
-  std::string run_id;
-  std::string job;
-  uint32_t attempt = 1;
-  model::wall_time nominal{};
-  model::command_spec command;
-  model::duration timeout{0};
-  model::duration kill_grace{std::chrono::seconds(10)};
-  size_t output_limit = 64 * 1024;
-};
+/// A run to start (model/orders.hpp: decided by model::orders_for).
+using run_order = model::run_order;
 
 /// A run a previous daemon left starting or running: the runner looks whether it still lives.
 struct orphan_order {

@@ -170,61 +170,29 @@ void probe_if_failing(scheduler_pointer self) {
           });
 }
 
-/// Checkpoints the durable state every N events or T time, whichever comes first. With many
-/// jobs the state is big (copying, encoding and writing 100k jobs takes seconds of the journal's
-/// time): N grows with it, so the cost stays O(1) per event, and T grows by one interval per
-/// 10,000 jobs.
+/// Checkpoints the durable state when model::checkpoint_due says so.
 void checkpoint_if_due(scheduler_pointer self) {
   auto& st = self->state;
   if (!leading(self)) return;  // one writer of the shared log's checkpoints: its leader
-  const uint64_t fresh = st.durable.log_seq - st.checkpoint_seq;
-  if (fresh == 0) return;
   const auto t = now(self);
-  const uint64_t every =
-      std::max<uint64_t>(st.cfg.checkpoint_every, 4 * st.durable.jobs.size());
-  const bool by_count = st.cfg.checkpoint_every > 0 && fresh >= every;
-  const auto scale = static_cast<int64_t>(1 + st.durable.jobs.size() / 10000);
-  const bool by_time = st.cfg.checkpoint_interval.count() > 0 &&
-                       t - st.checkpoint_time >= st.cfg.checkpoint_interval * scale;
-  if (!by_count && !by_time) return;
+  if (!model::checkpoint_due({st.cfg.checkpoint_every, st.cfg.checkpoint_interval},
+                             st.durable.log_seq - st.checkpoint_seq, st.durable.jobs.size(),
+                             t - st.checkpoint_time))
+    return;
   st.checkpoint_seq = st.durable.log_seq;
   st.checkpoint_time = t;
   self->send(st.cfg.journal, checkpoint_atom::value, st.durable);
 }
 
-/// Orders what durable events ask for: starts for fired and dispatched runs, cancels.
+/// Sends the runner what durable events ask for (model::orders_for: starts and cancels).
 void send_orders(scheduler_pointer self, const std::vector<model::event>& events) {
   auto& st = self->state;
   if (!st.cfg.runner || !leading(self)) return;
-  auto start = [&](const std::string& run_id) {
-    auto r = st.durable.runs.find(run_id);
-    if (r == st.durable.runs.end() || r->second.status != model::run_status::starting) return;
-    auto j = st.durable.jobs.find(r->second.job);
-    if (j == st.durable.jobs.end()) return;
-    const auto& spec = *j->second->spec;
-    run_order o;
-    o.run_id = run_id;
-    o.job = spec.id;
-    o.attempt = r->second.attempt;
-    o.nominal = r->second.nominal;
-    o.command = spec.command;
-    o.timeout = spec.timeout;
-    o.kill_grace = spec.kill_grace;
-    o.output_limit = spec.output_limit;
-    self->send(st.cfg.runner, run_atom::value, std::move(o));
-  };
-  auto cancel = [&](const std::vector<std::string>& ids) {
-    for (const auto& id : ids) self->send(st.cfg.runner, cancel_atom::value, id);
-  };
-  for (const auto& e : events) {
-    if (const auto* d = std::get_if<model::fire_decided>(&e)) {
-      cancel(d->cancels);
-      if (d->kind == model::decision_kind::fired) start(d->run_id);
-    } else if (const auto* d = std::get_if<model::run_dispatched>(&e)) {
-      start(d->run_id);
-    } else if (const auto* d = std::get_if<model::job_removed>(&e)) {
-      cancel(d->cancels);
-    }
+  for (auto& o : model::orders_for(st.durable, events)) {
+    if (auto* start = std::get_if<model::run_order>(&o))
+      self->send(st.cfg.runner, run_atom::value, std::move(*start));
+    else
+      self->send(st.cfg.runner, cancel_atom::value, std::get<model::cancel_order>(o).run_id);
   }
 }
 
