@@ -70,9 +70,7 @@ struct hub_state {
 
 using hub_pointer = hub_actor::stateful_pointer<hub_state>;
 
-std::string etag_of(const model::snapshot& s) {
-  return s.epoch + "-" + std::to_string(s.version);
-}
+std::string etag_of(const model::snapshot& s) { return s.epoch + "-" + std::to_string(s.version); }
 
 uint64_t log_end(const hub_state& st) { return st.log_end; }
 
@@ -122,8 +120,7 @@ sse_event snapshot_event(const hub_state& st, const subscriber& sub, bool resync
   std::string data = st.latest_json;
   data += ",\"coalesced\":" + std::to_string(sub.coalesced) +
           ",\"resync\":" + (resync ? "true" : "false") + "}";
-  return {"snapshot", st.latest->epoch + ":" + std::to_string(st.latest->version),
-          std::move(data)};
+  return {"snapshot", st.latest->epoch + ":" + std::to_string(st.latest->version), std::move(data)};
 }
 
 sse_event heartbeat_event(const hub_state& st, const model::health_report& r) {
@@ -140,8 +137,10 @@ sse_event heartbeat_event(const hub_state& st, const model::health_report& r) {
       worst = &c;
       break;
     }
-  if (worst) w.value(worst->name + ": " + worst->output);
-  else w.null();
+  if (worst)
+    w.value(worst->name + ": " + worst->output);
+  else
+    w.null();
   if (r.snap) {
     w.key("epoch").value(r.snap->epoch).key("version").value(r.snap->version);
     w.key("age_seconds").value(model::to_seconds(r.age));
@@ -165,7 +164,8 @@ void feed_snapshots(hub_pointer self, uint64_t id, subscriber& sub) {
 }
 
 bool wanted(const subscriber& sub, const store::stored_event& e) {
-  if (!sub.types.empty() && std::find(sub.types.begin(), sub.types.end(), e.type) == sub.types.end())
+  if (!sub.types.empty() &&
+      std::find(sub.types.begin(), sub.types.end(), e.type) == sub.types.end())
     return false;
   if (sub.job.empty()) return true;
   // The event's own job, read as the codec reads the event (not a search of its text, which
@@ -228,10 +228,12 @@ void pump(hub_pointer self, uint64_t id) {
               // The journal's own end is before the position: a log this position never
               // came from (another data directory, or a log in memory that was lost).
               const uint64_t end = page.last_seq;
-              std::string data = "{\"reason\":\"position beyond the end of the log\","
-                                 "\"position\":" +
-                                 std::to_string(end) + ",\"snapshot\":" +
-                                 (st.latest ? codec::encode_snapshot(*st.latest) : "null") + "}";
+              std::string data =
+                  "{\"reason\":\"position beyond the end of the log\","
+                  "\"position\":" +
+                  std::to_string(end) +
+                  ",\"snapshot\":" + (st.latest ? codec::encode_snapshot(*st.latest) : "null") +
+                  "}";
               sub.after = end;
               write(self, id, sub, {{"reset", std::to_string(end), std::move(data)}});
               return;
@@ -248,8 +250,10 @@ void pump(hub_pointer self, uint64_t id) {
               w.key("body").raw(e.body).end_object();
               events.push_back({"event", std::to_string(e.seq), std::move(data)});
             }
-            if (events.empty()) pump(self, id);
-            else write(self, id, sub, std::move(events));
+            if (events.empty())
+              pump(self, id);
+            else
+              write(self, id, sub, std::move(events));
           },
           [self, id](caf::error& err) {
             close_with(self, id,
@@ -308,9 +312,8 @@ void pump_output(hub_pointer self, uint64_t id) {
             auto& sub = it->second;
             sub.reading = false;
             if (sub.closing) return;  // a drain's close is on its way
-            if (a.status != 200)
-              return close_with(self, id,
-                                "{\"reason\":" + codec::quote(a.error) + "}",
+            if (a.refused)
+              return close_with(self, id, "{\"reason\":" + codec::quote(a.refused->detail) + "}",
                                 &stream_stats::disconnected_write_failed);
             if (sub.attempt == 0) sub.attempt = a.attempt;
             std::vector<sse_event> events;
@@ -379,7 +382,7 @@ void subscribe(hub_pointer self, stream_request& req) {
     // Resume: the current epoch and version -> nothing resent; anything else -> the current
     // snapshot, marked as a resync (a new epoch tells the client the daemon restarted).
     const bool current = st.latest && req.last_event_id == st.latest->epoch + ":" +
-                                                             std::to_string(st.latest->version);
+                                                               std::to_string(st.latest->version);
     if (!current) {
       sub.pending = st.latest;
       sub.pending_resync = !req.last_event_id.empty();
@@ -410,9 +413,11 @@ void subscribe(hub_pointer self, stream_request& req) {
               if (it == self->state.subs.end()) return;
               it->second.reading = false;
               if (it->second.closing) return;  // a drain's close is on its way
-              if (a.status != 200) {
-                if (a.status == 404) it->second.out->not_found(a.error);
-                else it->second.out->refuse(a.error);
+              if (a.refused) {
+                if (a.refused->code == model::errc::not_found)
+                  it->second.out->not_found(a.refused->detail);
+                else
+                  it->second.out->refuse(a.refused->detail);
                 self->state.subs.erase(it);
                 return;
               }
@@ -487,9 +492,8 @@ void on_written(hub_pointer self, uint64_t id, bool ok) {
     }
     sub.ending = true;
     sub.in_flight = true;
-    sub.out->close([self, id](bool ok) {
-      caf::anon_send(hub_actor{self}, written_atom::value, id, ok);
-    });
+    sub.out->close(
+        [self, id](bool ok) { caf::anon_send(hub_actor{self}, written_atom::value, id, ok); });
     return;
   }
   // A console takes the newest snapshot before more events: its status bar is the state now.
@@ -523,20 +527,21 @@ void heartbeat(hub_pointer self, bool all) {
   auto& st = self->state;
   if (st.subs.empty()) return;
   self->request(st.cfg.health, caf::infinite, caf::get_atom::value)
-      .then([self, all](const model::health_report& r) {
-        auto& st = self->state;
-        const sse_event beat = heartbeat_event(st, r);
-        st.last_heartbeat = beat;
-        for (auto& [id, sub] : st.subs) {
-          if (sub.closing || (!all && sub.kind != stream_request::console)) continue;
-          if (sub.in_flight || sub.reading) {
-            if (!sub.pending) sub.heartbeat_pending = true;
-          } else {
-            write(self, id, sub, {beat});
-          }
-        }
-      },
-      [](caf::error&) {});  // no verdict (health gone at shutdown): skip this heartbeat
+      .then(
+          [self, all](const model::health_report& r) {
+            auto& st = self->state;
+            const sse_event beat = heartbeat_event(st, r);
+            st.last_heartbeat = beat;
+            for (auto& [id, sub] : st.subs) {
+              if (sub.closing || (!all && sub.kind != stream_request::console)) continue;
+              if (sub.in_flight || sub.reading) {
+                if (!sub.pending) sub.heartbeat_pending = true;
+              } else {
+                write(self, id, sub, {beat});
+              }
+            }
+          },
+          [](caf::error&) {});  // no verdict (health gone at shutdown): skip this heartbeat
 }
 
 void expire_waiters(hub_pointer self) {

@@ -17,7 +17,9 @@
 #include "model/events.hpp"
 #include "model/health.hpp"
 #include "model/job_status.hpp"
+#include "model/jobs.hpp"
 #include "model/orders.hpp"
+#include "model/queries.hpp"
 #include "model/rejection.hpp"
 #include "model/snapshot.hpp"
 #include "model/state.hpp"
@@ -66,9 +68,29 @@ struct command_result {
   bool changed = false;          ///< false when the command was already satisfied
   model::snapshot_ptr snapshot;  ///< the first snapshot that includes the command's events
   std::vector<model::event> events;  ///< what became durable (e.g. a manual run's decision)
-  std::string view;  ///< job commands: the JSON answer (the job, or the run decision)
-  bool created = false;  ///< a job was created (201)
   std::string leader_url;  ///< refused with not_leader: where the leader is reachable, if known
+  // Job commands: what http/ renders the answer from (the scheduler renders nothing).
+  std::optional<model::command> command;  ///< the job command answered (none: scheduler's)
+  std::optional<model::job_cell> job;  ///< define, pause, resume: the job once applied
+  std::vector<model::definition_warning> warnings;  ///< define: what its author should know
+  bool created = false;          ///< define: a job was created (201)
+  size_t backfill_times = 0;     ///< backfill: the job's nominal times in the range
+
+  /// Accepted: durable (or, on a dry run, decided), `changed` unless already satisfied.
+  static command_result done(bool changed, model::snapshot_ptr snap,
+                             std::vector<model::event> events) {
+    command_result r;
+    r.accepted = true;
+    r.changed = changed;
+    r.snapshot = std::move(snap);
+    r.events = std::move(events);
+    return r;
+  }
+  static command_result refusal(model::rejection why) {
+    command_result r;
+    r.rejected = std::move(why);
+    return r;
+  }
 };
 
 /// A read of jobs, runs or decisions; answered by the scheduler from its durable state.
@@ -85,9 +107,13 @@ struct job_query {
   size_t count = 10;        ///< next: how many fires
 };
 
+/// The answer to a job_query, as values from the durable state (http/ renders them).
 struct job_answer {
-  int status = 200;
-  std::string body;  ///< JSON
+  std::optional<model::rejection> refused;  ///< no such job or run (not_found)
+  std::optional<model::job_cell> job;       ///< get, decisions, next: the job
+  model::job_page jobs;                     ///< list: the page
+  model::run_page runs;                     ///< runs: the page; run: that one run
+  model::wall_time now{};  ///< the scheduler's clock when it answered (a running run's age)
 };
 
 /// A read of a run's output: up to `max` bytes from byte `offset`. With `wait` > 0 and nothing
@@ -104,8 +130,8 @@ struct output_query {
 
 /// The answer: from the running process (`live`) or from the run's record.
 struct output_answer {
-  int status = 200;     ///< 404: no such run of the job
-  std::string error;    ///< the 404's detail
+  /// not_found: no such run (or attempt) of the job; unavailable: too many waiting reads.
+  std::optional<model::rejection> refused;
   std::string run_status;  ///< the run's status: running (live), or the record's
   uint32_t attempt = 1;
   bool live = false;    ///< read from the process while it runs (or just ended) on this node

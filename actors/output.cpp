@@ -62,9 +62,11 @@ output_answer answer(const live_entry& e, const output_query& q) {
   a.live = true;
   const auto* ring = ring_of(e, q, a.attempt);
   if (!ring) {
-    a.status = 404;
-    a.error = "attempt " + std::to_string(*q.attempt) + " of run '" + q.run_id +
-              "' is not running here (its output is in the run's record once it ended)";
+    a.refused = model::rejection{
+        model::errc::not_found,
+        "attempt " + std::to_string(*q.attempt) + " of run '" + q.run_id +
+            "' is not running here (its output is in the run's record once it ended)",
+        ""};
     return a;
   }
   a.read = (*ring)->read(q.offset, q.max);
@@ -74,7 +76,7 @@ output_answer answer(const live_entry& e, const output_query& q) {
 
 /// A read that reached the end of an attempt that ended: the end is told from the run's record,
 /// once the scheduler has made it durable — not from the process alone.
-bool at_end(const output_answer& a) { return a.status == 200 && a.read.ended.has_value(); }
+bool at_end(const output_answer& a) { return !a.refused && a.read.ended.has_value(); }
 
 bool has_news(const exec::output_read& r) { return !r.bytes.empty() || r.dropped > 0 || r.ended; }
 
@@ -84,8 +86,7 @@ void from_record(output_pointer self, const output_query& q,
   auto& st = self->state;
   if (!st.scheduler) {
     output_answer a;
-    a.status = 503;
-    a.error = "the scheduler is not ready";
+    a.refused = model::rejection{model::errc::unavailable, "the scheduler is not ready", ""};
     promise.deliver(std::move(a));
     return;
   }
@@ -93,8 +94,8 @@ void from_record(output_pointer self, const output_query& q,
       .then([promise](output_answer& a) mutable { promise.deliver(std::move(a)); },
             [promise](caf::error& err) mutable {
               output_answer a;
-              a.status = 503;
-              a.error = "the scheduler is not answering: " + to_string(err);
+              a.refused = model::rejection{model::errc::unavailable,
+                                           "the scheduler is not answering: " + to_string(err), ""};
               promise.deliver(std::move(a));
             });
 }
@@ -120,7 +121,7 @@ void deliver(output_pointer self, const output_query& q, output_answer a,
   self->request(st.scheduler, caf::infinite, output_atom::value, at_total)
       .then(
           [promise, a](output_answer& r) mutable {
-            if (r.status == 200 && r.read.ended) {
+            if (!r.refused && r.read.ended) {
               a.read.ended = r.read.ended;
               a.run_status = r.run_status;
             } else {
@@ -162,7 +163,7 @@ void settle(output_pointer self, const std::string& run_id, bool all) {
       from_record(self, it->q, it->promise);
     } else {
       output_answer a = answer(e->second, it->q);
-      if (!(all || a.status != 200 || has_news(a.read) || it->deadline <= now)) {
+      if (!(all || a.refused || has_news(a.read) || it->deadline <= now)) {
         ++it;
         continue;
       }
@@ -171,8 +172,10 @@ void settle(output_pointer self, const std::string& run_id, bool all) {
     it = reads.erase(it);
     --st.waiting_count;
   }
-  if (reads.empty()) st.waiting.erase(w);
-  else arm(self, run_id);
+  if (reads.empty())
+    st.waiting.erase(w);
+  else
+    arm(self, run_id);
 }
 
 caf::result<output_answer> read(output_pointer self, output_query& q) {
@@ -184,14 +187,15 @@ caf::result<output_answer> read(output_pointer self, output_query& q) {
     return promise;
   }
   output_answer a = answer(e->second, q);
-  if (a.status != 200 || has_news(a.read) || q.wait <= model::duration::zero()) {
+  if (a.refused || has_news(a.read) || q.wait <= model::duration::zero()) {
     deliver(self, q, std::move(a), promise);
     return promise;
   }
   if (st.waiting_count >= st.cfg.max_waiting) {
     // Answering at once would have the reader ask again at once: refuse instead.
-    a.status = 503;
-    a.error = "too many reads are waiting for output (" + std::to_string(st.cfg.max_waiting) + ")";
+    a.refused = model::rejection{
+        model::errc::unavailable,
+        "too many reads are waiting for output (" + std::to_string(st.cfg.max_waiting) + ")", ""};
     promise.deliver(std::move(a));
     return promise;
   }

@@ -198,8 +198,8 @@ void send_orders(scheduler_pointer self, const std::vector<model::event>& events
 
 void arm_wake(scheduler_pointer self);
 void step_down(scheduler_pointer self, const std::string& why);
-void add_view(const model::state& s, const model::command& cmd, command_result& r,
-              model::wall_time now);
+void add_values(const model::state& s, const model::command& cmd, command_result& r,
+                model::wall_time now);
 
 /// Appends events already applied to `pending`. On success: durable, orders, publish, answer.
 /// On failure: pending falls back to durable, the origin is told (or its reports kept).
@@ -217,8 +217,7 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
     }
     if (origin.orphans) st.orphans_done = false;  // pending fell back: they are running again
     if (origin.promise) {
-      origin.promise->deliver(command_result{
-          false, {model::errc::unavailable, why, ""}, false, nullptr, {}, {}, false, {}});
+      origin.promise->deliver(command_result::refusal({model::errc::unavailable, why, ""}));
     } else if (!origin.starts.empty() || !origin.ends.empty()) {
       st.unlogged.push_back(std::move(origin));
     }
@@ -247,8 +246,8 @@ void append(scheduler_pointer self, std::vector<model::event> events, model::wal
               checkpoint_if_due(self);
               auto snap = publish(self);
               if (origin.promise) {
-                command_result r{true, {}, true, snap, events, {}, false, {}};
-                if (origin.command) add_view(st.durable, *origin.command, r, now(self));
+                auto r = command_result::done(true, snap, events);
+                if (origin.command) add_values(st.durable, *origin.command, r, now(self));
                 origin.promise->deliver(std::move(r));
               }
               arm_wake(self);
@@ -423,50 +422,48 @@ void run_cycle(scheduler_pointer self) {
   arm_wake(self);
 }
 
-/// The JSON answer of a job command, from the durable state once its events are applied.
-void add_view(const model::state& s, const model::command& cmd, command_result& r,
-              model::wall_time now) {
-  auto job_view = [&](const std::string& id) {
-    auto it = s.jobs.find(id);
-    if (it != s.jobs.end()) r.view = codec::render_job(s, it->second);
+/// What a job command's answer is rendered from (by http/), out of the durable state once its
+/// events are applied: the job as it is now, a definition's warnings, a backfill's range.
+void add_values(const model::state& s, const model::command& cmd, command_result& r,
+                model::wall_time now) {
+  auto job = [&](const std::string& id) {
+    if (auto it = s.jobs.find(id); it != s.jobs.end()) r.job = it->second;
   };
   std::visit(
       [&](const auto& c) {
         using C = std::decay_t<decltype(c)>;
-        if constexpr (std::is_same_v<C, model::define_job>) {
-          job_view(c.spec->id);
-          for (const auto& e : r.events)
-            if (const auto* d = std::get_if<model::job_defined>(&e)) r.created = d->created;
-          r.view = codec::render_define_answer(std::move(r.view),
-                                               model::definition_warnings(*c.spec, now),
-                                               c.dry_run);
-        } else if constexpr (std::is_same_v<C, model::pause_job> ||
-                             std::is_same_v<C, model::resume_job>) {
-          job_view(c.job);
-        } else if constexpr (std::is_same_v<C, model::remove_job>) {
-          r.view = "{\"removed\":" + codec::quote(c.job) + "}";
-        } else if constexpr (std::is_same_v<C, model::backfill_job>) {
-          auto it = s.jobs.find(c.job);
-          const size_t times =
-              it == s.jobs.end() ? 0 : model::nominal_times_in(*it->second, c.from, c.to,
-                                                                 model::max_backfill_times)
-                                        .size();
-          r.view = codec::render_backfill(c, times, r.events);
-        } else if constexpr (std::is_same_v<C, model::run_job>) {
-          for (const auto& e : r.events)
-            if (const auto* d = std::get_if<model::fire_decided>(&e))
-              r.view = codec::render_decision(*d);
+        if constexpr (std::is_same_v<C, model::pause_scheduler> ||
+                      std::is_same_v<C, model::resume_scheduler>) {
+          return;  // answered with the snapshot
+        } else {
+          r.command = c;
+          if constexpr (std::is_same_v<C, model::define_job>) {
+            job(c.spec->id);
+            for (const auto& e : r.events)
+              if (const auto* d = std::get_if<model::job_defined>(&e)) r.created = d->created;
+            r.warnings = model::definition_warnings(*c.spec, now);
+          } else if constexpr (std::is_same_v<C, model::pause_job> ||
+                               std::is_same_v<C, model::resume_job>) {
+            job(c.job);
+          } else if constexpr (std::is_same_v<C, model::backfill_job>) {
+            if (auto it = s.jobs.find(c.job); it != s.jobs.end())
+              r.backfill_times =
+                  model::nominal_times_in(*it->second, c.from, c.to, model::max_backfill_times)
+                      .size();
+          }
         }
       },
       cmd);
 }
 
 command_result refused(model::errc code, std::string why) {
-  return command_result{false, {code, std::move(why), ""}, false, nullptr, {}, {}, false, {}};
+  return command_result::refusal({code, std::move(why), ""});
 }
 
 job_answer not_found(const std::string& what) {
-  return job_answer{404, codec::encode_error({model::errc::not_found, what, ""})};
+  job_answer a;
+  a.refused = model::rejection{model::errc::not_found, what, ""};
+  return a;
 }
 
 /// A run's output from its record: what the run's latest ended attempt printed (the tail, its
@@ -476,9 +473,10 @@ output_answer output_of(const model::state& s, const output_query& q) {
   output_answer a;
   auto r = s.runs.find(q.run_id);
   if (r == s.runs.end() || r->second.job != q.job) {
-    a.status = 404;
-    a.error = "no run '" + q.run_id + "' of job '" + q.job +
-              "' (it may have been compacted by retention)";
+    a.refused = model::rejection{model::errc::not_found,
+                                 "no run '" + q.run_id + "' of job '" + q.job +
+                                     "' (it may have been compacted by retention)",
+                                 ""};
     return a;
   }
   const model::run_record& run = r->second;
@@ -495,8 +493,10 @@ output_answer output_of(const model::state& s, const output_query& q) {
         a.read.ended = exec::output_end{model::to_string(e.ended), e.exit_code, e.signal};
         return a;
       }
-    a.status = 404;
-    a.error = "run '" + q.run_id + "' has no attempt " + std::to_string(*q.attempt) + " on record";
+    a.refused = model::rejection{model::errc::not_found,
+                                 "run '" + q.run_id + "' has no attempt " +
+                                     std::to_string(*q.attempt) + " on record",
+                                 ""};
     return a;
   }
   const bool ended = model::is_final(run.status) || run.status == model::run_status::retry_wait;
@@ -531,27 +531,30 @@ output_answer output_of(const model::state& s, const output_query& q) {
 }
 
 job_answer answer_query(const model::state& s, const job_query& q, model::wall_time now) {
-  if (q.kind == job_query::list)
-    return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter, 10'000, q.prefix,
-                                        q.full)};
+  job_answer a;
+  a.now = now;
+  if (q.kind == job_query::list) {
+    a.jobs = model::select_jobs(s, q.cursor, q.limit, q.filter, 10'000, q.prefix);
+    return a;
+  }
   auto it = s.jobs.find(q.job);
   if (it == s.jobs.end()) return not_found("no job '" + q.job + "'");
-  const auto& j = it->second;
   switch (q.kind) {
-    case job_query::get: return {200, codec::render_job(s, j)};
-    case job_query::runs: return {200, codec::render_runs(s, j, q.cursor, q.limit, now)};
+    case job_query::runs: a.runs = model::select_runs(s, it->second, q.cursor, q.limit); break;
     case job_query::run: {
       auto r = s.runs.find(q.run_id);
       if (r == s.runs.end() || r->second.job != q.job)
         return not_found("no run '" + q.run_id + "' of job '" + q.job + "' (it may have been "
                          "compacted by retention)");
-      return {200, codec::render_run(r->second, true, now)};
+      a.runs.runs.push_back(r->second);
+      break;
     }
-    case job_query::decisions: return {200, codec::render_decisions(j, q.before_seq, q.limit)};
-    case job_query::next: return {200, codec::render_next(j, now, q.count)};
-    case job_query::list: break;
+    case job_query::get:
+    case job_query::decisions:
+    case job_query::next:
+    case job_query::list: a.job = it->second; break;
   }
-  return {200, codec::render_job_list(s, q.cursor, q.limit, q.filter, 10'000, q.prefix)};
+  return a;
 }
 
 
@@ -565,8 +568,8 @@ command_result dry_run_result(const model::state& s, const model::define_job& de
   if (auto it = s.jobs.find(id); it != s.jobs.end()) scratch.jobs.emplace(id, it->second);
   for (const auto& e : events) model::apply_in_place(scratch, e);
   model::refresh_schedules(scratch);
-  command_result r{true, {}, !events.empty(), nullptr, std::move(events), {}, false, {}};
-  add_view(scratch, def, r, now);
+  auto r = command_result::done(!events.empty(), nullptr, std::move(events));
+  add_values(scratch, def, r, now);
   return r;
 }
 
@@ -598,7 +601,7 @@ caf::typed_response_promise<command_result> handle_command(scheduler_pointer sel
   const auto at = now(self);
   auto decision = model::decide(st.pending, cmd, at);
   if (auto* refusal = std::get_if<model::rejection>(&decision)) {
-    promise.deliver(command_result{false, std::move(*refusal), false, nullptr, {}, {}, false, {}});
+    promise.deliver(command_result::refusal(std::move(*refusal)));
     return promise;
   }
   auto events = std::get<std::vector<model::event>>(std::move(decision));
@@ -607,8 +610,8 @@ caf::typed_response_promise<command_result> handle_command(scheduler_pointer sel
     return promise;
   }
   if (events.empty()) {  // already satisfied: nothing to make durable
-    command_result r{true, {}, false, publish(self), {}, {}, false, {}};
-    add_view(st.durable, cmd, r, now(self));
+    auto r = command_result::done(false, publish(self), {});
+    add_values(st.durable, cmd, r, now(self));
     promise.deliver(std::move(r));
     return promise;
   }

@@ -184,8 +184,7 @@ void write_job(json_writer& w, const model::job_state& j) {
 
 }  // namespace
 
-std::string render_job(const model::state& s, const model::job_state& j) {
-  (void)s;
+std::string render_job(const model::job_state& j) {
   std::string out;
   json_writer w{out};
   write_job(w, j);
@@ -208,32 +207,18 @@ std::string render_define_answer(std::string job_view,
   return job_view;
 }
 
-std::string render_job_list(const model::state& s, const std::string& after, size_t limit,
-                            model::job_filter filter, size_t max_examined,
-                            const std::string& prefix, bool full) {
+std::string render_job_page(const model::job_page& page, bool full) {
   std::string out;
   json_writer w{out};
   w.begin_object().key("jobs").begin_array();
-  // Ids are ordered, so the jobs with a prefix are one range: from the prefix (or the cursor,
-  // when later) to the first id without it.
-  auto it = after.empty() || after < prefix ? s.jobs.lower_bound(prefix) : s.jobs.upper_bound(after);
-  auto in_range = [&](decltype(it) i) {
-    return i != s.jobs.end() && i->first.compare(0, prefix.size(), prefix) == 0;
-  };
-  size_t n = 0;
-  size_t examined = 0;
-  // A filter may match few of many jobs: the page stops after `max_examined` jobs however
-  // many matched, so that one request never walks all of them on the scheduler's thread.
-  for (; in_range(it) && n < limit && examined < max_examined; ++it, ++examined) {
-    if (!model::matches(s, it->second, filter)) continue;
-    if (full) write_job(w, it->second);
-    else write_job_summary(w, it->second);
-    ++n;
+  for (const auto& j : page.jobs) {
+    if (full) write_job(w, j);
+    else write_job_summary(w, j);
   }
   w.end_array();
-  w.key("total").value(static_cast<uint64_t>(s.jobs.size()));
+  w.key("total").value(page.total);
   w.key("next");
-  if (in_range(it) && examined > 0) w.value(std::prev(it)->first);
+  if (page.next) w.value(*page.next);
   else w.null();
   w.end_object();
   return out;
@@ -246,27 +231,13 @@ std::string render_run(const model::run_record& r, bool with_output, model::wall
   return out;
 }
 
-std::string render_runs(const model::state& s, const model::job_state& j,
-                        const std::string& before, size_t limit, model::wall_time now) {
+std::string render_run_page(const model::run_page& page, model::wall_time now) {
   std::string out;
   json_writer w{out};
   w.begin_object().key("runs").begin_array();
-  auto it = j.runs.rbegin();
-  if (!before.empty()) {
-    it = std::find(j.runs.rbegin(), j.runs.rend(), before);
-    if (it != j.runs.rend()) ++it;
-  }
-  size_t n = 0;
-  std::string last;
-  for (; it != j.runs.rend() && n < limit; ++it) {
-    auto r = s.runs.find(*it);
-    if (r == s.runs.end()) continue;
-    write_run(w, r->second, false, now);
-    last = *it;
-    ++n;
-  }
+  for (const auto& r : page.runs) write_run(w, r, false, now);
   w.end_array().key("next");
-  if (it != j.runs.rend() && !last.empty()) w.value(last);
+  if (page.next) w.value(*page.next);
   else w.null();
   w.end_object();
   return out;

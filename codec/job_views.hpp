@@ -1,5 +1,5 @@
-// What the job routes answer: views of jobs, runs and decisions, rendered from the state by the
-// scheduler (which owns it) so that only a string crosses to the HTTP threads.
+// What the job routes answer: views of jobs, runs and decisions, rendered by http/ from the
+// values the scheduler answers with (model/queries.hpp: shared job cells, copied runs).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include "model/job_status.hpp"
 #include "model/jobs.hpp"
 #include "model/planner.hpp"
+#include "model/queries.hpp"
 #include "model/state.hpp"
 
 namespace vigil::codec {
@@ -21,15 +22,10 @@ namespace vigil::codec {
 void write_counter_members(json_writer& w, const model::job_counters& c);
 
 /// One job: its definition, where it is, what it did (counters), its next due time.
-std::string render_job(const model::state& s, const model::job_state& j);
-/// A page of jobs by id, after `after` (exclusive), of those `filter` selects:
-/// {"jobs": [...], "total": n, "next": id|null}, summaries or (`full`) whole jobs; `total` counts every job defined. At most
-/// `max_examined` jobs are looked at: a filtered page may be short (even empty) with `next`
-/// set, the last id looked at. A `prefix` keeps only the ids that start with it.
-std::string render_job_list(const model::state& s, const std::string& after, size_t limit,
-                            model::job_filter filter = model::job_filter::all,
-                            size_t max_examined = 10'000, const std::string& prefix = {},
-                            bool full = false);
+std::string render_job(const model::job_state& j);
+/// A page of jobs: {"jobs": [...], "total": n, "next": id|null}, summaries or (`full`) whole
+/// jobs; `total` counts every job defined.
+std::string render_job_page(const model::job_page& page, bool full = false);
 /// The answer to POST/PUT of a job: its view (as it is, or as it would be on a dry run) with
 /// "warnings" (never absent) and "dry_run".
 std::string render_define_answer(std::string job_view,
@@ -38,9 +34,8 @@ std::string render_define_answer(std::string job_view,
 /// A run; with its output tail when `with_output`. A running run's duration is its time so far
 /// at `now` (the moment of the answer, not of any event).
 std::string render_run(const model::run_record& r, bool with_output, model::wall_time now);
-/// A page of a job's runs, newest first, before run `before` (exclusive, empty: the newest).
-std::string render_runs(const model::state& s, const model::job_state& j,
-                        const std::string& before, size_t limit, model::wall_time now);
+/// A page of a job's runs: {"runs": [...], "next": run id|null}.
+std::string render_run_page(const model::run_page& page, model::wall_time now);
 /// A page of a job's decisions, newest first, with seq < before (0: from the newest).
 std::string render_decisions(const model::job_state& j, uint64_t before, size_t limit);
 /// The next `count` nominal times of a job after its cursor (or `after`, when later).

@@ -149,11 +149,7 @@ void query_jobs(bridge_pointer self, const actors::job_query& q, responder respo
       await_answer(self, std::move(respond), "the scheduler did not answer within the deadline");
   self->request(self->state.cfg.scheduler, caf::infinite, actors::query_atom::value, q)
       .then(
-          [self, id](actors::job_answer& a) {
-            complete(self, id,
-                     http_reply{a.status, "application/json", std::move(a.body),
-                                {{"Cache-Control", "no-store"}}});
-          },
+          [self, id, q](const actors::job_answer& a) { complete(self, id, job_reply(q, a)); },
           [self, id](caf::error& err) {
             complete(self, id,
                      error_reply({model::errc::unavailable, "scheduler: " + to_string(err), ""}));

@@ -1,6 +1,7 @@
 // Health, command and error replies.
 #include "http/responses.hpp"
 
+#include "codec/job_views.hpp"
 #include "codec/json.hpp"
 #include "codec/json_writer.hpp"
 #include "exec/live_output.hpp"
@@ -163,6 +164,41 @@ http_reply stream_stats_reply(const actors::stream_stats& s) {
   return r;
 }
 
+namespace {
+
+/// A job command's answer, from the values the scheduler gave; empty when it has none (then
+/// the command is answered with the snapshot, as the scheduler's own commands are).
+std::string job_command_view(const actors::command_result& res) {
+  if (!res.command) return {};
+  return std::visit(
+      [&](const auto& c) -> std::string {
+        using C = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<C, model::define_job>) {
+          if (!res.job) return {};
+          return codec::render_define_answer(codec::render_job(*res.job), res.warnings,
+                                             c.dry_run);
+        } else if constexpr (std::is_same_v<C, model::pause_job> ||
+                             std::is_same_v<C, model::resume_job>) {
+          return res.job ? codec::render_job(*res.job) : std::string{};
+        } else if constexpr (std::is_same_v<C, model::remove_job>) {
+          return "{\"removed\":" + codec::quote(c.job) + "}";
+        } else if constexpr (std::is_same_v<C, model::backfill_job>) {
+          return codec::render_backfill(c, res.backfill_times, res.events);
+        } else if constexpr (std::is_same_v<C, model::run_job>) {
+          std::string view;
+          for (const auto& e : res.events)
+            if (const auto* d = std::get_if<model::fire_decided>(&e))
+              view = codec::render_decision(*d);
+          return view;
+        } else {
+          return {};
+        }
+      },
+      *res.command);
+}
+
+}  // namespace
+
 http_reply command_reply(const actors::command_result& res) {
   if (!res.accepted) {
     auto r = error_reply(res.rejected);
@@ -172,9 +208,9 @@ http_reply command_reply(const actors::command_result& res) {
     return r;
   }
   http_reply r;
-  if (!res.view.empty()) {  // a job command answers with the job (or the run decision)
+  if (std::string view = job_command_view(res); !view.empty()) {
     r.status = res.created ? 201 : 200;
-    r.body = res.view;
+    r.body = std::move(view);
     r.headers.push_back(no_store);
     return r;
   }
@@ -184,9 +220,32 @@ http_reply command_reply(const actors::command_result& res) {
   return r;
 }
 
+http_reply job_reply(const actors::job_query& q, const actors::job_answer& a) {
+  if (a.refused) return error_reply(*a.refused);
+  http_reply r;
+  r.headers.push_back(no_store);
+  switch (q.kind) {
+    case actors::job_query::list: r.body = codec::render_job_page(a.jobs, q.full); break;
+    case actors::job_query::runs: r.body = codec::render_run_page(a.runs, a.now); break;
+    case actors::job_query::run:
+      if (a.runs.runs.empty()) return error_reply({model::errc::internal, "no run in answer", ""});
+      r.body = codec::render_run(a.runs.runs.front(), true, a.now);
+      break;
+    case actors::job_query::get:
+    case actors::job_query::decisions:
+    case actors::job_query::next:
+      if (!a.job) return error_reply({model::errc::internal, "no job in answer", ""});
+      if (q.kind == actors::job_query::get) r.body = codec::render_job(**a.job);
+      else if (q.kind == actors::job_query::decisions)
+        r.body = codec::render_decisions(**a.job, q.before_seq, q.limit);
+      else r.body = codec::render_next(**a.job, a.now, q.count);
+      break;
+  }
+  return r;
+}
+
 http_reply output_reply(const actors::output_query& q, const actors::output_answer& a) {
-  if (a.status == 404) return error_reply({model::errc::not_found, a.error, ""});
-  if (a.status != 200) return error_reply({model::errc::unavailable, a.error, ""});
+  if (a.refused) return error_reply(*a.refused);
   const auto& r = a.read;
   http_reply reply;
   codec::json_writer w{reply.body};

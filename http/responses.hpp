@@ -32,8 +32,12 @@ http_reply snapshot_reply(const model::snapshot_ptr& snap, const std::string& et
 /// GET /v1/streams: the hub's counters.
 http_reply stream_stats_reply(const actors::stream_stats& s);
 
-/// A command's outcome: 200 with the first snapshot that includes it, or the error.
+/// A command's outcome, or the error: a job command's answer (the job, the run decision, the
+/// backfill, 201 for a created job), else 200 with the first snapshot that includes it.
 http_reply command_reply(const actors::command_result& r);
+
+/// A job read (`GET /v1/jobs…`) rendered from the scheduler's values, or the 404.
+http_reply job_reply(const actors::job_query& q, const actors::job_answer& a);
 
 /// GET /v1/jobs/{id}/runs/{run_id}/output: the bytes read and where they stand (404 for no
 /// such run of the job).

@@ -16,6 +16,13 @@ using nlohmann::json;
 namespace m = vigil::model;
 namespace codec = vigil::codec;
 
+/// A page as GET /v1/jobs answers it: selected from the state, then rendered.
+std::string job_list(const m::state& s, const std::string& after, size_t limit,
+                     m::job_filter filter = m::job_filter::all, size_t max_examined = 10'000,
+                     const std::string& prefix = {}) {
+  return codec::render_job_page(m::select_jobs(s, after, limit, filter, max_examined, prefix));
+}
+
 /// `n` jobs "j00000" ... with every `every`-th one failing.
 m::state jobs(size_t n, size_t every) {
   m::state s;
@@ -47,7 +54,7 @@ TEST_CASE("a filtered job list examines a bounded number of jobs and pages on by
   const m::state s = jobs(250, 40);  // failing: j00000, j00040, ..., j00240 (7 of them)
 
   // At most 100 examined per page: the first page has the three failing among j00000..j00099.
-  const json first = json::parse(codec::render_job_list(s, "", 50, m::job_filter::failing, 100));
+  const json first = json::parse(job_list(s, "", 50, m::job_filter::failing, 100));
   CHECK(ids(first) == std::vector<std::string>{"j00000", "j00040", "j00080"});
   CHECK(first["next"] == "j00099");
   CHECK(first["total"] == 250);
@@ -58,7 +65,7 @@ TEST_CASE("a filtered job list examines a bounded number of jobs and pages on by
   std::string after;
   int pages = 0;
   for (;;) {
-    const json page = json::parse(codec::render_job_list(s, after, 2, m::job_filter::failing, 100));
+    const json page = json::parse(job_list(s, after, 2, m::job_filter::failing, 100));
     for (const auto& id : ids(page)) all.push_back(id);
     REQUIRE(++pages < 20);
     if (page["next"].is_null()) break;
@@ -69,15 +76,15 @@ TEST_CASE("a filtered job list examines a bounded number of jobs and pages on by
 
   // A stretch with no match: an empty page that still says where to go on.
   const json empty =
-      json::parse(codec::render_job_list(s, "j00000", 50, m::job_filter::failing, 30));
+      json::parse(job_list(s, "j00000", 50, m::job_filter::failing, 30));
   CHECK(ids(empty).empty());
   CHECK(empty["next"] == "j00030");
 
   // Unfiltered, a page is `limit` jobs and next its last id, as before.
-  const json plain = json::parse(codec::render_job_list(s, "", 3));
+  const json plain = json::parse(job_list(s, "", 3));
   CHECK(ids(plain) == std::vector<std::string>{"j00000", "j00001", "j00002"});
   CHECK(plain["next"] == "j00002");
-  const json last = json::parse(codec::render_job_list(s, "j00247", 3));
+  const json last = json::parse(job_list(s, "j00247", 3));
   CHECK(ids(last) == std::vector<std::string>{"j00248", "j00249"});
   CHECK(last["next"].is_null());
 }
@@ -87,7 +94,7 @@ TEST_CASE("a prefix keeps one range of ids, pages within it and ends where it en
   const m::state s = jobs(250, 40);  // j00000 .. j00249
 
   const json all =
-      json::parse(codec::render_job_list(s, "", 50, m::job_filter::all, 10'000, "j0012"));
+      json::parse(job_list(s, "", 50, m::job_filter::all, 10'000, "j0012"));
   CHECK(ids(all) == std::vector<std::string>{"j00120", "j00121", "j00122", "j00123", "j00124",
                                              "j00125", "j00126", "j00127", "j00128", "j00129"});
   CHECK(all["next"].is_null());  // the range ended: no next page, though later ids exist
@@ -95,21 +102,21 @@ TEST_CASE("a prefix keeps one range of ids, pages within it and ends where it en
 
   // Pages of 4 inside the range, following next.
   const json first =
-      json::parse(codec::render_job_list(s, "", 4, m::job_filter::all, 10'000, "j0012"));
+      json::parse(job_list(s, "", 4, m::job_filter::all, 10'000, "j0012"));
   CHECK(ids(first) == std::vector<std::string>{"j00120", "j00121", "j00122", "j00123"});
   REQUIRE(first["next"] == "j00123");
   const json third =
-      json::parse(codec::render_job_list(s, "j00127", 4, m::job_filter::all, 10'000, "j0012"));
+      json::parse(job_list(s, "j00127", 4, m::job_filter::all, 10'000, "j0012"));
   CHECK(ids(third) == std::vector<std::string>{"j00128", "j00129"});
   CHECK(third["next"].is_null());
 
   // A cursor before the range starts at the range; a prefix and a filter combine.
   const json early =
-      json::parse(codec::render_job_list(s, "a", 2, m::job_filter::all, 10'000, "j0024"));
+      json::parse(job_list(s, "a", 2, m::job_filter::all, 10'000, "j0024"));
   CHECK(ids(early) == std::vector<std::string>{"j00240", "j00241"});
   const json failing =
-      json::parse(codec::render_job_list(s, "", 50, m::job_filter::failing, 10'000, "j002"));
+      json::parse(job_list(s, "", 50, m::job_filter::failing, 10'000, "j002"));
   CHECK(ids(failing) == std::vector<std::string>{"j00200", "j00240"});
   CHECK(
-      ids(json::parse(codec::render_job_list(s, "", 50, m::job_filter::all, 10'000, "x"))).empty());
+      ids(json::parse(job_list(s, "", 50, m::job_filter::all, 10'000, "x"))).empty());
 }

@@ -64,7 +64,7 @@ TEST_CASE("the runs page shows a running run's time so far", "[codec][runs]") {
   s.runs.emplace(r.id, r);
   m::job_state j;
   j.runs.push_back(r.id);
-  const json page = json::parse(codec::render_runs(s, j, "", 10, t0 + 4s));
+  const json page = json::parse(codec::render_run_page(m::select_runs(s, j, "", 10), t0 + 4s));
   REQUIRE(page["runs"].size() == 1);
   CHECK(page["runs"][0]["duration_seconds"].get<double>() == Approx(4.0));
 }

@@ -1,6 +1,6 @@
 // The runner's orders and the checkpoint policy, as pure functions of the durable state.
-#include "model/decider.hpp"
 #include "model/orders.hpp"
+#include "model/decider.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -79,13 +79,14 @@ TEST_CASE("skips and buffered decisions order nothing; a dispatched run is start
   CHECK(std::get<m::run_order>(orders[0]).run_id == buffered.run_id);
 }
 
-TEST_CASE("a run that a later event of the same batch started, or whose job it removed, gets "
-          "no start",
-          "[model][orders]") {
+TEST_CASE(
+    "a run that a later event of the same batch started, or whose job it removed, gets "
+    "no start",
+    "[model][orders]") {
   const auto d = fired("a", t0 + 1min);
   CHECK(orders_after({define("a")}, {d, m::run_started{d.run_id, 42, t0 + 1min}}).empty());
-  const auto removed = orders_after({define("a")}, {d, m::job_removed{"a", t0 + 1min, "t",
-                                                                      {d.run_id}}});
+  const auto removed =
+      orders_after({define("a")}, {d, m::job_removed{"a", t0 + 1min, "t", {d.run_id}}});
   // The removal's cancel, and no start for a run of a job that is gone.
   REQUIRE(removed.size() == 1);
   CHECK(std::get<m::cancel_order>(removed[0]).run_id == d.run_id);
