@@ -165,7 +165,17 @@ struct http_transfer::impl {
   }
 };
 
-http_transfer::http_transfer(const http_request& req, callbacks cb) : impl_(new impl) {
+http_connections::http_connections() {
+  ensure_curl();
+  CURLSH* share = curl_share_init();
+  curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  share_ = share;
+}
+
+http_connections::~http_connections() { curl_share_cleanup(static_cast<CURLSH*>(share_)); }
+
+http_transfer::http_transfer(const http_request& req, callbacks cb, http_connections* reuse)
+    : impl_(new impl) {
   ensure_curl();
   impl& t = *impl_;
   t.cb = std::move(cb);
@@ -182,6 +192,7 @@ http_transfer::http_transfer(const http_request& req, callbacks cb) : impl_(new 
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
   if (!req.use_proxy) curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+  if (reuse != nullptr) curl_easy_setopt(e, CURLOPT_SHARE, static_cast<CURLSH*>(reuse->share_));
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &impl::on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &impl::on_write);

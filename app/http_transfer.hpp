@@ -50,6 +50,20 @@ enum class http_end {
   failed,          ///< anything else (a receive error, a malformed chunk): see detail()
 };
 
+/// Kept-alive connections for exchanges made one after another (a test's client asks a daemon
+/// thousands of times; one connection each would run out of ports). Not for two threads at once.
+class http_connections {
+ public:
+  http_connections();
+  ~http_connections();
+  http_connections(const http_connections&) = delete;
+  http_connections& operator=(const http_connections&) = delete;
+
+ private:
+  friend class http_transfer;
+  void* share_;  ///< a CURLSH sharing its connection cache
+};
+
 class http_transfer {
  public:
   struct callbacks {
@@ -59,8 +73,9 @@ class http_transfer {
     std::function<bool(std::string_view)> on_body;
   };
 
-  /// Starts the exchange (nothing is sent before the first wait or pump).
-  http_transfer(const http_request& req, callbacks cb);
+  /// Starts the exchange (nothing is sent before the first wait or pump); on a connection of
+  /// `reuse` when it has one open to the same server.
+  http_transfer(const http_request& req, callbacks cb, http_connections* reuse = nullptr);
   ~http_transfer();
   http_transfer(const http_transfer&) = delete;
   http_transfer& operator=(const http_transfer&) = delete;
