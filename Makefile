@@ -23,7 +23,7 @@ DEB_PACKAGES := cmake make g++ pkg-config libcaf-dev librestinio-dev libasio-dev
                 libhttp-parser-dev nlohmann-json3-dev catch2 libcli11-dev libsqlite3-dev sqlite3 \
                 clang libclang-rt-14-dev wrk curl jq nodejs npm prometheus chromium \
                 libtomlplusplus-dev libcctz-dev tzdata libspdlog-dev postgresql-15 libpq-dev \
-                help2man python3-yaml
+                help2man python3-yaml libcurl4-openssl-dev
 
 .PHONY: all deps build run cluster test test-release test-asan fuzz-build fuzz-smoke fuzz bench clean \
         format help docs

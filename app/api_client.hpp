@@ -1,4 +1,4 @@
-// The client commands' side of the API: one request at a time through app/sse_reader's fetch,
+// The client commands' side of the API: one request at a time through app/http_client's fetch,
 // its refusals printed the same way everywhere, and a `stop` carrying the exit code.
 #pragma once
 

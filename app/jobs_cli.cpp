@@ -3,9 +3,9 @@
 // answers printed as tables in the job's and the viewer's zones, or as JSON or YAML.
 #include "app/jobs_cli.hpp"
 #include "app/api_client.hpp"
+#include "app/http_client.hpp"
 #include "app/json_text.hpp"
 #include "app/output.hpp"
-#include "app/sse_reader.hpp"
 #include "app/times.hpp"
 
 #include <nlohmann/json.hpp>

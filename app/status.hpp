@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "app/output.hpp"
-#include "app/sse_reader.hpp"
+#include "app/http_client.hpp"
 
 namespace vigil::app {
 

@@ -1,4 +1,4 @@
-// The reconnect loop around read_sse, and the lines a human reads.
+// The reconnect loop around read_sse (app/http_client), and the lines a human reads.
 #include "app/watch.hpp"
 
 #include <fcntl.h>
@@ -34,12 +34,6 @@ std::string now_text() {
   char text[32];
   std::snprintf(text, sizeof text, "%02d:%02d:%02d.%03d", local.tm_hour, local.tm_min, local.tm_sec,
                 static_cast<int>(ms));
-  return text;
-}
-
-std::string seconds_text(milliseconds d) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1fs", static_cast<double>(d.count()) / 1000.0);
   return text;
 }
 

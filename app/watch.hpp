@@ -8,7 +8,7 @@
 #include <ostream>
 #include <string>
 
-#include "app/sse_reader.hpp"
+#include "app/http_client.hpp"
 
 namespace vigil::app {
 

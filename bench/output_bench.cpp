@@ -629,14 +629,15 @@ options parse_options(int argc, char** argv) {
 }
 
 int run(const options& o, const std::string& command) {
-  // 1,000 sockets: take the hard limit on open files (the daemon raises its own).
+  // 1,000 clients of three descriptors each (the socket, and the wake-up pair of the libcurl
+  // multi handle each has): take the hard limit on open files (the daemon raises its own).
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
   ::getrlimit(RLIMIT_NOFILE, &limit);
-  if (limit.rlim_cur < o.followers + 64)
+  if (limit.rlim_cur < 3 * o.followers + 64)
     throw std::runtime_error(format("open-file limit %llu is too low for %zu followers",
                                     static_cast<unsigned long long>(limit.rlim_cur), o.followers));
   ::signal(SIGPIPE, SIG_IGN);

@@ -43,6 +43,7 @@
 
 #include "bench/bench_util.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/raw_connection.hpp"
 #include "tests/support/sse_client.hpp"
 
 namespace {
@@ -266,13 +267,10 @@ void stall_phase(const options& o, report& rep) {
   const long tcp_before = tcp_kernel_kib();
   progress(format("stalled: baseline VmRSS %ld KiB; connecting %zu stalled subscribers", baseline,
                   o.subscribers));
-  sse_options stalled;
-  stalled.read = false;
-  stalled.receive_buffer = 1024;
-  std::vector<std::unique_ptr<sse_client>> subs;
+  std::vector<std::unique_ptr<vigil::test::raw_connection>> subs;
   subs.reserve(o.subscribers);
   for (size_t i = 0; i < o.subscribers; ++i)
-    subs.push_back(std::make_unique<sse_client>(d.port(), "/v1/stream/snapshots", stalled));
+    subs.push_back(vigil::test::stalled_stream(d.port(), "/v1/stream/snapshots"));
   if (!wait_subscribed(c, o.subscribers, 60s))
     throw std::runtime_error("the stalled subscribers were not all subscribed within 60 s");
   const long subscribed = rss_kib(d.pid());
@@ -370,14 +368,15 @@ options parse_options(int argc, char** argv) {
 }
 
 int run(const options& o, const std::string& command) {
-  // 1,000 sockets: take the hard limit on open files (the daemon raises its own).
+  // 1,000 clients of three descriptors each (the socket, and the wake-up pair of the libcurl
+  // multi handle each has): take the hard limit on open files (the daemon raises its own).
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
   ::getrlimit(RLIMIT_NOFILE, &limit);
-  if (limit.rlim_cur < o.subscribers + 64)
+  if (limit.rlim_cur < 3 * o.subscribers + 64)
     throw std::runtime_error(format("open-file limit %llu is too low for %zu subscribers",
                                     static_cast<unsigned long long>(limit.rlim_cur), o.subscribers));
   ::signal(SIGPIPE, SIG_IGN);

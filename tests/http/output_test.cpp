@@ -18,6 +18,7 @@
 
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/raw_connection.hpp"
 #include "tests/support/sse_client.hpp"
 
 namespace {
@@ -283,12 +284,9 @@ TEST_CASE("200 stalled followers of a chatty run cost bounded memory and are cut
   const long baseline = rss_kib(pid);
   REQUIRE(baseline > 0);
 
-  sse_options stalled;
-  stalled.read = false;
-  stalled.receive_buffer = 1024;
-  std::vector<std::unique_ptr<sse_client>> clients;
+  std::vector<std::unique_ptr<vigil::test::raw_connection>> clients;
   for (int i = 0; i < stalled_clients; ++i)
-    clients.push_back(std::make_unique<sse_client>(d.port(), path + "?follow", stalled));
+    clients.push_back(vigil::test::stalled_stream(d.port(), path + "?follow"));
   const auto connected = clock_type::now();
   // The reading follower keeps reading throughout, on a thread of its own.
   std::atomic<bool> stop{false};

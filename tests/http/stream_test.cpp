@@ -20,6 +20,7 @@
 
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/raw_connection.hpp"
 #include "tests/support/sse_client.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -543,12 +544,9 @@ TEST_CASE("200 stalled clients cost bounded memory, are cut off after the write 
   } join_all{stop, {&health, &hammer, &reader}};
 
   // The stalled clients: a receive buffer as small as the kernel allows, never read.
-  sse_options stalled;
-  stalled.read = false;
-  stalled.receive_buffer = 1024;
-  std::vector<std::unique_ptr<sse_client>> clients;
+  std::vector<std::unique_ptr<vigil::test::raw_connection>> clients;
   for (int i = 0; i < stalled_clients; ++i)
-    clients.push_back(std::make_unique<sse_client>(d.port(), "/v1/stream/snapshots", stalled));
+    clients.push_back(vigil::test::stalled_stream(d.port(), "/v1/stream/snapshots"));
   const auto connected = clock_type::now();
 
   // Wait (bounded) until all are subscribed, then until all were cut off by the write timeout.

@@ -1,4 +1,4 @@
-// `vigil watch`: the SSE reader's grammar and framing, the lines it prints, and the binary
+// `vigil watch`: the SSE parser's grammar, the lines it prints, and the binary
 // against real daemons (snapshots, events, a restart on the same port, an unreachable daemon)
 // and against a scripted server (gaps, the retry hint, Retry-After, a refusal for good).
 #include <catch2/catch.hpp>
@@ -22,7 +22,8 @@
 #include <sstream>
 #include <thread>
 
-#include "app/sse_reader.hpp"
+#include "app/http_url.hpp"
+#include "app/sse_parser.hpp"
 #include "app/watch.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_client.hpp"
@@ -31,7 +32,6 @@
 namespace {
 
 using namespace std::chrono_literals;
-using vigil::app::chunked_decoder;
 using vigil::app::parse_http_url;
 using vigil::app::sse_event;
 using vigil::app::sse_parser;
@@ -130,9 +130,12 @@ TEST_CASE("the SSE parser follows the event-stream grammar wherever the bytes ar
     CHECK(got[0].data == "{\"a\":1}");
     CHECK(got[1].type == "heartbeat");  // no id of its own: the last one stays in force
     CHECK(got[1].id == "e1:5");
+    CHECK(got[0].own_id);
+    CHECK_FALSE(got[1].own_id);  // what a client that wants the frame's own id looks at
     CHECK(got[2].type == "message");
     CHECK(got[2].data == "one\n two");
     CHECK(got[3].id == "7");  // "id: bad\0id" is ignored: ids with NUL do not count
+    CHECK_FALSE(got[3].own_id);  // its own id had a NUL; "id: 7" came in a frame without data
     CHECK(got[3].data.empty());
     CHECK(p.retry_ms() == 1500u);
     CHECK(p.last_event_id() == "7");
@@ -149,26 +152,6 @@ TEST_CASE("the SSE parser keeps the resume id until the stream sends one", "[wat
   CHECK_FALSE(small.feed(std::string(64, 'x'), [](const sse_event&) {}));
   sse_parser many_lines{"", 16};
   CHECK_FALSE(many_lines.feed("data: 12345\ndata: 12345\ndata: 12345\n", [](const sse_event&) {}));
-}
-
-TEST_CASE("the chunked decoder reassembles chunks split anywhere and stops at the last",
-          "[watch]") {
-  const std::string wire =
-      "4\r\nWiki\r\n6;ext=1\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nX: y\r\n\r\n";
-  for (size_t split = 0; split <= wire.size(); ++split) {
-    INFO("split at " << split);
-    chunked_decoder d;
-    std::string out;
-    REQUIRE(d.feed(wire.substr(0, split), out));
-    REQUIRE(d.feed(wire.substr(split), out));
-    CHECK(out == "Wikipedia in \r\n\r\nchunks.");
-    CHECK(d.done());
-  }
-  chunked_decoder bad;
-  std::string out;
-  CHECK_FALSE(bad.feed("zz\r\n", out));
-  chunked_decoder no_crlf;
-  CHECK_FALSE(no_crlf.feed("2\r\nabX", out));
 }
 
 TEST_CASE("only http://HOST:PORT URLs are accepted", "[watch]") {

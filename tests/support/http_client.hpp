@@ -1,4 +1,6 @@
-// A small blocking HTTP/1.1 client for tests: keep-alive, Content-Length bodies, timeouts.
+// The tests' HTTP client: one blocking request at a time to 127.0.0.1, on kept-alive
+// connections, over the app's libcurl client (app/http_transfer). Redirects come back as they
+// are: tests look at a follower's 307 itself.
 #pragma once
 
 #include <chrono>
@@ -7,6 +9,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "app/http_transfer.hpp"
 
 namespace vigil::test {
 
@@ -24,12 +28,9 @@ struct http_response {
 class http_client {
  public:
   explicit http_client(uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds{10});
-  ~http_client();
-  http_client(const http_client&) = delete;
-  http_client& operator=(const http_client&) = delete;
 
-  /// Sends one request on the kept-alive connection (reconnecting once if the server closed
-  /// it). Throws std::runtime_error on timeout or a malformed response.
+  /// Sends one request and reads the whole answer. Throws std::runtime_error when there is
+  /// none within the timeout (no connection, cut off, not HTTP).
   http_response request(const std::string& method, const std::string& target,
                         const std::string& body = {},
                         const std::vector<std::pair<std::string, std::string>>& headers = {});
@@ -40,15 +41,9 @@ class http_client {
   }
 
  private:
-  void connect();
-  void close();
-  bool send_all(const std::string& data);
-  http_response read_response(bool no_body = false);  /// no_body: the answer to a HEAD
-
   uint16_t port_;
   std::chrono::milliseconds timeout_;
-  int fd_ = -1;
-  std::string buffer_;
+  app::http_connections connections_;
 };
 
 }  // namespace vigil::test
