@@ -68,7 +68,7 @@ TEST_CASE("a fired decision orders its run started, with what the definition say
   CHECK(o.output_limit == 1234);
 }
 
-TEST_CASE("skips and buffered decisions order nothing; a dispatched run is started",
+TEST_CASE("skips and buffered decisions order nothing, and a dispatched run is started",
           "[model][orders]") {
   CHECK(orders_after({define("a")}, {fired("a", t0 + 1min, m::decision_kind::skipped)}).empty());
   const auto buffered = fired("a", t0 + 1min, m::decision_kind::buffered);
