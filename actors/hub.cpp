@@ -13,6 +13,7 @@
 
 #include "codec/json.hpp"
 #include "codec/json_writer.hpp"
+#include "model/number.hpp"
 
 namespace vigil::actors {
 namespace {
@@ -349,11 +350,7 @@ void pump_output(hub_pointer self, uint64_t id) {
 /// Where an event or output stream starts: after its Last-Event-ID (a position the handler
 /// checked is digits), else where the request says.
 uint64_t resume_point(const stream_request& req) {
-  if (!req.last_event_id.empty() &&
-      req.last_event_id.find_first_not_of("0123456789") == std::string::npos &&
-      req.last_event_id.size() <= 19)
-    return std::stoull(req.last_event_id);
-  return req.after;
+  return model::parse_uint(req.last_event_id).value_or(req.after);
 }
 
 void subscribe(hub_pointer self, stream_request& req) {

@@ -14,6 +14,7 @@
 #include "app/settings_doc.hpp"
 #include "app/version.hpp"
 #include "model/duration.hpp"
+#include "model/number.hpp"
 
 namespace vigil::app {
 namespace {
@@ -50,11 +51,9 @@ model::duration duration_flag(const std::string& flag, const std::string& value,
 }
 
 uint64_t sequence_flag(const std::string& flag, const std::string& value) {
-  if (value.empty() || value.size() > 20 ||
-      value.find_first_not_of("0123456789") != std::string::npos ||
-      (value.size() == 20 && value > "18446744073709551615"))
-    throw bad_value{flag, value, "a sequence number (0 or more)"};
-  return std::stoull(value);
+  const auto n = model::parse_uint(value);
+  if (!n) throw bad_value{flag, value, "a sequence number (0 or more)"};
+  return *n;
 }
 
 /// --url, else VIGIL_URL, else the default; a bad value names where it came from.

@@ -19,6 +19,7 @@
 #include "app/log.hpp"
 #include "http/auth.hpp"
 #include "model/duration.hpp"
+#include "model/number.hpp"
 
 extern char** environ;
 
@@ -58,13 +59,9 @@ setting integer_setting(std::string key, std::string help, T serve_options::*fie
   s.apply = [field, min, max](const std::string& text, serve_options& out) {
     const invalid_setting bad{"an integer from " + std::to_string(min) + " to " +
                               std::to_string(max)};
-    if (text.empty() || text.size() > 20 ||
-        text.find_first_not_of("0123456789") != std::string::npos ||
-        (text.size() == 20 && text > "18446744073709551615"))
-      throw bad;
-    const uint64_t n = std::stoull(text);
-    if (n < min || n > max) throw bad;
-    out.*field = static_cast<T>(n);
+    const auto n = model::parse_uint(text, max);
+    if (!n || *n < min) throw bad;
+    out.*field = static_cast<T>(*n);
   };
   s.text = [field](const serve_options& o) { return std::to_string(o.*field); };
   return s;
@@ -103,12 +100,10 @@ setting listen_setting() {
     const invalid_setting bad{"HOST:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)"};
     const auto colon = text.rfind(':');
     if (colon == std::string::npos || colon == 0) throw bad;
-    const std::string port = text.substr(colon + 1);
-    if (port.empty() || port.size() > 5 ||
-        port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535)
-      throw bad;
+    const auto port = model::parse_uint(std::string_view{text}.substr(colon + 1), 65535);
+    if (!port) throw bad;
     out.host = text.substr(0, colon);
-    out.port = static_cast<uint16_t>(std::stoul(port));
+    out.port = static_cast<uint16_t>(*port);
   };
   s.text = [](const serve_options& o) { return o.host + ":" + std::to_string(o.port); };
   return s;

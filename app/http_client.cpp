@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "model/number.hpp"
+
 namespace vigil::app {
 namespace {
 
@@ -13,10 +15,6 @@ using std::chrono::milliseconds;
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-bool all_digits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::string endpoint(const http_url& url) { return url.host + ":" + std::to_string(url.port); }
@@ -177,8 +175,8 @@ sse_outcome read_sse(const sse_request& req, sse_parser& parser,
                      if (head.status == 200)
                        refusal->detail += " is not an event stream (Content-Type: " + type + ")";
                      const std::string retry_after = head.header("retry-after");
-                     if (all_digits(retry_after) && retry_after.size() <= 6)
-                       refusal->retry_after = std::chrono::seconds{std::stol(retry_after)};
+                     if (const auto s = model::parse_uint(retry_after, 999'999))
+                       refusal->retry_after = std::chrono::seconds{*s};
                      refused_at = steady::now();
                      return true;  // its body says why: read the start of it
                    },

@@ -4,12 +4,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "model/number.hpp"
+
 namespace vigil::app {
 namespace {
-
-bool all_digits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -62,11 +60,12 @@ std::optional<http_url> parse_http_url(const std::string& text, std::string& why
     why = "http://HOST:PORT with HOST an IPv4 address or a host name";
     return std::nullopt;
   }
-  if (!all_digits(port) || port.size() > 5 || std::stoul(port) == 0 || std::stoul(port) > 65535) {
+  const auto port_number = model::parse_uint(port, 65535);
+  if (!port_number || *port_number == 0) {
     why = "http://HOST:PORT with PORT from 1 to 65535";
     return std::nullopt;
   }
-  url.port = static_cast<uint16_t>(std::stoul(port));
+  url.port = static_cast<uint16_t>(*port_number);
   for (char c : path) {
     if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
       why = "http://HOST:PORT[/PATH] without spaces or control characters";

@@ -3,14 +3,9 @@
 
 #include <algorithm>
 
+#include "model/number.hpp"
+
 namespace vigil::app {
-namespace {
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-}  // namespace
 
 sse_parser::sse_parser(std::string last_event_id, size_t max_line)
     : max_line_(max_line), id_(std::move(last_event_id)) {}
@@ -81,8 +76,9 @@ void sse_parser::line(std::string_view text,
       own_id_ = true;
     }
   } else if (field == "retry") {
-    if (all_digits(value))
-      retry_ms_ = value.size() > 12 ? uint64_t{999'999'999'999} : std::stoull(std::string{value});
+    // Digits only (else ignored); a longer wait than anyone means is capped, not refused.
+    constexpr uint64_t cap = 999'999'999'999;
+    if (model::all_digits(value)) retry_ms_ = model::parse_uint(value, cap).value_or(cap);
   }
 }
 

@@ -3,6 +3,7 @@
 #include "exec/containment.hpp"
 
 #include "model/hash.hpp"
+#include "model/number.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -151,7 +152,7 @@ std::string run_cgroup_path(const std::string& root, const std::string& run_id, 
 uint64_t process_start_time(int pid) {
   const auto f = stat_fields(pid);
   if (f.size() < 20) return 0;
-  return std::strtoull(f[19].c_str(), nullptr, 10);
+  return model::parse_uint(f[19]).value_or(0);
 }
 
 bool cgroup_populated(const std::string& path) {
@@ -179,17 +180,18 @@ bool contained_alive(const model::containment& c) {
   if (c.pgid <= 0) return false;
   const auto leader = stat_fields(c.pgid);
   if (!leader.empty() && c.start_time != 0 && leader.size() >= 20 &&
-      std::strtoull(leader[19].c_str(), nullptr, 10) != c.start_time)
+      model::parse_uint(leader[19]).value_or(0) != c.start_time)
     return false;  // the pid was reused: whatever runs under it is not this run
   // kill(-pgid, 0) succeeds for a group of zombies (nobody may reap them): look at each member.
   DIR* proc = ::opendir("/proc");
   if (!proc) return ::kill(-c.pgid, 0) == 0;
   bool alive = false;
   while (dirent* e = ::readdir(proc)) {
-    const int pid = std::atoi(e->d_name);
-    if (pid <= 0) continue;
-    const auto f = stat_fields(pid);
-    if (f.size() >= 3 && std::atoi(f[2].c_str()) == c.pgid && f[0] != "Z" && f[0] != "X") {
+    const auto pid = model::parse_uint(e->d_name, INT32_MAX);
+    if (!pid || *pid == 0) continue;
+    const auto f = stat_fields(static_cast<int>(*pid));
+    if (f.size() >= 3 && model::parse_uint(f[2]) == static_cast<uint64_t>(c.pgid) &&
+        f[0] != "Z" && f[0] != "X") {
       alive = true;
       break;
     }

@@ -1,6 +1,8 @@
 // RFC 3339 formatting and parsing without the C library's locale-dependent time functions.
 #include "model/time.hpp"
 
+#include "model/number.hpp"
+
 #include <cstdio>
 
 namespace vigil::model {
@@ -37,12 +39,9 @@ civil civil_from_days(int64_t z) {
 
 bool read_digits(std::string_view s, size_t pos, size_t n, int& out) {
   if (pos + n > s.size()) return false;
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  out = v;
+  const auto v = parse_uint(s.substr(pos, n));
+  if (!v) return false;
+  out = static_cast<int>(*v);
   return true;
 }
 
