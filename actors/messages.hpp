@@ -218,24 +218,7 @@ struct stream_stats {
   uint64_t completed = 0;  ///< output streams that ended with their run's `end`
 };
 
-/// A cumulative-on-render histogram: per-bucket counts (not cumulative), the last one +Inf.
-struct histogram {
-  std::vector<double> bounds;    ///< upper bounds, ascending; +Inf is implied
-  std::vector<uint64_t> counts;  ///< bounds.size() + 1 entries
-  double sum = 0;
-  uint64_t count = 0;
-
-  histogram() = default;
-  explicit histogram(std::vector<double> upper) : bounds(std::move(upper)), counts(bounds.size() + 1) {}
-
-  void observe(double v) {
-    size_t i = 0;
-    while (i < bounds.size() && v > bounds[i]) ++i;
-    ++counts[i];
-    sum += v;
-    ++count;
-  }
-};
+using model::histogram;
 
 /// The journal's own counters, for GET /metrics: kept in its state, answered on metrics_atom.
 struct journal_metrics {

@@ -44,7 +44,7 @@ struct scheduler_state {
   /// sequence numbers no longer match the log) and must not count in `pending`.
   uint64_t generation = 0;
   model::cycle_stats cycles;
-  model::run_durations durations;  ///< of attempts finished (durably) in this process
+  model::run_durations durations = model::run_duration_histogram();  ///< of attempts finished (durably) in this process
   model::journal_status journal;
   bool probing = false;
   model::wall_time last_probe{};

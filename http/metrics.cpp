@@ -78,7 +78,7 @@ class writer {
     out_ += '\n';
   }
 
-  void histogram(const char* name, const char* help, const actors::histogram& h) {
+  void histogram(const char* name, const char* help, const model::histogram& h) {
     family(name, "histogram", help);
     const std::string base = name;
     uint64_t cumulative = 0;
@@ -302,15 +302,9 @@ std::string render_metrics(const metrics_parts& parts, const request_counters& h
   w.sample("vigil_runs_total", {{"outcome", "abandoned"}}, number(jobs.totals.abandoned));
   w.family("vigil_run_retries_total", "counter", "Retries scheduled after failed attempts.");
   w.sample("vigil_run_retries_total", {}, number(jobs.totals.retries));
-  {
-    actors::histogram h{std::vector<double>(model::run_durations::bounds.begin(),
-                                            model::run_durations::bounds.end())};
-    h.counts.assign(jobs.durations.counts.begin(), jobs.durations.counts.end());
-    h.sum = jobs.durations.sum;
-    h.count = jobs.durations.count;
-    w.histogram("vigil_run_duration_seconds",
-                "How long finished run attempts ran (since this process started).", h);
-  }
+  w.histogram("vigil_run_duration_seconds",
+              "How long finished run attempts ran (since this process started).",
+              jobs.durations);
   // Per job, bounded: every job's series while at most the cap exist, none beyond it.
   write_per_job(w, parts.jobs);
 

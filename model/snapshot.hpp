@@ -1,13 +1,13 @@
 // The immutable snapshot: every field from one moment, published whole, never changed after.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "model/cluster.hpp"
+#include "model/histogram.hpp"
 #include "model/state.hpp"
 #include "model/time.hpp"
 
@@ -19,20 +19,8 @@ struct identity {
   std::string epoch;
 };
 
-/// How long finished attempts ran (this process only, like cycle_stats): a fixed histogram.
-struct run_durations {
-  static constexpr std::array<double, 10> bounds{0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300, 1800};
-  std::array<uint64_t, bounds.size() + 1> counts{};  ///< per bucket (not cumulative); last +Inf
-  double sum = 0;
-  uint64_t count = 0;
-  void observe(double seconds) {
-    size_t i = 0;
-    while (i < bounds.size() && seconds > bounds[i]) ++i;
-    ++counts[i];
-    sum += seconds;
-    ++count;
-  }
-};
+/// How long finished attempts ran (this process only, like cycle_stats).
+using run_durations = histogram;
 
 /// Jobs and runs in a few numbers, all kept up to date on apply: O(1) per snapshot however many
 /// jobs exist (only the overdue scan looks at the timetable, and only at its late head).
@@ -47,7 +35,7 @@ struct jobs_summary {
   job_counters totals;  ///< decisions by kind, attempts by outcome, retries
   uint64_t overdue = 0;  ///< due beyond grace with no decision (counted up to a cap)
   std::optional<wall_time> next_due;
-  run_durations durations;
+  run_durations durations = run_duration_histogram();
 };
 
 struct snapshot {
@@ -74,7 +62,8 @@ using snapshot_ptr = std::shared_ptr<const snapshot>;
 snapshot_ptr make_snapshot(const identity& id, uint64_t version, phase p, const state& s,
                            const cycle_stats& cycles, const journal_status& journal,
                            duration tick_interval, wall_time started_at, wall_time now,
-                           uint64_t overdue = 0, const run_durations& durations = {},
+                           uint64_t overdue = 0,
+                           const run_durations& durations = run_duration_histogram(),
                            const cluster_status& cluster = {});
 
 }  // namespace vigil::model
