@@ -2,6 +2,7 @@
 #include "app/log.hpp"
 
 #include "codec/json_writer.hpp"
+#include "model/time.hpp"
 
 #include <pthread.h>
 #include <signal.h>
@@ -22,21 +23,9 @@ namespace {
 
 constexpr char hex[] = "0123456789abcdef";
 
-/// RFC 3339 in UTC with milliseconds: 2026-11-28T04:10:00.123Z.
+/// RFC 3339 in UTC with milliseconds: 2026-11-28T04:10:00.123Z (the model's one formatter).
 std::string utc_time(std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
-  auto secs = static_cast<std::time_t>(ms.count() / 1000);
-  auto milli = static_cast<int>(ms.count() % 1000);
-  if (milli < 0) {
-    milli += 1000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
-  return buf;
+  return model::format_rfc3339(std::chrono::time_point_cast<model::duration>(t));
 }
 
 /// Text for a terminal: control characters escaped, so one record stays one line.

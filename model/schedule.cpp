@@ -240,14 +240,14 @@ std::string format_rfc3339_in(wall_time t, const zone& z) {
       std::chrono::duration_cast<std::chrono::milliseconds>(t - wall_time{s.time_since_epoch()})
           .count();
   const int offset_minutes = (l.offset < 0 ? -l.offset : l.offset) / 60;
-  char fraction[8] = "";
-  if (ms != 0) std::snprintf(fraction, sizeof fraction, ".%03d", static_cast<int>(ms));
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d%s%c%02d:%02d",
-                static_cast<long long>(l.cs.year()), l.cs.month(), l.cs.day(), l.cs.hour(),
-                l.cs.minute(), l.cs.second(), fraction, l.offset < 0 ? '-' : '+',
+  char offset[16];
+  std::snprintf(offset, sizeof offset, "%c%02d:%02d", l.offset < 0 ? '-' : '+',
                 offset_minutes / 60, offset_minutes % 60);
-  return buf;
+  return format_rfc3339_fields(
+      l.cs.year(), static_cast<unsigned>(l.cs.month()), static_cast<unsigned>(l.cs.day()),
+      static_cast<unsigned>(l.cs.hour()), static_cast<unsigned>(l.cs.minute()),
+      static_cast<unsigned>(l.cs.second()),
+      ms != 0 ? std::optional<unsigned>{static_cast<unsigned>(ms)} : std::nullopt, offset);
 }
 
 schedule::kind schedule::type() const { return impl_ ? impl_->type : kind::at; }

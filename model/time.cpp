@@ -47,19 +47,28 @@ bool read_digits(std::string_view s, size_t pos, size_t n, int& out) {
 
 }  // namespace
 
+std::string format_rfc3339_fields(int64_t year, unsigned month, unsigned day, unsigned hour,
+                                  unsigned minute, unsigned second, std::optional<unsigned> millis,
+                                  std::string_view offset) {
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u",
+                        static_cast<long long>(year), month, day, hour, minute, second);
+  if (millis) n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ".%03u", *millis);
+  std::string out{buf, static_cast<size_t>(n)};
+  out += offset;
+  return out;
+}
+
 std::string format_rfc3339(wall_time t) {
   using namespace std::chrono;
   const auto ms = floor<milliseconds>(t.time_since_epoch()).count();
   int64_t days = ms >= 0 ? ms / 86'400'000 : (ms - 86'399'999) / 86'400'000;
   int64_t rem = ms - days * 86'400'000;
   const civil c = civil_from_days(days);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(c.year), c.month, c.day,
-                static_cast<long long>(rem / 3'600'000),
-                static_cast<long long>(rem / 60'000 % 60), static_cast<long long>(rem / 1000 % 60),
-                static_cast<long long>(rem % 1000));
-  return buf;
+  return format_rfc3339_fields(c.year, c.month, c.day, static_cast<unsigned>(rem / 3'600'000),
+                               static_cast<unsigned>(rem / 60'000 % 60),
+                               static_cast<unsigned>(rem / 1000 % 60),
+                               static_cast<unsigned>(rem % 1000), "Z");
 }
 
 static std::variant<wall_time, time_error> parse_rfc3339_impl(std::string_view s, bool supported_only) {

@@ -33,6 +33,12 @@ inline bool in_supported_range(wall_time t) {
 /// RFC 3339 in UTC with milliseconds, e.g. "2026-11-28T01:34:22.123Z".
 std::string format_rfc3339(wall_time t);
 
+/// The one RFC 3339 writer of civil fields: "YYYY-MM-DDTHH:MM:SS", then ".mmm" when `millis`
+/// is set, then `offset` ("Z", "+01:00"). format_rfc3339 and format_rfc3339_in write with it.
+std::string format_rfc3339_fields(int64_t year, unsigned month, unsigned day, unsigned hour,
+                                  unsigned minute, unsigned second, std::optional<unsigned> millis,
+                                  std::string_view offset);
+
 /// Why parse_rfc3339_checked refused a text.
 enum class time_error { malformed, out_of_range };
 
