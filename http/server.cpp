@@ -14,15 +14,18 @@
 
 #include "codec/job_json.hpp"
 #include "codec/json.hpp"
-#include "http/access_log.hpp"
 #include "http/api_document.hpp"
 #include "http/metrics.hpp"
-#include "model/schedule.hpp"
+#include "http/params.hpp"
 #include "http/query.hpp"
+#include "http/reply_writer.hpp"
+#include "http/request_gate.hpp"
 #include "http/responses.hpp"
 #include "http/route_table.hpp"
+#include "http/sse_writer.hpp"
 #include "http/ui_assets.hpp"
 #include "model/duration.hpp"
+#include "model/schedule.hpp"
 
 namespace vigil::http {
 namespace {
@@ -36,10 +39,6 @@ void get_route(router_type& router, std::string_view path, Handler handler) {
   router.http_get(path, std::move(handler));
 }
 
-bool is_head(const restinio::request_handle_t& req) {
-  return req->header().method() == restinio::http_method_head();
-}
-
 struct server_traits : public restinio::default_traits_t {
   // A function in front of the router: it answers paths the router cannot parse.
   using request_handler_t = restinio::default_request_handler_t;
@@ -47,170 +46,6 @@ struct server_traits : public restinio::default_traits_t {
 };
 
 using http_server = restinio::http_server_t<server_traits>;
-
-const char* reason_phrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 202:
-      return "Accepted";
-    case 304:
-      return "Not Modified";
-    case 400:
-      return "Bad Request";
-    case 201:
-      return "Created";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Payload Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    case 307:
-      return "Temporary Redirect";
-    default:
-      return "Unknown";
-  }
-}
-
-/// What every reply needs: the request counters, and the tokens that name the caller in the
-/// access log. `c->count(...)` reads as it did when this was the counters alone.
-struct reply_context {
-  request_counters_ptr counters;
-  std::shared_ptr<const token_set> tokens;
-  request_counters* operator->() const { return counters.get(); }
-};
-
-/// The name of the token `req` authenticates with, "-" for none; empty without tokens.
-std::string_view caller_name(const reply_context& c, const restinio::request_handle_t& req) {
-  if (!c.tokens || c.tokens->empty()) return {};
-  const auto header = req->header().get_field_or(restinio::http_field::authorization, "");
-  const auto who = c.tokens->identify(std::string_view{header.data(), header.size()});
-  return who.token ? std::string_view{who.token->name} : std::string_view{"-"};
-}
-
-/// Every '%' is followed by two hex digits.
-bool valid_percent_encoding(restinio::string_view_t path) {
-  auto hex = [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)) != 0; };
-  for (size_t i = 0; i < path.size(); ++i)
-    if (path[i] == '%' && (i + 2 >= path.size() + 0 || !hex(path[i + 1]) || !hex(path[i + 2])))
-      return false;
-  return true;
-}
-
-/// The streams' routes: HEAD answers their headers without starting a stream.
-bool is_stream_route(std::string_view path) {
-  return path == "/v1/stream/snapshots" || path == "/v1/stream/events" ||
-         path == "/v1/stream/console";
-}
-
-/// Whether `method` is one of `allow`'s comma-separated methods.
-bool allows(std::string_view allow, std::string_view method) {
-  while (!allow.empty()) {
-    const auto comma = allow.find(',');
-    if (allow.substr(0, comma) == method) return true;
-    if (comma == std::string_view::npos) break;
-    allow.remove_prefix(comma + 1);
-    while (!allow.empty() && allow.front() == ' ') allow.remove_prefix(1);
-  }
-  return false;
-}
-
-/// The name of the template's {parameter} whose segment in `path` is empty, if one is:
-/// "/v1/jobs//runs" against "/v1/jobs/{id}/runs" is "id".
-std::optional<std::string> empty_parameter(std::string_view path, std::string_view tmpl) {
-  while (!path.empty() && !tmpl.empty()) {
-    const auto p = path.find('/', 1);
-    const auto t = tmpl.find('/', 1);
-    const auto segment = path.substr(1, p == std::string_view::npos ? p : p - 1);
-    const auto pattern = tmpl.substr(1, t == std::string_view::npos ? t : t - 1);
-    if (segment.empty() && pattern.size() > 2 && pattern.front() == '{')
-      return std::string{pattern.substr(1, pattern.size() - 2)};
-    if (p == std::string_view::npos || t == std::string_view::npos) break;
-    path.remove_prefix(p);
-    tmpl.remove_prefix(t);
-  }
-  return std::nullopt;
-}
-
-/// Writes `r` on `req`'s connection; safe from any thread (RESTinio posts to the connection).
-void send_reply(const reply_context& c, const restinio::request_handle_t& req, http_reply r,
-                std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now()) {
-  const auto path = req->header().path();
-  c->count(route_template_of(std::string_view{path.data(), path.size()}), r.status);
-  log_request(req->header().method().c_str(), std::string_view{path.data(), path.size()}, r.status,
-              started, caller_name(c, req));
-  const restinio::http_status_line_t line{
-      restinio::http_status_code_t{static_cast<std::uint16_t>(r.status)}, reason_phrase(r.status)};
-  auto head = [&](auto& resp) {
-    resp.append_header(restinio::http_field::content_type, r.content_type);
-    for (auto& [name, value] : r.headers) resp.append_header(name, value);
-    if (!r.redirect_base.empty()) {
-      std::string base = std::move(r.redirect_base);
-      while (!base.empty() && base.back() == '/') base.pop_back();
-      resp.append_header(restinio::http_field::location, base + req->header().request_target());
-    }
-  };
-  if (is_head(req)) {
-    // The GET answer's headers, its Content-Length, and no body (RFC 9110 9.3.2).
-    auto resp = req->create_response<restinio::user_controlled_output_t>(line);
-    head(resp);
-    resp.set_content_length(r.body.size());
-    resp.done();
-    return;
-  }
-  auto resp = req->create_response(line);
-  head(resp);
-  resp.set_body(std::move(r.body));
-  resp.done();
-}
-
-responder responder_for(const reply_context& c, restinio::request_handle_t req) {
-  return [c, req = std::move(req), started = std::chrono::steady_clock::now()](http_reply r) {
-    send_reply(c, req, std::move(r), started);
-  };
-}
-
-/// Nothing when the caller may use the route; else the 401 or 403 to answer, before any
-/// handler runs, so that a refused request changes nothing and reads nothing. The scope comes
-/// from the route table, matched on the path as the router sees it (percent-decoded).
-std::optional<http_reply> refuse(const reply_context& c, const open_routes& open,
-                                 const restinio::request_handle_t& req) {
-  if (!c.tokens || c.tokens->empty()) return std::nullopt;
-  const auto raw = req->header().path();
-  std::string path;
-  try {
-    path =
-        restinio::utils::unescape_percent_encoding<restinio::utils::relaxed_unescape_traits>(raw);
-  } catch (const std::exception&) {
-    path.assign(raw.data(), raw.size());
-  }
-  // The router takes "/health/" as "/health": so does the table.
-  if (path.size() > 1 && path.back() == '/') path.pop_back();
-  const auto needed = required_scope(open, req->header().method().c_str(), route_template_of(path));
-  const auto header = req->header().get_field_or(restinio::http_field::authorization, "");
-  const auto who = c.tokens->identify(std::string_view{header.data(), header.size()});
-  if (!needed) {
-    // An open route needs no token, but one sent and wrong is said so (a client such as
-    // `vigil status` learns its token is bad instead of being answered as a stranger).
-    if (who.outcome == auth_outcome::malformed || who.outcome == auth_outcome::invalid_token)
-      return unauthorized_reply(who.outcome);
-    return std::nullopt;
-  }
-  if (who.outcome != auth_outcome::accepted) return unauthorized_reply(who.outcome);
-  if (!allows(who.token->level, *needed)) return forbidden_reply(*who.token, *needed);
-  return std::nullopt;
-}
 
 /// Whether /health may show its checks and snapshot to this caller.
 bool shows_details(const server_options& opts, const restinio::request_handle_t& req) {
@@ -223,83 +58,6 @@ bool shows_details(const server_options& opts, const restinio::request_handle_t&
   const auto header = req->header().get_field_or(restinio::http_field::authorization, "");
   return opts.tokens.accepts(std::string_view{header.data(), header.size()});
 }
-
-restinio::request_handling_status_t reply_now(const reply_context& c,
-                                              const restinio::request_handle_t& req, http_reply r) {
-  send_reply(c, req, std::move(r));
-  return restinio::request_accepted();
-}
-
-restinio::request_handling_status_t reply_error(const reply_context& c,
-                                                const restinio::request_handle_t& req,
-                                                model::errc code, std::string detail,
-                                                std::string field = {}) {
-  return reply_now(c, req, error_reply({code, std::move(detail), std::move(field)}));
-}
-
-restinio::request_handling_status_t reply_bad_query(const reply_context& c,
-                                                    const restinio::request_handle_t& req) {
-  return reply_error(c, req, model::errc::invalid_argument, "malformed query string");
-}
-
-/// 400 naming a numeric query parameter that is not a whole number within [lo, hi].
-restinio::request_handling_status_t reply_out_of_range(const reply_context& c,
-                                                       const restinio::request_handle_t& req,
-                                                       const char* name, uint64_t lo,
-                                                       uint64_t hi) {
-  return reply_error(c, req, model::errc::invalid_argument,
-                     std::string(name) + " must be a number from " + std::to_string(lo) +
-                         " to " + std::to_string(hi),
-                     name);
-}
-
-/// A server-sent-event stream on one connection. Only the hub calls it; RESTinio posts the
-/// writes to the connection's own thread and reports completion through `done`.
-class sse_writer final : public actors::stream_writer {
- public:
-  sse_writer(reply_context c, restinio::request_handle_t req, uint32_t retry_ms)
-      : c_(std::move(c)), req_(std::move(req)), retry_ms_(retry_ms) {}
-
-  void refuse(const std::string& reason) override {
-    send_reply(c_, req_, error_reply({model::errc::unavailable, reason, ""}));
-  }
-
-  void not_found(const std::string& detail) override {
-    send_reply(c_, req_, error_reply({model::errc::not_found, detail, ""}));
-  }
-
-  void write(const std::vector<actors::sse_event>& events,
-             std::function<void(bool)> done) override {
-    std::string chunk;
-    if (!resp_) {
-      const auto path = req_->header().path();
-      c_->count(std::string_view{path.data(), path.size()}, 200);
-      resp_.emplace(req_->create_response<restinio::chunked_output_t>());
-      resp_->append_header(restinio::http_field::content_type, "text/event-stream");
-      resp_->append_header(restinio::http_field::cache_control, "no-store");
-      resp_->append_header("X-Accel-Buffering", "no");
-      chunk = "retry: " + std::to_string(retry_ms_) + "\n\n";
-    }
-    for (const auto& e : events) {
-      chunk += "event: " + e.event + "\n";
-      if (!e.id.empty()) chunk += "id: " + e.id + "\n";
-      chunk += "data: " + e.data + "\n\n";
-    }
-    resp_->append_chunk(std::move(chunk));
-    resp_->flush([done = std::move(done)](const asio::error_code& ec) { done(!ec); });
-  }
-
-  void close(std::function<void(bool)> done) override {
-    if (!resp_) return done(true);
-    resp_->done([done = std::move(done)](const asio::error_code& ec) { done(!ec); });
-  }
-
- private:
-  reply_context c_;
-  restinio::request_handle_t req_;
-  uint32_t retry_ms_;
-  std::optional<restinio::response_builder_t<restinio::chunked_output_t>> resp_;
-};
 
 /// The route templates counted by vigil_http_requests_total: every known route.
 std::vector<std::string> route_templates() {
@@ -318,40 +76,6 @@ health_query parse_probe(const restinio::request_handle_t& req, health_route rou
   q.plain_json = accept.find("application/json") != std::string::npos &&
                  accept.find("application/health+json") == std::string::npos;
   return q;
-}
-
-/// `?name=` as a whole number within [lo, hi]; `fallback` when absent; nothing when malformed.
-std::optional<uint64_t> number_param(const query& params, const char* name, uint64_t fallback,
-                                     uint64_t lo, uint64_t hi) {
-  const auto text = params.get(name);
-  if (!text) return fallback;
-  if (text->empty() || text->size() > 19 ||
-      text->find_first_not_of("0123456789") != std::string::npos)
-    return std::nullopt;
-  const uint64_t v = std::stoull(*text);
-  if (v < lo || v > hi) return std::nullopt;
-  return v;
-}
-
-/// A boolean parameter: absent is false; `?name`, `name=true` or `name=1` true; `name=false` or
-/// `name=0` false; anything else nothing (a 400 naming it).
-std::optional<bool> flag_param(const query& params, const char* name) {
-  const auto text = params.get(name);
-  if (!text) return false;
-  if (text->empty() || *text == "true" || *text == "1") return true;
-  if (*text == "false" || *text == "0") return false;
-  return std::nullopt;
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
 }
 
 void add_stream_routes(router_type& router, const server_options& opts, bridge_actor bridge,
@@ -442,24 +166,6 @@ void add_stream_routes(router_type& router, const server_options& opts, bridge_a
     caf::anon_send(bridge, actors::cluster_atom::value, responder_for(c, req));
     return restinio::request_accepted();
   });
-}
-
-/// A path parameter, percent-decoded; nothing if malformed. Every character RFC 3986 allows
-/// unescaped in a path segment is taken as is: '@' in run ids arrives raw or as "%40".
-std::optional<std::string> path_param(const restinio::router::route_params_t& params,
-                                      const char* name) {
-  const auto raw = params[name];
-  try {
-    return restinio::utils::unescape_percent_encoding<restinio::utils::relaxed_unescape_traits>(
-        raw);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
-/// Who asked: the peer today; the authenticated token's name once there is auth.
-std::string requester(const restinio::request_handle_t& req) {
-  return "http " + req->remote_endpoint().address().to_string();
 }
 
 void add_job_routes(router_type& router, const server_options& opts, bridge_actor bridge,
@@ -645,12 +351,7 @@ void add_job_routes(router_type& router, const server_options& opts, bridge_acto
         return reply_error(c, req, model::errc::invalid_argument,
                            "Last-Event-ID must be a byte position on an output stream",
                            "Last-Event-ID");
-      if (is_head(req)) {
-        http_reply r;
-        r.content_type = "text/event-stream";
-        r.headers.emplace_back("Cache-Control", "no-store");
-        return reply_now(c, req, std::move(r));
-      }
+      if (is_head(req)) return reply_now(c, req, stream_head_reply());
       actors::stream_request s;
       s.kind = actors::stream_request::output;
       s.job = *id;
@@ -888,29 +589,7 @@ void add_routes(router_type& router, const server_options& opts, bridge_actor br
   }
 
   router.non_matched_request_handler([c, hooks = opts.test_hooks](restinio::request_handle_t req) {
-    const std::string path{req->header().path()};
-    const std::string_view tmpl = route_template_of(path);
-    const std::string allow = allowed_methods(tmpl, hooks);
-    const auto name = allows(allow, req->header().method().c_str())
-                          ? empty_parameter(path, tmpl)
-                          : std::nullopt;
-    if (name) {
-      // The route exists and allows this method: what failed to match is an empty {name}.
-      return reply_error(c, req, model::errc::invalid_argument,
-                         "the path's {" + *name + "} segment is empty", *name);
-    }
-    if (!allow.empty()) {
-      http_reply reply;
-      reply.status = 405;
-      reply.body = "{\"error\":\"method_not_allowed\",\"detail\":" +
-                   codec::quote(std::string(req->header().method().c_str()) +
-                                " is not allowed on " + path + "; use " + allow) +
-                   "}";
-      reply.headers.emplace_back("Allow", allow);
-      return reply_now(c, req, std::move(reply));
-    }
-    http_reply reply = error_reply({model::errc::not_found, "no route " + path, ""});
-    return reply_now(c, req, std::move(reply));
+    return answer_unmatched(c, hooks, req);
   });
 }
 
@@ -963,20 +642,7 @@ uint16_t server::start() {
           .port(im.opts.port)
           .request_handler([router = std::shared_ptr<router_type>(std::move(router)), c,
                             open = im.opts.open](restinio::request_handle_t req) {
-            // The router percent-decodes the path and throws on a malformed escape, which
-            // would drop the connection without an answer: answer 400 instead.
-            if (!valid_percent_encoding(req->header().path()))
-              return reply_error(c, req, model::errc::invalid_argument,
-                                 "malformed percent-encoding in the path");
-            // Every route's token check, before any handler runs: streams at connect.
-            if (auto refusal = refuse(c, open, req)) return reply_now(c, req, std::move(*refusal));
-            if (is_head(req) && is_stream_route(req->header().path())) {
-              // A stream's headers without the stream: HEAD must not start one.
-              http_reply r;
-              r.content_type = "text/event-stream";
-              r.headers.emplace_back("Cache-Control", "no-store");
-              return reply_now(c, req, std::move(r));
-            }
+            if (auto answered = answer_before_routing(c, open, req)) return *answered;
             return (*router)(std::move(req));
           })
           .max_parallel_connections(im.opts.max_connections)

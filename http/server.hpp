@@ -1,4 +1,4 @@
-// The HTTP server: RESTinio behind a small interface, so only server.cpp pays its compile cost.
+// The HTTP server: RESTinio behind a small interface, so only http/ pays its compile cost.
 #pragma once
 
 #include <cstdint>
