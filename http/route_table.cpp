@@ -1,53 +1,55 @@
-// The route table: which scope each route needs, and the templates that paths map to.
+// The route table: each route's scope and handler, and the templates that paths map to.
 #include "http/route_table.hpp"
 
 #include <iterator>
+
+#include "http/route_handlers.hpp"
 
 namespace vigil::http {
 namespace {
 
 constexpr auto read = scope::read;
 constexpr auto admin = scope::admin;
-const char* const debug_stall = "/v1/debug/stall";
+constexpr bool test_hook = true;
 
 // Reads need `read`: a job's definition carries its environment, runs their output, events and
 // streams all of it. /v1/version is build information only, /v1/openapi.json the API's contract.
 const route_rule rules[] = {
-    {"/health", "GET", read, &open_routes::health},
-    {"/livez", "GET", read, &open_routes::livez},
-    {"/readyz", "GET", read, &open_routes::readyz},
-    {"/v1/version", "GET", std::nullopt},
-    {"/v1/openapi.json", "GET", std::nullopt},
-    {"/v1/scheduler/pause", "POST", admin},
-    {"/v1/scheduler/resume", "POST", admin},
-    {debug_stall, "POST", admin},
-    {"/v1/events", "GET", read},
-    {"/v1/stream/snapshots", "GET", read},
-    {"/v1/stream/events", "GET", read},
-    {"/v1/snapshot", "GET", read},
-    {"/v1/streams", "GET", read},
-    {"/v1/cluster", "GET", read},
-    {"/metrics", "GET", read, &open_routes::metrics},
-    {"/v1/jobs", "GET", read},
-    {"/v1/jobs", "POST", admin},
-    {"/v1/jobs/{id}", "GET", read},
-    {"/v1/jobs/{id}", "PUT", admin},
-    {"/v1/jobs/{id}", "DELETE", admin},
-    {"/v1/jobs/{id}/run", "POST", admin},
-    {"/v1/jobs/{id}/backfill", "POST", admin},
-    {"/v1/jobs/{id}/pause", "POST", admin},
-    {"/v1/jobs/{id}/resume", "POST", admin},
-    {"/v1/jobs/{id}/runs", "GET", read},
-    {"/v1/jobs/{id}/runs/{run_id}", "GET", read},
-    {"/v1/jobs/{id}/runs/{run_id}/output", "GET", read},
-    {"/v1/jobs/{id}/decisions", "GET", read},
-    {"/v1/jobs/{id}/next", "GET", read},
-    {"/v1/preview", "GET", read},
-    {"/v1/stream/console", "GET", read},
+    {"/health", "GET", read, on_get_health, &open_routes::health},
+    {"/livez", "GET", read, on_get_livez, &open_routes::livez},
+    {"/readyz", "GET", read, on_get_readyz, &open_routes::readyz},
+    {"/v1/version", "GET", std::nullopt, on_get_version},
+    {"/v1/openapi.json", "GET", std::nullopt, on_get_openapi},
+    {"/v1/scheduler/pause", "POST", admin, on_post_scheduler_pause},
+    {"/v1/scheduler/resume", "POST", admin, on_post_scheduler_resume},
+    {"/v1/debug/stall", "POST", admin, on_post_debug_stall, nullptr, test_hook},
+    {"/v1/events", "GET", read, on_get_events},
+    {"/v1/stream/snapshots", "GET", read, on_get_stream_snapshots},
+    {"/v1/stream/events", "GET", read, on_get_stream_events},
+    {"/v1/snapshot", "GET", read, on_get_snapshot},
+    {"/v1/streams", "GET", read, on_get_streams},
+    {"/v1/cluster", "GET", read, on_get_cluster},
+    {"/metrics", "GET", read, on_get_metrics, &open_routes::metrics},
+    {"/v1/jobs", "GET", read, on_get_jobs},
+    {"/v1/jobs", "POST", admin, on_post_jobs},
+    {"/v1/jobs/{id}", "GET", read, on_get_job},
+    {"/v1/jobs/{id}", "PUT", admin, on_put_job},
+    {"/v1/jobs/{id}", "DELETE", admin, on_delete_job},
+    {"/v1/jobs/{id}/run", "POST", admin, on_post_job_run},
+    {"/v1/jobs/{id}/backfill", "POST", admin, on_post_job_backfill},
+    {"/v1/jobs/{id}/pause", "POST", admin, on_post_job_pause},
+    {"/v1/jobs/{id}/resume", "POST", admin, on_post_job_resume},
+    {"/v1/jobs/{id}/runs", "GET", read, on_get_job_runs},
+    {"/v1/jobs/{id}/runs/{run_id}", "GET", read, on_get_job_run},
+    {"/v1/jobs/{id}/runs/{run_id}/output", "GET", read, on_get_job_run_output},
+    {"/v1/jobs/{id}/decisions", "GET", read, on_get_job_decisions},
+    {"/v1/jobs/{id}/next", "GET", read, on_get_job_next},
+    {"/v1/preview", "GET", read, on_get_preview},
+    {"/v1/stream/console", "GET", read, on_get_stream_console},
     // The console's page, script and stylesheet hold no data: the page asks for a token and
     // every request it makes is checked like any other.
-    {"/ui", "GET", std::nullopt},
-    {"/ui/{asset}", "GET", std::nullopt},
+    {"/ui", "GET", std::nullopt, on_get_ui},
+    {"/ui/{asset}", "GET", std::nullopt, on_get_ui_asset},
 };
 
 }  // namespace
@@ -69,7 +71,7 @@ std::optional<scope> required_scope(const open_routes& open, std::string_view me
 std::string allowed_methods(std::string_view route_template, bool test_hooks) {
   std::string out;
   for (const auto& r : rules) {
-    if (route_template != r.path || (!test_hooks && route_template == debug_stall)) continue;
+    if (route_template != r.path || (r.test_hook && !test_hooks)) continue;
     if (!out.empty()) out += ", ";
     out += r.method;
     if (std::string_view{r.method} == "GET") out += ", HEAD";
@@ -99,6 +101,17 @@ std::string_view route_template_of(std::string_view path) {
     if (rest.substr(run_end) == "/output") return "/v1/jobs/{id}/runs/{run_id}/output";
   }
   return path;
+}
+
+std::string router_pattern(std::string_view route_template) {
+  std::string out;
+  for (const char ch : route_template) {
+    if (ch == '{')
+      out += ':';
+    else if (ch != '}')
+      out += ch;
+  }
+  return out;
 }
 
 }  // namespace vigil::http

@@ -1,5 +1,5 @@
-// Every HTTP route with the scope it needs when tokens are configured: the one place the server's
-// gate, its 405 answers, its metrics labels and the tests read.
+// Every HTTP route with the scope it needs and the handler that answers it: the one place the
+// server's registration, its gate, its 405 answers, its metrics labels and the tests read.
 #pragma once
 
 #include <optional>
@@ -18,12 +18,21 @@ struct open_routes {
   bool metrics = true;
 };
 
-/// One route: a path template as route_template_of() gives it, one method, and who may call it.
+struct route_call;  // a request as its handler gets it: http/route_call.hpp (RESTinio's types)
+
+/// Answers one route's requests: parses, sends one message, lets the reply complete the
+/// response (or replies at once). Named `on_<verb>_<resource>` (http/route_handlers.hpp).
+using route_handler = void (*)(const route_call&);
+
+/// One route: a path template as route_template_of() gives it, one method, who may call it and
+/// what answers it. A GET route answers HEAD too.
 struct route_rule {
   const char* path;
   const char* method;
-  std::optional<scope> needs;              ///< nothing: open to everyone, token or not
+  std::optional<scope> needs;  ///< nothing: open to everyone, token or not
+  route_handler handler;
   bool open_routes::*open_when = nullptr;  ///< when set and true, open despite `needs`
+  bool test_hook = false;                  ///< registered only with --test-hooks
 };
 
 /// Every route the server registers, in registration order.
@@ -42,5 +51,8 @@ std::string allowed_methods(std::string_view route_template, bool test_hooks);
 /// The template a concrete path belongs to, so that labels stay bounded however many jobs
 /// exist: "/v1/jobs/backup/runs" -> "/v1/jobs/{id}/runs". Other paths come back unchanged.
 std::string_view route_template_of(std::string_view path);
+
+/// The template as RESTinio's express router writes it: "/v1/jobs/{id}" -> "/v1/jobs/:id".
+std::string router_pattern(std::string_view route_template);
 
 }  // namespace vigil::http

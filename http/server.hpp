@@ -1,4 +1,4 @@
-// The HTTP server: RESTinio behind a small interface, so only server.cpp pays its compile cost.
+// The HTTP server: RESTinio behind a small interface, so only http/ pays its compile cost.
 #pragma once
 
 #include <cstdint>
@@ -59,7 +59,8 @@ class server {
   std::unique_ptr<impl> impl_;
 };
 
-/// `{"name":"vigil","version":...}`: build information, answered without any actor.
+/// `{"name":"vigil","version":...}`: build information, answered without any actor
+/// (defined with the GET /v1/version handler, http/routes_health.cpp).
 std::string version_json(const std::string& node);
 
 /// This build's version (the CMake project version), for the cluster view and /v1/version.

@@ -5,9 +5,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -137,6 +139,27 @@ TEST_CASE("the route table gives reads scope read and everything else scope admi
   CHECK(vigil::http::allowed_methods("/v1/jobs/{id}", false) == "GET, HEAD, PUT, DELETE");
   CHECK(vigil::http::allowed_methods("/v1/debug/stall", false).empty());
   CHECK(paths.count("/v1/jobs/{id}/runs/{run_id}") == 1);
+}
+
+TEST_CASE("the route table registers each route once with a handler and a router pattern",
+          "[routes]") {
+  using vigil::http::router_pattern;
+  std::set<std::pair<std::string, std::string>> seen;
+  int hooks = 0;
+  for (const auto& r : all_rules()) {
+    INFO(r.method << " " << r.path);
+    CHECK(seen.emplace(r.path, r.method).second);  // a second entry would never be reached
+    CHECK(r.handler != nullptr);
+    const auto pattern = router_pattern(r.path);
+    CHECK(pattern.find_first_of("{}") == std::string::npos);
+    CHECK(std::count(pattern.begin(), pattern.end(), ':') ==
+          std::count(r.path, r.path + std::strlen(r.path), '{'));
+    if (r.test_hook) ++hooks;
+  }
+  CHECK(hooks == 1);  // POST /v1/debug/stall, with --test-hooks only
+  CHECK(router_pattern("/v1/jobs/{id}/runs/{run_id}/output") == "/v1/jobs/:id/runs/:run_id/output");
+  CHECK(router_pattern("/ui/{asset}") == "/ui/:asset");
+  CHECK(router_pattern("/health") == "/health");
 }
 
 TEST_CASE("a scope allows its own routes, admin allows all", "[auth]") {
