@@ -5,17 +5,16 @@
 #include <cctype>
 #include <exception>
 
+#include "model/number.hpp"
+
 namespace vigil::http {
 
 std::optional<uint64_t> number_param(const query& params, const char* name, uint64_t fallback,
                                      uint64_t lo, uint64_t hi) {
   const auto text = params.get(name);
   if (!text) return fallback;
-  if (text->empty() || text->size() > 19 ||
-      text->find_first_not_of("0123456789") != std::string::npos)
-    return std::nullopt;
-  const uint64_t v = std::stoull(*text);
-  if (v < lo || v > hi) return std::nullopt;
+  const auto v = model::parse_uint(*text, hi);
+  if (!v || *v < lo) return std::nullopt;
   return v;
 }
 
@@ -50,8 +49,7 @@ std::optional<std::string> path_param(const restinio::router::route_params_t& pa
 }
 
 bool is_position_or_empty(std::string_view text) {
-  return text.empty() ||
-         (text.size() <= 19 && text.find_first_not_of("0123456789") == std::string_view::npos);
+  return text.empty() || (text.size() <= 19 && model::all_digits(text));
 }
 
 std::optional<std::string> empty_parameter(std::string_view path, std::string_view tmpl) {
