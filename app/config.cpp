@@ -28,14 +28,24 @@ namespace {
 
 const char* const duration_expected = "a duration with a unit, e.g. 500ms, 1s, 2m";
 
-setting duration_setting(std::string key, std::string help, model::duration serve_options::*field,
-                         bool positive) {
+/// What a setting is, for --help, errors and the settings table; the factories below add how
+/// it is read and shown.
+setting described(std::string key, std::string type_name, std::string help, std::string accepts,
+                  setting_type type) {
   setting s;
   s.key = std::move(key);
-  s.type_name = "DURATION";
+  s.type_name = std::move(type_name);
   s.help = std::move(help);
-  s.accepts = positive ? "a duration > 0" : "a duration, 0 allowed";
-  s.type = setting_type::string;
+  s.accepts = std::move(accepts);
+  s.type = type;
+  return s;
+}
+
+setting duration_setting(std::string key, std::string help, model::duration serve_options::*field,
+                         bool positive) {
+  setting s = described(std::move(key), "DURATION", std::move(help),
+                        positive ? "a duration > 0" : "a duration, 0 allowed",
+                        setting_type::string);
   s.apply = [field, positive](const std::string& text, serve_options& out) {
     auto d = model::parse_duration(text);
     if (!d || (positive && d->count() == 0))
@@ -50,17 +60,13 @@ setting duration_setting(std::string key, std::string help, model::duration serv
 template <typename T>
 setting integer_setting(std::string key, std::string help, T serve_options::*field, uint64_t min,
                         uint64_t max) {
-  setting s;
-  s.key = std::move(key);
-  s.type_name = "N";
-  s.help = std::move(help);
-  s.accepts = std::to_string(min) + " … " + std::to_string(max);
-  s.type = setting_type::integer;
+  setting s = described(std::move(key), "N", std::move(help),
+                        std::to_string(min) + " … " + std::to_string(max), setting_type::integer);
   s.apply = [field, min, max](const std::string& text, serve_options& out) {
-    const invalid_setting bad{"an integer from " + std::to_string(min) + " to " +
-                              std::to_string(max)};
     const auto n = model::parse_uint(text, max);
-    if (!n || *n < min) throw bad;
+    if (!n || *n < min)
+      throw invalid_setting{"an integer from " + std::to_string(min) + " to " +
+                            std::to_string(max)};
     out.*field = static_cast<T>(*n);
   };
   s.text = [field](const serve_options& o) { return std::to_string(o.*field); };
@@ -68,12 +74,7 @@ setting integer_setting(std::string key, std::string help, T serve_options::*fie
 }
 
 setting text_setting(std::string key, std::string help, std::string serve_options::*field) {
-  setting s;
-  s.key = std::move(key);
-  s.type_name = "TEXT";
-  s.help = std::move(help);
-  s.accepts = "text";
-  s.type = setting_type::string;
+  setting s = described(std::move(key), "TEXT", std::move(help), "text", setting_type::string);
   s.apply = [field](const std::string& text, serve_options& out) {
     if (text.find('\0') != std::string::npos) throw invalid_setting{"text without NUL bytes"};
     out.*field = text;
@@ -90,12 +91,8 @@ setting file_setting(std::string key, std::string help, std::string serve_option
 }
 
 setting listen_setting() {
-  setting s;
-  s.key = "listen";
-  s.type_name = "HOST:PORT";
-  s.help = "Address to listen on, HOST:PORT";
-  s.accepts = "HOST:PORT, port 0 … 65535";
-  s.type = setting_type::string;
+  setting s = described("listen", "HOST:PORT", "Address to listen on, HOST:PORT",
+                        "HOST:PORT, port 0 … 65535", setting_type::string);
   s.apply = [](const std::string& text, serve_options& out) {
     const invalid_setting bad{"HOST:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)"};
     const auto colon = text.rfind(':');
@@ -109,58 +106,44 @@ setting listen_setting() {
   return s;
 }
 
-setting bool_setting(std::string key, std::string help, bool serve_options::*field) {
-  setting s;
-  s.key = std::move(key);
-  s.type_name = "";
-  s.help = std::move(help);
-  s.accepts = "true or false";
-  s.type = setting_type::boolean;
+/// A true/false setting kept where `field(options)` says (for const and mutable options).
+template <typename Field>
+setting boolean_setting(std::string key, std::string help, Field field) {
+  setting s = described(std::move(key), "", std::move(help), "true or false",
+                        setting_type::boolean);
   s.apply = [field](const std::string& text, serve_options& out) {
     if (text == "true" || text == "1")
-      out.*field = true;
+      field(out) = true;
     else if (text == "false" || text == "0")
-      out.*field = false;
-    else
-      throw invalid_setting{"true or false"};
-  };
-  s.text = [field](const serve_options& o) { return std::string{o.*field ? "true" : "false"}; };
-  return s;
-}
-
-/// Whether one probe stays open to everyone when tokens are configured.
-setting open_setting(std::string key, std::string help, bool http::open_routes::*field) {
-  setting s;
-  s.key = std::move(key);
-  s.type_name = "";
-  s.help = std::move(help);
-  s.accepts = "true or false";
-  s.type = setting_type::boolean;
-  s.apply = [field](const std::string& text, serve_options& out) {
-    if (text == "true" || text == "1")
-      out.auth_open.*field = true;
-    else if (text == "false" || text == "0")
-      out.auth_open.*field = false;
+      field(out) = false;
     else
       throw invalid_setting{"true or false"};
   };
   s.text = [field](const serve_options& o) {
-    return std::string{o.auth_open.*field ? "true" : "false"};
+    return std::string{field(o) ? "true" : "false"};
   };
   return s;
+}
+
+setting bool_setting(std::string key, std::string help, bool serve_options::*field) {
+  return boolean_setting(std::move(key), std::move(help),
+                         [field](auto& o) -> auto& { return o.*field; });
+}
+
+/// Whether one probe stays open to everyone when tokens are configured.
+setting open_setting(std::string key, std::string help, bool http::open_routes::*field) {
+  return boolean_setting(std::move(key), std::move(help),
+                         [field](auto& o) -> auto& { return o.auth_open.*field; });
 }
 
 /// One of a few words: `choices` (for --help and errors) are "a|b|c".
 setting choice_setting(std::string key, std::string help, std::string choices,
                        std::function<bool(const std::string&, serve_options&)> set,
                        std::function<std::string(const serve_options&)> get) {
-  setting s;
-  s.key = std::move(key);
-  s.type_name = choices;
-  s.help = std::move(help);
-  s.accepts = "one of ";
-  for (const char c : choices) s.accepts += c == '|' ? std::string{", "} : std::string{c};
-  s.type = setting_type::string;
+  std::string accepts = "one of ";
+  for (const char c : choices) accepts += c == '|' ? std::string{", "} : std::string{c};
+  setting s = described(std::move(key), choices, std::move(help), std::move(accepts),
+                        setting_type::string);
   s.apply = [set = std::move(set), choices](const std::string& text, serve_options& out) {
     if (!set(text, out)) throw invalid_setting{"one of " + choices};
   };
@@ -171,15 +154,12 @@ setting choice_setting(std::string key, std::string help, std::string choices,
 /// The shared log: accepted on the command line (the issue of a cluster's operator is where the
 /// database is, not the password), but never shown with its password.
 setting store_setting() {
-  setting s;
-  s.key = "store";
-  s.type_name = "URL";
-  s.help =
+  setting s = described(
+      "store", "URL",
       "A shared PostgreSQL event log (postgresql://user@host/db or a keyword conninfo): this "
       "node joins a cluster on it. Prefer VIGIL_STORE or the config file when it holds a "
-      "password; it is never printed or logged. Exclusive with data_dir";
-  s.accepts = "a postgresql:// URL or a keyword conninfo";
-  s.type = setting_type::string;
+      "password; it is never printed or logged. Exclusive with data_dir",
+      "a postgresql:// URL or a keyword conninfo", setting_type::string);
   s.apply = [](const std::string& text, serve_options& out) {
     const bool url = text.rfind("postgresql://", 0) == 0 || text.rfind("postgres://", 0) == 0;
     const bool keywords = text.find('=') != std::string::npos;
@@ -192,14 +172,11 @@ setting store_setting() {
 }
 
 setting auth_token_setting() {
-  setting s;
-  s.key = "auth_token";
-  s.type_name = "TOKEN";
-  s.help =
+  setting s = described(
+      "auth_token", "TOKEN",
       "A bearer token that clients must send (Authorization: Bearer TOKEN). Not accepted as a "
-      "flag: set VIGIL_AUTH_TOKEN, the config file, or auth_token_file";
-  s.accepts = "a bearer token: letters, digits, -._~+/ and a trailing =";
-  s.type = setting_type::string;
+      "flag: set VIGIL_AUTH_TOKEN, the config file, or auth_token_file",
+      "a bearer token: letters, digits, -._~+/ and a trailing =", setting_type::string);
   s.secret = true;
   s.apply = [](const std::string& text, serve_options& out) {
     if (!text.empty() && !http::is_valid_token(text))
