@@ -420,18 +420,24 @@ int backfill(api& a, const jobs_options& o, std::ostream& out) {
 }
 
 
+/// A read of job `o.id` at `path` (with `?name=value` when `value` is set): printed as the
+/// document asked for, or, for a table, returned to be printed as one.
+std::optional<json> read_for_table(api& a, const jobs_options& o, std::string path,
+                                   const char* name, size_t value, std::ostream& out) {
+  if (value) path += std::string{"?"} + name + "=" + std::to_string(value);
+  json answer = a.expect_ok("job " + o.id, "GET", path);
+  if (o.view.format == output_format::table) return answer;
+  print_document(out, answer, o.view.format);
+  return std::nullopt;
+}
+
 int runs(api& a, const jobs_options& o, std::ostream& out) {
-  std::string path = job_path(o.id) + "/runs";
-  if (o.limit) path += "?limit=" + std::to_string(o.limit);
-  const json page = a.expect_ok("job " + o.id, "GET", path);
-  if (o.view.format != output_format::table) {
-    print_document(out, page, o.view.format);
-    return exit_ok;
-  }
+  const auto page = read_for_table(a, o, job_path(o.id) + "/runs", "limit", o.limit, out);
+  if (!page) return exit_ok;
   const std::string zone = job_zone(a, o.id);
   std::vector<std::vector<std::string>> rows = {
       {"RUN", "STATUS", "ATTEMPT", "NOMINAL", "STARTED", "SECONDS", "EXIT", "ERROR"}};
-  for (const auto& r : page.value("runs", json::array())) {
+  for (const auto& r : page->value("runs", json::array())) {
     std::string exit_text = text(r, "exit_code");
     if (r.contains("signal") && !r["signal"].is_null()) exit_text = "signal " + text(r, "signal");
     rows.push_back({text(r, "run_id"), text(r, "status"), text(r, "attempt"),
@@ -453,17 +459,12 @@ int runs(api& a, const jobs_options& o, std::ostream& out) {
 }
 
 int decisions(api& a, const jobs_options& o, std::ostream& out) {
-  std::string path = job_path(o.id) + "/decisions";
-  if (o.limit) path += "?limit=" + std::to_string(o.limit);
-  const json page = a.expect_ok("job " + o.id, "GET", path);
-  if (o.view.format != output_format::table) {
-    print_document(out, page, o.view.format);
-    return exit_ok;
-  }
+  const auto page = read_for_table(a, o, job_path(o.id) + "/decisions", "limit", o.limit, out);
+  if (!page) return exit_ok;
   const std::string zone = job_zone(a, o.id);
   std::vector<std::vector<std::string>> rows = {
       {"SEQ", "AT", "KIND", "REASON", "NOMINAL", "COUNT", "RUN"}};
-  for (const auto& d : page.value("decisions", json::array()))
+  for (const auto& d : page->value("decisions", json::array()))
     rows.push_back({text(d, "seq"), show_time(text(d, "at"), zone, o.view.viewer),
                     text(d, "kind"), text(d, "reason"),
                     show_time(text(d, "nominal"), zone, o.view.viewer), text(d, "count"),
@@ -477,13 +478,9 @@ int decisions(api& a, const jobs_options& o, std::ostream& out) {
 }
 
 int next(api& a, const jobs_options& o, std::ostream& out) {
-  std::string path = job_path(o.id) + "/next";
-  if (o.count) path += "?count=" + std::to_string(o.count);
-  const json answer = a.expect_ok("job " + o.id, "GET", path);
-  if (o.view.format != output_format::table) {
-    print_document(out, answer, o.view.format);
-    return exit_ok;
-  }
+  const auto found = read_for_table(a, o, job_path(o.id) + "/next", "count", o.count, out);
+  if (!found) return exit_ok;
+  const json& answer = *found;
   const std::string zone = text(answer, "time_zone", "");
   const json fires = answer.value("fires", json::array());
   if (fires.empty()) {
