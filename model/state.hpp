@@ -2,6 +2,7 @@
 // lifecycle phase belong to this process only and start afresh with each epoch.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -125,7 +126,14 @@ class job_cell {
   const job_state* operator->() const { return p_.get(); }
   operator const job_state&() const { return *p_; }
   job_state& mut() {
-    if (p_.use_count() > 1) p_ = std::make_shared<job_state>(*p_);
+    if (p_.use_count() > 1) {
+      p_ = std::make_shared<job_state>(*p_);
+    } else {
+      // The last other owner may have been on another thread (a checkpoint being encoded, a
+      // job read being rendered): its reads happen before its release of the count, and this
+      // fence orders them before the writes that follow (use_count() is a relaxed load).
+      std::atomic_thread_fence(std::memory_order_acquire);
+    }
     return *p_;
   }
   /// Makes this cell hold the very same job as `other` (their contents must be equal).
