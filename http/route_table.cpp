@@ -79,27 +79,30 @@ std::string allowed_methods(std::string_view route_template, bool test_hooks) {
   return out;
 }
 
-std::string_view route_template_of(std::string_view path) {
-  constexpr std::string_view ui = "/ui/";
-  if (path.size() > ui.size() && path.substr(0, ui.size()) == ui) return "/ui/{asset}";
-  constexpr std::string_view jobs = "/v1/jobs/";
-  if (path.substr(0, jobs.size()) != jobs) return path;
-  auto rest = path.substr(jobs.size());
-  const size_t slash = rest.find('/');
-  if (slash == std::string_view::npos) return "/v1/jobs/{id}";
-  rest = rest.substr(slash);
-  if (rest == "/run") return "/v1/jobs/{id}/run";
-  if (rest == "/backfill") return "/v1/jobs/{id}/backfill";
-  if (rest == "/pause") return "/v1/jobs/{id}/pause";
-  if (rest == "/resume") return "/v1/jobs/{id}/resume";
-  if (rest == "/runs") return "/v1/jobs/{id}/runs";
-  if (rest == "/decisions") return "/v1/jobs/{id}/decisions";
-  if (rest == "/next") return "/v1/jobs/{id}/next";
-  if (rest.substr(0, 6) == "/runs/") {
-    const auto run_end = rest.find('/', 6);
-    if (run_end == std::string_view::npos) return "/v1/jobs/{id}/runs/{run_id}";
-    if (rest.substr(run_end) == "/output") return "/v1/jobs/{id}/runs/{run_id}/output";
+namespace {
+
+/// Whether `path` has the template's shape: as many segments, each literal one equal, a
+/// `{parameter}` standing for any segment (an empty one too, which the gate then refuses with
+/// a 400 naming it).
+bool fits(std::string_view path, std::string_view tmpl) {
+  while (!path.empty() && !tmpl.empty()) {
+    const auto p = path.find('/', 1);
+    const auto t = tmpl.find('/', 1);
+    const std::string_view ps = path.substr(0, p);
+    const std::string_view ts = tmpl.substr(0, t);
+    const bool parameter = ts.size() >= 3 && ts[1] == '{' && ts.back() == '}';
+    if (!parameter && ps != ts) return false;
+    path = p == std::string_view::npos ? std::string_view{} : path.substr(p);
+    tmpl = t == std::string_view::npos ? std::string_view{} : tmpl.substr(t);
   }
+  return path.empty() && tmpl.empty();
+}
+
+}  // namespace
+
+std::string_view route_template_of(std::string_view path) {
+  for (const route_rule* r = route_rules_begin(); r != route_rules_end(); ++r)
+    if (fits(path, r->path)) return r->path;
   return path;
 }
 

@@ -162,6 +162,32 @@ TEST_CASE("the route table registers each route once with a handler and a router
   CHECK(router_pattern("/health") == "/health");
 }
 
+TEST_CASE("a concrete path is labelled with the table's template it fits, segment by segment",
+          "[routes]") {
+  using vigil::http::route_template_of;
+  // Every template fits itself, and a path with values in its parameters fits it too.
+  for (const auto& r : all_rules()) {
+    INFO(r.path);
+    CHECK(route_template_of(r.path) == r.path);
+    std::string concrete = r.path;
+    for (auto open = concrete.find('{'); open != std::string::npos; open = concrete.find('{'))
+      concrete.replace(open, concrete.find('}', open) - open + 1, "x@1");
+    CHECK(route_template_of(concrete) == r.path);
+  }
+  CHECK(route_template_of("/v1/jobs/backup/runs") == "/v1/jobs/{id}/runs");
+  CHECK(route_template_of("/v1/jobs/run") == "/v1/jobs/{id}");  // a job named "run"
+  // An empty segment fits a parameter (the gate then answers 400 naming it) ...
+  CHECK(route_template_of("/v1/jobs/") == "/v1/jobs/{id}");
+  CHECK(route_template_of("/v1/jobs//runs") == "/v1/jobs/{id}/runs");
+  CHECK(route_template_of("/v1/jobs/a/runs/") == "/v1/jobs/{id}/runs/{run_id}");
+  CHECK(route_template_of("/ui/") == "/ui/{asset}");
+  // ... but not a missing or an extra one: a path no route has comes back as it is.
+  CHECK(route_template_of("/v1/jobs/a/b") == "/v1/jobs/a/b");
+  CHECK(route_template_of("/ui/a/b") == "/ui/a/b");
+  CHECK(route_template_of("/v1/nowhere") == "/v1/nowhere");
+  CHECK(route_template_of("/") == "/");
+}
+
 TEST_CASE("a scope allows its own routes, admin allows all", "[auth]") {
   using vigil::http::allows;
   CHECK(allows(scope::admin, scope::read));
