@@ -265,22 +265,14 @@ std::string render_decisions(const model::job_state& j, uint64_t before, size_t 
   return out;
 }
 
-std::string render_next(const model::job_state& j, model::wall_time after, size_t count) {
+std::string render_next(const model::job_state& j, const std::vector<model::wall_time>& fires) {
   std::string out;
   json_writer w{out};
   w.begin_object().key("job").value(j.spec->id).key("time_zone").value(j.spec->time_zone);
   w.key("jitter_offset_seconds")
       .value(j.compiled ? model::to_seconds(j.compiled->jitter_offset) : 0.0);
   w.key("fires").begin_array();
-  if (j.compiled) {
-    auto from = std::max(after, j.cursor);
-    for (size_t i = 0; i < count; ++i) {
-      auto n = model::next_nominal(*j.compiled, *j.spec, from);
-      if (!n) break;
-      w.value(model::format_rfc3339_in(*n, j.compiled->tz));
-      from = *n;
-    }
-  }
+  for (const auto t : fires) w.value(model::format_rfc3339_in(t, j.compiled->tz));
   w.end_array().end_object();
   return out;
 }

@@ -38,8 +38,8 @@ std::string render_run(const model::run_record& r, bool with_output, model::wall
 std::string render_run_page(const model::run_page& page, model::wall_time now);
 /// A page of a job's decisions, newest first, with seq < before (0: from the newest).
 std::string render_decisions(const model::job_state& j, uint64_t before, size_t limit);
-/// The next `count` nominal times of a job after its cursor (or `after`, when later).
-std::string render_next(const model::job_state& j, model::wall_time after, size_t count);
+/// A job's next nominal times (model::next_nominals), in the job's zone.
+std::string render_next(const model::job_state& j, const std::vector<model::wall_time>& fires);
 /// The answer to a manual run: the decision and, when it fired or buffered, the run id.
 std::string render_decision(const model::fire_decided& d);
 /// The answer to a backfill: the decisions it made (`events`, none on a repeat) and how many of

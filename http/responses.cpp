@@ -238,7 +238,7 @@ http_reply job_reply(const actors::job_query& q, const actors::job_answer& a) {
       if (q.kind == actors::job_query::get) r.body = codec::render_job(**a.job);
       else if (q.kind == actors::job_query::decisions)
         r.body = codec::render_decisions(**a.job, q.before_seq, q.limit);
-      else r.body = codec::render_next(**a.job, a.now, q.count);
+      else r.body = codec::render_next(**a.job, model::next_nominals(**a.job, a.now, q.count));
       break;
   }
   return r;

@@ -207,13 +207,10 @@ void on_get_preview(const route_call& call) {
   const auto& sched = std::get<model::schedule>(parsed);
   std::string body = "{\"schedule\":" + codec::quote(*expr) +
                      ",\"tz\":" + codec::quote(tz->name()) + ",\"fires\":[";
-  auto from = after;
-  for (uint64_t i = 0; i < *count; ++i) {
-    auto n = model::next_fire(sched, *tz, from, dst);
-    if (!n) break;
-    if (i > 0) body += ',';
-    body += codec::quote(model::format_rfc3339_in(*n, *tz));
-    from = *n;
+  const char* sep = "";
+  for (const auto t : model::next_fires(sched, *tz, after, static_cast<size_t>(*count), dst)) {
+    body += sep + codec::quote(model::format_rfc3339_in(t, *tz));
+    sep = ",";
   }
   body += "]}";
   reply(call, http_reply{200, "application/json", std::move(body), {}});

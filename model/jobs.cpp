@@ -311,6 +311,19 @@ std::optional<wall_time> next_nominal(const compiled_job& c, const job_spec& spe
   return std::nullopt;
 }
 
+std::vector<wall_time> next_nominals(const job_state& j, wall_time after, size_t count) {
+  std::vector<wall_time> out;
+  if (!j.compiled) return out;
+  auto from = std::max(after, j.cursor);
+  while (out.size() < count) {
+    const auto n = next_nominal(*j.compiled, *j.spec, from);
+    if (!n) break;
+    out.push_back(*n);
+    from = *n;
+  }
+  return out;
+}
+
 std::vector<definition_warning> definition_warnings(const job_spec& spec, wall_time now) {
   std::vector<definition_warning> out;
   const auto c = compile_job(spec);

@@ -25,6 +25,10 @@ duration jitter_offset(std::string_view job_id, duration jitter);
 std::optional<wall_time> next_nominal(const compiled_job& c, const job_spec& spec,
                                       wall_time after);
 
+/// The job's next `count` nominal times after its cursor (or `after`, when later), oldest
+/// first; none when this machine cannot compile its schedule (GET /v1/jobs/{id}/next).
+std::vector<wall_time> next_nominals(const job_state& j, wall_time after, size_t count);
+
 /// The first of sorted, disjoint [first, last] ranges that ends at or after `t`: the one that
 /// holds `t`, if any does, or where it would go (a job's backfilled ranges).
 template <class Ranges>

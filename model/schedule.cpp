@@ -297,6 +297,18 @@ std::variant<schedule, schedule_error> parse_schedule(std::string_view expr) {
   return s;
 }
 
+std::vector<wall_time> next_fires(const schedule& s, const zone& z, wall_time after,
+                                  size_t count, const dst_policy& dst) {
+  std::vector<wall_time> out;
+  while (out.size() < count) {
+    const auto n = next_fire(s, z, after, dst);
+    if (!n) break;
+    out.push_back(*n);
+    after = *n;
+  }
+  return out;
+}
+
 std::optional<wall_time> next_fire(const schedule& s, const zone& z, wall_time after,
                                    const dst_policy& dst) {
   const schedule::impl* p = s.get();

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "model/time.hpp"
 
@@ -83,5 +84,9 @@ std::variant<schedule, schedule_error> parse_schedule(std::string_view expr);
 /// Fires are whole seconds for cron and @at as written; @every fires at epoch + k*period + phase.
 std::optional<wall_time> next_fire(const schedule& s, const zone& z, wall_time after,
                                    const dst_policy& dst = {});
+
+/// The next `count` fires after `after`, oldest first; fewer when the schedule has no more.
+std::vector<wall_time> next_fires(const schedule& s, const zone& z, wall_time after,
+                                  size_t count, const dst_policy& dst = {});
 
 }  // namespace vigil::model
