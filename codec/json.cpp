@@ -231,18 +231,6 @@ std::string encode_cluster_view(const model::cluster_view& v) {
   return out;
 }
 
-std::string encode_error(const model::rejection& r) {
-  json j{{"error", model::to_string(r.code)}, {"detail", r.detail}};
-  if (!r.field.empty()) j["field"] = r.field;
-  return j.dump();
-}
-
-std::string quote(std::string_view text) {
-  std::string out;
-  append_quoted(out, text);
-  return out;
-}
-
 /// Brings an event body of an older schema version up to the current one, step by step.
 /// Both event types share their history so far.
 void upgrade_event(json& body, int schema_version) {

@@ -41,9 +41,6 @@ class health_encoder {
 /// GET /v1/cluster: the nodes that heartbeat into the shared log, as one node sees them.
 std::string encode_cluster_view(const model::cluster_view& v);
 
-/// `{"error": code, "detail": ..., "field": ...}` — the one error shape of the API.
-std::string encode_error(const model::rejection& r);
-
 /// An event body as stored in the log (its type and schema version are stored beside it).
 std::string encode_event(const model::event& e);
 
@@ -72,8 +69,5 @@ std::variant<std::optional<model::overlap_policy>, model::rejection> decode_run_
 /// The body of POST /v1/jobs/{id}/backfill: {"from": time, "to": time}, both required.
 std::variant<std::pair<model::wall_time, model::wall_time>, model::rejection>
 decode_backfill_request(std::string_view body);
-
-/// Escapes a string for inclusion in a JSON document (with the quotes).
-std::string quote(std::string_view text);
 
 }  // namespace vigil::codec

@@ -1,6 +1,7 @@
 // Health, command and error replies.
 #include "http/responses.hpp"
 
+#include "codec/errors.hpp"
 #include "codec/job_views.hpp"
 #include "codec/json.hpp"
 #include "codec/json_writer.hpp"

@@ -10,6 +10,7 @@
 
 #include "codec/job_json.hpp"
 #include "codec/json.hpp"
+#include "codec/json_writer.hpp"
 #include "http/params.hpp"
 #include "http/query.hpp"
 #include "http/responses.hpp"

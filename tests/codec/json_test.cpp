@@ -1,5 +1,7 @@
 // The JSON codec: /health bodies, error bodies, command bodies, stored events and checkpoints.
+#include "codec/errors.hpp"
 #include "codec/json.hpp"
+#include "codec/json_writer.hpp"
 
 #include "model/decider.hpp"
 #include "model/health.hpp"
