@@ -58,16 +58,4 @@ std::string encode_state(const model::state& s);
 /// Nothing when the body is not a checkpoint this code can use; `why`, when given, may say why.
 std::optional<model::state> decode_state(std::string_view body, std::string* why = nullptr);
 
-/// Body of POST /v1/scheduler/pause|resume: empty, or {"reason": "..."}; unknown fields refused.
-std::variant<model::command, model::rejection> decode_scheduler_command(std::string_view body,
-                                                                        bool pause);
-
-/// Body of POST /v1/jobs/{id}/run: empty, or {"overlap": "<policy>"} to override the job's
-/// overlap policy for this run; unknown fields refused.
-std::variant<std::optional<model::overlap_policy>, model::rejection> decode_run_request(
-    std::string_view body);
-/// The body of POST /v1/jobs/{id}/backfill: {"from": time, "to": time}, both required.
-std::variant<std::pair<model::wall_time, model::wall_time>, model::rejection>
-decode_backfill_request(std::string_view body);
-
 }  // namespace vigil::codec

@@ -2,6 +2,7 @@
 #include "codec/errors.hpp"
 #include "codec/json.hpp"
 #include "codec/json_writer.hpp"
+#include "codec/requests.hpp"
 
 #include "model/decider.hpp"
 #include "model/health.hpp"
