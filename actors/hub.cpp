@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "codec/health.hpp"
 #include "codec/json.hpp"
 #include "codec/json_writer.hpp"
 #include "model/number.hpp"

@@ -1,5 +1,6 @@
 // The JSON codec: /health bodies, error bodies, command bodies, stored events and checkpoints.
 #include "codec/errors.hpp"
+#include "codec/health.hpp"
 #include "codec/json.hpp"
 #include "codec/json_writer.hpp"
 #include "codec/requests.hpp"
