@@ -1,7 +1,8 @@
 // The JSON codec: /health bodies, error bodies, command bodies, stored events and checkpoints.
+#include "codec/checkpoint.hpp"
 #include "codec/errors.hpp"
+#include "codec/events.hpp"
 #include "codec/health.hpp"
-#include "codec/json.hpp"
 #include "codec/json_writer.hpp"
 #include "codec/requests.hpp"
 

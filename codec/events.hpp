@@ -1,18 +1,12 @@
-// The one JSON codec for model types, shared by store/ and http/. nlohmann stays inside json.cpp.
+// Event bodies as stored in the log (their type and schema version are stored beside them):
+// every event type's body, and the upgrades of older schema versions.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
 
-#include "model/commands.hpp"
 #include "model/events.hpp"
-#include "model/health.hpp"
-#include "model/rejection.hpp"
-#include "model/snapshot.hpp"
-#include "model/state.hpp"
 
 namespace vigil::codec {
 
@@ -27,10 +21,5 @@ std::optional<model::event> decode_event(std::string_view type, int schema_versi
 /// The same with nlohmann's general parser only: the definition decode_event must agree with.
 std::optional<model::event> decode_event_reference(std::string_view type, int schema_version,
                                                    std::string_view body);
-
-/// The durable state, for checkpoints.
-std::string encode_state(const model::state& s);
-/// Nothing when the body is not a checkpoint this code can use; `why`, when given, may say why.
-std::optional<model::state> decode_state(std::string_view body, std::string* why = nullptr);
 
 }  // namespace vigil::codec
