@@ -11,7 +11,8 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "codec/json.hpp"
+#include "codec/events.hpp"
+#include "codec/health.hpp"
 #include "codec/json_writer.hpp"
 #include "model/number.hpp"
 

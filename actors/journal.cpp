@@ -10,7 +10,8 @@
 #include <chrono>
 #include <vector>
 
-#include "codec/json.hpp"
+#include "codec/checkpoint.hpp"
+#include "codec/events.hpp"
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
 

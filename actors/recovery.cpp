@@ -3,7 +3,8 @@
 
 #include <string>
 
-#include "codec/json.hpp"
+#include "codec/checkpoint.hpp"
+#include "codec/events.hpp"
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
 #include "model/planner.hpp"

@@ -13,8 +13,8 @@
 
 #include "actors/event_log.hpp"
 #include "actors/publisher.hpp"
+#include "codec/events.hpp"
 #include "codec/job_views.hpp"
-#include "codec/json.hpp"
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
 

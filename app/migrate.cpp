@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "actors/recovery.hpp"
-#include "codec/json.hpp"
+#include "codec/checkpoint.hpp"
 #include "store/data_dir.hpp"
 #include "store/pg.hpp"
 #include "store/pg_store.hpp"

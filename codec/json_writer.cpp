@@ -141,4 +141,10 @@ json_writer& json_writer::raw(std::string_view json) {
   return *this;
 }
 
+std::string quote(std::string_view text) {
+  std::string out;
+  append_quoted(out, text);
+  return out;
+}
+
 }  // namespace vigil::codec

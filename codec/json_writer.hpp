@@ -50,4 +50,7 @@ class json_writer {
 /// U+FFFD, so the result always parses.
 void append_quoted(std::string& out, std::string_view s);
 
+/// Escapes a string for inclusion in a JSON document (with the quotes).
+std::string quote(std::string_view text);
+
 }  // namespace vigil::codec

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "codec/json.hpp"
+#include "codec/json_writer.hpp"
 #include "http/responses.hpp"
 #include "model/rejection.hpp"
 

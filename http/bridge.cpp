@@ -16,7 +16,7 @@
 #include <memory>
 #include <optional>
 
-#include "codec/json.hpp"
+#include "codec/health.hpp"
 #include "http/metrics.hpp"
 #include "http/responses.hpp"
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <utility>
 
-#include "codec/json.hpp"
+#include "codec/json_writer.hpp"
 #include "http/auth.hpp"
 #include "http/params.hpp"
 #include "http/responses.hpp"

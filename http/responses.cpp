@@ -1,8 +1,9 @@
 // Health, command and error replies.
 #include "http/responses.hpp"
 
+#include "codec/errors.hpp"
+#include "codec/health.hpp"
 #include "codec/job_views.hpp"
-#include "codec/json.hpp"
 #include "codec/json_writer.hpp"
 #include "exec/live_output.hpp"
 

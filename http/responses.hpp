@@ -2,7 +2,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
-#include "codec/json.hpp"
+#include "codec/health.hpp"
 #include "http/reply.hpp"
 #include "model/health.hpp"
 #include "model/rejection.hpp"

@@ -4,7 +4,7 @@
 #include <cassert>
 #include <string>
 
-#include "codec/json.hpp"
+#include "codec/json_writer.hpp"
 #include "http/api_document.hpp"
 #include "http/query.hpp"
 #include "http/route_call.hpp"

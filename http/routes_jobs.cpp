@@ -9,7 +9,8 @@
 #include <variant>
 
 #include "codec/job_json.hpp"
-#include "codec/json.hpp"
+#include "codec/json_writer.hpp"
+#include "codec/requests.hpp"
 #include "http/params.hpp"
 #include "http/query.hpp"
 #include "http/responses.hpp"

@@ -4,7 +4,7 @@
 #include <string>
 #include <variant>
 
-#include "codec/json.hpp"
+#include "codec/requests.hpp"
 #include "http/params.hpp"
 #include "http/query.hpp"
 #include "http/responses.hpp"

@@ -17,7 +17,8 @@
 
 #include "actors/journal.hpp"
 #include "actors/system.hpp"
-#include "codec/json.hpp"
+#include "codec/checkpoint.hpp"
+#include "codec/events.hpp"
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
 #include "model/planner.hpp"

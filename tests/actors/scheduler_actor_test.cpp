@@ -15,7 +15,7 @@
 #include "actors/journal.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/system.hpp"
-#include "codec/json.hpp"
+#include "codec/events.hpp"
 #include "model/decider.hpp"
 #include "store/memory_store.hpp"
 

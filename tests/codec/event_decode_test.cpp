@@ -3,7 +3,7 @@
 
 #include <random>
 
-#include "codec/json.hpp"
+#include "codec/events.hpp"
 #include "tests/codec/crafted_bodies.hpp"
 
 namespace codec = vigil::codec;

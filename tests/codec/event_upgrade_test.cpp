@@ -4,7 +4,8 @@
 
 #include <string>
 
-#include "codec/json.hpp"
+#include "codec/checkpoint.hpp"
+#include "codec/events.hpp"
 #include "model/decider.hpp"
 
 namespace codec = vigil::codec;

@@ -1,5 +1,10 @@
 // The JSON codec: /health bodies, error bodies, command bodies, stored events and checkpoints.
-#include "codec/json.hpp"
+#include "codec/checkpoint.hpp"
+#include "codec/errors.hpp"
+#include "codec/events.hpp"
+#include "codec/health.hpp"
+#include "codec/json_writer.hpp"
+#include "codec/requests.hpp"
 
 #include "model/decider.hpp"
 #include "model/health.hpp"

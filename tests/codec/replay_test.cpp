@@ -14,7 +14,8 @@
 #include <variant>
 #include <vector>
 
-#include "codec/json.hpp"
+#include "codec/checkpoint.hpp"
+#include "codec/events.hpp"
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
 #include "model/planner.hpp"
