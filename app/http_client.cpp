@@ -24,11 +24,40 @@ std::string url_of(const http_url& url, const std::string& target) {
   return "http://" + endpoint(url) + (target.empty() ? std::string{"/"} : target);
 }
 
-/// host:port of an http:// URL, for messages.
-std::string authority_of(const std::string& url) {
-  const size_t start = url.find("://");
-  const size_t from = start == std::string::npos ? 0 : start + 3;
-  return url.substr(from, url.find_first_of("/?#", from) - from);
+/// Where a 307/308 sends the request: a path on the same daemon, or an absolute http:// URL
+/// that passes the same rule as --url (parse_http_url: a host and a port, no user info). A
+/// scheme-relative Location, another scheme or anything else is refused with the reason.
+std::optional<std::pair<http_url, std::string>> redirect_target(const http_url& from,
+                                                                 const std::string& location,
+                                                                 std::string& why) {
+  if (location.empty()) {
+    why = "a redirect without a Location";
+    return std::nullopt;
+  }
+  if (location.front() == '/') {
+    if (location.size() > 1 && location[1] == '/') {
+      why = "a scheme-relative Location (" + location + ")";
+      return std::nullopt;
+    }
+    return std::make_pair(from, location.substr(0, location.find('#')));
+  }
+  const std::string scheme = "http://";
+  if (lower(location.substr(0, scheme.size())) != scheme) {
+    why = "a Location that is neither a path nor an http:// URL (" + location + ")";
+    return std::nullopt;
+  }
+  const size_t path_at = location.find_first_of("/?#", scheme.size());
+  const std::string base = location.substr(0, path_at);
+  std::string target = path_at == std::string::npos ? std::string{"/"} : location.substr(path_at);
+  if (target.front() == '?' || target.front() == '#') target = "/" + target;
+  std::string url_why;
+  auto url = parse_http_url(base, url_why);
+  if (!url) {
+    why = "a Location that is not http://HOST:PORT/... (" + location + "): expected " + url_why;
+    return std::nullopt;
+  }
+  if (const size_t hash = target.find('#'); hash != std::string::npos) target.resize(hash);
+  return std::make_pair(*url, target);
 }
 
 milliseconds left_until(steady::time_point t) {
@@ -55,7 +84,7 @@ std::string connection_failure(const http_transfer& t, const std::string& where)
 
 /// One hop of `fetch`: the answer as it came, a 3xx included.
 fetch_response fetch_once(const fetch_request& req, const std::string& url,
-                          const std::string& where, std::string& redirect) {
+                          const std::string& where) {
   fetch_response out;
   bool too_large = false;
   http_request hr;
@@ -93,7 +122,6 @@ fetch_response fetch_once(const fetch_request& req, const std::string& url,
     out.answered = true;
     out.status = t.head().status;
     out.head = t.head();
-    redirect = t.redirect_url();
     return out;
   }
   out.body.clear();
@@ -114,12 +142,12 @@ fetch_response fetch_once(const fetch_request& req, const std::string& url,
 fetch_response fetch(const fetch_request& req) {
   // A 307/308 keeps the method and body (RFC 9110 15.4.8): a follower names the leader this way.
   // Followed here rather than by libcurl, which would follow every 3xx and, across hosts, drop
-  // the bearer token the leader needs.
-  std::string url = url_of(req.url, req.target);
-  std::string where = endpoint(req.url);
+  // the bearer token the leader needs; every hop passes the rule --url passed.
+  http_url url = req.url;
+  std::string target = req.target;
   for (int hops = 0;; ++hops) {
-    std::string next;
-    fetch_response r = fetch_once(req, url, where, next);
+    const std::string where = endpoint(url);
+    fetch_response r = fetch_once(req, url_of(url, target), where);
     if (!r.answered || (r.status != 307 && r.status != 308)) return r;
     const std::string location = r.head.header("location");
     fetch_response out;
@@ -128,16 +156,14 @@ fetch_response fetch(const fetch_request& req) {
           "more than " + std::to_string(max_redirects) + " redirects (last to " + location + ")";
       return out;
     }
-    const std::string why = location.empty() ? std::string{"a redirect without a Location"}
-                            : lower(next.substr(0, 7)) != "http://"
-                                ? "a Location that is not an http:// URL (" + location + ")"
-                                : std::string{};
-    if (!why.empty()) {
+    std::string why;
+    auto hop = redirect_target(url, location, why);
+    if (!hop) {
       out.error = where + " answered HTTP " + std::to_string(r.status) + " with " + why;
       return out;
     }
-    url = next;
-    where = authority_of(next);
+    url = hop->first;
+    target = hop->second;
   }
 }
 

@@ -5,12 +5,26 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
 
 namespace vigil::app {
 namespace {
+
+/// Hosts no request goes to through a proxy: loopback, and the environment's no_proxy.
+std::string no_proxy_list() {
+  std::string list = "localhost,127.0.0.1,::1";
+  for (const char* name : {"no_proxy", "NO_PROXY"}) {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') continue;
+    if (std::string_view{v} == "*") return "*";
+    list += ',';
+    list += v;
+  }
+  return list;
+}
 
 /// curl_global_init once per process, before the first handle; cleaned up at exit.
 struct curl_library {
@@ -191,7 +205,11 @@ http_transfer::http_transfer(const http_request& req, callbacks cb, http_connect
   curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);  // the target goes out as the caller wrote it
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
-  if (!req.use_proxy) curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+  // The environment's http_proxy is used, but never for this machine (a daemon on loopback),
+  // nor for what no_proxy names.
+  curl_easy_setopt(e, CURLOPT_NOPROXY, req.use_proxy ? no_proxy_list().c_str() : "*");
+  // Ending a transfer (Ctrl-C) does not wait for a name lookup still going on.
+  curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
   if (reuse != nullptr) curl_easy_setopt(e, CURLOPT_SHARE, static_cast<CURLSH*>(reuse->share_));
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &impl::on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
@@ -258,11 +276,5 @@ bool http_transfer::connected() const { return impl_->connected; }
 bool http_transfer::head_received() const { return impl_->head_done; }
 const http_head& http_transfer::head() const { return impl_->head; }
 int http_transfer::socket() const { return impl_->sock; }
-
-std::string http_transfer::redirect_url() const {
-  char* url = nullptr;
-  curl_easy_getinfo(impl_->easy, CURLINFO_REDIRECT_URL, &url);
-  return url != nullptr ? std::string{url} : std::string{};
-}
 
 }  // namespace vigil::app

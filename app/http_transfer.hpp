@@ -93,9 +93,6 @@ class http_transfer {
   bool connected() const;      ///< the TCP connection was made
   bool head_received() const;  ///< on_head ran
   const http_head& head() const;
-  /// Where a 3xx answer's Location points, resolved against the request's URL; empty when the
-  /// answer is no redirect or has no Location. Never followed by the exchange itself.
-  std::string redirect_url() const;
   /// The connection's socket (for a caller that polls many exchanges); -1 before connecting.
   int socket() const;
 

@@ -219,6 +219,21 @@ TEST_CASE("the client gives up after a few redirects and on a Location it cannot
     CHECK(r.exit_code == 3);
     CHECK(contains(r.output, "https://leader:8443/x"));
   }
+  SECTION("a Location --url would refuse is not followed, and the token goes nowhere") {
+    // A scheme-relative Location, user info, no port, a relative path: each is refused with
+    // exit 3 naming it, after one request (the token went only to the daemon asked; a port 1
+    // that answered would have been a second request).
+    for (const std::string location :
+         {"//127.0.0.1:1/x", "http://user:pw@127.0.0.1:1/x", "http://127.0.0.1/x", "x"}) {
+      INFO(location);
+      scripted_server s{{[&](const std::string&) { return redirect_to(location); }}};
+      const auto r = run_vigil({"jobs", "list", "--url", url_of(s.port()), "--token", "t-1"});
+      INFO(r.output);
+      CHECK(r.exit_code == 3);
+      CHECK(contains(r.output, "(" + location + ")"));
+      CHECK(s.requests().size() == 1);
+    }
+  }
 }
 
 TEST_CASE("vigil status exits 0 on pass and 1 on warn (a paused scheduler)", "[cli][status]") {
