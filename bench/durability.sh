@@ -26,7 +26,7 @@ log() { printf 'durability: %s\n' "$*" >&2; }
 die() { printf 'durability: error: %s\n' "$*" >&2; exit 1; }
 
 jbench=$build/bench/journal_bench
-tests=$build/tests/http_tests
+tests=$build/tests/system_tests
 [[ -x $jbench ]] || die "$jbench not found: build first (make build, or cmake --build $build --target journal_bench)"
 [[ -x $tests ]] || die "$tests not found: the crash test needs the test suite (configure with -DVIGIL_TESTS=ON, the default, and build)"
 rounds=${VIGIL_CRASH_ROUNDS:-100}

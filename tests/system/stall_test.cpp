@@ -32,7 +32,7 @@ bool health_becomes(http_client& c, const std::string& wanted, std::chrono::seco
 }  // namespace
 
 TEST_CASE("a stalled scheduling loop turns /health from pass to warn to fail, then recovers",
-          "[http][staleness]") {
+          "[system][staleness]") {
   // I = 50 ms, D = 500 ms: pass <= 100 ms, warn <= 550 ms, fail beyond.
   daemon_process daemon{
       {"--tick-interval", "50ms", "--cycle-deadline", "500ms", "--test-hooks"}};
@@ -69,7 +69,7 @@ TEST_CASE("a stalled scheduling loop turns /health from pass to warn to fail, th
 }
 
 TEST_CASE("a health actor that does not answer gets a 503 within the deadline",
-          "[http][deadline]") {
+          "[system][deadline]") {
   daemon_process daemon{{"--tick-interval", "100ms", "--health-deadline", "1s", "--test-hooks"}};
   http_client c{daemon.port()};
   REQUIRE(health_becomes(c, "pass", std::chrono::seconds{10}));
@@ -92,7 +92,7 @@ TEST_CASE("a health actor that does not answer gets a 503 within the deadline",
 }
 
 TEST_CASE("SIGTERM flips /readyz to 503 at once, while the scheduler is still draining",
-          "[http][shutdown]") {
+          "[system][shutdown]") {
   daemon_process daemon{{"--tick-interval", "50ms", "--test-hooks", "--drain-timeout", "10s"}};
   http_client c{daemon.port()};
   REQUIRE(health_becomes(c, "pass", std::chrono::seconds{10}));

@@ -55,7 +55,7 @@ bool settled(http_client& c) {
 
 }  // namespace
 
-TEST_CASE("SIGKILL while jobs run never loses or duplicates a run", "[http][crash][jobs]") {
+TEST_CASE("SIGKILL while jobs run never loses or duplicates a run", "[system][crash][jobs]") {
   temp_dir dir;
   std::set<std::string> acked_manual;  // run ids the API said were fired
   for (int round = 0; round < rounds(); ++round) {

@@ -42,7 +42,7 @@ void stop(daemon_process& d) {
 
 }  // namespace
 
-TEST_CASE("the state rebuilt after a restart equals the state before it", "[http][durability]") {
+TEST_CASE("the state rebuilt after a restart equals the state before it", "[system][durability]") {
   const bool checkpoints = GENERATE(false, true);
   INFO("checkpoints " << checkpoints);
   temp_dir dir;
@@ -79,7 +79,7 @@ TEST_CASE("the state rebuilt after a restart equals the state before it", "[http
 }
 
 TEST_CASE("a second daemon on the same data directory is refused, naming the holder",
-          "[http][durability]") {
+          "[system][durability]") {
   temp_dir dir;
   daemon_process first{{"--data-dir", dir.path()}};
   const auto second = vigil::test::run_vigil({"serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path()});
@@ -89,7 +89,7 @@ TEST_CASE("a second daemon on the same data directory is refused, naming the hol
         std::filesystem::perms::owner_all);
 }
 
-TEST_CASE("GET /v1/events pages the log strictly after a position", "[http][durability]") {
+TEST_CASE("GET /v1/events pages the log strictly after a position", "[system][durability]") {
   temp_dir dir;
   daemon_process d{{"--data-dir", dir.path()}};
   http_client c{d.port()};
@@ -119,7 +119,7 @@ TEST_CASE("GET /v1/events pages the log strictly after a position", "[http][dura
 }
 
 TEST_CASE("a full disk refuses commands with 503, fails /health, and recovers by itself",
-          "[http][durability][disk]") {
+          "[system][durability][disk]") {
   temp_dir mount_point;
   if (::mount("tmpfs", mount_point.path().c_str(), "tmpfs", 0, "size=1m") != 0) {
     FAIL("cannot mount a tmpfs (tests run as root in CI): " << std::strerror(errno));

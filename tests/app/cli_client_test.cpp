@@ -537,8 +537,7 @@ TEST_CASE("help (--help) works on every level of the client commands", "[cli]") 
 }
 
 TEST_CASE("the production config in packaging/ loads", "[config][packaging]") {
-  const auto config = std::filesystem::path{__FILE__}.parent_path() / ".." / ".." / "packaging" /
-                      "vigil.toml";
+  const auto config = std::filesystem::path{VIGIL_SOURCE_DIR} / "packaging" / "vigil.toml";
   REQUIRE(std::filesystem::exists(config));
   const auto r = run_vigil({"serve", "--config", config.string(), "--print-config"});
   INFO(r.output);

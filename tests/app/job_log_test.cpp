@@ -65,7 +65,7 @@ void define(http_client& c, const json& job) {
 TEST_CASE(
     "the daemon's log has one line per failed, retried, timed-out run, pause, resume and "
     "a shutdown waiting on runs",
-    "[http][joblog]") {
+    "[app][joblog]") {
   const bool json_format = GENERATE(false, true);
   INFO("log format " << (json_format ? "json" : "text"));
   daemon_process d{{"--tick-interval", "50ms", "--log-format", json_format ? "json" : "text",

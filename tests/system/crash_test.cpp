@@ -35,7 +35,7 @@ int rounds() {
 
 }  // namespace
 
-TEST_CASE("SIGKILL under write load never loses an acknowledged event", "[http][crash]") {
+TEST_CASE("SIGKILL under write load never loses an acknowledged event", "[system][crash]") {
   temp_dir dir;
   std::map<uint64_t, std::string> acknowledged;  // seq -> event type the reply promised
   for (int round = 0; round < rounds(); ++round) {

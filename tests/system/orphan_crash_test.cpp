@@ -155,19 +155,19 @@ void crash_while_locked(const std::string& policy, scenario what) {
 }  // namespace
 
 TEST_CASE("after a SIGKILL the next run of an overlap-skip job never overlaps the orphan",
-          "[http][crash][orphans]") {
+          "[system][crash][orphans]") {
   const std::string policy = GENERATE(as<std::string>{}, "wait", "kill");
   INFO("orphans = " << policy);
   crash_while_locked(policy, scenario::next_run);
 }
 
-TEST_CASE("after a SIGKILL a retry never overlaps the orphaned attempt", "[http][crash][orphans]") {
+TEST_CASE("after a SIGKILL a retry never overlaps the orphaned attempt", "[system][crash][orphans]") {
   const std::string policy = GENERATE(as<std::string>{}, "wait", "kill");
   INFO("orphans = " << policy);
   crash_while_locked(policy, scenario::retry);
 }
 
-TEST_CASE("a bad orphans setting exits 2 naming the key", "[http][config][orphans]") {
+TEST_CASE("a bad orphans setting exits 2 naming the key", "[system][config][orphans]") {
   temp_dir dir;
   const std::string path = dir.file("vigil.toml");
   std::ofstream(path) << "orphans = \"later\"\n";
@@ -182,7 +182,7 @@ TEST_CASE("a bad orphans setting exits 2 naming the key", "[http][config][orphan
 }
 
 TEST_CASE("a job's orphans field is wait or kill, else 400 naming the field",
-          "[http][jobs][orphans]") {
+          "[system][jobs][orphans]") {
   daemon_process daemon{{}};
   http_client c{daemon.port()};
   auto r = c.post("/v1/jobs", R"({"id":"o","schedule":"@yearly","command":{"argv":["/bin/true"]},

@@ -208,8 +208,7 @@ TEST_CASE("precedence is default < file < env < flag", "[config]") {
 }
 
 TEST_CASE("the example config in docs/ sets every key and loads", "[config]") {
-  const auto example =
-      std::filesystem::path{__FILE__}.parent_path() / ".." / ".." / "docs" / "vigil.example.toml";
+  const auto example = std::filesystem::path{VIGIL_SOURCE_DIR} / "docs" / "vigil.example.toml";
   REQUIRE(std::filesystem::exists(example));
   const auto r = run_vigil({"serve", "--config", example.string(), "--print-config"});
   INFO(r.output);

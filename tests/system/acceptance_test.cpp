@@ -103,7 +103,7 @@ std::optional<std::pair<uint64_t, seen>> check_body(const vigil::test::http_resp
 }  // namespace
 
 TEST_CASE("under a 1 ms tick and pause/resume writers, 100k /health reads are never torn",
-          "[http][acceptance]") {
+          "[system][acceptance]") {
   daemon_process daemon{{"--tick-interval", "1ms", "--http-threads", "1"}};
   http_client probe{daemon.port()};
   const std::string epoch =
