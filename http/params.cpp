@@ -49,7 +49,7 @@ std::optional<std::string> path_param(const restinio::router::route_params_t& pa
 }
 
 bool is_position_or_empty(std::string_view text) {
-  return text.empty() || (text.size() <= 19 && model::all_digits(text));
+  return text.empty() || model::parse_uint(text).has_value();
 }
 
 std::optional<std::string> empty_parameter(std::string_view path, std::string_view tmpl) {

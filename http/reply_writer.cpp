@@ -62,7 +62,7 @@ bool is_head(const restinio::request_handle_t& req) {
 void send_reply(const reply_context& c, const restinio::request_handle_t& req, http_reply r,
                 std::chrono::steady_clock::time_point started) {
   const auto path = req->header().path();
-  c->count(route_template_of(std::string_view{path.data(), path.size()}), r.status);
+  c->count(route_label(std::string_view{path.data(), path.size()}), r.status);
   log_request(req->header().method().c_str(), std::string_view{path.data(), path.size()}, r.status,
               started, caller_name(c, req));
   const restinio::http_status_line_t line{

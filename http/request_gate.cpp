@@ -29,9 +29,7 @@ std::optional<http_reply> refuse(const reply_context& c, const open_routes& open
   } catch (const std::exception&) {
     path.assign(raw.data(), raw.size());
   }
-  // The router takes "/health/" as "/health": so does the table.
-  if (path.size() > 1 && path.back() == '/') path.pop_back();
-  const auto needed = required_scope(open, req->header().method().c_str(), route_template_of(path));
+  const auto needed = required_scope(open, req->header().method().c_str(), route_label(path));
   const auto header = req->header().get_field_or(restinio::http_field::authorization, "");
   const auto who = c.tokens->identify(std::string_view{header.data(), header.size()});
   if (!needed) {

@@ -106,6 +106,11 @@ std::string_view route_template_of(std::string_view path) {
   return path;
 }
 
+std::string_view route_label(std::string_view path) {
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  return route_template_of(path);
+}
+
 std::string router_pattern(std::string_view route_template) {
   std::string out;
   for (const char ch : route_template) {

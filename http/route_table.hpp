@@ -52,6 +52,10 @@ std::string allowed_methods(std::string_view route_template, bool test_hooks);
 /// exist: "/v1/jobs/backup/runs" -> "/v1/jobs/{id}/runs". Other paths come back unchanged.
 std::string_view route_template_of(std::string_view path);
 
+/// What a request to `path` counts as and is gated by: the router takes "/health/" as
+/// "/health", so one trailing '/' goes first, then route_template_of.
+std::string_view route_label(std::string_view path);
+
 /// The template as RESTinio's express router writes it: "/v1/jobs/{id}" -> "/v1/jobs/:id".
 std::string router_pattern(std::string_view route_template);
 

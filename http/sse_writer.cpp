@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "http/responses.hpp"
+#include "http/route_table.hpp"
 
 namespace vigil::http {
 
@@ -24,7 +25,7 @@ void sse_writer::write(const std::vector<actors::sse_event>& events,
   std::string chunk;
   if (!resp_) {
     const auto path = req_->header().path();
-    c_->count(std::string_view{path.data(), path.size()}, 200);
+    c_->count(route_label(std::string_view{path.data(), path.size()}), 200);
     resp_.emplace(req_->create_response<restinio::chunked_output_t>());
     resp_->append_header(restinio::http_field::content_type, "text/event-stream");
     resp_->append_header(restinio::http_field::cache_control, "no-store");

@@ -181,6 +181,11 @@ TEST_CASE("a concrete path is labelled with the table's template it fits, segmen
   CHECK(route_template_of("/v1/jobs//runs") == "/v1/jobs/{id}/runs");
   CHECK(route_template_of("/v1/jobs/a/runs/") == "/v1/jobs/{id}/runs/{run_id}");
   CHECK(route_template_of("/ui/") == "/ui/{asset}");
+  // What a request counts as: the router's "/ui/" is the page, "/v1/jobs/" the list.
+  CHECK(vigil::http::route_label("/ui/") == "/ui");
+  CHECK(vigil::http::route_label("/v1/jobs/") == "/v1/jobs");
+  CHECK(vigil::http::route_label("/v1/jobs/a/runs/") == "/v1/jobs/{id}/runs");
+  CHECK(vigil::http::route_label("/") == "/");
   // ... but not a missing or an extra one: a path no route has comes back as it is.
   CHECK(route_template_of("/v1/jobs/a/b") == "/v1/jobs/a/b");
   CHECK(route_template_of("/ui/a/b") == "/ui/a/b");
