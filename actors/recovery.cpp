@@ -38,9 +38,7 @@ recovered recover(const store::store& backend) {
                   std::to_string(stored.schema_version) + "); refusing to start";
         return r;
       }
-      model::settle_upgraded(s, *e);
-      s = model::apply(std::move(s), *e);
-      s.log_seq = stored.seq;
+      model::fold_stored(s, std::move(*e), stored.seq);
       ++r.replayed;
     }
   }

@@ -648,9 +648,8 @@ bool fold(scheduler_pointer self, const std::vector<store::stored_event>& events
       ok = false;
       break;
     }
-    model::settle_upgraded(st.durable, *e);
-    model::apply_in_place(st.durable, *e);
-    st.durable.log_seq = stored.seq;
+    model::fold_stored(st.durable, std::move(*e), stored.seq);
+    model::refresh_schedules(st.durable);
     applied = true;
   }
   if (applied) {

@@ -54,6 +54,7 @@
 #include "tests/codec/crafted_bodies.hpp"
 #include "codec/json_writer.hpp"
 #include "model/decider.hpp"
+#include "model/planner.hpp"
 #include "store/sqlite_store.hpp"
 
 #ifdef VIGIL_BENCH_SIMDJSON
@@ -866,8 +867,7 @@ replay_breakdown measure_breakdown(const vs::sqlite_store& store, const vm::stat
 
     t = bench_clock::now();
     for (size_t i = 0; i < page.size(); ++i) {
-      s = vm::apply(std::move(s), decoded[i]);
-      s.log_seq = page[i].seq;
+      vm::fold_stored(s, std::move(decoded[i]), page[i].seq);
     }
     b.apply_s += seconds_since(t);
     b.events += page.size();
@@ -903,8 +903,7 @@ replay_loop_result replay_loop(const vs::store& backend, Decoder& decode, std::s
                          static_cast<unsigned long long>(stored.seq));
         return r;
       }
-      s = vm::apply(std::move(s), *e);
-      s.log_seq = stored.seq;
+      vm::fold_stored(s, std::move(*e), stored.seq);
       ++r.events;
     }
   }

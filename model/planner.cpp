@@ -209,6 +209,12 @@ void settle_upgraded(const state& s, event& e) {
     d->cursor = d->last;
 }
 
+void fold_stored(state& s, event e, uint64_t seq) {
+  settle_upgraded(s, e);
+  s = model::apply(std::move(s), e);  // qualified: std::apply would be found for a variant
+  s.log_seq = seq;
+}
+
 std::vector<event> plan_cycle(state& s, wall_time now, const cycle_limits& limits) {
   now = to_ms(now);
   refresh_schedules(s);  // a state folded by apply alone (a recovery) has its jobs to put back

@@ -34,6 +34,11 @@ void apply_in_place(state& s, const event& e);
 /// other event is left as it is.
 void settle_upgraded(const state& s, event& e);
 
+/// Folds one event read from the log into `s`, as recovery and a follower do (and every test
+/// or tool that replays a log must): settle_upgraded, apply, then `log_seq` = `seq`. The
+/// look-ahead is left to refresh_schedules.
+void fold_stored(state& s, event e, uint64_t seq);
+
 /// One cycle at `now`: every due nominal time of every schedulable job is decided (fired,
 /// skipped, buffered or missed, by the job's catch-up and overlap policies) and every due retry
 /// dispatched. Nothing while the scheduler is paused.

@@ -66,9 +66,7 @@ model::state replay_all(const vigil::store::sqlite_store& backend, std::string& 
   for (const auto& e : backend.read_after(0, 1000)) {
     auto decoded = vigil::codec::decode_event(e.type, e.schema_version, e.body);
     REQUIRE(decoded);
-    model::settle_upgraded(s, *decoded);
-    s = model::apply(std::move(s), *decoded);
-    s.log_seq = e.seq;
+    model::fold_stored(s, *decoded, e.seq);
     cursors += std::to_string(e.seq) + " " + e.type;
     for (const auto& [id, j] : s.jobs) cursors += " " + id + "=" + model::format_rfc3339(j->cursor);
     cursors += "\n";
@@ -180,9 +178,7 @@ TEST_CASE("a log with jobs and runs written with event schema v2 reads back, upg
     } else {
       CHECK(vigil::codec::encode_event(*decoded) == e.body);
     }
-    model::settle_upgraded(replayed, *decoded);
-    replayed = model::apply(std::move(replayed), *decoded);
-    replayed.log_seq = e.seq;
+    model::fold_stored(replayed, *decoded, e.seq);
   }
 
   const actors::recovered r = recover(backend);

@@ -17,6 +17,7 @@
 #include "actors/system.hpp"
 #include "codec/events.hpp"
 #include "model/decider.hpp"
+#include "model/planner.hpp"
 #include "store/memory_store.hpp"
 
 namespace {
@@ -150,8 +151,7 @@ model::state replay(const vs::store& log) {
   for (const auto& e : log.read_after(0, 1u << 20)) {
     auto decoded = vigil::codec::decode_event(e.type, e.schema_version, e.body);
     REQUIRE(decoded);
-    s = model::apply(std::move(s), *decoded);
-    s.log_seq = e.seq;
+    model::fold_stored(s, std::move(*decoded), e.seq);
   }
   return s;
 }

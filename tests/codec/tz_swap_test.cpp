@@ -201,8 +201,7 @@ TEST_CASE(child_test, "[.][tz_child]") {
     auto e = codec::decode_event(line.substr(0, a), std::stoi(line.substr(a + 1, b - a - 1)),
                                  line.substr(b + 1));
     REQUIRE(e);
-    s = m::apply(std::move(s), *e);
-    ++s.log_seq;
+    m::fold_stored(s, std::move(*e), s.log_seq + 1);
   }
   m::refresh_schedules(s);  // as recovery does: the look-ahead on this tz database
   const auto berlin = m::load_zone("Europe/Berlin");
