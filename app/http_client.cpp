@@ -12,11 +12,6 @@ namespace {
 using steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string endpoint(const http_url& url) { return url.host + ":" + std::to_string(url.port); }
 
 /// The request URL: the daemon's scheme and authority, then `target` (which holds the prefix).
@@ -42,7 +37,7 @@ std::optional<std::pair<http_url, std::string>> redirect_target(const http_url& 
     return std::make_pair(from, location.substr(0, location.find('#')));
   }
   const std::string scheme = "http://";
-  if (lower(location.substr(0, scheme.size())) != scheme) {
+  if (ascii_lower(location.substr(0, scheme.size())) != scheme) {
     why = "a Location that is neither a path nor an http:// URL (" + location + ")";
     return std::nullopt;
   }
@@ -189,7 +184,7 @@ sse_outcome read_sse(const sse_request& req, sse_parser& parser,
   http_transfer t{hr,
                   {[&](const http_head& head) {
                      last_byte = steady::now();
-                     const std::string type = lower(head.header("content-type"));
+                     const std::string type = ascii_lower(head.header("content-type"));
                      if (head.status == 200 && type.rfind("text/event-stream", 0) == 0) {
                        stream = true;
                        on_open();
@@ -249,7 +244,7 @@ sse_outcome read_sse(const sse_request& req, sse_parser& parser,
     case http_end::complete: {
       const http_head& head = t.head();
       const bool framed =
-          lower(head.header("transfer-encoding")).find("chunked") != std::string::npos ||
+          ascii_lower(head.header("transfer-encoding")).find("chunked") != std::string::npos ||
           !head.header("content-length").empty();
       return {sse_outcome::ended,
               framed ? "the server ended the stream" : "the server closed the connection"};

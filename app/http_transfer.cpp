@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "app/http_url.hpp"
+
 namespace vigil::app {
 namespace {
 
@@ -34,11 +36,6 @@ struct curl_library {
 
 void ensure_curl() { static const curl_library library; }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() &&
@@ -49,7 +46,7 @@ std::string_view trim(std::string_view s) {
 
 bool has_header(const http_request& req, const std::string& lower_name) {
   return std::any_of(req.headers.begin(), req.headers.end(),
-                     [&](const auto& h) { return lower(h.first) == lower_name; });
+                     [&](const auto& h) { return ascii_lower(h.first) == lower_name; });
 }
 
 }  // namespace
@@ -103,7 +100,7 @@ struct http_transfer::impl {
         return 0;
       }
     } else if (const size_t colon = line.find(':'); colon != std::string_view::npos && colon > 0) {
-      t.head.headers.emplace_back(lower(std::string{line.substr(0, colon)}),
+      t.head.headers.emplace_back(ascii_lower(std::string{line.substr(0, colon)}),
                                   std::string{trim(line.substr(colon + 1))});
     }
     return bytes;

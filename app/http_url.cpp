@@ -7,26 +7,24 @@
 #include "model/number.hpp"
 
 namespace vigil::app {
-namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace
 
 std::string http_url::text() const {
   return "http://" + host + ":" + std::to_string(port) + prefix;
 }
 
+std::string ascii_lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
 std::optional<http_url> parse_http_url(const std::string& text, std::string& why) {
   const std::string scheme = "http://";
-  if (lower(text.substr(0, 8)) == "https://") {
+  if (ascii_lower(text.substr(0, 8)) == "https://") {
     why = "http://HOST:PORT (https is not supported)";
     return std::nullopt;
   }
-  if (lower(text.substr(0, scheme.size())) != scheme) {
+  if (ascii_lower(text.substr(0, scheme.size())) != scheme) {
     why = "http://HOST:PORT, e.g. http://127.0.0.1:8080";
     return std::nullopt;
   }

@@ -17,6 +17,9 @@ struct http_url {
   std::string text() const;  ///< back to `http://host:port/prefix`
 };
 
+/// `s` with A-Z as a-z (schemes, header values): no locale.
+std::string ascii_lower(std::string s);
+
 /// The URL, or nothing with what was expected in `why` (for "expected <why>").
 std::optional<http_url> parse_http_url(const std::string& text, std::string& why);
 

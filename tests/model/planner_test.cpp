@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <map>
 #include <set>
 #include <string>
@@ -1619,4 +1620,26 @@ SCENARIO("a job keeps at most 1000 separate backfilled ranges, and requests that
       w.check_replay();
     }
   }
+}
+
+TEST_CASE("next_nominals: the job's next times after its cursor or a later instant, none when "
+          "its schedule cannot be compiled here",
+          "[model][planner][next]") {
+  auto spec = std::make_shared<m::job_spec>(base_spec("a"));  // @every 1m, defined at t0
+  m::state s = m::fold({m::job_defined{spec, true, t0, "t"}});
+  m::refresh_schedules(s);
+  const m::job_state& j = *s.jobs.at("a");
+  CHECK(m::next_nominals(j, t0, 3) == std::vector<m::wall_time>{at(1min), at(2min), at(3min)});
+  CHECK(m::next_nominals(j, at(90s), 2) == std::vector<m::wall_time>{at(2min), at(3min)});
+  CHECK(m::next_nominals(j, t0, 0).empty());
+  // The cursor wins when it is later than the instant asked about.
+  m::job_state moved = j;
+  moved.cursor = at(10min);
+  CHECK(m::next_nominals(moved, t0, 1) == std::vector<m::wall_time>{at(11min)});
+  // A zone this machine lacks: kept, never fired, and no next times.
+  auto lost = std::make_shared<m::job_spec>(base_spec("b"));
+  lost->time_zone = "No/Such_Zone";
+  m::state t = m::fold({m::job_defined{lost, true, t0, "t"}});
+  m::refresh_schedules(t);
+  CHECK(m::next_nominals(*t.jobs.at("b"), t0, 3).empty());
 }

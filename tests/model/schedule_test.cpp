@@ -854,3 +854,21 @@ TEST_CASE("cron next_fire is after its instant, matches, and skips no matching i
   CHECK(fires_checked > 3 * iterations / 2);
   CHECK(nothing_checked < iterations / 5);
 }
+
+TEST_CASE("next_fires lists the next fires in order, and stops where the schedule does",
+          "[model][schedule]") {
+  const auto utc = load_zone("UTC");
+  REQUIRE(utc);
+  const auto hourly = next_fires(parse_ok("0 * * * *"), *utc, at("2026-01-01T10:30:00Z"), 3);
+  CHECK(hourly == std::vector<wall_time>{at("2026-01-01T11:00:00Z"), at("2026-01-01T12:00:00Z"),
+                                         at("2026-01-01T13:00:00Z")});
+  CHECK(next_fires(parse_ok("0 * * * *"), *utc, at("2026-01-01T10:30:00Z"), 0).empty());
+  // An @at fires once: one time however many are asked for, none once it passed.
+  const auto once = parse_ok("@at 2026-01-02T00:00:00Z");
+  CHECK(next_fires(once, *utc, at("2026-01-01T00:00:00Z"), 5) ==
+        std::vector<wall_time>{at("2026-01-02T00:00:00Z")});
+  CHECK(next_fires(once, *utc, at("2026-01-03T00:00:00Z"), 5).empty());
+  // Each is next_fire of the one before.
+  for (size_t i = 1; i < hourly.size(); ++i)
+    CHECK(next_fire(parse_ok("0 * * * *"), *utc, hourly[i - 1]) == hourly[i]);
+}

@@ -55,7 +55,8 @@ sse_client::sse_client(uint16_t port, const std::string& target, sse_options opt
     throw std::runtime_error("response body incomplete: " + transfer_->detail());
 }
 
-sse_client::~sse_client() = default;
+// The transfer goes first: its callbacks write into the members declared after it.
+sse_client::~sse_client() { transfer_.reset(); }
 
 std::string sse_client::header(const std::string& lower_name) const {
   return transfer_->head().header(lower_name);
