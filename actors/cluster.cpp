@@ -7,10 +7,10 @@
 // and after each round the scheduler hears where this node stands (lease_news).
 #include "actors/cluster.hpp"
 
+#include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <spdlog/spdlog.h>
 
 #include <map>
 #include <memory>
@@ -75,7 +75,8 @@ void round(lease_pointer self) {
     const bool held = db.renew_lease();
     const auto answered = st.cfg.mono_clock();
     st.renew_seconds = model::to_seconds(answered - sent);
-    if (!held) step_down(self, "another node holds the lease");
+    if (!held)
+      step_down(self, "another node holds the lease");
     else if (!st.validity.renewed(sent, answered, t))
       step_down(self, "the renewal was answered after the lease's deadline");
   }
@@ -100,12 +101,13 @@ void round(lease_pointer self) {
           st.leader_node = st.cfg.node;
           st.leader_url = st.cfg.url;
           ++st.takeovers;
-          spdlog::info("lease: took over as leader, term {} (the lease of {} term {} was not "
-                       "renewed for {} ms)",
-                       st.term, row.holder.empty() ? "nobody" : row.holder, row.term,
-                       std::chrono::duration_cast<std::chrono::milliseconds>(
-                           answered - st.watch.changed_at().value_or(answered))
-                           .count());
+          spdlog::info(
+              "lease: took over as leader, term {} (the lease of {} term {} was not "
+              "renewed for {} ms)",
+              st.term, row.holder.empty() ? "nobody" : row.holder, row.term,
+              std::chrono::duration_cast<std::chrono::milliseconds>(
+                  answered - st.watch.changed_at().value_or(answered))
+                  .count());
         }
       }
     }
@@ -113,9 +115,9 @@ void round(lease_pointer self) {
   const auto now = st.cfg.mono_clock();
   if (!st.cfg.url.empty() && now - st.last_heartbeat >= st.cfg.heartbeat_every) {
     st.last_heartbeat = now;
-    const model::node_record me{st.cfg.node,    st.cfg.url,
-                                st.cfg.epoch,   st.cfg.version,
-                                st.leading ? "leader" : "follower", st.position, 0};
+    const model::node_record me{
+        st.cfg.node, st.cfg.url, st.cfg.epoch, st.cfg.version, st.leading ? "leader" : "follower",
+        st.position, 0};
     db.heartbeat(me, std::chrono::duration_cast<std::chrono::milliseconds>(
                          st.cfg.wall_clock().time_since_epoch())
                          .count());

@@ -14,7 +14,7 @@ namespace vigil::actors {
 struct lease_config {
   std::string conninfo;  ///< secret: never logged (store::pg::redact for messages)
   std::string node;
-  std::string url;      ///< where this node is reachable; empty until advertise_atom
+  std::string url;  ///< where this node is reachable; empty until advertise_atom
   std::string epoch;
   std::string version;  ///< of this vigil, for the cluster view
   model::lease_timing timing;

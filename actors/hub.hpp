@@ -16,8 +16,8 @@ struct hub_config {
   model::duration console_heartbeat_interval = std::chrono::seconds{1};
   /// An event stream further behind the log's end than this is closed with a reason.
   uint64_t max_event_lag = 100'000;
-  size_t event_page = 256;  ///< events read from the journal per write
-  output_actor output;      ///< read for output streams (none: they end at once)
+  size_t event_page = 256;          ///< events read from the journal per write
+  output_actor output;              ///< read for output streams (none: they end at once)
   size_t output_chunk = 32 * 1024;  ///< output bytes read per write
   std::function<model::mono_time()> mono_clock;
   std::function<model::wall_time()> wall_clock;

@@ -2,10 +2,10 @@
 #include "actors/journal.hpp"
 #include "actors/recovery.hpp"
 
+#include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <vector>
@@ -27,9 +27,8 @@ struct journal_state {
   journal_config cfg;
   std::vector<pending_append> queue;
   uint64_t next_seq = 0;  ///< the seq the next append must get; 0 = ask the backend
-  journal_metrics metrics{
-      histogram{{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}},
-      histogram{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}}, 0};
+  journal_metrics metrics{histogram{{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}},
+                          histogram{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}}, 0};
   static inline const char* name = "journal";
 };
 
@@ -66,7 +65,8 @@ void flush(journal_pointer self) {
     uint64_t running = next;
     for (size_t i = 0; i < queue.size(); ++i) {
       if (queue[i].batch.expected_next != running) continue;
-      for (auto& e : encode_batch(queue[i].batch, self->state.cfg.epoch)) all.push_back(std::move(e));
+      for (auto& e : encode_batch(queue[i].batch, self->state.cfg.epoch))
+        all.push_back(std::move(e));
       running += queue[i].batch.events.size();
       last_of[i] = running - 1;
     }
@@ -82,12 +82,11 @@ void flush(journal_pointer self) {
       if (last_of[i] != 0) {
         queue[i].promise.deliver(append_ack{true, last_of[i], {}, false, false});
       } else {
-        queue[i].promise.deliver(append_ack{
-            false, 0,
-            "sequence conflict: batch expected seq " +
-                std::to_string(queue[i].batch.expected_next) + ", log is at " +
-                std::to_string(next),
-            true, false});
+        queue[i].promise.deliver(append_ack{false, 0,
+                                            "sequence conflict: batch expected seq " +
+                                                std::to_string(queue[i].batch.expected_next) +
+                                                ", log is at " + std::to_string(next),
+                                            true, false});
       }
     }
   } catch (const store::sequence_conflict& e) {

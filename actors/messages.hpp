@@ -28,53 +28,53 @@
 namespace vigil::actors {
 
 // CAF 0.17 atoms: at most 10 characters each.
-using tick_atom = caf::atom_constant<caf::atom("tick")>;          ///< scheduler -> itself
-using command_atom = caf::atom_constant<caf::atom("command")>;    ///< http -> scheduler
-using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;  ///< scheduler -> sinks
-using append_atom = caf::atom_constant<caf::atom("append")>;      ///< scheduler -> journal
-using recover_atom = caf::atom_constant<caf::atom("recover")>;    ///< app (start-up) -> journal
-using drain_atom = caf::atom_constant<caf::atom("drain")>;        ///< app -> scheduler, health
-using watch_atom = caf::atom_constant<caf::atom("watch")>;        ///< app -> health
-using stall_atom = caf::atom_constant<caf::atom("stall")>;        ///< test hook: wedge an actor
+using tick_atom = caf::atom_constant<caf::atom("tick")>;              ///< scheduler -> itself
+using command_atom = caf::atom_constant<caf::atom("command")>;        ///< http -> scheduler
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;      ///< scheduler -> sinks
+using append_atom = caf::atom_constant<caf::atom("append")>;          ///< scheduler -> journal
+using recover_atom = caf::atom_constant<caf::atom("recover")>;        ///< app (start-up) -> journal
+using drain_atom = caf::atom_constant<caf::atom("drain")>;            ///< app -> scheduler, health
+using watch_atom = caf::atom_constant<caf::atom("watch")>;            ///< app -> health
+using stall_atom = caf::atom_constant<caf::atom("stall")>;            ///< test hook: wedge an actor
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;  ///< scheduler -> journal
 using probe_atom = caf::atom_constant<caf::atom("probe")>;            ///< scheduler -> journal
 using events_atom = caf::atom_constant<caf::atom("events")>;          ///< http -> journal
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;    ///< http -> hub
 using written_atom = caf::atom_constant<caf::atom("written")>;        ///< I/O thread -> hub
-using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;   ///< hub -> itself
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;    ///< hub -> itself
 using wait_atom = caf::atom_constant<caf::atom("wait")>;              ///< http -> hub
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;  ///< http -> journal, scheduler
-using wake_atom = caf::atom_constant<caf::atom("wake")>;        ///< scheduler -> itself: a fire is due
-using run_atom = caf::atom_constant<caf::atom("run")>;          ///< scheduler -> runner
-using cancel_atom = caf::atom_constant<caf::atom("cancel")>;    ///< scheduler -> runner
-using started_atom = caf::atom_constant<caf::atom("started")>;  ///< runner -> scheduler
+using wake_atom = caf::atom_constant<caf::atom("wake")>;  ///< scheduler -> itself: a fire is due
+using run_atom = caf::atom_constant<caf::atom("run")>;    ///< scheduler -> runner
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;      ///< scheduler -> runner
+using started_atom = caf::atom_constant<caf::atom("started")>;    ///< runner -> scheduler
 using finished_atom = caf::atom_constant<caf::atom("finished")>;  ///< runner -> scheduler
-using query_atom = caf::atom_constant<caf::atom("query")>;      ///< http -> scheduler: job reads
-using hurry_atom = caf::atom_constant<caf::atom("hurry")>;      ///< app -> scheduler -> runner
-using orphans_atom = caf::atom_constant<caf::atom("orphans")>;  ///< scheduler -> runner, at start
-using lease_atom = caf::atom_constant<caf::atom("lease")>;      ///< lease -> scheduler: standing
-using follow_atom = caf::atom_constant<caf::atom("follow")>;    ///< tail -> scheduler: new events
-using lead_atom = caf::atom_constant<caf::atom("lead")>;        ///< scheduler -> journal: the term
-using expire_atom = caf::atom_constant<caf::atom("expire")>;    ///< scheduler -> itself: lease ends
+using query_atom = caf::atom_constant<caf::atom("query")>;        ///< http -> scheduler: job reads
+using hurry_atom = caf::atom_constant<caf::atom("hurry")>;        ///< app -> scheduler -> runner
+using orphans_atom = caf::atom_constant<caf::atom("orphans")>;    ///< scheduler -> runner, at start
+using lease_atom = caf::atom_constant<caf::atom("lease")>;        ///< lease -> scheduler: standing
+using follow_atom = caf::atom_constant<caf::atom("follow")>;      ///< tail -> scheduler: new events
+using lead_atom = caf::atom_constant<caf::atom("lead")>;      ///< scheduler -> journal: the term
+using expire_atom = caf::atom_constant<caf::atom("expire")>;  ///< scheduler -> itself: lease ends
 using position_atom = caf::atom_constant<caf::atom("position")>;  ///< scheduler -> lease, tail
-using cluster_atom = caf::atom_constant<caf::atom("cluster")>;  ///< http -> lease: the node list
+using cluster_atom = caf::atom_constant<caf::atom("cluster")>;    ///< http -> lease: the node list
 using advertise_atom = caf::atom_constant<caf::atom("advertise")>;  ///< app -> lease: our URL
-using output_atom = caf::atom_constant<caf::atom("output")>;  ///< runner, http, hub -> output
+using output_atom = caf::atom_constant<caf::atom("output")>;        ///< runner, http, hub -> output
 
 /// The scheduler's answer to a command: done (durable), or refused.
 struct command_result {
   bool accepted = false;
-  model::rejection rejected;     ///< set when !accepted
-  bool changed = false;          ///< false when the command was already satisfied
-  model::snapshot_ptr snapshot;  ///< the first snapshot that includes the command's events
+  model::rejection rejected;         ///< set when !accepted
+  bool changed = false;              ///< false when the command was already satisfied
+  model::snapshot_ptr snapshot;      ///< the first snapshot that includes the command's events
   std::vector<model::event> events;  ///< what became durable (e.g. a manual run's decision)
   std::string leader_url;  ///< refused with not_leader: where the leader is reachable, if known
   // Job commands: what http/ renders the answer from (the scheduler renders nothing).
   std::optional<model::command> command;  ///< the job command answered (none: scheduler's)
-  std::optional<model::job_cell> job;  ///< define, pause, resume: the job once applied
+  std::optional<model::job_cell> job;     ///< define, pause, resume: the job once applied
   std::vector<model::definition_warning> warnings;  ///< define: what its author should know
-  bool created = false;          ///< define: a job was created (201)
-  size_t backfill_times = 0;     ///< backfill: the job's nominal times in the range
+  bool created = false;                             ///< define: a job was created (201)
+  size_t backfill_times = 0;  ///< backfill: the job's nominal times in the range
 
   /// Accepted: durable (or, on a dry run, decided), `changed` unless already satisfied.
   static command_result done(bool changed, model::snapshot_ptr snap,
@@ -98,13 +98,13 @@ struct job_query {
   enum kind_type { list, get, runs, run, decisions, next } kind = list;
   std::string job;
   std::string run_id;
-  std::string cursor;       ///< list: after this id; runs: before this run id
+  std::string cursor;  ///< list: after this id; runs: before this run id
   model::job_filter filter = model::job_filter::all;  ///< list: only the jobs it selects
-  std::string prefix;       ///< list: only ids that start with it
+  std::string prefix;                                 ///< list: only ids that start with it
   bool full = false;        ///< list: whole jobs (definitions included), not summaries
   uint64_t before_seq = 0;  ///< decisions: before this seq (0: newest)
   size_t limit = 100;
-  size_t count = 10;        ///< next: how many fires
+  size_t count = 10;  ///< next: how many fires
 };
 
 /// The answer to a job_query, as values from the durable state (http/ renders them).
@@ -134,7 +134,7 @@ struct output_answer {
   std::optional<model::rejection> refused;
   std::string run_status;  ///< the run's status: running (live), or the record's
   uint32_t attempt = 1;
-  bool live = false;    ///< read from the process while it runs (or just ended) on this node
+  bool live = false;  ///< read from the process while it runs (or just ended) on this node
   exec::output_read read;
 };
 
@@ -145,10 +145,10 @@ using run_order = model::run_order;
 struct orphan_order {
   std::string run_id;
   uint32_t attempt = 1;
-  std::string status;                            ///< starting or running
+  std::string status;                           ///< starting or running
   std::optional<model::containment> contained;  ///< from its run_started, when logged
-  std::optional<model::orphan_policy> policy;    ///< the job's; none: the daemon's setting
-  model::duration timeout{0};                    ///< what is left of the job's timeout; 0: none
+  std::optional<model::orphan_policy> policy;   ///< the job's; none: the daemon's setting
+  model::duration timeout{0};                   ///< what is left of the job's timeout; 0: none
   model::duration kill_grace{std::chrono::seconds(10)};
 };
 
@@ -211,7 +211,7 @@ struct stream_stats {
   uint64_t console_clients = 0;
   uint64_t output_clients = 0;
   uint64_t coalesced_total = 0;
-  uint64_t refused_total = 0;  ///< over the client cap
+  uint64_t refused_total = 0;              ///< over the client cap
   uint64_t disconnected_write_failed = 0;  ///< write error or write timeout (client gone/stalled)
   uint64_t disconnected_too_slow = 0;      ///< event stream lagging beyond the bound
   uint64_t disconnected_shutdown = 0;
@@ -222,8 +222,8 @@ using model::histogram;
 
 /// The journal's own counters, for GET /metrics: kept in its state, answered on metrics_atom.
 struct journal_metrics {
-  histogram append_seconds;  ///< one observation per commit (store append), in seconds
-  histogram batch_events;    ///< events per commit
+  histogram append_seconds;          ///< one observation per commit (store append), in seconds
+  histogram batch_events;            ///< events per commit
   uint64_t append_errors_total = 0;  ///< commits that threw
 };
 
@@ -233,7 +233,7 @@ struct journal_metrics {
 struct lease_news {
   model::cluster_status standing;
   std::optional<model::mono_time> valid_until;  ///< leader only: act strictly before this
-  uint64_t log_end = 0;  ///< the database's last seq as read this round
+  uint64_t log_end = 0;                         ///< the database's last seq as read this round
 };
 
 /// Events another node appended, read by the tail in order (seqs contiguous within a page).

@@ -34,9 +34,15 @@ model::run_finished to_run_finished(const exec::process_result& r) {
     case exec::process_outcome::exited:
       f.outcome = r.exit_code == 0 ? model::run_outcome::succeeded : model::run_outcome::failed;
       break;
-    case exec::process_outcome::signaled: f.outcome = model::run_outcome::failed; break;
-    case exec::process_outcome::timed_out: f.outcome = model::run_outcome::timed_out; break;
-    case exec::process_outcome::cancelled: f.outcome = model::run_outcome::cancelled; break;
+    case exec::process_outcome::signaled:
+      f.outcome = model::run_outcome::failed;
+      break;
+    case exec::process_outcome::timed_out:
+      f.outcome = model::run_outcome::timed_out;
+      break;
+    case exec::process_outcome::cancelled:
+      f.outcome = model::run_outcome::cancelled;
+      break;
     case exec::process_outcome::failed_to_start:
       f.outcome = model::run_outcome::failed_to_start;
       break;
@@ -78,7 +84,6 @@ scheduler_actor target(reporting& rep) {
   return caf::actor_cast<scheduler_actor>(rep.report_to);
 }
 
-
 std::string describe(const model::containment& c) {
   if (!c.cgroup.empty()) return "cgroup " + c.cgroup;
   return "process group " + std::to_string(c.pgid);
@@ -97,12 +102,13 @@ std::vector<std::string> adopt_orphans(runner_pointer self, const std::vector<or
   }
   std::vector<std::string> alive;
   for (const auto& o : os) {
-    const std::string who = "run " + o.run_id + " of job " + std::string(model::job_of_run(o.run_id));
+    const std::string who =
+        "run " + o.run_id + " of job " + std::string(model::job_of_run(o.run_id));
     std::optional<model::containment> c = o.contained;
     // A run not yet logged as started may have started all the same: its cgroup path is known.
     if (!c && !st.cfg.containment_root.empty())
-      c = model::containment{
-          exec::run_cgroup_path(st.cfg.containment_root, o.run_id, o.attempt), 0, 0};
+      c = model::containment{exec::run_cgroup_path(st.cfg.containment_root, o.run_id, o.attempt), 0,
+                             0};
     exec::orphan_request r;
     r.run_id = o.run_id;
     r.policy = o.policy.value_or(st.cfg.orphans);
@@ -137,8 +143,7 @@ runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
   exec::process_supervisor::callbacks cb;
   cb.started = [rep](const std::string& run_id, int pid, model::wall_time at,
                      const model::containment& contained) {
-    if (auto to = target(*rep))
-      caf::anon_send(to, started_atom::value, run_id, pid, at, contained);
+    if (auto to = target(*rep)) caf::anon_send(to, started_atom::value, run_id, pid, at, contained);
   };
   cb.finished = [rep, warn = cfg.warn](exec::process_result r) {
     {
@@ -146,7 +151,8 @@ runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
       rep->live.erase(r.run_id);
     }
     if (r.orphan && warn)
-      warn("run " + r.run_id + " of job " + std::string(model::job_of_run(r.run_id)) + ": " + r.error + ": abandoned");
+      warn("run " + r.run_id + " of job " + std::string(model::job_of_run(r.run_id)) + ": " +
+           r.error + ": abandoned");
     auto f = to_run_finished(r);
     // Its followers learn of the end now, from the same ring that gave them its bytes.
     if (r.live) r.live->end({model::to_string(f.outcome), f.exit_code, f.signal});
@@ -185,9 +191,7 @@ runner_actor::behavior_type runner(runner_pointer self, runner_config cfg) {
         self->state.sup->start(std::move(r));
       },
       [self](cancel_atom, const std::string& run_id) { self->state.sup->cancel(run_id); },
-      [self](orphans_atom, const std::vector<orphan_order>& os) {
-        return adopt_orphans(self, os);
-      },
+      [self](orphans_atom, const std::vector<orphan_order>& os) { return adopt_orphans(self, os); },
       [self](hurry_atom) {
         std::set<std::string> live;
         {

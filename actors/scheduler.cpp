@@ -44,7 +44,8 @@ struct scheduler_state {
   /// sequence numbers no longer match the log) and must not count in `pending`.
   uint64_t generation = 0;
   model::cycle_stats cycles;
-  model::run_durations durations = model::run_duration_histogram();  ///< of attempts finished (durably) in this process
+  model::run_durations durations =
+      model::run_duration_histogram();  ///< of attempts finished (durably) in this process
   model::journal_status journal;
   bool probing = false;
   model::wall_time last_probe{};
@@ -53,9 +54,9 @@ struct scheduler_state {
   uint64_t version = 0;
   model::wall_time started_at{};
   size_t appends_in_flight = 0;
-  bool orphans_done = false;     ///< runs of a previous process accounted for
-  bool orphans_asked = false;    ///< the runner was asked which of them still live
-  bool orphans_known = false;    ///< ... and answered (or there is no runner)
+  bool orphans_done = false;   ///< runs of a previous process accounted for
+  bool orphans_asked = false;  ///< the runner was asked which of them still live
+  bool orphans_known = false;  ///< ... and answered (or there is no runner)
   /// The orphans the runner found gone, to abandon now. Only these: runs decided since then
   /// (a manual run while the runner looked) are this process's own; the live ones are abandoned
   /// when the runner reports them gone.
@@ -161,8 +162,10 @@ void probe_if_failing(scheduler_pointer self) {
       .then(
           [self](const append_ack& ack) {
             self->state.probing = false;
-            if (ack.ok) journal_recovered(self);
-            else journal_failed(self, ack.error);
+            if (ack.ok)
+              journal_recovered(self);
+            else
+              journal_failed(self, ack.error);
           },
           [self](caf::error& err) {
             self->state.probing = false;
@@ -282,9 +285,9 @@ void log_reports(scheduler_pointer self, batch_origin origin, bool queued = fals
   const uint64_t expected_next = st.pending.log_seq + 1;
   std::vector<model::event> events;
   for (size_t i = 0; i < origin.starts.size(); ++i)
-    for (auto& e : model::on_run_started(st.pending, origin.starts[i].first,
-                                         origin.starts[i].second, origin.start_times[i],
-                                         origin.start_containments[i]))
+    for (auto& e :
+         model::on_run_started(st.pending, origin.starts[i].first, origin.starts[i].second,
+                               origin.start_times[i], origin.start_containments[i]))
       events.push_back(std::move(e));
   for (const auto& f : origin.ends)
     for (auto& e : model::on_run_finished(st.pending, f)) events.push_back(std::move(e));
@@ -403,9 +406,10 @@ void arm_wake(scheduler_pointer self) {
   const auto delay = *next > t ? *next - t : model::duration{0};
   if (delay >= st.cfg.tick_interval) return;  // the tick will see it
   st.wake_at = *next;
-  self->delayed_send(self, std::chrono::duration_cast<std::chrono::microseconds>(delay) +
-                               std::chrono::microseconds{1},
-                     wake_atom::value);
+  self->delayed_send(
+      self,
+      std::chrono::duration_cast<std::chrono::microseconds>(delay) + std::chrono::microseconds{1},
+      wake_atom::value);
 }
 
 /// One scheduling cycle. The heartbeat is this function's snapshot: a wedged loop stops it.
@@ -493,10 +497,9 @@ output_answer output_of(const model::state& s, const output_query& q) {
         a.read.ended = exec::output_end{model::to_string(e.ended), e.exit_code, e.signal};
         return a;
       }
-    a.refused = model::rejection{model::errc::not_found,
-                                 "run '" + q.run_id + "' has no attempt " +
-                                     std::to_string(*q.attempt) + " on record",
-                                 ""};
+    a.refused = model::rejection{
+        model::errc::not_found,
+        "run '" + q.run_id + "' has no attempt " + std::to_string(*q.attempt) + " on record", ""};
     return a;
   }
   const bool ended = model::is_final(run.status) || run.status == model::run_status::retry_wait;
@@ -540,11 +543,14 @@ job_answer answer_query(const model::state& s, const job_query& q, model::wall_t
   auto it = s.jobs.find(q.job);
   if (it == s.jobs.end()) return not_found("no job '" + q.job + "'");
   switch (q.kind) {
-    case job_query::runs: a.runs = model::select_runs(s, it->second, q.cursor, q.limit); break;
+    case job_query::runs:
+      a.runs = model::select_runs(s, it->second, q.cursor, q.limit);
+      break;
     case job_query::run: {
       auto r = s.runs.find(q.run_id);
       if (r == s.runs.end() || r->second.job != q.job)
-        return not_found("no run '" + q.run_id + "' of job '" + q.job + "' (it may have been "
+        return not_found("no run '" + q.run_id + "' of job '" + q.job +
+                         "' (it may have been "
                          "compacted by retention)");
       a.runs.runs.push_back(r->second);
       break;
@@ -552,11 +558,12 @@ job_answer answer_query(const model::state& s, const job_query& q, model::wall_t
     case job_query::get:
     case job_query::decisions:
     case job_query::next:
-    case job_query::list: a.job = it->second; break;
+    case job_query::list:
+      a.job = it->second;
+      break;
   }
   return a;
 }
-
 
 /// A definition decided and not made durable: the answer it would get, from a scratch state
 /// that holds only that job (shared, copied on write: not a copy of every job, nor of its runs,
@@ -636,15 +643,17 @@ bool fold(scheduler_pointer self, const std::vector<store::stored_event>& events
   for (const auto& stored : events) {
     if (stored.seq <= st.durable.log_seq) continue;
     if (stored.seq != st.durable.log_seq + 1) {
-      write_log_line({event_log_line::warn, "cluster: the log jumps from seq " + std::to_string(st.durable.log_seq) +
-                     " to " + std::to_string(stored.seq) + "; reading it again"});
+      write_log_line({event_log_line::warn, "cluster: the log jumps from seq " +
+                                                std::to_string(st.durable.log_seq) + " to " +
+                                                std::to_string(stored.seq) + "; reading it again"});
       ok = false;
       break;
     }
     auto e = codec::decode_event(stored.type, stored.schema_version, stored.body);
     if (!e) {
-      write_log_line({event_log_line::warn, "cluster: cannot decode event at seq " + std::to_string(stored.seq) +
-                     " (type " + stored.type + "); this node stops following"});
+      write_log_line({event_log_line::warn, "cluster: cannot decode event at seq " +
+                                                std::to_string(stored.seq) + " (type " +
+                                                stored.type + "); this node stops following"});
       ok = false;
       break;
     }
@@ -667,9 +676,8 @@ void step_down(scheduler_pointer self, const std::string& why) {
   auto& st = self->state;
   using standing = scheduler_state::standing;
   if (st.role == standing::follower) return;
-  write_log_line({event_log_line::warn, "cluster: " + st.cfg.id.node +
-                                           " steps down from term " + std::to_string(st.term) +
-                                           ": " + why});
+  write_log_line({event_log_line::warn, "cluster: " + st.cfg.id.node + " steps down from term " +
+                                            std::to_string(st.term) + ": " + why});
   st.role = standing::follower;
   st.valid_until.reset();
   st.pending = st.durable;
@@ -694,8 +702,8 @@ void become_leader(scheduler_pointer self) {
   st.checkpoint_seq = st.durable.log_seq;
   st.checkpoint_time = now(self);
   write_log_line({event_log_line::info, "cluster: " + st.cfg.id.node + " leads term " +
-                                           std::to_string(st.term) + " from seq " +
-                                           std::to_string(st.durable.log_seq)});
+                                            std::to_string(st.term) + " from seq " +
+                                            std::to_string(st.durable.log_seq)});
   if (!leading(self)) return;  // the validity ran out while catching up: the next news says
   decide_due(self);
   publish(self);
@@ -719,8 +727,10 @@ void catch_up(scheduler_pointer self) {
             if (!page.ok) return;  // the next lease news tries again
             st.log_end = std::max(st.log_end, page.last_seq);
             if (!fold(self, page.events)) return;
-            if (page.events.empty() && page.last_seq <= st.durable.log_seq) become_leader(self);
-            else catch_up(self);
+            if (page.events.empty() && page.last_seq <= st.durable.log_seq)
+              become_leader(self);
+            else
+              catch_up(self);
           },
           [self](caf::error&) { self->state.catch_up_reading = false; });
 }
@@ -730,11 +740,11 @@ void arm_expiry(scheduler_pointer self) {
   auto& st = self->state;
   if (!st.valid_until) return;
   const auto left = *st.valid_until - st.cfg.mono_clock();
-  self->delayed_send(self,
-                     std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::max(left, model::duration{0})) +
-                         std::chrono::microseconds{1},
-                     expire_atom::value);
+  self->delayed_send(
+      self,
+      std::chrono::duration_cast<std::chrono::microseconds>(std::max(left, model::duration{0})) +
+          std::chrono::microseconds{1},
+      expire_atom::value);
 }
 
 void on_lease_news(scheduler_pointer self, const lease_news& n) {
@@ -759,8 +769,7 @@ void on_lease_news(scheduler_pointer self, const lease_news& n) {
                         ? "another node holds the lease"
                         : "the lease could not be renewed: " + n.standing.store_error);
   }
-  if (before.role != n.standing.role || before.leader_node != n.standing.leader_node)
-    publish(self);
+  if (before.role != n.standing.role || before.leader_node != n.standing.leader_node) publish(self);
 }
 
 caf::typed_response_promise<caf::ok_atom> drain(scheduler_pointer self) {
@@ -780,14 +789,15 @@ caf::typed_response_promise<caf::ok_atom> drain(scheduler_pointer self) {
     st.runner_drain_asked = true;
     if (auto line = describe_shutdown_wait(st.durable)) write_log_line(*line);
     self->request(st.cfg.runner, caf::infinite, drain_atom::value, st.cfg.shutdown_grace)
-        .then([self](caf::ok_atom) {
-                self->state.runner_drained = true;
-                finish_drain_if_idle(self);
-              },
-              [self](caf::error&) {
-                self->state.runner_drained = true;
-                finish_drain_if_idle(self);
-              });
+        .then(
+            [self](caf::ok_atom) {
+              self->state.runner_drained = true;
+              finish_drain_if_idle(self);
+            },
+            [self](caf::error&) {
+              self->state.runner_drained = true;
+              finish_drain_if_idle(self);
+            });
   }
   finish_drain_if_idle(self);
   return promise;

@@ -37,10 +37,10 @@ fetch_response api::call(const std::string& method, const std::string& path,
   fetch_response r = fetch(req);
   if (!r.answered && r.cut_off && !body.empty()) {
     // The daemon reads a body far over its --max-body no further and closes the connection.
-    err_ << "vigil: the request is too large: " << c_.url.text()
-         << " closed the connection on a " << body.size()
-         << "-byte body without answering (larger than its --max-body, or it stopped: "
-         << r.error << ")\n";
+    err_ << "vigil: the request is too large: " << c_.url.text() << " closed the connection on a "
+         << body.size()
+         << "-byte body without answering (larger than its --max-body, or it stopped: " << r.error
+         << ")\n";
     throw stop{exit_refused};
   }
   if (!r.answered) {

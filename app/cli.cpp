@@ -183,7 +183,8 @@ bool unknown_command(const CLI::App& app) {
 /// --help-all: every command's own help, however deep (CLI11 expands one level only, which
 /// left the man page without `jobs runs --limit` and the like).
 void print_all_help(const CLI::App& cmd, const std::string& path, std::ostream& out) {
-  for (const CLI::App* sub : cmd.get_subcommands([](const CLI::App* a) { return !a->get_name().empty(); })) {
+  for (const CLI::App* sub :
+       cmd.get_subcommands([](const CLI::App* a) { return !a->get_name().empty(); })) {
     const std::string name = path + " " + sub->get_name();
     out << "\n" << sub->get_formatter()->make_help(sub, name, CLI::AppFormatMode::Normal);
     print_all_help(*sub, name, out);
@@ -195,7 +196,8 @@ void print_all_help(const CLI::App& cmd, const std::string& path, std::ostream& 
 cli_result parse_cli(int argc, char** argv) {
   CLI::App app{"vigil: a job scheduler whose health endpoint tells the truth"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", version_text(), "Print the version (and git describe) and exit");
+  app.set_version_flag("--version", version_text(),
+                       "Print the version (and git describe) and exit");
   app.set_help_all_flag("--help-all", "Print the help of every command and exit");
   auto* serve = app.add_subcommand("serve", "Run the daemon in the foreground");
   serve->footer(
@@ -204,8 +206,9 @@ cli_result parse_cli(int argc, char** argv) {
       "that name in upper case (VIGIL_TICK_INTERVAL=250ms). A flag beats the environment, which "
       "beats the file, which beats the default.\n");
   std::string config_path;
-  auto* config_flag = serve->add_option("--config", config_path,
-                                        "TOML configuration file (default: $VIGIL_CONFIG, if set)")
+  auto* config_flag = serve
+                          ->add_option("--config", config_path,
+                                       "TOML configuration file (default: $VIGIL_CONFIG, if set)")
                           ->type_name("FILE");
   bool print_config = false;
   serve->add_flag("--print-config", print_config,
@@ -213,8 +216,9 @@ cli_result parse_cli(int argc, char** argv) {
                   "and exit");
   // Hidden: docs/operations.md's settings table is this output (make docs, tests/docs_settings.py).
   bool print_settings = false;
-  serve->add_flag("--print-settings-markdown", print_settings,
-                  "Print the settings as the Markdown table of docs/operations.md and exit")
+  serve
+      ->add_flag("--print-settings-markdown", print_settings,
+                 "Print the settings as the Markdown table of docs/operations.md and exit")
       ->group("");
   const serve_options defaults;
   std::map<std::string, std::string> flag_text;  // every setting's flag, as given
@@ -243,22 +247,25 @@ cli_result parse_cli(int argc, char** argv) {
       "restart is marked RESYNC and the event stream resumes strictly after the last sequence "
       "number seen (or prints RESET, or GAP if one is ever skipped). Ends with 0 on SIGINT or "
       "SIGTERM, with 1 when the server refuses the stream for good (e.g. 404).\n");
-  auto* events_flag = watch->add_flag(
-      "--events", watch_events,
-      "Follow the durable event log (/v1/stream/events) instead of the snapshots");
-  watch->add_option("--after", wraw.after,
-                    "With --events: start strictly after this sequence number (0: from the "
-                    "first event)")
+  auto* events_flag =
+      watch->add_flag("--events", watch_events,
+                      "Follow the durable event log (/v1/stream/events) instead of the snapshots");
+  watch
+      ->add_option("--after", wraw.after,
+                   "With --events: start strictly after this sequence number (0: from the "
+                   "first event)")
       ->type_name("SEQ")
       ->capture_default_str()
       ->needs(events_flag);
-  watch->add_option("--url", wraw.url,
-                    "The daemon's base URL, http://HOST:PORT (an IPv4 address or a host name); "
-                    "default $VIGIL_URL, else http://127.0.0.1:8080")
+  watch
+      ->add_option("--url", wraw.url,
+                   "The daemon's base URL, http://HOST:PORT (an IPv4 address or a host name); "
+                   "default $VIGIL_URL, else http://127.0.0.1:8080")
       ->type_name("URL");
-  watch->add_option("--idle-timeout", wraw.idle_timeout,
-                    "Reconnect when nothing, not even a heartbeat, arrives for this long (0s: "
-                    "never)")
+  watch
+      ->add_option("--idle-timeout", wraw.idle_timeout,
+                   "Reconnect when nothing, not even a heartbeat, arrives for this long (0s: "
+                   "never)")
       ->type_name("DURATION")
       ->capture_default_str();
   add_token_flag(watch, wraw.token);
@@ -287,9 +294,10 @@ cli_result parse_cli(int argc, char** argv) {
   migrate->add_option("--from", migrate_opts.from, "The data directory (the daemon stopped)")
       ->type_name("DIR")
       ->required();
-  migrate->add_option("--to", migrate_opts.to,
-                      "postgresql:// URL or conninfo (default: $VIGIL_STORE; prefer the "
-                      "variable: a password on the command line is visible to other users)")
+  migrate
+      ->add_option("--to", migrate_opts.to,
+                   "postgresql:// URL or conninfo (default: $VIGIL_STORE; prefer the "
+                   "variable: a password on the command line is visible to other users)")
       ->type_name("URL");
 
   jobs_options jobs_opts;
@@ -317,18 +325,19 @@ cli_result parse_cli(int argc, char** argv) {
   list->add_option("--limit", jobs_opts.limit, "Jobs per page (default 100)")
       ->type_name("N")
       ->check(CLI::Range(1, 1000));
-  add_view_flags(action("get", "A job's definition and state, as pretty JSON (or YAML)", act::get,
-                        true),
-                 craw);
+  add_view_flags(
+      action("get", "A job's definition and state, as pretty JSON (or YAML)", act::get, true),
+      craw);
   auto* apply = action("apply",
                        "Make the daemon's jobs those of a file or directory: each is checked by "
                        "the server first (nothing is written unless all pass), then created or "
                        "replaced; prints created, changed (which fields), unchanged and, with "
                        "--prune, deleted, and the server's warnings",
                        act::apply, false);
-  apply->add_option("-f,--file", jobs_opts.file,
-                    "A job JSON object or an array of them, a directory of such *.json files, or "
-                    "- for stdin")
+  apply
+      ->add_option("-f,--file", jobs_opts.file,
+                   "A job JSON object or an array of them, a directory of such *.json files, or "
+                   "- for stdin")
       ->type_name("FILE|DIR")
       ->required();
   apply->add_flag("--prune", jobs_opts.prune,
@@ -336,10 +345,10 @@ cli_result parse_cli(int argc, char** argv) {
   apply->add_flag("--dry-run", jobs_opts.dry_run,
                   "Print what would change (the server validates every job) and write nothing");
   add_view_flags(apply, craw, false);
-  add_view_flags(action("export",
-                        "Every job's definition as a JSON array (or YAML), as `apply -f` reads it",
-                        act::export_, false),
-                 craw, false);
+  add_view_flags(
+      action("export", "Every job's definition as a JSON array (or YAML), as `apply -f` reads it",
+             act::export_, false),
+      craw, false);
   action("rm", "Remove a job (its running processes are cancelled)", act::rm, true);
   auto* run = action("run",
                      "Run a job now; prints the decision (fired, skipped, buffered); exits 5 "
@@ -366,8 +375,8 @@ cli_result parse_cli(int argc, char** argv) {
       ->type_name("N")
       ->check(CLI::Range(1, 1000));
   add_view_flags(decisions, craw);
-  auto* next = action("next", "A job's next nominal fire times, in its zone and yours", act::next,
-                      true);
+  auto* next =
+      action("next", "A job's next nominal fire times, in its zone and yours", act::next, true);
   next->add_option("-n,--count", jobs_opts.count, "How many (server default 10)")
       ->type_name("N")
       ->check(CLI::Range(1, 1000));
@@ -417,8 +426,9 @@ cli_result parse_cli(int argc, char** argv) {
   preview->footer(
       "Times are shown in the schedule's zone (--tz) and in yours (TZ, else the system's "
       "zone). Exit codes as `vigil jobs`: a schedule the daemon refuses is 1, naming the field.\n");
-  preview->add_option("schedule", preview_opts.schedule,
-                      "A schedule as a job would hold it: cron, @every 5m, @at 2030-01-01T00:00:00Z")
+  preview
+      ->add_option("schedule", preview_opts.schedule,
+                   "A schedule as a job would hold it: cron, @every 5m, @at 2030-01-01T00:00:00Z")
       ->required();
   preview->add_option("--tz", preview_opts.tz, "The schedule's IANA zone (default UTC)")
       ->type_name("ZONE");

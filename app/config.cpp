@@ -43,9 +43,9 @@ setting described(std::string key, std::string type_name, std::string help, std:
 
 setting duration_setting(std::string key, std::string help, model::duration serve_options::*field,
                          bool positive) {
-  setting s = described(std::move(key), "DURATION", std::move(help),
-                        positive ? "a duration > 0" : "a duration, 0 allowed",
-                        setting_type::string);
+  setting s =
+      described(std::move(key), "DURATION", std::move(help),
+                positive ? "a duration > 0" : "a duration, 0 allowed", setting_type::string);
   s.apply = [field, positive](const std::string& text, serve_options& out) {
     auto d = model::parse_duration(text);
     if (!d || (positive && d->count() == 0))
@@ -109,8 +109,8 @@ setting listen_setting() {
 /// A true/false setting kept where `field(options)` says (for const and mutable options).
 template <typename Field>
 setting boolean_setting(std::string key, std::string help, Field field) {
-  setting s = described(std::move(key), "", std::move(help), "true or false",
-                        setting_type::boolean);
+  setting s =
+      described(std::move(key), "", std::move(help), "true or false", setting_type::boolean);
   s.apply = [field](const std::string& text, serve_options& out) {
     if (text == "true" || text == "1")
       field(out) = true;
@@ -119,21 +119,19 @@ setting boolean_setting(std::string key, std::string help, Field field) {
     else
       throw invalid_setting{"true or false"};
   };
-  s.text = [field](const serve_options& o) {
-    return std::string{field(o) ? "true" : "false"};
-  };
+  s.text = [field](const serve_options& o) { return std::string{field(o) ? "true" : "false"}; };
   return s;
 }
 
 setting bool_setting(std::string key, std::string help, bool serve_options::*field) {
-  return boolean_setting(std::move(key), std::move(help),
-                         [field](auto& o) -> auto& { return o.*field; });
+  return boolean_setting(
+      std::move(key), std::move(help), [field](auto& o) -> auto& { return o.*field; });
 }
 
 /// Whether one probe stays open to everyone when tokens are configured.
 setting open_setting(std::string key, std::string help, bool http::open_routes::*field) {
-  return boolean_setting(std::move(key), std::move(help),
-                         [field](auto& o) -> auto& { return o.auth_open.*field; });
+  return boolean_setting(
+      std::move(key), std::move(help), [field](auto& o) -> auto& { return o.auth_open.*field; });
 }
 
 /// One of a few words: `choices` (for --help and errors) are "a|b|c".
@@ -142,8 +140,8 @@ setting choice_setting(std::string key, std::string help, std::string choices,
                        std::function<std::string(const serve_options&)> get) {
   std::string accepts = "one of ";
   for (const char c : choices) accepts += c == '|' ? std::string{", "} : std::string{c};
-  setting s = described(std::move(key), choices, std::move(help), std::move(accepts),
-                        setting_type::string);
+  setting s =
+      described(std::move(key), choices, std::move(help), std::move(accepts), setting_type::string);
   s.apply = [set = std::move(set), choices](const std::string& text, serve_options& out) {
     if (!set(text, out)) throw invalid_setting{"one of " + choices};
   };
@@ -233,8 +231,8 @@ std::vector<setting> make_settings() {
       duration_setting("retain_for",
                        "Finished runs older than this are compacted (0s: no age limit)",
                        &so::retain_for, false),
-      integer_setting("retain_decisions", "Decision records kept per job",
-                      &so::retain_decisions, 1, 1000000),
+      integer_setting("retain_decisions", "Decision records kept per job", &so::retain_decisions, 1,
+                      1000000),
       duration_setting("startup_grace", "How long 'starting' is a warning before it is a failure",
                        &so::startup_grace, false),
       integer_setting("max_failed_cycles", "Consecutive failed cycles that turn /health to fail",
@@ -532,7 +530,7 @@ void apply_key(const std::string& name, const toml::node& node, const std::strin
   try {
     s->apply(text, out.opts);
   } catch (const invalid_setting& e) {
-    const std::string written = s->secret                        ? std::string{"(not shown)"}
+    const std::string written = s->secret                         ? std::string{"(not shown)"}
                                 : s->type == setting_type::string ? toml_string(text)
                                                                   : text;
     throw config_error{where + ": key '" + name + "': invalid value " + written + ": expected " +
@@ -688,8 +686,9 @@ resolved_config resolve_config(const std::optional<std::string>& config_path,
     auto it = flags.find(s.key);
     if (it == flags.end()) continue;
     if (s.secret)
-      throw config_error{s.flag + ": not accepted on the command line, where every local user "
-                                  "can read it; use " +
+      throw config_error{s.flag +
+                         ": not accepted on the command line, where every local user "
+                         "can read it; use " +
                          env_name(s.key) + ", the config file, or auth_token_file"};
     try {
       s.apply(it->second, out.opts);

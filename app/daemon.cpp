@@ -1,14 +1,14 @@
 // Start-up and shutdown of the daemon.
 #include "app/daemon.hpp"
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/scoped_actor.hpp>
-#include <caf/send.hpp>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -16,11 +16,11 @@
 
 #include <atomic>
 #include <cerrno>
-#include <thread>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 #include <random>
+#include <thread>
 
 #include "actors/cluster.hpp"
 #include "actors/health.hpp"
@@ -30,8 +30,8 @@
 #include "actors/runner.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/system.hpp"
-#include "exec/containment.hpp"
 #include "app/log.hpp"
+#include "exec/containment.hpp"
 #include "http/server.hpp"
 #include "store/data_dir.hpp"
 #include "store/memory_store.hpp"
@@ -98,9 +98,7 @@ std::optional<actors::recovered> recover(caf::actor_system& sys,
   std::optional<actors::recovered> out;
   self->request(journal, caf::infinite, actors::recover_atom::value)
       .receive([&](actors::recovered& r) { out = std::move(r); },
-               [&](caf::error& err) {
-                 spdlog::error("recovery failed: {}", to_string(err));
-               });
+               [&](caf::error& err) { spdlog::error("recovery failed: {}", to_string(err)); });
   if (!out) return std::nullopt;
   for (const auto& note : out->notes) spdlog::warn(note);
   if (!out->ok) {
@@ -116,14 +114,16 @@ std::optional<actors::recovered> recover(caf::actor_system& sys,
 std::string containment_root(const serve_options& opts) {
   // The same data dir finds the same subtree after a crash; a memory log has nothing to find.
   const std::string key =
-      !opts.store.empty()   ? "cluster-" + opts.node
-      : opts.data_dir.empty() ? "memory-" + std::to_string(::getpid())
-                              : std::filesystem::absolute(opts.data_dir).lexically_normal().string();
+      !opts.store.empty() ? "cluster-" + opts.node
+      : opts.data_dir.empty()
+          ? "memory-" + std::to_string(::getpid())
+          : std::filesystem::absolute(opts.data_dir).lexically_normal().string();
   auto root = exec::prepare_containment_root(key);
   if (root.path.empty()) {
-    spdlog::warn("runs are contained by their process group only ({}): a job process that "
-                 "calls setsid escapes timeout and cancel",
-                 root.why);
+    spdlog::warn(
+        "runs are contained by their process group only ({}): a job process that "
+        "calls setsid escapes timeout and cancel",
+        root.why);
   } else {
     spdlog::info("runs are contained by a cgroup each, under {}", root.path);
   }
@@ -168,8 +168,8 @@ int run_daemon(const serve_options& opts) {
   thresholds.max_consecutive_failures = opts.max_consecutive_failures;
   thresholds.startup_grace = opts.startup_grace;
 
-  auto health = actors::spawn_health(
-      sys, {thresholds, actors::system_mono_clock, actors::system_wall_clock});
+  auto health =
+      actors::spawn_health(sys, {thresholds, actors::system_mono_clock, actors::system_wall_clock});
   auto journal = actors::spawn_journal(sys, {log.backend, id.epoch});
   // Running runs' output, read while they run; runs not running here are the scheduler's to
   // answer from their records (it is told who the scheduler is once it exists).
@@ -277,12 +277,12 @@ int run_daemon(const serve_options& opts) {
   web.open = opts.auth_open;
   http::server server{web, bridge, hub};
   auto stop_actors = [&] {
-    for (const auto& a : {caf::actor_cast<caf::actor>(bridge), caf::actor_cast<caf::actor>(scheduler),
-                          caf::actor_cast<caf::actor>(runner),
-                          caf::actor_cast<caf::actor>(health), caf::actor_cast<caf::actor>(journal),
-                          caf::actor_cast<caf::actor>(hub), caf::actor_cast<caf::actor>(output),
-                          caf::actor_cast<caf::actor>(lease),
-                          caf::actor_cast<caf::actor>(tail)})
+    for (const auto& a :
+         {caf::actor_cast<caf::actor>(bridge), caf::actor_cast<caf::actor>(scheduler),
+          caf::actor_cast<caf::actor>(runner), caf::actor_cast<caf::actor>(health),
+          caf::actor_cast<caf::actor>(journal), caf::actor_cast<caf::actor>(hub),
+          caf::actor_cast<caf::actor>(output), caf::actor_cast<caf::actor>(lease),
+          caf::actor_cast<caf::actor>(tail)})
       if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
   try {
@@ -313,9 +313,9 @@ int run_daemon(const serve_options& opts) {
   bool drained = false;
   {
     caf::scoped_actor self{sys};
-    auto draining = self->request(
-        scheduler, caf::duration{opts.drain_timeout + opts.job_shutdown_grace},
-        actors::drain_atom::value);  // sent now; the answer is awaited below
+    auto draining =
+        self->request(scheduler, caf::duration{opts.drain_timeout + opts.job_shutdown_grace},
+                      actors::drain_atom::value);  // sent now; the answer is awaited below
     spdlog::info("{}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     // Running jobs get the grace to finish; a second SIGTERM (or SIGINT) stops them now.
     std::atomic<bool> done{false};
@@ -328,10 +328,9 @@ int run_daemon(const serve_options& opts) {
         }
       }
     });
-    std::move(draining).receive([&](caf::ok_atom) { drained = true; },
-                                [&](caf::error& err) {
-                                  spdlog::warn("drain did not finish: {}", to_string(err));
-                                });
+    std::move(draining).receive(
+        [&](caf::ok_atom) { drained = true; },
+        [&](caf::error& err) { spdlog::warn("drain did not finish: {}", to_string(err)); });
     done = true;
     hurry.join();
   }
@@ -341,10 +340,9 @@ int run_daemon(const serve_options& opts) {
     caf::scoped_actor self{sys};
     self->request(hub, caf::duration{opts.write_timeout + std::chrono::seconds{1}},
                   actors::drain_atom::value)
-        .receive([](caf::ok_atom) {},
-                 [](caf::error& err) {
-                   spdlog::warn("streams did not all close: {}", to_string(err));
-                 });
+        .receive(
+            [](caf::ok_atom) {},
+            [](caf::error& err) { spdlog::warn("streams did not all close: {}", to_string(err)); });
   }
   caf::anon_send_exit(bridge, caf::exit_reason::user_shutdown);
   server.stop();

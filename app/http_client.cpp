@@ -23,8 +23,8 @@ std::string url_of(const http_url& url, const std::string& target) {
 /// that passes the same rule as --url (parse_http_url: a host and a port, no user info). A
 /// scheme-relative Location, another scheme or anything else is refused with the reason.
 std::optional<std::pair<http_url, std::string>> redirect_target(const http_url& from,
-                                                                 const std::string& location,
-                                                                 std::string& why) {
+                                                                const std::string& location,
+                                                                std::string& why) {
   if (location.empty()) {
     why = "a redirect without a Location";
     return std::nullopt;

@@ -5,9 +5,9 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "app/http_url.hpp"

@@ -112,17 +112,15 @@ int list(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
   const bool more = pages.more;
   const json scheduler = scheduler_state(a);
   if (o.view.format != output_format::table) {
-    print_document(out,
-                   json{{"scheduler", scheduler},
-                        {"jobs", jobs},
-                        {"total", total},
-                        {"complete", !more}},
-                   o.view.format);
+    print_document(
+        out, json{{"scheduler", scheduler}, {"jobs", jobs}, {"total", total}, {"complete", !more}},
+        o.view.format);
     return exit_ok;
   }
   if (scheduler.is_object() && scheduler.value("paused", false)) {
-    out << "SCHEDULER PAUSED since " << show_time(text(scheduler, "paused_since"), "", o.view.viewer)
-        << " by " << text(scheduler, "paused_by");
+    out << "SCHEDULER PAUSED since "
+        << show_time(text(scheduler, "paused_since"), "", o.view.viewer) << " by "
+        << text(scheduler, "paused_by");
     if (scheduler["pause_reason"].is_string()) out << ": " << text(scheduler, "pause_reason");
     out << "; no job fires until `vigil scheduler resume`\n";
   }
@@ -242,10 +240,10 @@ std::vector<json> read_jobs(const jobs_options& o, std::istream& in, std::ostrea
 /// What apply does to one job, as the server's dry run answered it.
 struct planned_job {
   std::string id;
-  const json* job = nullptr;           ///< the definition from the input
-  std::string verdict;                 ///< created, changed, unchanged
-  std::vector<std::string> fields;     ///< changed: the definition's fields that differ
-  std::string revision;                ///< the job's revision once applied
+  const json* job = nullptr;        ///< the definition from the input
+  std::string verdict;              ///< created, changed, unchanged
+  std::vector<std::string> fields;  ///< changed: the definition's fields that differ
+  std::string revision;             ///< the job's revision once applied
   json warnings = json::array();
 };
 
@@ -266,8 +264,7 @@ std::vector<std::string> changed_fields(const json& before, const json& after) {
 /// apply: every job is checked by the server first (PUT ?dry_run=true) and nothing is written
 /// unless all of them pass; then the changed ones are PUT and, with --prune, the daemon's jobs
 /// the input lacks are removed. --dry-run stops after the check. Prints the diff.
-int apply(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
-          std::ostream& err) {
+int apply(api& a, const jobs_options& o, std::istream& in, std::ostream& out, std::ostream& err) {
   const auto jobs = read_jobs(o, in, err);
   if (o.prune && jobs.empty()) {
     err << "vigil: the input holds no job: --prune would remove every job; refusing\n";
@@ -344,17 +341,17 @@ int apply(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
   }
 
   if (o.view.format != output_format::table) {
-    json doc = {{"dry_run", o.dry_run},     {"created", json::array()}, {"changed", json::array()},
-                {"unchanged", json::array()}, {"deleted", deleted},      {"warnings", json::array()}};
+    json doc = {{"dry_run", o.dry_run},     {"created", json::array()},
+                {"changed", json::array()}, {"unchanged", json::array()},
+                {"deleted", deleted},       {"warnings", json::array()}};
     for (const auto& p : plan) {
       if (p.verdict == "changed")
         doc["changed"].push_back({{"id", p.id}, {"fields", p.fields}});
       else
         doc[p.verdict].push_back(p.id);
       for (const auto& w : p.warnings)
-        doc["warnings"].push_back({{"job", p.id},
-                                   {"field", w.value("field", "")},
-                                   {"message", w.value("message", "")}});
+        doc["warnings"].push_back(
+            {{"job", p.id}, {"field", w.value("field", "")}, {"message", w.value("message", "")}});
     }
     print_document(out, doc, o.view.format);
     return code;
@@ -413,12 +410,11 @@ int backfill(api& a, const jobs_options& o, std::ostream& out) {
   }
   out << "job " << o.id << ": " << text(answer, "nominal_times", "0") << " nominal times from "
       << show_time(text(answer, "from"), zone, o.view.viewer) << " to "
-      << show_time(text(answer, "to"), zone, o.view.viewer) << ": "
-      << text(answer, "decided", "0") << " decided now, " << text(answer, "already_decided", "0")
+      << show_time(text(answer, "to"), zone, o.view.viewer) << ": " << text(answer, "decided", "0")
+      << " decided now, " << text(answer, "already_decided", "0")
       << " decided already (or the schedule's)\n";
   return exit_ok;
 }
-
 
 /// A read of job `o.id` at `path` (with `?name=value` when `value` is set): printed as the
 /// document asked for, or, for a table, returned to be printed as one.
@@ -465,10 +461,9 @@ int decisions(api& a, const jobs_options& o, std::ostream& out) {
   std::vector<std::vector<std::string>> rows = {
       {"SEQ", "AT", "KIND", "REASON", "NOMINAL", "COUNT", "RUN"}};
   for (const auto& d : page->value("decisions", json::array()))
-    rows.push_back({text(d, "seq"), show_time(text(d, "at"), zone, o.view.viewer),
-                    text(d, "kind"), text(d, "reason"),
-                    show_time(text(d, "nominal"), zone, o.view.viewer), text(d, "count"),
-                    text(d, "run_id")});
+    rows.push_back({text(d, "seq"), show_time(text(d, "at"), zone, o.view.viewer), text(d, "kind"),
+                    text(d, "reason"), show_time(text(d, "nominal"), zone, o.view.viewer),
+                    text(d, "count"), text(d, "run_id")});
   if (rows.size() == 1) {
     out << "no decisions for job " << o.id << "\n";
     return exit_ok;
@@ -489,9 +484,9 @@ int next(api& a, const jobs_options& o, std::ostream& out) {
   }
   std::vector<std::vector<std::string>> rows = {{"#", "FIRE (" + zone + ")"}};
   for (size_t i = 0; i < fires.size(); ++i)
-    rows.push_back({std::to_string(i + 1),
-                    show_time(fires[i].is_string() ? fires[i].get<std::string>() : "-", zone,
-                              o.view.viewer)});
+    rows.push_back(
+        {std::to_string(i + 1),
+         show_time(fires[i].is_string() ? fires[i].get<std::string>() : "-", zone, o.view.viewer)});
   print_table(out, rows);
   const std::string jitter = text(answer, "jitter_offset_seconds", "0");
   if (jitter != "0" && jitter != "0.000")
@@ -504,8 +499,8 @@ int next(api& a, const jobs_options& o, std::ostream& out) {
 /// attempt: how it ended goes to stderr.
 int follow_logs(api& a, const jobs_options& o, const std::string& run_id, std::ostream& out,
                 std::ostream& err) {
-  const std::string target = o.client.url.prefix + job_path(o.id) + "/runs/" +
-                             escape_segment(run_id) + "/output?follow";
+  const std::string target =
+      o.client.url.prefix + job_path(o.id) + "/runs/" + escape_segment(run_id) + "/output?follow";
   std::string last_id;
   uint64_t attempt = 0;  // once known, a reconnect stays on the attempt it followed
   unsigned failures = 0;
@@ -540,8 +535,8 @@ int follow_logs(api& a, const jobs_options& o, const std::string& run_id, std::o
           }
         });
     if (end) {
-      err << "run " << run_id << " (attempt " << text(*end, "attempt") << "): "
-          << text(*end, "outcome");
+      err << "run " << run_id << " (attempt " << text(*end, "attempt")
+          << "): " << text(*end, "outcome");
       if ((*end)["exit_code"].is_number()) err << ", exit " << text(*end, "exit_code");
       if ((*end)["signal"].is_number()) err << ", signal " << text(*end, "signal");
       err << "\n";
@@ -585,8 +580,8 @@ int logs(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
     run_id = text(newest[0], "run_id");
   }
   if (o.follow) return follow_logs(a, o, run_id, out, err);
-  const json run = a.expect_ok("run " + run_id, "GET",
-                               job_path(o.id) + "/runs/" + escape_segment(run_id));
+  const json run =
+      a.expect_ok("run " + run_id, "GET", job_path(o.id) + "/runs/" + escape_segment(run_id));
   if (o.view.format != output_format::table) {
     print_document(out, run, o.view.format);
     return exit_ok;
@@ -596,9 +591,9 @@ int logs(api& a, const jobs_options& o, std::ostream& out, std::ostream& err) {
   const bool going = status == "running" || status == "starting";
   if (going) {
     // The record has it only at the end: what it printed so far comes from the process.
-    const json live = a.expect_ok("run " + run_id, "GET",
-                                  job_path(o.id) + "/runs/" + escape_segment(run_id) +
-                                      "/output?max=1048576");
+    const json live =
+        a.expect_ok("run " + run_id, "GET",
+                    job_path(o.id) + "/runs/" + escape_segment(run_id) + "/output?max=1048576");
     output = live.value("output", std::string{});
   }
   out << output;
@@ -642,9 +637,9 @@ int dispatch(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
       return apply(a, o, in, out, err);
     case act::get:
       // A table of one object would say less than its JSON: the table format prints JSON too.
-      print_document(out, a.expect_ok(what, "GET", job_path(o.id)),
-                     o.view.format == output_format::yaml ? output_format::yaml
-                                                          : output_format::json);
+      print_document(
+          out, a.expect_ok(what, "GET", job_path(o.id)),
+          o.view.format == output_format::yaml ? output_format::yaml : output_format::json);
       return exit_ok;
     case act::rm:
       a.expect_ok(what, "DELETE", job_path(o.id));
@@ -659,7 +654,8 @@ int dispatch(api& a, const jobs_options& o, std::istream& in, std::ostream& out,
       out << "\n";
       if (d.contains("cancels") && d["cancels"].is_array() && !d["cancels"].empty()) {
         out << "cancels:";
-        for (const auto& c : d["cancels"]) out << " " << (c.is_string() ? c.get<std::string>() : c.dump());
+        for (const auto& c : d["cancels"])
+          out << " " << (c.is_string() ? c.get<std::string>() : c.dump());
         out << "\n";
       }
       // Nothing will run: a script waiting for this run must not take it for started.

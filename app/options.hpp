@@ -25,9 +25,9 @@ struct serve_options {
   size_t max_running_jobs = 256;
   /// A previous daemon's run still alive at start-up: wait for it, or stop it (jobs may say).
   model::orphan_policy orphans = model::orphan_policy::kill;
-  size_t retain_runs = 100;          ///< finished runs kept per job
+  size_t retain_runs = 100;                                 ///< finished runs kept per job
   model::duration retain_for = std::chrono::hours{24 * 7};  ///< finished runs older than this go
-  size_t retain_decisions = 200;     ///< decision records kept per job
+  size_t retain_decisions = 200;                            ///< decision records kept per job
   model::duration startup_grace = std::chrono::seconds{30};
   uint32_t max_consecutive_failures = 3;
   std::string data_dir;  ///< empty: the event log lives in memory

@@ -2,8 +2,8 @@
 #include "app/output.hpp"
 #include "app/yaml.hpp"
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdlib>

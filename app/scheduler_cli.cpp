@@ -17,9 +17,8 @@ int run_scheduler(const scheduler_options& opts, std::ostream& out, std::ostream
   api a{opts.client, err};
   try {
     const std::string body = opts.reason ? json{{"reason", *opts.reason}}.dump() : std::string{};
-    const json j = a.expect_ok(opts.pause ? "pause the scheduler" : "resume the scheduler",
-                               "POST", opts.pause ? "/v1/scheduler/pause" : "/v1/scheduler/resume",
-                               body);
+    const json j = a.expect_ok(opts.pause ? "pause the scheduler" : "resume the scheduler", "POST",
+                               opts.pause ? "/v1/scheduler/pause" : "/v1/scheduler/resume", body);
     const bool changed = j.is_object() && j.value("changed", false);
     const json s = j.is_object() && j.contains("snapshot") && j["snapshot"].is_object()
                        ? j["snapshot"].value("scheduler", json::object())

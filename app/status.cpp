@@ -14,7 +14,6 @@ namespace {
 
 using json = nlohmann::ordered_json;  // checks in the daemon's order
 
-
 const json& member(const json& j, const char* key) {
   static const json none;
   if (!j.is_object() || !j.contains(key)) return none;
@@ -68,7 +67,8 @@ void print_scheduler(const json& s, const viewer_zone& viewer, std::ostream& out
   if (!s.is_object()) return;
   std::string line = "scheduler: " + text(s, "state", "?");
   if (member(s, "paused").is_boolean() && member(s, "paused").get<bool>()) {
-    line += " (paused since " + show_time(text(s, "paused_since"), "", viewer) + " by " + text(s, "paused_by");
+    line += " (paused since " + show_time(text(s, "paused_since"), "", viewer) + " by " +
+            text(s, "paused_by");
     if (!member(s, "pause_reason").is_null() && s.contains("pause_reason"))
       line += ": " + text(s, "pause_reason");
     line += ")";
@@ -89,14 +89,13 @@ void print_jobs(const json& j, const viewer_zone& viewer, std::ostream& out) {
   const json& outcomes = member(j, "outcomes");
   out << "jobs:      " << text(j, "total", "0") << " defined, " << text(j, "paused", "0")
       << " paused, " << text(j, "disabled", "0") << " disabled, " << text(j, "overdue", "0")
-      << " overdue; next due " << show_time(text(j, "next_due", "none"), "", viewer)
-      << "\n";
+      << " overdue; next due " << show_time(text(j, "next_due", "none"), "", viewer) << "\n";
   out << "runs:      " << text(runs, "running", "0") << " running, " << text(runs, "starting", "0")
       << " starting, " << text(runs, "buffered", "0") << " buffered, "
-      << text(runs, "retry_wait", "0") << " waiting to retry; finished: "
-      << text(outcomes, "succeeded", "0") << " succeeded, " << text(outcomes, "failed", "0")
-      << " failed, " << text(outcomes, "timed_out", "0") << " timed out, "
-      << text(outcomes, "failed_to_start", "0") << " failed to start\n";
+      << text(runs, "retry_wait", "0")
+      << " waiting to retry; finished: " << text(outcomes, "succeeded", "0") << " succeeded, "
+      << text(outcomes, "failed", "0") << " failed, " << text(outcomes, "timed_out", "0")
+      << " timed out, " << text(outcomes, "failed_to_start", "0") << " failed to start\n";
 }
 
 void print_journal(const json& j, const viewer_zone& viewer, std::ostream& out) {
@@ -114,8 +113,10 @@ void print_cluster(const json& c, std::ostream& out) {
   if (!c.is_object()) return;
   out << "cluster:   " << text(c, "role") << ", term " << text(c, "term");
   const json& leader = member(c, "leader");
-  if (leader.is_object()) out << ", leader " << text(leader, "node") << " at " << text(leader, "url");
-  else out << ", NO LEADER";
+  if (leader.is_object())
+    out << ", leader " << text(leader, "node") << " at " << text(leader, "url");
+  else
+    out << ", NO LEADER";
   const json& lag = member(c, "lag");
   if (lag.is_object()) out << "; lag " << text(lag, "events", "0") << " events";
   const json& store = member(c, "store");
@@ -132,9 +133,9 @@ void print_nodes(const std::string& body, std::ostream& out) {
   if (!nodes.is_array()) return;
   for (const auto& n : nodes) {
     char seen[32];
-    std::snprintf(seen, sizeof seen, "%.1fs ago",
-                  member(n, "last_seen_seconds").is_number() ? n["last_seen_seconds"].get<double>()
-                                                             : 0.0);
+    std::snprintf(
+        seen, sizeof seen, "%.1fs ago",
+        member(n, "last_seen_seconds").is_number() ? n["last_seen_seconds"].get<double>() : 0.0);
     out << "  " << text(n, "node") << "  " << text(n, "role") << "  " << text(n, "url")
         << "  log_seq " << text(n, "log_seq") << " (lag " << text(n, "lag_events", "0")
         << ")  seen " << seen << "  clock skew " << text(n, "clock_skew_ms", "0") << " ms  v"
@@ -198,9 +199,12 @@ int run_status(const status_options& opts, std::ostream& out, std::ostream& err)
                                  ? h["status"].get<std::string>()
                                  : std::string{};
   int code = -1;
-  if (status == "pass") code = 0;
-  else if (status == "warn") code = 1;
-  else if (status == "fail") code = 2;
+  if (status == "pass")
+    code = 0;
+  else if (status == "warn")
+    code = 1;
+  else if (status == "fail")
+    code = 2;
   if (code < 0 || (r.status != 200 && r.status != 503)) {
     err << "vigil: " << opts.client.url.text() << "/health answered HTTP " << r.status
         << " without a health verdict; is this a vigil daemon?\n";

@@ -10,17 +10,17 @@
 #include <utility>
 #include <vector>
 
-#include "app/output.hpp"
 #include "app/http_client.hpp"
+#include "app/output.hpp"
 
 namespace vigil::app {
 
 /// Exit codes of the client subcommands (`vigil status`, `vigil jobs ...`).
 enum client_exit : int {
   exit_ok = 0,
-  exit_refused = 1,      ///< jobs: the server answered 4xx/5xx; status: warn
-  exit_usage = 2,        ///< a bad command line (CLI11); status: fail
-  exit_unreachable = 3,  ///< no connection, no answer in time, or an answer that is not HTTP/JSON
+  exit_refused = 1,       ///< jobs: the server answered 4xx/5xx; status: warn
+  exit_usage = 2,         ///< a bad command line (CLI11); status: fail
+  exit_unreachable = 3,   ///< no connection, no answer in time, or an answer that is not HTTP/JSON
   exit_unauthorized = 4,  ///< status: the daemon wants a token (401) or refused the one sent (403)
   exit_skipped = 5,       ///< jobs run: the manual run was decided `skipped` (nothing will run)
 };

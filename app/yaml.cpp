@@ -17,8 +17,8 @@ using json = nlohmann::json;
 bool reserved_word(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static const std::array<const char*, 11> words = {"true", "false", "yes", "no",  "on", "off",
-                                                    "null", "y",    "n",   "~",   "nan"};
+  static const std::array<const char*, 11> words = {"true", "false", "yes", "no", "on", "off",
+                                                    "null", "y",     "n",   "~",  "nan"};
   return std::any_of(words.begin(), words.end(), [&](const char* w) { return s == w; });
 }
 

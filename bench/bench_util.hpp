@@ -173,8 +173,8 @@ inline std::string report_header(const std::string& title, const std::string& no
 /// Appends the failures (if any), prints the report, and writes it to `dir`/`file` unless `dir`
 /// is "-". The exit code: 0 when nothing failed. `progress` reports where it went.
 template <class Progress>
-int finish_report(std::string out, const std::vector<std::string>& failures,
-                  const std::string& dir, const std::string& file, Progress progress) {
+int finish_report(std::string out, const std::vector<std::string>& failures, const std::string& dir,
+                  const std::string& file, Progress progress) {
   if (!failures.empty()) {
     out += "**Harness / correctness failures**\n\n";
     for (const auto& f : failures) out += "- " + f + "\n";

@@ -70,9 +70,9 @@ void progress(const std::string& text) {
 int64_t parse_rfc3339_ms(const std::string& s) {
   std::tm tm{};
   int ms = 0;
-  if (s.size() != 24 || std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year,
-                                    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
-                                    &ms) != 7)
+  if (s.size() != 24 ||
+      std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
     return -1;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
@@ -123,12 +123,12 @@ double percentile_d(std::vector<double> v, double p) {
 struct decision_stats {
   uint64_t events = 0;
   uint64_t fired = 0, skipped = 0, missed = 0, buffered = 0, other_kind = 0;
-  uint64_t missed_nominals = 0;  ///< sum of `count` over missed decisions (ranges)
+  uint64_t missed_nominals = 0;   ///< sum of `count` over missed decisions (ranges)
   std::vector<int64_t> lateness;  ///< ms, fired decisions
   std::vector<std::pair<int64_t, int64_t>> by_nominal;  ///< (nominal, lateness) ms, fired
   std::vector<int64_t> start_lateness;  ///< ms, run_started.at − nominal, runs fired in range
   int64_t min_nominal = -1, max_nominal = -1;
-  uint64_t decided_nominals = 0;  ///< nominal times covered (count of every decision)
+  uint64_t decided_nominals = 0;             ///< nominal times covered (count of every decision)
   std::map<std::string, uint64_t> outcomes;  ///< run_finished outcomes in range
   std::map<std::string, uint64_t> types;
   uint64_t pages = 0;
@@ -205,7 +205,8 @@ decision_stats read_decisions(http_client& c, uint64_t after, uint64_t until) {
 uint64_t last_seq(http_client& c) {
   const auto r = c.get("/v1/events?after=0&limit=1");
   if (r.status != 200)
-    throw std::runtime_error(format("GET /v1/events -> %d: %s", r.status, r.body.substr(0, 300).c_str()));
+    throw std::runtime_error(
+        format("GET /v1/events -> %d: %s", r.status, r.body.substr(0, 300).c_str()));
   return json::parse(r.body)["last_seq"].get<uint64_t>();
 }
 
@@ -254,7 +255,8 @@ std::string histogram(const std::vector<int64_t>& sorted) {
   size_t from = 0;
   for (size_t i = 0; i < std::size(edges); ++i) {
     const int64_t hi = i + 1 < std::size(edges) ? edges[i + 1] : INT64_MAX;
-    const size_t to = static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), hi) - sorted.begin());
+    const size_t to =
+        static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), hi) - sorted.begin());
     if (to > from)
       out += format("%s[%" PRId64 ", %s) %zu", out.empty() ? "" : "; ", edges[i],
                     hi == INT64_MAX ? "∞" : std::to_string(hi).c_str(), to - from);
@@ -266,7 +268,8 @@ std::string histogram(const std::vector<int64_t>& sorted) {
 /// Stretches of consecutive fires (in nominal order) later than 10 ms: how many, and the worst
 /// few with their position relative to the daemon's start (checkpoints are due by time from
 /// there), so that a stall shows as one stretch.
-std::string late_stretches(const std::vector<std::pair<int64_t, int64_t>>& fires, int64_t start_ms) {
+std::string late_stretches(const std::vector<std::pair<int64_t, int64_t>>& fires,
+                           int64_t start_ms) {
   struct stretch {
     int64_t from, to, worst;
     size_t n;
@@ -283,10 +286,12 @@ std::string late_stretches(const std::vector<std::pair<int64_t, int64_t>>& fires
     }
   }
   if (all.empty()) return "none";
-  std::sort(all.begin(), all.end(), [](const stretch& a, const stretch& b) { return a.worst > b.worst; });
+  std::sort(all.begin(), all.end(),
+            [](const stretch& a, const stretch& b) { return a.worst > b.worst; });
   std::string out = format("%zu (fires > 10 ms late, gaps ≤ 50 ms joined); worst:", all.size());
   for (size_t i = 0; i < std::min<size_t>(4, all.size()); ++i)
-    out += format("%s nominal +%.1f … +%.1f s after the daemon's start, %zu fires, up to %" PRId64 " ms",
+    out += format("%s nominal +%.1f … +%.1f s after the daemon's start, %zu fires, up to %" PRId64
+                  " ms",
                   i ? ";" : "", static_cast<double>(all[i].from - start_ms) / 1000.0,
                   static_cast<double>(all[i].to - start_ms) / 1000.0, all[i].n, all[i].worst);
   return out;
@@ -321,10 +326,11 @@ int run(const options& o, const std::string& command) {
   const int64_t daemon_started_ms = wall_ms();
   daemon_under_test d{o.binary, args};
   const long rss_start = rss_kib(d.pid());
-  progress(format("daemon pid %d on port %u, VmRSS %ld KiB; defining %zu jobs with %zu clients "
-                  "(@every %s, phase step %s)",
-                  d.pid(), d.port(), rss_start, o.jobs, o.clients, spell_us(period_us).c_str(),
-                  spell_us(step_us).c_str()));
+  progress(
+      format("daemon pid %d on port %u, VmRSS %ld KiB; defining %zu jobs with %zu clients "
+             "(@every %s, phase step %s)",
+             d.pid(), d.port(), rss_start, o.jobs, o.clients, spell_us(period_us).c_str(),
+             spell_us(step_us).c_str()));
 
   // ---- 1. definition
   std::atomic<size_t> next{0};
@@ -332,7 +338,7 @@ int run(const options& o, const std::string& command) {
   std::mutex mu;
   std::map<int, uint64_t> bad_status;
   std::string first_error;
-  std::vector<double> define_ms;  // per answer
+  std::vector<double> define_ms;       // per answer
   std::vector<double> tenth_s(10, 0);  // seconds at which each tenth of the jobs was answered
   std::atomic<size_t> done{0};
   const auto def_t0 = clock_type::now();
@@ -348,8 +354,8 @@ int run(const options& o, const std::string& command) {
         std::string sched = "@every " + spell_us(period_us);
         if (phase > 0) sched += "/" + spell_us(phase);
         const std::string body = format(
-            "{\"id\":\"bench-%06zu\",\"schedule\":\"%s\",\"command\":{\"argv\":[\"/bin/true\"]}}", i,
-            sched.c_str());
+            "{\"id\":\"bench-%06zu\",\"schedule\":\"%s\",\"command\":{\"argv\":[\"/bin/true\"]}}",
+            i, sched.c_str());
         const auto t0 = clock_type::now();
         try {
           const auto r = c.post("/v1/jobs", body);
@@ -360,7 +366,8 @@ int run(const options& o, const std::string& command) {
             ++bad;
             std::lock_guard<std::mutex> g{mu};
             ++bad_status[r.status];
-            if (first_error.empty()) first_error = format("HTTP %d: %s", r.status, r.body.substr(0, 300).c_str());
+            if (first_error.empty())
+              first_error = format("HTTP %d: %s", r.status, r.body.substr(0, 300).c_str());
           }
         } catch (const std::exception& e) {
           ++thrown;
@@ -368,7 +375,8 @@ int run(const options& o, const std::string& command) {
           if (first_error.empty()) first_error = e.what();
         }
         const size_t n = ++done;
-        if (n % std::max<size_t>(1, o.jobs / 10) == 0 && n / std::max<size_t>(1, o.jobs / 10) <= 10) {
+        if (n % std::max<size_t>(1, o.jobs / 10) == 0 &&
+            n / std::max<size_t>(1, o.jobs / 10) <= 10) {
           const size_t k = n / std::max<size_t>(1, o.jobs / 10) - 1;
           std::lock_guard<std::mutex> g{mu};
           tenth_s[k] = seconds_since(def_t0);
@@ -420,8 +428,8 @@ int run(const options& o, const std::string& command) {
       rss_peak = std::max(rss_peak, rss_now);
       if (k % 5 == 0)
         timeline += format("%s+%.0f s %.0f/%.0f", timeline.empty() ? "" : "; ",
-                           static_cast<double>(wall_ms() - daemon_started_ms) / 1000.0, mib(rss_now),
-                           static_cast<double>(dir_bytes(tmp + "/data")) / 1048576.0);
+                           static_cast<double>(wall_ms() - daemon_started_ms) / 1000.0,
+                           mib(rss_now), static_cast<double>(dir_bytes(tmp + "/data")) / 1048576.0);
       const auto t0 = clock_type::now();
       try {
         const auto r = h.get("/health");
@@ -455,8 +463,9 @@ int run(const options& o, const std::string& command) {
   const int code = d.stop(60s);
   const double stop_s = seconds_since(t_stop);
   if (code != 0)
-    rep.failures.push_back(format("daemon exited %d on SIGTERM (%.1f s); output tail:\n\n```\n%s\n```",
-                                  code, stop_s, d.output_tail(2000).c_str()));
+    rep.failures.push_back(
+        format("daemon exited %d on SIGTERM (%.1f s); output tail:\n\n```\n%s\n```", code, stop_s,
+               d.output_tail(2000).c_str()));
 
   // ---- the report
   const double rate_ok = static_cast<double>(ok) / def_s;
@@ -466,12 +475,14 @@ int run(const options& o, const std::string& command) {
   const double decided_per_s = static_cast<double>(win.decided_nominals) / win_s;
   const uint64_t expected_nominals =
       win.min_nominal >= 0 ? static_cast<uint64_t>((win.max_nominal - win.min_nominal) * 1000 /
-                                                   static_cast<int64_t>(step_us)) + 1
+                                                   static_cast<int64_t>(step_us)) +
+                                 1
                            : 0;
-  const std::string setup = format("%zu jobs, @every %s, phases step %s (%u nominal times/s), "
-                                   "/bin/true; %d s window after %d s warm-up",
-                                   o.jobs, spell_us(period_us).c_str(), spell_us(step_us).c_str(),
-                                   o.rate, o.window_s, o.warmup_s);
+  const std::string setup = format(
+      "%zu jobs, @every %s, phases step %s (%u nominal times/s), "
+      "/bin/true; %d s window after %d s warm-up",
+      o.jobs, spell_us(period_us).c_str(), spell_us(step_us).c_str(), o.rate, o.window_s,
+      o.warmup_s);
   rep.row("fire lateness p50 (decision `at` − nominal)", format("%.0f ms", p50), "—", "—");
   rep.row("fire lateness p99", format("%.0f ms", p99), "≤ 10 ms", p99 <= 10 ? "yes" : "**no**");
   rep.row("fire lateness max", L.empty() ? "—" : format("%" PRId64 " ms", L.back()), "—", "—");
@@ -486,7 +497,8 @@ int run(const options& o, const std::string& command) {
           "≤ 200 MB", static_cast<double>(hwm_end) * 1024 <= 200e6 ? "yes" : "**no**");
   rep.row("definition rate (durable 2xx answers)",
           format("%.0f jobs/s (%" PRIu64 " in %.1f s)", rate_ok, ok.load(), def_s), "—", "—");
-  rep.row("daemon CPU in the window", format("%.0f%% of one core", 100 * cpu_win / win_s), "—", "—");
+  rep.row("daemon CPU in the window", format("%.0f%% of one core", 100 * cpu_win / win_s), "—",
+          "—");
 
   std::string& x = rep.details;
   x += "### Setup\n\n";
@@ -500,7 +512,8 @@ int run(const options& o, const std::string& command) {
   x += "### Definition\n\n";
   x += format("- %" PRIu64 " defined (2xx), %" PRIu64 " refused", ok.load(), bad.load());
   for (const auto& [st, n] : bad_status) x += format(" [%d: %" PRIu64 "]", st, n);
-  x += format(", %" PRIu64 " failed (timeout / connection) in %.1f s: **%.0f jobs/s** with %zu "
+  x += format(", %" PRIu64
+              " failed (timeout / connection) in %.1f s: **%.0f jobs/s** with %zu "
               "keep-alive clients\n",
               thrown.load(), def_s, rate_ok, o.clients);
   x += format("- answer latency ms: p50 %.1f, p99 %.1f, max %.1f\n", percentile_d(define_ms, 0.5),
@@ -514,14 +527,17 @@ int run(const options& o, const std::string& command) {
   }
   x += "\n";
   x += format("- daemon CPU while defining: %.0f%% of one core (%.1f s CPU, %.2f ms per job)\n",
-              100 * cpu_def / def_s, cpu_def, 1000 * cpu_def / static_cast<double>(std::max<uint64_t>(1, ok)));
-  x += format("- VmRSS: %.1f MiB at start, %.1f MiB after defining (%.2f KiB per job); data dir "
-              "%.1f MiB after defining (%.0f bytes per job), %.1f MiB at the end\n",
-              mib(rss_start), mib(rss_defined),
-              static_cast<double>(rss_defined - rss_start) / static_cast<double>(std::max<size_t>(1, o.jobs)),
-              static_cast<double>(data_defined) / 1048576.0,
-              static_cast<double>(data_defined) / static_cast<double>(std::max<size_t>(1, o.jobs)),
-              static_cast<double>(data_end) / 1048576.0);
+              100 * cpu_def / def_s, cpu_def,
+              1000 * cpu_def / static_cast<double>(std::max<uint64_t>(1, ok)));
+  x += format(
+      "- VmRSS: %.1f MiB at start, %.1f MiB after defining (%.2f KiB per job); data dir "
+      "%.1f MiB after defining (%.0f bytes per job), %.1f MiB at the end\n",
+      mib(rss_start), mib(rss_defined),
+      static_cast<double>(rss_defined - rss_start) /
+          static_cast<double>(std::max<size_t>(1, o.jobs)),
+      static_cast<double>(data_defined) / 1048576.0,
+      static_cast<double>(data_defined) / static_cast<double>(std::max<size_t>(1, o.jobs)),
+      static_cast<double>(data_end) / 1048576.0);
   x += format("- /health after defining: jobs.total %" PRIu64 "\n",
               jobs_defined.value("total", uint64_t{0}));
   x += "- fires decided while defining (seq ≤ " + std::to_string(seq0) +
@@ -536,41 +552,47 @@ int run(const options& o, const std::string& command) {
   for (const auto& [t, n] : win.types) x += format(" %s %" PRIu64 ",", t.c_str(), n);
   if (!win.types.empty()) x.pop_back();
   x += "\n";
-  x += format("- decisions: fired %" PRIu64 ", skipped %" PRIu64 ", missed %" PRIu64
-              " (%" PRIu64 " nominal times), buffered %" PRIu64 "\n",
+  x += format("- decisions: fired %" PRIu64 ", skipped %" PRIu64 ", missed %" PRIu64 " (%" PRIu64
+              " nominal times), buffered %" PRIu64 "\n",
               win.fired, win.skipped, win.missed, win.missed_nominals, win.buffered);
-  x += format("- nominal times covered: %" PRIu64 " decided between the first and last nominal "
-              "(%" PRIu64 " slots of %s): %s\n",
-              win.decided_nominals, expected_nominals, spell_us(step_us).c_str(),
-              win.decided_nominals == expected_nominals ? "none missing"
-                                                        : format("%" PRId64 " missing or extra",
-                                                                 static_cast<int64_t>(expected_nominals) -
-                                                                     static_cast<int64_t>(win.decided_nominals))
-                                                              .c_str());
+  x += format(
+      "- nominal times covered: %" PRIu64
+      " decided between the first and last nominal "
+      "(%" PRIu64 " slots of %s): %s\n",
+      win.decided_nominals, expected_nominals, spell_us(step_us).c_str(),
+      win.decided_nominals == expected_nominals
+          ? "none missing"
+          : format("%" PRId64 " missing or extra", static_cast<int64_t>(expected_nominals) -
+                                                       static_cast<int64_t>(win.decided_nominals))
+                .c_str());
   x += "- fire lateness ms: " + lateness_line(L) + "\n";
   x += "- fire lateness histogram (ms): " + histogram(L) + "\n";
   x += "- late stretches: " + late_stretches(win.by_nominal, daemon_started_ms) + "\n";
-  x += "- run start lateness (run_started `at` − nominal, ms): " + lateness_line(win.start_lateness) + "\n";
+  x += "- run start lateness (run_started `at` − nominal, ms): " +
+       lateness_line(win.start_lateness) + "\n";
   x += "- run outcomes logged in the window (run_finished):";
   for (const auto& [k, n] : win.outcomes) x += format(" %s %" PRIu64 ",", k.c_str(), n);
   if (!win.outcomes.empty()) x.pop_back();
   x += "\n";
-  x += format("- /health jobs counters over the window: fired +%" PRIu64 ", missed +%" PRIu64
-              ", skipped +%" PRIu64 "; outcomes succeeded +%" PRIu64 ", failed +%" PRIu64
-              ", failed_to_start +%" PRIu64 ", timed_out +%" PRIu64 "; runs at the end: "
-              "starting %" PRIu64 ", running %" PRIu64 "\n",
-              counter(jobs1, "decisions", "fired") - counter(jobs0, "decisions", "fired"),
-              counter(jobs1, "decisions", "missed") - counter(jobs0, "decisions", "missed"),
-              counter(jobs1, "decisions", "skipped") - counter(jobs0, "decisions", "skipped"),
-              counter(jobs1, "outcomes", "succeeded") - counter(jobs0, "outcomes", "succeeded"),
-              counter(jobs1, "outcomes", "failed") - counter(jobs0, "outcomes", "failed"),
-              counter(jobs1, "outcomes", "failed_to_start") - counter(jobs0, "outcomes", "failed_to_start"),
-              counter(jobs1, "outcomes", "timed_out") - counter(jobs0, "outcomes", "timed_out"),
-              jobs1.contains("runs") ? jobs1["runs"].value("starting", uint64_t{0}) : 0,
-              jobs1.contains("runs") ? jobs1["runs"].value("running", uint64_t{0}) : 0);
-  x += format("- /health during the window: %zu samples (1/s), %d not 200; latency ms p50 %.1f, "
-              "max %.1f\n",
-              health_ms.size(), health_bad, percentile_d(health_ms, 0.5), percentile_d(health_ms, 1.0));
+  x += format(
+      "- /health jobs counters over the window: fired +%" PRIu64 ", missed +%" PRIu64
+      ", skipped +%" PRIu64 "; outcomes succeeded +%" PRIu64 ", failed +%" PRIu64
+      ", failed_to_start +%" PRIu64 ", timed_out +%" PRIu64
+      "; runs at the end: "
+      "starting %" PRIu64 ", running %" PRIu64 "\n",
+      counter(jobs1, "decisions", "fired") - counter(jobs0, "decisions", "fired"),
+      counter(jobs1, "decisions", "missed") - counter(jobs0, "decisions", "missed"),
+      counter(jobs1, "decisions", "skipped") - counter(jobs0, "decisions", "skipped"),
+      counter(jobs1, "outcomes", "succeeded") - counter(jobs0, "outcomes", "succeeded"),
+      counter(jobs1, "outcomes", "failed") - counter(jobs0, "outcomes", "failed"),
+      counter(jobs1, "outcomes", "failed_to_start") - counter(jobs0, "outcomes", "failed_to_start"),
+      counter(jobs1, "outcomes", "timed_out") - counter(jobs0, "outcomes", "timed_out"),
+      jobs1.contains("runs") ? jobs1["runs"].value("starting", uint64_t{0}) : 0,
+      jobs1.contains("runs") ? jobs1["runs"].value("running", uint64_t{0}) : 0);
+  x += format(
+      "- /health during the window: %zu samples (1/s), %d not 200; latency ms p50 %.1f, "
+      "max %.1f\n",
+      health_ms.size(), health_bad, percentile_d(health_ms, 0.5), percentile_d(health_ms, 1.0));
   x += format("- daemon: CPU %.0f%% of one core over the window; by thread name:",
               100 * cpu_win / win_s);
   for (const auto& [name, secs] : threads1) {
@@ -580,24 +602,25 @@ int run(const options& o, const std::string& command) {
   }
   x.pop_back();
   x += "\n";
-  x += format("- VmRSS: %.1f MiB at the window's start, peak sampled %.1f MiB, %.1f MiB at the "
-              "end, VmHWM %.1f MiB\n",
-              mib(rss0), mib(rss_peak), mib(rss_end), mib(hwm_end));
+  x += format(
+      "- VmRSS: %.1f MiB at the window's start, peak sampled %.1f MiB, %.1f MiB at the "
+      "end, VmHWM %.1f MiB\n",
+      mib(rss0), mib(rss_peak), mib(rss_end), mib(hwm_end));
   x += "- every 5 s (time since the daemon's start, VmRSS MiB / data dir MiB): " + timeline + "\n";
-  x += format("- log read back: %" PRIu64 " + %" PRIu64 " pages in %.1f + %.1f s; SIGTERM → exit "
+  x += format("- log read back: %" PRIu64 " + %" PRIu64
+              " pages in %.1f + %.1f s; SIGTERM → exit "
               "%d in %.1f s; daemon output %" PRIu64 " lines\n\n",
               win.pages, def.pages, win.read_seconds, def.read_seconds, code, stop_s,
               d.output_lines());
 
-  std::string out = report_header(
-      "vigil jobs bench: fire-decision lateness with many jobs",
-      "The bench and the daemon share the machine's CPUs; loopback only. Figures from a shared VM vary from run to run.",
-      started, load_before, VIGIL_BENCH_RESULTS_DIR "/../..", command);
+  std::string out = report_header("vigil jobs bench: fire-decision lateness with many jobs",
+                                  "The bench and the daemon share the machine's CPUs; loopback "
+                                  "only. Figures from a shared VM vary from run to run.",
+                                  started, load_before, VIGIL_BENCH_RESULTS_DIR "/../..", command);
   out += "| measurement | result | goal | met |\n|---|---|---|---|\n";
   for (const auto& r : rep.rows) out += r + "\n";
   out += "\n" + rep.details;
-  return finish_report(std::move(out), rep.failures, o.results, "jobs-" + stamp + ".md",
-                       progress);
+  return finish_report(std::move(out), rep.failures, o.results, "jobs-" + stamp + ".md", progress);
 }
 
 [[noreturn]] void usage() {
@@ -613,7 +636,8 @@ options parse_options(int argc, char** argv) {
   options o;
   o.binary = argv[1];
   auto env = [](const char* name, auto& into) {
-    if (const char* v = std::getenv(name); v && *v) into = static_cast<std::decay_t<decltype(into)>>(std::stoul(v));
+    if (const char* v = std::getenv(name); v && *v)
+      into = static_cast<std::decay_t<decltype(into)>>(std::stoul(v));
   };
   env("JOBS_BENCH_JOBS", o.jobs);
   env("JOBS_BENCH_WINDOW", o.window_s);
@@ -623,14 +647,22 @@ options parse_options(int argc, char** argv) {
     const std::string key = argv[i];
     if (i + 1 >= argc) usage();
     const std::string v = argv[i + 1];
-    if (key == "--jobs") o.jobs = std::stoul(v);
-    else if (key == "--rate") o.rate = static_cast<unsigned>(std::stoul(v));
-    else if (key == "--clients") o.clients = std::stoul(v);
-    else if (key == "--window") o.window_s = std::stoi(v);
-    else if (key == "--warmup") o.warmup_s = std::stoi(v);
-    else if (key == "--data-parent") o.data_parent = v;
-    else if (key == "--daemon-arg") o.daemon_args.push_back(v);
-    else if (key == "--results") o.results = v;
+    if (key == "--jobs")
+      o.jobs = std::stoul(v);
+    else if (key == "--rate")
+      o.rate = static_cast<unsigned>(std::stoul(v));
+    else if (key == "--clients")
+      o.clients = std::stoul(v);
+    else if (key == "--window")
+      o.window_s = std::stoi(v);
+    else if (key == "--warmup")
+      o.warmup_s = std::stoi(v);
+    else if (key == "--data-parent")
+      o.data_parent = v;
+    else if (key == "--daemon-arg")
+      o.daemon_args.push_back(v);
+    else if (key == "--results")
+      o.results = v;
     else {
       std::fprintf(stderr, "jobs_bench: unknown option %s\n", key.c_str());
       usage();

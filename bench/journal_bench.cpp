@@ -46,16 +46,16 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
-#include "bench/bench_util.hpp"
 #include "actors/journal.hpp"
 #include "actors/system.hpp"
+#include "bench/bench_util.hpp"
 #include "codec/checkpoint.hpp"
 #include "codec/events.hpp"
-#include "tests/codec/crafted_bodies.hpp"
 #include "codec/json_writer.hpp"
 #include "model/decider.hpp"
 #include "model/planner.hpp"
 #include "store/sqlite_store.hpp"
+#include "tests/codec/crafted_bodies.hpp"
 
 #ifdef VIGIL_BENCH_SIMDJSON
 #include <simdjson.h>
@@ -75,7 +75,6 @@ using bench_clock = std::chrono::steady_clock;
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
 
 double seconds_since(bench_clock::time_point start) {
   return std::chrono::duration<double>(bench_clock::now() - start).count();
@@ -133,7 +132,9 @@ struct vm_cpu {
   }
 };
 
-void progress(const std::string& text) { std::fprintf(stderr, "journal_bench: %s\n", text.c_str()); }
+void progress(const std::string& text) {
+  std::fprintf(stderr, "journal_bench: %s\n", text.c_str());
+}
 
 double mem_gib() {
   std::ifstream in{"/proc/meminfo"};
@@ -147,12 +148,18 @@ std::string fs_type(const std::string& dir) {
   struct statfs s {};
   if (::statfs(dir.c_str(), &s) != 0) return "unknown";
   switch (static_cast<unsigned long>(s.f_type)) {
-    case 0xEF53: return "ext4";
-    case 0x58465342: return "xfs";
-    case 0x9123683E: return "btrfs";
-    case 0x01021994: return "tmpfs (fdatasync is a no-op: durability figures are meaningless)";
-    case 0x794c7630: return "overlayfs";
-    default: return format("0x%lx", static_cast<unsigned long>(s.f_type));
+    case 0xEF53:
+      return "ext4";
+    case 0x58465342:
+      return "xfs";
+    case 0x9123683E:
+      return "btrfs";
+    case 0x01021994:
+      return "tmpfs (fdatasync is a no-op: durability figures are meaningless)";
+    case 0x794c7630:
+      return "overlayfs";
+    default:
+      return format("0x%lx", static_cast<unsigned long>(s.f_type));
   }
 }
 
@@ -208,13 +215,13 @@ void evict(const std::string& path) {
 
 struct options {
   std::string dir = "/tmp";
-  double duration = 5;       ///< seconds measured per producer count
-  double warmup = 0.5;       ///< seconds before the measured window
+  double duration = 5;  ///< seconds measured per producer count
+  double warmup = 0.5;  ///< seconds before the measured window
   std::vector<int> producers{16, 256};
   uint64_t events = 1'000'000;  ///< cold-start / replay log size
-  double fsync_seconds = 2;  ///< per raw fdatasync variant
-  size_t workers = 2;        ///< CAF worker threads (the daemon's default)
-  int rounds = 3;            ///< repetitions of each cold start and replay loop (median kept)
+  double fsync_seconds = 2;     ///< per raw fdatasync variant
+  size_t workers = 2;           ///< CAF worker threads (the daemon's default)
+  int rounds = 3;               ///< repetitions of each cold start and replay loop (median kept)
   std::string results = VIGIL_BENCH_RESULTS_DIR;
   bool keep = false;
 };
@@ -239,23 +246,33 @@ std::vector<int> parse_list(const std::string& text) {
 options parse_options(int argc, char** argv) {
   options o;
   auto apply = [&o](const std::string& key, const std::string& v) {
-    if (key == "dir") o.dir = v;
-    else if (key == "duration") o.duration = std::stod(v);
-    else if (key == "warmup") o.warmup = std::stod(v);
-    else if (key == "producers") o.producers = parse_list(v);
-    else if (key == "events") o.events = std::stoull(v);
-    else if (key == "fsync-seconds") o.fsync_seconds = std::stod(v);
-    else if (key == "workers") o.workers = std::stoul(v);
-    else if (key == "rounds") o.rounds = std::stoi(v);
-    else if (key == "results") o.results = v;
-    else return false;
+    if (key == "dir")
+      o.dir = v;
+    else if (key == "duration")
+      o.duration = std::stod(v);
+    else if (key == "warmup")
+      o.warmup = std::stod(v);
+    else if (key == "producers")
+      o.producers = parse_list(v);
+    else if (key == "events")
+      o.events = std::stoull(v);
+    else if (key == "fsync-seconds")
+      o.fsync_seconds = std::stod(v);
+    else if (key == "workers")
+      o.workers = std::stoul(v);
+    else if (key == "rounds")
+      o.rounds = std::stoi(v);
+    else if (key == "results")
+      o.results = v;
+    else
+      return false;
     return true;
   };
   const std::pair<const char*, const char*> env[] = {
-      {"JBENCH_DIR", "dir"},           {"JBENCH_DURATION", "duration"},
-      {"JBENCH_WARMUP", "warmup"},     {"JBENCH_PRODUCERS", "producers"},
-      {"JBENCH_EVENTS", "events"},     {"JBENCH_FSYNC_SECONDS", "fsync-seconds"},
-      {"JBENCH_WORKERS", "workers"},   {"JBENCH_RESULTS", "results"},
+      {"JBENCH_DIR", "dir"},         {"JBENCH_DURATION", "duration"},
+      {"JBENCH_WARMUP", "warmup"},   {"JBENCH_PRODUCERS", "producers"},
+      {"JBENCH_EVENTS", "events"},   {"JBENCH_FSYNC_SECONDS", "fsync-seconds"},
+      {"JBENCH_WORKERS", "workers"}, {"JBENCH_RESULTS", "results"},
       {"JBENCH_ROUNDS", "rounds"}};
   try {
     for (const auto& [name, key] : env)
@@ -434,18 +451,17 @@ coordinator_actor::behavior_type coordinator(
     coordinator_actor::stateful_pointer<coordinator_state> self, va::journal_actor journal) {
   self->state.journal = std::move(journal);
   return {
-      [self](va::append_atom, va::event_batch& batch)
-          -> caf::typed_response_promise<va::append_ack> {
+      [self](va::append_atom,
+             va::event_batch& batch) -> caf::typed_response_promise<va::append_ack> {
         auto promise = self->make_response_promise<va::append_ack>();
         batch.expected_next = self->state.next;
         self->state.next += batch.events.size();
-        self->request(self->state.journal, caf::infinite, va::append_atom::value,
-                      std::move(batch))
-            .then(
-                [promise](va::append_ack& ack) mutable { promise.deliver(std::move(ack)); },
-                [promise](caf::error& err) mutable {
-                  promise.deliver(va::append_ack{false, 0, "journal: " + to_string(err), false, false});
-                });
+        self->request(self->state.journal, caf::infinite, va::append_atom::value, std::move(batch))
+            .then([promise](va::append_ack& ack) mutable { promise.deliver(std::move(ack)); },
+                  [promise](caf::error& err) mutable {
+                    promise.deliver(
+                        va::append_ack{false, 0, "journal: " + to_string(err), false, false});
+                  });
         return promise;
       },
   };
@@ -600,9 +616,8 @@ producer_run run_producers(const options& o, const std::string& dir, int produce
 
 vm::event bench_event(uint64_t n) {
   const vm::wall_time at{std::chrono::milliseconds{1'764'000'000'000 + static_cast<int64_t>(n)}};
-  std::string reason =
-      format("nightly maintenance of cluster eu-west-3, ticket OPS-%06llu (bench)",
-             static_cast<unsigned long long>(n % 1'000'000));
+  std::string reason = format("nightly maintenance of cluster eu-west-3, ticket OPS-%06llu (bench)",
+                              static_cast<unsigned long long>(n % 1'000'000));
   std::string by = format("10.0.%llu.%llu:51234", static_cast<unsigned long long>(n / 250 % 250),
                           static_cast<unsigned long long>(n % 250));
   if (n % 2 == 1) return vm::scheduler_paused{std::move(reason), at, std::move(by)};
@@ -617,8 +632,8 @@ struct built_log {
   uint64_t events = 0;
   double encode_s = 0, writer_encode_s = 0, append_s = 0, total_s = 0;
   uint64_t writer_mismatches = 0;
-  uint64_t tail = 0;        ///< events after the "realistic" checkpoint
-  vm::state before_tail;    ///< the fold at seq events - tail
+  uint64_t tail = 0;      ///< events after the "realistic" checkpoint
+  vm::state before_tail;  ///< the fold at seq events - tail
   uint64_t body_bytes = 0;
   vm::state folded;
   uintmax_t file_bytes = 0;
@@ -765,14 +780,20 @@ class simdjson_decoder {
       if (field.unescaped_key().get(key)) return std::nullopt;
       int* kind = nullptr;
       std::string_view* target = nullptr;
-      if (key == "reason") kind = &reason_kind, target = &reason;
-      else if (key == "by") kind = &by_kind, target = &by;
-      else if (key == "at") kind = &at_kind, target = &at;
+      if (key == "reason")
+        kind = &reason_kind, target = &reason;
+      else if (key == "by")
+        kind = &by_kind, target = &by;
+      else if (key == "at")
+        kind = &at_kind, target = &at;
       if (!kind) continue;  // not consumed: skipped by the iterator
       const auto err = field.value().get_string().get(*target);
-      if (err == simdjson::INCORRECT_TYPE) *kind = 2;
-      else if (err) return std::nullopt;
-      else *kind = 1;
+      if (err == simdjson::INCORRECT_TYPE)
+        *kind = 2;
+      else if (err)
+        return std::nullopt;
+      else
+        *kind = 1;
     }
     if (version < 2) {
       by_kind = 1;
@@ -803,8 +824,8 @@ struct nlohmann_decoder {
 /// Stage times of replay, each measured over whole pages of 4096 (as recover() reads them).
 struct replay_breakdown {
   uint64_t events = 0;
-  double read_s = 0, decode_nlohmann_s = 0, decode_fast_s = 0, decode_simdjson_s = 0,
-         apply_s = 0, parse_time_s = 0;
+  double read_s = 0, decode_nlohmann_s = 0, decode_fast_s = 0, decode_simdjson_s = 0, apply_s = 0,
+         parse_time_s = 0;
   uint64_t fast_mismatches = 0, simdjson_mismatches = 0, fast_fallbacks = 0;
   bool state_equal = false;
   std::string error;
@@ -899,8 +920,8 @@ replay_loop_result replay_loop(const vs::store& backend, Decoder& decode, std::s
     for (const auto& stored : events) {
       auto e = decode(stored.type, stored.schema_version, stored.body);
       if (!e) {
-        r.error = format("cannot decode event at seq %llu",
-                         static_cast<unsigned long long>(stored.seq));
+        r.error =
+            format("cannot decode event at seq %llu", static_cast<unsigned long long>(stored.seq));
         return r;
       }
       vm::fold_stored(s, std::move(*e), stored.seq);
@@ -935,11 +956,15 @@ agreement check_agreement() {
           return got.has_value() == want.has_value() && (!got || *got == *want);
         };
         const std::string label = format("%s v%d %s", type, version, body.c_str());
-        if (same(fast(type, version, body))) ++a.fast_agree;
-        else a.fast_disagree.push_back(label);
+        if (same(fast(type, version, body)))
+          ++a.fast_agree;
+        else
+          a.fast_disagree.push_back(label);
 #ifdef VIGIL_BENCH_SIMDJSON
-        if (same(simd(type, version, body))) ++a.simdjson_agree;
-        else a.simdjson_disagree.push_back(label);
+        if (same(simd(type, version, body)))
+          ++a.simdjson_agree;
+        else
+          a.simdjson_disagree.push_back(label);
 #endif
       }
   return a;
@@ -950,14 +975,19 @@ agreement check_agreement() {
 
 std::string ms(double seconds) { return format("%.0f ms", seconds * 1000); }
 std::string per_s(double v) { return format("%.0f/s", v); }
-std::string kilo(double v) { return v >= 1e6 ? format("%.2fM", v / 1e6) : format("%.1fk", v / 1e3); }
+std::string kilo(double v) {
+  return v >= 1e6 ? format("%.2fM", v / 1e6) : format("%.1fk", v / 1e3);
+}
 
 std::string escape_cell(std::string s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -1029,7 +1059,8 @@ int run(const options& o) {
         "| variant | ops | seconds | ops/s | p50 | p99 | VM during |\n"
         "|---|---:|---:|---:|---:|---:|---|\n";
     for (bool append : {true, false}) {
-      progress(format("raw fdatasync (%s), %g s", append ? "append" : "overwrite", o.fsync_seconds));
+      progress(
+          format("raw fdatasync (%s), %g s", append ? "append" : "overwrite", o.fsync_seconds));
       const auto cpu0 = vm_cpu::now();
       const auto r = raw_fdatasync(dir + "/raw.dat", o.fsync_seconds, append);
       const std::string vmc = vm_cpu::since(cpu0);
@@ -1061,14 +1092,16 @@ int run(const options& o) {
         "because the disk's pace drifts within a run. Log check: after shutdown, the log holds "
         "exactly the acknowledged events.\n\n"
         "| producers | events/s | commits/s | events/commit mean / p50 / max | ack p50 | ack p99 | "
-        "commit p50 | commit p99 | raw fdatasync/s just before | bench CPU (100% = 1 CPU) | VM during | "
+        "commit p50 | commit p99 | raw fdatasync/s just before | bench CPU (100% = 1 CPU) | VM "
+        "during | "
         "log check |\n"
         "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|\n";
     for (int p : o.producers) {
       progress(format("%d producers: 1 s raw fdatasync, then %g s warm-up + %g s measured", p,
                       o.warmup, o.duration));
       const auto before = raw_fdatasync(dir + "/raw.dat", 1.0, true);
-      const double before_rate = before.seconds > 0 ? static_cast<double>(before.ops) / before.seconds : 0;
+      const double before_rate =
+          before.seconds > 0 ? static_cast<double>(before.ops) / before.seconds : 0;
       const auto cpu0 = vm_cpu::now();
       producer_run r;
       try {
@@ -1083,7 +1116,8 @@ int run(const options& o) {
       for (double b : r.batch_sizes) mean_batch += b;
       if (!r.batch_sizes.empty()) mean_batch /= static_cast<double>(r.batch_sizes.size());
       const bool log_ok = r.error.empty() && r.log_events == r.total_acks;
-      if (!r.error.empty()) rep.fail(format("%d producers: %s", p, r.error.c_str()));
+      if (!r.error.empty())
+        rep.fail(format("%d producers: %s", p, r.error.c_str()));
       else if (!log_ok)
         rep.fail(format("%d producers: log holds %llu events, %llu acknowledged", p,
                         static_cast<unsigned long long>(r.log_events),
@@ -1093,7 +1127,8 @@ int run(const options& o) {
                           static_cast<unsigned long long>(r.log_events))
                  : "**" + escape_cell(r.error.empty() ? "mismatch" : r.error) + "**";
       md += format(
-          "| %d | %.0f | %.0f | %.1f / %.0f / %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.0f | "
+          "| %d | %.0f | %.0f | %.1f / %.0f / %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.0f "
+          "| "
           "%.0f%% | %s | %s |\n",
           p, eps, cps, mean_batch, pct(r.batch_sizes, 0.5),
           r.batch_sizes.empty() ? 0.0 : r.batch_sizes.back(), pct(r.latencies_us, 0.5) / 1000,
@@ -1111,9 +1146,10 @@ int run(const options& o) {
                   p, o.duration, o.warmup, o.workers, before_rate,
                   before_rate > 0 ? eps / before_rate : 0.0, vmc.c_str())});
     }
-    md += "\nWith one event in flight per producer, events/s ≤ producers ÷ ack latency (Little's "
-          "law): 30k/s with 16 producers needs ack latency ≤ 0.53 ms, i.e. group commits of up to "
-          "16 events at ≥ 1.9k commits/s.\n";
+    md +=
+        "\nWith one event in flight per producer, events/s ≤ producers ÷ ack latency (Little's "
+        "law): 30k/s with 16 producers needs ack latency ≤ 0.53 ms, i.e. group commits of up to "
+        "16 events at ≥ 1.9k commits/s.\n";
     rep.section(md);
   }
 
@@ -1179,7 +1215,8 @@ int run(const options& o) {
       c.median = all[all.size() / 2];
       for (const auto& a : all)
         if (!a.error.empty() || !a.state_equal) c.median = a;
-      if (!c.median.error.empty()) rep.fail(std::string(label) + ": " + c.median.error);
+      if (!c.median.error.empty())
+        rep.fail(std::string(label) + ": " + c.median.error);
       else if (!c.median.state_equal)
         rep.fail(std::string(label) + ": recovered state differs from the fold");
       starts.push_back(std::move(c));
@@ -1188,9 +1225,10 @@ int run(const options& o) {
     cold(true, "no checkpoint, evicted page cache");
 
     // 4. replay breakdown and decoders (on the log without checkpoint) ------------------------
-    progress(format("replay breakdown (read_after / decode / apply), then replay loops with 3 "
-                    "decoders (%d rounds each)",
-                    o.rounds));
+    progress(
+        format("replay breakdown (read_after / decode / apply), then replay loops with 3 "
+               "decoders (%d rounds each)",
+               o.rounds));
     replay_breakdown bd;
     std::string bd_vm;
     std::vector<replay_series> loops;
@@ -1199,28 +1237,32 @@ int run(const options& o) {
       const auto cpu0 = vm_cpu::now();
       bd = measure_breakdown(store, built.folded);
       bd_vm = vm_cpu::since(cpu0);
-      loops.push_back(replay_rounds(store, nlohmann_decoder{}, "codec::decode_event_reference (nlohmann)",
-                                    built.folded, o.rounds));
-      loops.push_back(replay_rounds(store, fast_decoder{}, "codec::decode_event (fast path, what recover() uses)",
+      loops.push_back(replay_rounds(store, nlohmann_decoder{},
+                                    "codec::decode_event_reference (nlohmann)", built.folded,
+                                    o.rounds));
+      loops.push_back(replay_rounds(store, fast_decoder{},
+                                    "codec::decode_event (fast path, what recover() uses)",
                                     built.folded, o.rounds));
 #ifdef VIGIL_BENCH_SIMDJSON
-      loops.push_back(replay_rounds(store, simdjson_decoder{},
-                                    "simdjson " VIGIL_BENCH_STR(SIMDJSON_VERSION)
-                                    " On-Demand (bench file)",
-                                    built.folded, o.rounds));
+      loops.push_back(
+          replay_rounds(store, simdjson_decoder{},
+                        "simdjson " VIGIL_BENCH_STR(SIMDJSON_VERSION) " On-Demand (bench file)",
+                        built.folded, o.rounds));
 #endif
     } catch (const std::exception& e) {
       rep.fail(std::string("replay breakdown: ") + e.what());
     }
     if (!bd.error.empty()) rep.fail("replay breakdown: " + bd.error);
     if (bd.events && !bd.state_equal) rep.fail("replay breakdown: state differs from the fold");
-    if (bd.fast_mismatches) rep.fail(format("decode_event disagrees with the reference on %llu events",
-                                            static_cast<unsigned long long>(bd.fast_mismatches)));
+    if (bd.fast_mismatches)
+      rep.fail(format("decode_event disagrees with the reference on %llu events",
+                      static_cast<unsigned long long>(bd.fast_mismatches)));
     if (bd.simdjson_mismatches)
       rep.fail(format("simdjson decoder disagrees on %llu events",
                       static_cast<unsigned long long>(bd.simdjson_mismatches)));
     for (const auto& l : loops) {
-      if (!l.median.error.empty()) rep.fail(l.median.decoder + ": " + l.median.error);
+      if (!l.median.error.empty())
+        rep.fail(l.median.decoder + ": " + l.median.error);
       else if (!l.median.state_equal)
         rep.fail(l.median.decoder + ": replayed state differs from the fold");
     }
@@ -1250,9 +1292,9 @@ int run(const options& o) {
     for (const auto& s : starts) {
       const auto& c = s.median;
       md += format("| %s | %.0f%% | %s | %s | **%s** (%s–%s) | %llu | %llu | %.1f ms | %s | %s |\n",
-                   c.label.c_str(), c.resident * 100, ms(c.open_s).c_str(),
-                   ms(c.recover_s).c_str(), ms(c.total_s).c_str(), ms(s.min_s).c_str(),
-                   ms(s.max_s).c_str(), static_cast<unsigned long long>(c.replayed),
+                   c.label.c_str(), c.resident * 100, ms(c.open_s).c_str(), ms(c.recover_s).c_str(),
+                   ms(c.total_s).c_str(), ms(s.min_s).c_str(), ms(s.max_s).c_str(),
+                   static_cast<unsigned long long>(c.replayed),
                    static_cast<unsigned long long>(c.checkpoint_seq), c.sys_s * 1000,
                    c.error.empty() ? (c.state_equal ? "yes" : "**no**")
                                    : ("**" + escape_cell(c.error) + "**").c_str(),
@@ -1266,14 +1308,14 @@ int run(const options& o) {
     const auto& cp = starts[3].median;
     const auto& cp_cold = starts[4].median;
     const std::string ev = format("%.0fk", n_ev / 1000);
-    rep.rows.push_back({format("cold start, %s-event log, no checkpoint", ev.c_str()),
-                        format("%s (open %s + recover %s); evicted cache %s",
-                               ms(nocp.total_s).c_str(), ms(nocp.open_s).c_str(),
-                               ms(nocp.recover_s).c_str(), ms(nocp_cold.total_s).c_str()),
-                        "— (none)", "—",
-                        format("sqlite_store(path) + spawn_journal + request(recover_atom); median "
-                               "of %d; warm page cache; %s",
-                               o.rounds, starts[0].vm.c_str())});
+    rep.rows.push_back(
+        {format("cold start, %s-event log, no checkpoint", ev.c_str()),
+         format("%s (open %s + recover %s); evicted cache %s", ms(nocp.total_s).c_str(),
+                ms(nocp.open_s).c_str(), ms(nocp.recover_s).c_str(), ms(nocp_cold.total_s).c_str()),
+         "— (none)", "—",
+         format("sqlite_store(path) + spawn_journal + request(recover_atom); median "
+                "of %d; warm page cache; %s",
+                o.rounds, starts[0].vm.c_str())});
     const double cp_worst = std::max({cp.total_s, cp_cold.total_s, cp_tail.total_s});
     const bool cp_ok = cp.error.empty() && cp_cold.error.empty() && cp_tail.error.empty() &&
                        cp.state_equal && cp_cold.state_equal && cp_tail.state_equal;
@@ -1303,8 +1345,8 @@ int run(const options& o) {
     if (bd.events) {
       const double n = static_cast<double>(bd.events);
       auto line = [&](const char* stage, double secs, const std::string& note) {
-        return format("| %s | %.3f s | %.0f ns | %s events/s | %s |\n", stage, secs,
-                      secs / n * 1e9, kilo(n / secs).c_str(), note.c_str());
+        return format("| %s | %.3f s | %.0f ns | %s events/s | %s |\n", stage, secs, secs / n * 1e9,
+                      kilo(n / secs).c_str(), note.c_str());
       };
       std::string b = format(
           "### 4. Full replay: where the time goes\n\n"
@@ -1386,12 +1428,14 @@ int run(const options& o) {
   ::uname(&u);
   const std::string git = git_revision(VIGIL_BENCH_RESULTS_DIR "/../..");
   std::string out = "# vigil journal bench: the durable log (issue 4)\n\n";
-  out += "> Figures from a **shared, noisy VM**: other tenants share its CPUs and its disk, and "
-         "the disk's fdatasync pace has been seen to vary by more than 10× within minutes. Compare rows of "
-         "the same run (events/s against the raw fdatasync/s measured just before), not runs "
-         "on different days. \"VM during\": shares of all the VM's CPUs (/proc/stat) while a "
-         "figure was taken — used by *other* processes (not this bench), stolen by the "
-         "hypervisor, idle waiting for I/O.\n\n";
+  out +=
+      "> Figures from a **shared, noisy VM**: other tenants share its CPUs and its disk, and "
+      "the disk's fdatasync pace has been seen to vary by more than 10× within minutes. Compare "
+      "rows of "
+      "the same run (events/s against the raw fdatasync/s measured just before), not runs "
+      "on different days. \"VM during\": shares of all the VM's CPUs (/proc/stat) while a "
+      "figure was taken — used by *other* processes (not this bench), stolen by the "
+      "hypervisor, idle waiting for I/O.\n\n";
   out += format("- date: %s; load average before: %s, after: %s; whole run %.0f s, %s\n",
                 started.c_str(), load_before.c_str(),
                 first_line_of_command("cut -d' ' -f1-3 /proc/loadavg").c_str(),
@@ -1401,9 +1445,10 @@ int run(const options& o) {
                 u.release, u.machine);
   out += format("- data directory: %s on %s%s\n", dir.c_str(), fs_type(o.dir).c_str(),
                 o.keep ? ", kept" : ", removed afterwards");
-  out += format("- vigil git %s; SQLite WAL, synchronous=FULL (store/sqlite_store.cpp); "
-                "CAF %zu workers, sharing policy (actors/system.cpp)\n",
-                git.c_str(), o.workers);
+  out += format(
+      "- vigil git %s; SQLite WAL, synchronous=FULL (store/sqlite_store.cpp); "
+      "CAF %zu workers, sharing policy (actors/system.cpp)\n",
+      git.c_str(), o.workers);
   out += "- command: `" + command + "`\n\n";
   out += "| measurement | result | goal | met | parameters |\n|---|---|---|---|---|\n";
   for (const auto& r : rep.rows)
@@ -1422,8 +1467,10 @@ int run(const options& o) {
     const std::string file = o.results + "/journal-" + stamp + ".md";
     std::ofstream f{file};
     f << out;
-    if (f) progress("report written to " + file);
-    else progress("cannot write " + file);
+    if (f)
+      progress("report written to " + file);
+    else
+      progress("cannot write " + file);
   }
   return rep.failures.empty() ? 0 : 1;
 }

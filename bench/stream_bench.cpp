@@ -63,9 +63,9 @@ void progress(const std::string& text) { std::fprintf(stderr, "stream_bench: %s\
 int64_t parse_rfc3339_ms(const std::string& s) {
   std::tm tm{};
   int ms = 0;
-  if (s.size() != 24 || std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year,
-                                    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
-                                    &ms) != 7)
+  if (s.size() != 24 ||
+      std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
     return -1;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
@@ -129,7 +129,8 @@ bool wait_subscribed(http_client& c, size_t n, std::chrono::seconds limit) {
   const auto until = clock_type::now() + limit;
   while (clock_type::now() < until) {
     const auto r = c.get("/v1/streams");
-    if (r.status == 200 && json::parse(r.body)["clients"]["snapshots"].get<size_t>() >= n) return true;
+    if (r.status == 200 && json::parse(r.body)["clients"]["snapshots"].get<size_t>() >= n)
+      return true;
     std::this_thread::sleep_for(20ms);
   }
   return false;
@@ -141,7 +142,8 @@ struct report {
   std::vector<std::string> failures;
   void row(const std::string& what, const std::string& result, const std::string& goal,
            const std::string& met, const std::string& params) {
-    rows.push_back("| " + what + " | " + result + " | " + goal + " | " + met + " | " + params + " |");
+    rows.push_back("| " + what + " | " + result + " | " + goal + " | " + met + " | " + params +
+                   " |");
   }
 };
 
@@ -177,9 +179,11 @@ void latency_phase(const options& o, report& rep) {
   const auto until = measure_from + std::chrono::seconds{o.duration_s};
   double cpu_at_measure = -1;
   std::vector<epoll_event> ready(256);
-  progress(format("latency: all subscribed; %d s warm-up, %d s measured", o.warmup_s, o.duration_s));
+  progress(
+      format("latency: all subscribed; %d s warm-up, %d s measured", o.warmup_s, o.duration_s));
   while (clock_type::now() < until) {
-    if (cpu_at_measure < 0 && clock_type::now() >= measure_from) cpu_at_measure = cpu_seconds(d.pid());
+    if (cpu_at_measure < 0 && clock_type::now() >= measure_from)
+      cpu_at_measure = cpu_seconds(d.pid());
     const int n = ::epoll_wait(ep, ready.data(), static_cast<int>(ready.size()), 50);
     const bool measuring = clock_type::now() >= measure_from;
     for (int k = 0; k < n; ++k) {
@@ -232,21 +236,26 @@ void latency_phase(const options& o, report& rep) {
   rep.row("delivery latency p99, publish → receipt", format("%.0f ms", p99), "≤ 50 ms",
           p99 <= 50 ? "yes" : "**no**", params);
   rep.details += "### Delivery latency\n\n";
+  rep.details +=
+      format("- %zu snapshot events received in the measured window (%" PRIu64
+             " publishes × %zu "
+             "subscribers = %" PRIu64 " possible); %" PRIu64
+             " versions skipped by coalescing over the "
+             "whole run, %" PRIu64
+             " deliveries carried coalesced > 0 (a per-connection total); %" PRIu64 " heartbeats\n",
+             latencies.size(), publishes, o.subscribers, publishes * o.subscribers,
+             skipped_versions, coalesced_deliveries, heartbeats);
   rep.details += format(
-      "- %zu snapshot events received in the measured window (%" PRIu64 " publishes × %zu "
-      "subscribers = %" PRIu64 " possible); %" PRIu64 " versions skipped by coalescing over the "
-      "whole run, %" PRIu64 " deliveries carried coalesced > 0 (a per-connection total); %" PRIu64
-      " heartbeats\n",
-      latencies.size(), publishes, o.subscribers, publishes * o.subscribers, skipped_versions,
-      coalesced_deliveries, heartbeats);
-  rep.details += format("- latency ms: mean %.1f, p50 %.0f, p99 %.0f, p99.9 %.0f, max %.0f "
-                        "(ms resolution: last_updated has milliseconds)\n",
-                        mean, p50, p99, p999, max);
-  rep.details += format("- daemon: CPU %.0f%% of one core over the window, VmRSS %ld KiB with %zu "
-                        "live subscribers\n",
-                        100.0 * cpu / o.duration_s, rss, o.subscribers);
-  rep.details += "- receipt is when this single-threaded epoll reader got to the socket: its own "
-                 "pace through 1,000 sockets per publish is included\n";
+      "- latency ms: mean %.1f, p50 %.0f, p99 %.0f, p99.9 %.0f, max %.0f "
+      "(ms resolution: last_updated has milliseconds)\n",
+      mean, p50, p99, p999, max);
+  rep.details += format(
+      "- daemon: CPU %.0f%% of one core over the window, VmRSS %ld KiB with %zu "
+      "live subscribers\n",
+      100.0 * cpu / o.duration_s, rss, o.subscribers);
+  rep.details +=
+      "- receipt is when this single-threaded epoll reader got to the socket: its own "
+      "pace through 1,000 sockets per publish is included\n";
   rep.details += "- daemon: `" + d.command() + "`\n\n";
 }
 
@@ -276,7 +285,8 @@ void stall_phase(const options& o, report& rep) {
   const long subscribed = rss_kib(d.pid());
   const json stats_before = json::parse(c.get("/v1/streams").body);
   const uint64_t version_before = json::parse(c.get("/v1/snapshot").body)["version"];
-  progress(format("stalled: all subscribed, VmRSS %ld KiB; watching for %d s", subscribed, o.stall_s));
+  progress(
+      format("stalled: all subscribed, VmRSS %ld KiB; watching for %d s", subscribed, o.stall_s));
   long peak = subscribed;
   long tcp_peak = tcp_kernel_kib();
   int64_t health_max_ms = 0;
@@ -301,12 +311,14 @@ void stall_phase(const options& o, report& rep) {
   subs.clear();
   const int code = d.stop();
   if (code != 0) rep.failures.push_back(format("stall daemon exited %d on SIGTERM", code));
-  if (health_bad > 0) rep.failures.push_back(format("/health answered non-200 %d times", health_bad));
+  if (health_bad > 0)
+    rep.failures.push_back(format("/health answered non-200 %d times", health_bad));
   const long growth = peak - baseline;
   const double growth_mb = static_cast<double>(growth) * 1024 / 1e6;
-  const std::string params = format("%zu stalled subscribers (SO_RCVBUF 1024, never read), tick "
-                                    "%s, %d s",
-                                    o.subscribers, o.stall_tick.c_str(), o.stall_s);
+  const std::string params = format(
+      "%zu stalled subscribers (SO_RCVBUF 1024, never read), tick "
+      "%s, %d s",
+      o.subscribers, o.stall_tick.c_str(), o.stall_s);
   rep.row("RSS growth with stalled subscribers (peak − baseline)",
           format("%.1f MB (%ld KiB)", growth_mb, growth), "≤ 10 MB",
           growth_mb <= 10 ? "yes" : "**no**", params);
@@ -315,27 +327,30 @@ void stall_phase(const options& o, report& rep) {
                  peak - subscribed),
           "constant", "—", params);
   rep.details += "### Stalled subscribers\n\n";
-  rep.details += format("- VmRSS KiB: baseline %ld, all subscribed %ld (+%ld, %.1f KiB per "
-                        "subscriber), peak over %d s %ld, at the end %ld\n",
-                        baseline, subscribed, subscribed - baseline,
-                        static_cast<double>(subscribed - baseline) / static_cast<double>(o.subscribers),
-                        o.stall_s, peak, end);
-  rep.details += format("- publishing went on: %" PRIu64 " versions in the window; coalesced_total "
-                        "%" PRIu64 " → %" PRIu64 "; disconnects.write_failed %" PRIu64
-                        " (the closed warm-up client counts here; the write timeout is longer than the window)\n",
-                        version_after - version_before,
-                        stats_before["coalesced_total"].get<uint64_t>(),
-                        stats["coalesced_total"].get<uint64_t>(),
-                        stats["disconnects"]["write_failed"].get<uint64_t>());
+  rep.details += format(
+      "- VmRSS KiB: baseline %ld, all subscribed %ld (+%ld, %.1f KiB per "
+      "subscriber), peak over %d s %ld, at the end %ld\n",
+      baseline, subscribed, subscribed - baseline,
+      static_cast<double>(subscribed - baseline) / static_cast<double>(o.subscribers), o.stall_s,
+      peak, end);
+  rep.details += format(
+      "- publishing went on: %" PRIu64
+      " versions in the window; coalesced_total "
+      "%" PRIu64 " → %" PRIu64 "; disconnects.write_failed %" PRIu64
+      " (the closed warm-up client counts here; the write timeout is longer than the window)\n",
+      version_after - version_before, stats_before["coalesced_total"].get<uint64_t>(),
+      stats["coalesced_total"].get<uint64_t>(),
+      stats["disconnects"]["write_failed"].get<uint64_t>());
   rep.details += format("- /health meanwhile: %d answers, %d not 200, slowest %" PRId64 " ms\n",
                         health_n, health_bad, health_max_ms);
-  rep.details += format("- socket buffers are kernel memory, not in VmRSS: TCP memory of the whole "
-                        "machine (/proc/net/sockstat) %ld KiB before, peak %ld KiB (+%.0f KiB per "
-                        "stalled subscriber; the daemon's send buffers autotune up to tcp_wmem's "
-                        "maximum: %s)\n",
-                        tcp_before, tcp_peak,
-                        static_cast<double>(tcp_peak - tcp_before) / static_cast<double>(o.subscribers),
-                        first_line_of_command("tr '\\t' ' ' < /proc/sys/net/ipv4/tcp_wmem").c_str());
+  rep.details += format(
+      "- socket buffers are kernel memory, not in VmRSS: TCP memory of the whole "
+      "machine (/proc/net/sockstat) %ld KiB before, peak %ld KiB (+%.0f KiB per "
+      "stalled subscriber; the daemon's send buffers autotune up to tcp_wmem's "
+      "maximum: %s)\n",
+      tcp_before, tcp_peak,
+      static_cast<double>(tcp_peak - tcp_before) / static_cast<double>(o.subscribers),
+      first_line_of_command("tr '\\t' ' ' < /proc/sys/net/ipv4/tcp_wmem").c_str());
   rep.details += "- daemon: `" + d.command() + "`\n\n";
 }
 
@@ -351,14 +366,22 @@ options parse_options(int argc, char** argv) {
   o.binary = argv[1];
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string key = argv[i], v = argv[i + 1];
-    if (key == "--subscribers") o.subscribers = std::stoul(v);
-    else if (key == "--duration") o.duration_s = std::stoi(v);
-    else if (key == "--warmup") o.warmup_s = std::stoi(v);
-    else if (key == "--tick") o.tick = v;
-    else if (key == "--stall-tick") o.stall_tick = v;
-    else if (key == "--stall-seconds") o.stall_s = std::stoi(v);
-    else if (key == "--http-threads") o.http_threads = std::stoi(v);
-    else if (key == "--results") o.results = v;
+    if (key == "--subscribers")
+      o.subscribers = std::stoul(v);
+    else if (key == "--duration")
+      o.duration_s = std::stoi(v);
+    else if (key == "--warmup")
+      o.warmup_s = std::stoi(v);
+    else if (key == "--tick")
+      o.tick = v;
+    else if (key == "--stall-tick")
+      o.stall_tick = v;
+    else if (key == "--stall-seconds")
+      o.stall_s = std::stoi(v);
+    else if (key == "--http-threads")
+      o.http_threads = std::stoi(v);
+    else if (key == "--results")
+      o.results = v;
     else {
       std::fprintf(stderr, "stream_bench: unknown option %s\n", key.c_str());
       std::exit(2);
@@ -378,7 +401,8 @@ int run(const options& o, const std::string& command) {
   ::getrlimit(RLIMIT_NOFILE, &limit);
   if (limit.rlim_cur < 3 * o.subscribers + 64)
     throw std::runtime_error(format("open-file limit %llu is too low for %zu subscribers",
-                                    static_cast<unsigned long long>(limit.rlim_cur), o.subscribers));
+                                    static_cast<unsigned long long>(limit.rlim_cur),
+                                    o.subscribers));
   ::signal(SIGPIPE, SIG_IGN);
   // A watchdog for the whole run (every wait has its own deadline too): SIGALRM's default action
   // ends the bench, and the daemons die with it (PR_SET_PDEATHSIG).
@@ -395,10 +419,11 @@ int run(const options& o, const std::string& command) {
       progress(std::string("phase failed: ") + e.what());
     }
   }
-  std::string out = report_header(
-      "vigil stream bench: the snapshot stream (issue 5)",
-      "The bench and the daemon share the machine's CPUs; loopback only. Figures from a shared VM vary from run to run: compare rows of the same run.",
-      started, load_before, VIGIL_BENCH_RESULTS_DIR "/../..", command);
+  std::string out =
+      report_header("vigil stream bench: the snapshot stream (issue 5)",
+                    "The bench and the daemon share the machine's CPUs; loopback only. Figures "
+                    "from a shared VM vary from run to run: compare rows of the same run.",
+                    started, load_before, VIGIL_BENCH_RESULTS_DIR "/../..", command);
   out += "| measurement | result | goal | met | parameters |\n|---|---|---|---|---|\n";
   for (const auto& r : rep.rows) out += r + "\n";
   out += "\n" + rep.details;

@@ -9,8 +9,8 @@
 namespace vigil::codec {
 namespace {
 
-using nlohmann::json;
 using model::format_rfc3339;
+using nlohmann::json;
 
 /// Optional: checkpoints from before backfill, and jobs never backfilled, have none. Sorted
 /// and disjoint, as apply keeps them, or refused.
@@ -99,13 +99,17 @@ void write_status(json_writer& w, const model::job_status& st) {
   w.begin_object();
   w.key("consecutive_failures").value(st.consecutive_failures);
   w.key("last_duration_ns");
-  if (st.last_duration) w.raw(std::to_string(st.last_duration->count()));
-  else w.null();
+  if (st.last_duration)
+    w.raw(std::to_string(st.last_duration->count()));
+  else
+    w.null();
   write_opt_time(w, "last_failure", st.last_failure);
   write_opt_time(w, "last_finished", st.last_finished);
   w.key("last_outcome");
-  if (st.last_outcome) w.value(model::to_string(*st.last_outcome));
-  else w.null();
+  if (st.last_outcome)
+    w.value(model::to_string(*st.last_outcome));
+  else
+    w.null();
   write_opt_time(w, "last_success", st.last_success);
   w.end_object();
 }
@@ -196,11 +200,11 @@ void write_jobs_part(json_writer& w, const model::state& s) {
 namespace {
 
 std::optional<model::run_status> parse_status(std::string_view s) {
-  for (auto st : {model::run_status::buffered, model::run_status::starting,
-                  model::run_status::running, model::run_status::retry_wait,
-                  model::run_status::succeeded, model::run_status::failed,
-                  model::run_status::timed_out, model::run_status::cancelled,
-                  model::run_status::failed_to_start, model::run_status::abandoned})
+  for (auto st :
+       {model::run_status::buffered, model::run_status::starting, model::run_status::running,
+        model::run_status::retry_wait, model::run_status::succeeded, model::run_status::failed,
+        model::run_status::timed_out, model::run_status::cancelled,
+        model::run_status::failed_to_start, model::run_status::abandoned})
     if (s == model::to_string(st)) return st;
   return std::nullopt;
 }
@@ -266,8 +270,8 @@ bool decode_jobs_part(const json& in, model::state& s) {
       std::string kind;
       if (!d.is_object() || !get_uint(d, "seq", r.seq) || !get(d, "at", r.at) ||
           !get(d, "nominal", r.nominal) || !get(d, "last", r.last) ||
-          !get_uint(d, "count", r.count) || !get(d, "kind", kind) ||
-          !get(d, "reason", r.reason) || !get(d, "run_id", r.run_id))
+          !get_uint(d, "count", r.count) || !get(d, "kind", kind) || !get(d, "reason", r.reason) ||
+          !get(d, "run_id", r.run_id))
         return false;
       auto k = model::parse_decision_kind(kind);
       if (!k) return false;
@@ -286,14 +290,14 @@ bool decode_jobs_part(const json& in, model::state& s) {
     bool ok = true;
     r.elapsed = model::duration{get_ns(x, "elapsed_ns", ok)};
     if (!ok || !x.is_object() || !get(x, "id", r.id) || !get(x, "job", r.job) ||
-        !get(x, "nominal", r.nominal) || !get(x, "reason", r.reason) ||
-        !get(x, "status", status) || !get_uint(x, "attempt", r.attempt) ||
-        !get(x, "decided_at", r.decided_at) || !get(x, "started_at", r.started_at) ||
-        !get(x, "finished_at", r.finished_at) || !get(x, "retry_at", r.retry_at) ||
-        !get(x, "exit_code", r.exit_code) || !get(x, "signal", r.signal) ||
-        !get_output(x, r.output) || !get(x, "truncated", r.truncated) ||
-        !get_uint(x, "output_bytes", r.output_bytes) || !get(x, "error", r.error) ||
-        !get(x, "cancelling", r.cancelling) || !get_containment(x, r.contained))
+        !get(x, "nominal", r.nominal) || !get(x, "reason", r.reason) || !get(x, "status", status) ||
+        !get_uint(x, "attempt", r.attempt) || !get(x, "decided_at", r.decided_at) ||
+        !get(x, "started_at", r.started_at) || !get(x, "finished_at", r.finished_at) ||
+        !get(x, "retry_at", r.retry_at) || !get(x, "exit_code", r.exit_code) ||
+        !get(x, "signal", r.signal) || !get_output(x, r.output) ||
+        !get(x, "truncated", r.truncated) || !get_uint(x, "output_bytes", r.output_bytes) ||
+        !get(x, "error", r.error) || !get(x, "cancelling", r.cancelling) ||
+        !get_containment(x, r.contained))
       return false;
     auto it = x.find("pid");
     if (it == x.end() || !it->is_number_integer()) return false;

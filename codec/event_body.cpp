@@ -34,14 +34,30 @@ bool read_string(std::string_view s, size_t& i, std::string& out) {
     }
     if (s[i] != '\\' || ++i >= n) return false;  // a control character or a non-ASCII byte
     switch (s[i]) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '/': out += '/'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
       case 'u': {
         if (i + 4 >= n) return false;
         int v = 0;
@@ -55,7 +71,8 @@ bool read_string(std::string_view s, size_t& i, std::string& out) {
         i += 4;
         break;
       }
-      default: return false;
+      default:
+        return false;
     }
     ++i;
   }
@@ -86,9 +103,12 @@ bool parse_flat_body(std::string_view s, flat_body& out) {
       skip();
       std::string* target = &ignored;
       bool* seen = nullptr;
-      if (key == "reason") target = &out.reason, seen = &out.has_reason;
-      else if (key == "by") target = &out.by, seen = &out.has_by;
-      else if (key == "at") target = &out.at, seen = &out.has_at;
+      if (key == "reason")
+        target = &out.reason, seen = &out.has_reason;
+      else if (key == "by")
+        target = &out.by, seen = &out.has_by;
+      else if (key == "at")
+        target = &out.at, seen = &out.has_at;
       if (!read_string(s, i, *target)) return false;
       if (seen) *seen = true;
       skip();

@@ -12,8 +12,8 @@
 namespace vigil::codec {
 namespace {
 
-using nlohmann::json;
 using model::format_rfc3339;
+using nlohmann::json;
 
 /// Brings an event body of an older schema version up to the current one, step by step.
 /// Both event types share their history so far.

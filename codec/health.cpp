@@ -82,8 +82,10 @@ void write_check(json_writer& w, const model::health_check& c, const std::string
   w.key(c.name).begin_array().begin_object();
   w.key("status").value(model::to_string(c.status));
   w.key("observedValue");
-  if (c.observed_text.empty()) w.value(c.observed_value);
-  else w.value(c.observed_text);
+  if (c.observed_text.empty())
+    w.value(c.observed_value);
+  else
+    w.value(c.observed_text);
   w.key("observedUnit").value(c.observed_unit);
   w.key("time").value(time);
   w.key("thresholds").begin_object();

@@ -10,9 +10,9 @@
 namespace vigil::codec {
 namespace {
 
-using nlohmann::json;
 using model::format_rfc3339;
 using model::overloaded;
+using nlohmann::json;
 
 /// A v2 decision in v3 terms. v2 bodies had a reason string and no origin or cursor; v2's
 /// apply moved the cursor to `last` when the decision was for the next nominal time owed,
@@ -28,7 +28,7 @@ void upgrade_decision_v2(model::fire_decided& ev) {
     case decision_reason::manual:
     case decision_reason::backfill:  // no v2 body has it; a crafted one owes no cursor either
       ev.origin = ev.reason == decision_reason::manual ? decision_origin::manual
-                                                        : decision_origin::backfill;
+                                                       : decision_origin::backfill;
       return;
     case decision_reason::catchup:
       ev.origin = decision_origin::catchup;
@@ -89,8 +89,11 @@ bool encode_job_event(const model::event& e, std::string& out) {
             write_strings(w, ev.cancels);
             w.key("count").value(ev.count);
             if (ev.covers)
-              w.key("covers").begin_array().value(format_rfc3339(ev.covers->first))
-                  .value(format_rfc3339(ev.covers->second)).end_array();
+              w.key("covers")
+                  .begin_array()
+                  .value(format_rfc3339(ev.covers->first))
+                  .value(format_rfc3339(ev.covers->second))
+                  .end_array();
             w.key("cursor").time(ev.cursor).key("job").value(ev.job);
             w.key("kind").value(model::to_string(ev.kind));
             w.key("last").value(format_rfc3339(ev.last));
@@ -102,7 +105,10 @@ bool encode_job_event(const model::event& e, std::string& out) {
           },
           [&](const model::run_dispatched& ev) {
             w.begin_object().key("at").value(format_rfc3339(ev.at));
-            w.key("attempt").value(uint64_t{ev.attempt}).key("job").value(model::job_of_run(ev.run_id));
+            w.key("attempt")
+                .value(uint64_t{ev.attempt})
+                .key("job")
+                .value(model::job_of_run(ev.run_id));
             w.key("reason").value(ev.reason).key("run_id").value(ev.run_id).end_object();
             return true;
           },
@@ -119,7 +125,8 @@ bool encode_job_event(const model::event& e, std::string& out) {
           },
           [&](const model::run_finished& ev) {
             w.begin_object().key("at").value(format_rfc3339(ev.at));
-            w.key("elapsed_ns").value(static_cast<uint64_t>(ev.elapsed.count() < 0 ? 0 : ev.elapsed.count()));
+            w.key("elapsed_ns")
+                .value(static_cast<uint64_t>(ev.elapsed.count() < 0 ? 0 : ev.elapsed.count()));
             w.key("error").value(ev.error).key("exit_code");
             write_opt_int(w, ev.exit_code);
             w.key("job").value(model::job_of_run(ev.run_id));
@@ -134,7 +141,10 @@ bool encode_job_event(const model::event& e, std::string& out) {
           [&](const model::retry_scheduled& ev) {
             w.begin_object().key("at").value(format_rfc3339(ev.at));
             w.key("attempt").value(uint64_t{ev.attempt});
-            w.key("due").value(format_rfc3339(ev.due)).key("job").value(model::job_of_run(ev.run_id));
+            w.key("due")
+                .value(format_rfc3339(ev.due))
+                .key("job")
+                .value(model::job_of_run(ev.run_id));
             w.key("run_id").value(ev.run_id).end_object();
             return true;
           },
@@ -213,9 +223,10 @@ std::optional<model::event> decode_job_event(std::string_view type, int schema_v
     bool ok = true;
     ev.elapsed = model::duration{get_ns(j, "elapsed_ns", ok)};
     if (ok && get(j, "at", ev.at) && get(j, "error", ev.error) &&
-        get(j, "exit_code", ev.exit_code) && get(j, "outcome", outcome) && get_output(j, ev.output) &&
-        get_uint(j, "output_bytes", ev.output_bytes) && get(j, "run_id", ev.run_id) &&
-        get(j, "signal", ev.signal) && get(j, "truncated", ev.truncated)) {
+        get(j, "exit_code", ev.exit_code) && get(j, "outcome", outcome) &&
+        get_output(j, ev.output) && get_uint(j, "output_bytes", ev.output_bytes) &&
+        get(j, "run_id", ev.run_id) && get(j, "signal", ev.signal) &&
+        get(j, "truncated", ev.truncated)) {
       auto o = model::parse_run_outcome(outcome);
       if (!o) return std::nullopt;
       ev.outcome = *o;

@@ -12,10 +12,10 @@
 namespace vigil::codec {
 namespace {
 
-using nlohmann::json;
 using model::errc;
 using model::job_spec;
 using model::rejection;
+using nlohmann::json;
 namespace limits = model::job_limits;
 
 /// The longest duration any field takes: a month, far below 2^53 ns (104 days), within which
@@ -102,8 +102,7 @@ void read_schedule(field_reader& r, job_spec& s, bool evaluate) {
   if (evaluate) {
     const auto parsed = model::parse_schedule(s.schedule);
     if (const auto* e = std::get_if<model::schedule_error>(&parsed)) {
-      r.fail(r.pointer("schedule"),
-             e->message + " (at byte " + std::to_string(e->position) + ")");
+      r.fail(r.pointer("schedule"), e->message + " (at byte " + std::to_string(e->position) + ")");
     }
   }
   r.text("time_zone", limits::max_schedule_bytes, s.time_zone);
@@ -128,8 +127,7 @@ void read_retry(field_reader& r, model::retry_policy& out) {
 }
 
 std::variant<job_spec, rejection> decode(const json& v, std::string_view prefix,
-                                         std::optional<std::string_view> path_id,
-                                         bool evaluate) {
+                                         std::optional<std::string_view> path_id, bool evaluate) {
   if (!v.is_object()) {
     return rejection{errc::invalid_argument, "must be a JSON object", std::string(prefix)};
   }
@@ -143,12 +141,15 @@ std::variant<job_spec, rejection> decode(const json& v, std::string_view prefix,
   if (!path_id) r.require("id");
   r.text("id", limits::max_id_bytes, s.id);
   if (r.ok() && path_id) {
-    if (!r.find("id")) s.id = std::string(*path_id);
-    else if (s.id != *path_id) r.fail(r.pointer("id"), "does not match the id in the path");
+    if (!r.find("id"))
+      s.id = std::string(*path_id);
+    else if (s.id != *path_id)
+      r.fail(r.pointer("id"), "does not match the id in the path");
   }
   if (r.ok() && !model::valid_job_id(s.id)) {
-    r.fail(r.pointer("id"), "must be 1 to 128 characters of A-Z a-z 0-9 . _ -, not starting "
-                            "with '.'");
+    r.fail(r.pointer("id"),
+           "must be 1 to 128 characters of A-Z a-z 0-9 . _ -, not starting "
+           "with '.'");
   }
   read_schedule(r, s, evaluate);
   r.require("command");
@@ -203,14 +204,20 @@ std::variant<json, rejection> parse_body(std::string_view body) {
   };
   const json::parser_callback_t callback = [&](int, json::parse_event_t event, json& parsed) {
     switch (event) {
-      case json::parse_event_t::object_start: stack.push_back(frame{}); break;
-      case json::parse_event_t::array_start: stack.push_back(frame{true, 0, {}, {}}); break;
+      case json::parse_event_t::object_start:
+        stack.push_back(frame{});
+        break;
+      case json::parse_event_t::array_start:
+        stack.push_back(frame{true, 0, {}, {}});
+        break;
       case json::parse_event_t::object_end:
       case json::parse_event_t::array_end:
         stack.pop_back();
         element_done();
         break;
-      case json::parse_event_t::value: element_done(); break;
+      case json::parse_event_t::value:
+        element_done();
+        break;
       case json::parse_event_t::key: {
         auto& top = stack.back();
         top.key = parsed.get<std::string>();
@@ -259,7 +266,7 @@ void write_command(json_writer& w, const model::command_spec& c) {
 }  // namespace
 
 std::variant<job_spec, rejection> decode_job_spec_value(const json& v,
-                                                         std::string_view pointer_prefix) {
+                                                        std::string_view pointer_prefix) {
   return decode(v, pointer_prefix, std::nullopt, false);
 }
 

@@ -33,9 +33,12 @@ std::string child_pointer(std::string_view base, std::string_view name) {
   std::string out(base);
   out += '/';
   for (const char ch : name) {
-    if (ch == '~') out += "~0";
-    else if (ch == '/') out += "~1";
-    else out += ch;
+    if (ch == '~')
+      out += "~0";
+    else if (ch == '/')
+      out += "~1";
+    else
+      out += ch;
   }
   return out;
 }
@@ -66,8 +69,8 @@ void field_reader::only(std::initializer_list<std::string_view> known) {
 }
 
 void field_reader::fail(std::string field, std::string detail) {
-  if (ok()) error_ = model::rejection{model::errc::invalid_argument, std::move(detail),
-                                      std::move(field)};
+  if (ok())
+    error_ = model::rejection{model::errc::invalid_argument, std::move(detail), std::move(field)};
 }
 
 const json* field_reader::find(std::string_view name) const {
@@ -97,8 +100,8 @@ void field_reader::flag(std::string_view name, bool& out) {
 void field_reader::whole(std::string_view name, uint64_t min, uint64_t max, uint64_t& out) {
   const auto* v = find(name);
   if (!v) return;
-  const std::string range = "must be an integer from " + std::to_string(min) + " to " +
-                            std::to_string(max);
+  const std::string range =
+      "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
   if (!v->is_number_integer()) return fail(pointer(name), range);
   // nlohmann keeps non-negative integers unsigned; a signed one here is negative.
   if (!v->is_number_unsigned()) return fail(pointer(name), range);
@@ -113,8 +116,8 @@ void field_reader::real(std::string_view name, double min, double max, double& o
   if (!v->is_number()) return fail(pointer(name), "must be a number");
   const auto d = v->get<double>();
   if (!(d >= min && d <= max)) {
-    return fail(pointer(name), "must be a number from " + json(min).dump() + " to " +
-                                   json(max).dump());
+    return fail(pointer(name),
+                "must be a number from " + json(min).dump() + " to " + json(max).dump());
   }
   out = d == 0 ? 0.0 : d;  // no negative zero: it would encode as "-0"
 }

@@ -58,8 +58,10 @@ class field_reader {
     const auto* v = find(name);
     if (!v) return;
     const auto value = v->is_string() ? parse(v->get_ref<const std::string&>()) : std::nullopt;
-    if (value) out = *value;
-    else fail(pointer(name), std::string("must be one of ") + allowed);
+    if (value)
+      out = *value;
+    else
+      fail(pointer(name), std::string("must be one of ") + allowed);
   }
   /// A reader of the member object, or nothing when absent (or not an object: then it fails).
   std::optional<field_reader> object(std::string_view name);

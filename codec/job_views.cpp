@@ -59,11 +59,15 @@ void write_attempt(json_writer& w, const model::attempt_record& a) {
   w.key("outcome").value(model::to_string(a.ended));
   w.key("started_at").time(a.started_at).key("finished_at").time(a.finished_at);
   w.key("exit_code");
-  if (a.exit_code) w.raw(std::to_string(*a.exit_code));
-  else w.null();
+  if (a.exit_code)
+    w.raw(std::to_string(*a.exit_code));
+  else
+    w.null();
   w.key("signal");
-  if (a.signal) w.raw(std::to_string(*a.signal));
-  else w.null();
+  if (a.signal)
+    w.raw(std::to_string(*a.signal));
+  else
+    w.null();
   w.key("duration_seconds").value(model::to_seconds(a.elapsed));
   w.key("error").text_or_null(a.error).end_object();
 }
@@ -79,8 +83,7 @@ void write_attempts(json_writer& w, const model::run_record& r) {
   w.end_array();
 }
 
-void write_run(json_writer& w, const model::run_record& r, bool with_output,
-               model::wall_time now) {
+void write_run(json_writer& w, const model::run_record& r, bool with_output, model::wall_time now) {
   w.begin_object();
   w.key("run_id").value(r.id).key("job").value(r.job);
   w.key("nominal").value(format_rfc3339(r.nominal)).key("reason").value(r.reason);
@@ -89,14 +92,20 @@ void write_run(json_writer& w, const model::run_record& r, bool with_output,
   w.key("started_at").time(r.started_at).key("finished_at").time(r.finished_at);
   w.key("retry_at").time(r.retry_at);
   w.key("pid");
-  if (r.pid > 0) w.value(static_cast<uint64_t>(r.pid));
-  else w.null();
+  if (r.pid > 0)
+    w.value(static_cast<uint64_t>(r.pid));
+  else
+    w.null();
   w.key("exit_code");
-  if (r.exit_code) w.raw(std::to_string(*r.exit_code));
-  else w.null();
+  if (r.exit_code)
+    w.raw(std::to_string(*r.exit_code));
+  else
+    w.null();
   w.key("signal");
-  if (r.signal) w.raw(std::to_string(*r.signal));
-  else w.null();
+  if (r.signal)
+    w.raw(std::to_string(*r.signal));
+  else
+    w.null();
   w.key("duration_seconds").value(model::to_seconds(run_duration(r, now)));
   w.key("output_bytes").value(r.output_bytes).key("truncated").value(r.truncated);
   w.key("error").text_or_null(r.error);
@@ -112,15 +121,19 @@ void write_status(json_writer& w, const model::job_state& j) {
   w.begin_object();
   w.key("failing").value(model::failing(j));
   w.key("last_outcome");
-  if (st.last_outcome) w.value(model::to_string(*st.last_outcome));
-  else w.null();
+  if (st.last_outcome)
+    w.value(model::to_string(*st.last_outcome));
+  else
+    w.null();
   w.key("last_finished_at").time(st.last_finished);
   w.key("last_success_at").time(st.last_success);
   w.key("last_failure_at").time(st.last_failure);
   w.key("consecutive_failures").value(st.consecutive_failures);
   w.key("last_duration_seconds");
-  if (st.last_duration) w.value(model::to_seconds(*st.last_duration));
-  else w.null();
+  if (st.last_duration)
+    w.value(model::to_seconds(*st.last_duration));
+  else
+    w.null();
   w.key("next_due").time(j.due);
   w.end_object();
 }
@@ -129,8 +142,10 @@ void write_status(json_writer& w, const model::job_state& j) {
 /// the console shows it as is, so that the zone rules are the daemon's, not the browser's.
 void write_local_due(json_writer& w, const model::job_state& j) {
   w.key("next_due_local");
-  if (j.due && j.compiled) w.value(model::format_rfc3339_in(*j.due, j.compiled->tz));
-  else w.null();
+  if (j.due && j.compiled)
+    w.value(model::format_rfc3339_in(*j.due, j.compiled->tz));
+  else
+    w.null();
 }
 
 void write_job_summary(json_writer& w, const model::job_state& j) {
@@ -144,8 +159,10 @@ void write_job_summary(json_writer& w, const model::job_state& j) {
   w.key("status");
   write_status(w, j);
   w.key("last_decision");
-  if (j.decisions.empty()) w.null();
-  else write_decision(w, j.decisions.back());
+  if (j.decisions.empty())
+    w.null();
+  else
+    write_decision(w, j.decisions.back());
   w.end_object();
 }
 
@@ -166,8 +183,10 @@ void write_job(json_writer& w, const model::job_state& j) {
   w.key("jitter_offset_seconds")
       .value(j.compiled ? model::to_seconds(j.compiled->jitter_offset) : 0.0);
   w.key("period_seconds");
-  if (j.period) w.value(model::to_seconds(*j.period));
-  else w.null();
+  if (j.period)
+    w.value(model::to_seconds(*j.period));
+  else
+    w.null();
   w.key("status");
   write_status(w, j);
   w.key("active_runs");
@@ -177,8 +196,10 @@ void write_job(json_writer& w, const model::job_state& j) {
   w.key("counters");
   write_counters(w, j.counters);
   w.key("last_decision");
-  if (j.decisions.empty()) w.null();
-  else write_decision(w, j.decisions.back());
+  if (j.decisions.empty())
+    w.null();
+  else
+    write_decision(w, j.decisions.back());
   w.end_object();
 }
 
@@ -212,14 +233,18 @@ std::string render_job_page(const model::job_page& page, bool full) {
   json_writer w{out};
   w.begin_object().key("jobs").begin_array();
   for (const auto& j : page.jobs) {
-    if (full) write_job(w, j);
-    else write_job_summary(w, j);
+    if (full)
+      write_job(w, j);
+    else
+      write_job_summary(w, j);
   }
   w.end_array();
   w.key("total").value(page.total);
   w.key("next");
-  if (page.next) w.value(*page.next);
-  else w.null();
+  if (page.next)
+    w.value(*page.next);
+  else
+    w.null();
   w.end_object();
   return out;
 }
@@ -237,8 +262,10 @@ std::string render_run_page(const model::run_page& page, model::wall_time now) {
   w.begin_object().key("runs").begin_array();
   for (const auto& r : page.runs) write_run(w, r, false, now);
   w.end_array().key("next");
-  if (page.next) w.value(*page.next);
-  else w.null();
+  if (page.next)
+    w.value(*page.next);
+  else
+    w.null();
   w.end_object();
   return out;
 }
@@ -249,8 +276,9 @@ std::string render_decisions(const model::job_state& j, uint64_t before, size_t 
   w.begin_object().key("decisions").begin_array();
   auto end = j.decisions.end();
   if (before > 0)
-    end = std::lower_bound(j.decisions.begin(), j.decisions.end(), before,
-                           [](const model::decision_record& d, uint64_t seq) { return d.seq < seq; });
+    end =
+        std::lower_bound(j.decisions.begin(), j.decisions.end(), before,
+                         [](const model::decision_record& d, uint64_t seq) { return d.seq < seq; });
   size_t n = 0;
   auto it = end;
   while (it != j.decisions.begin() && n < limit) {
@@ -259,8 +287,10 @@ std::string render_decisions(const model::job_state& j, uint64_t before, size_t 
     ++n;
   }
   w.end_array().key("next");
-  if (it != j.decisions.begin() && n > 0) w.value(it->seq);
-  else w.null();
+  if (it != j.decisions.begin() && n > 0)
+    w.value(it->seq);
+  else
+    w.null();
   w.end_object();
   return out;
 }

@@ -29,13 +29,10 @@ std::variant<model::command, model::rejection> decode_scheduler_command(std::str
   const bool blank = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
   if (!blank) {
     const json j = json::parse(body, nullptr, false);
-    if (j.is_discarded())
-      return rejection{errc::invalid_argument, "body is not valid JSON", ""};
-    if (!j.is_object())
-      return rejection{errc::invalid_argument, "body must be a JSON object", ""};
+    if (j.is_discarded()) return rejection{errc::invalid_argument, "body is not valid JSON", ""};
+    if (!j.is_object()) return rejection{errc::invalid_argument, "body must be a JSON object", ""};
     for (const auto& [key, value] : j.items()) {
-      if (key != "reason")
-        return unknown_field(key);
+      if (key != "reason") return unknown_field(key);
       if (!value.is_string())
         return rejection{errc::invalid_argument, "reason must be a string", "/reason"};
       reason = value.get<std::string>();
@@ -55,8 +52,7 @@ std::variant<std::optional<model::overlap_policy>, model::rejection> decode_run_
   if (j.is_discarded()) return rejection{errc::invalid_argument, "body is not valid JSON", ""};
   if (!j.is_object()) return rejection{errc::invalid_argument, "body must be a JSON object", ""};
   for (const auto& [key, value] : j.items()) {
-    if (key != "overlap")
-      return unknown_field(key);
+    if (key != "overlap") return unknown_field(key);
     if (!value.is_string())
       return rejection{errc::invalid_argument, "overlap must be a string", "/overlap"};
     overlap = model::parse_overlap_policy(value.get<std::string>());
@@ -76,8 +72,7 @@ decode_backfill_request(std::string_view body) {
   if (j.is_discarded()) return rejection{errc::invalid_argument, "body is not valid JSON", ""};
   if (!j.is_object()) return rejection{errc::invalid_argument, "body must be a JSON object", ""};
   for (const auto& [key, value] : j.items())
-    if (key != "from" && key != "to")
-      return unknown_field(key);
+    if (key != "from" && key != "to") return unknown_field(key);
   model::wall_time times[2];
   const char* names[2] = {"from", "to"};
   for (int i = 0; i < 2; ++i) {

@@ -190,8 +190,8 @@ bool contained_alive(const model::containment& c) {
     const auto pid = model::parse_uint(e->d_name, INT32_MAX);
     if (!pid || *pid == 0) continue;
     const auto f = stat_fields(static_cast<int>(*pid));
-    if (f.size() >= 3 && model::parse_uint(f[2]) == static_cast<uint64_t>(c.pgid) &&
-        f[0] != "Z" && f[0] != "X") {
+    if (f.size() >= 3 && model::parse_uint(f[2]) == static_cast<uint64_t>(c.pgid) && f[0] != "Z" &&
+        f[0] != "X") {
       alive = true;
       break;
     }

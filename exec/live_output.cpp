@@ -9,11 +9,15 @@ namespace vigil::exec {
 
 void write_end_members(codec::json_writer& w, const output_end& e) {
   w.key("outcome").value(e.outcome).key("exit_code");
-  if (e.exit_code) w.raw(std::to_string(*e.exit_code));
-  else w.null();
+  if (e.exit_code)
+    w.raw(std::to_string(*e.exit_code));
+  else
+    w.null();
   w.key("signal");
-  if (e.signal) w.raw(std::to_string(*e.signal));
-  else w.null();
+  if (e.signal)
+    w.raw(std::to_string(*e.signal));
+  else
+    w.null();
 }
 
 void live_output::append(const char* data, size_t n) {

@@ -912,9 +912,9 @@ struct process_supervisor::impl {
       // Say what vigil did: SIGKILL after the grace, or SIGTERM alone when that ended it.
       const std::string limits = "timeout " + model::format_duration(c.req.timeout);
       const std::string grace = model::format_duration(c.req.kill_grace);
-      const std::string why = c.killed ? "killed after " + limits + " (+ grace " + grace + ")"
-                                       : "terminated (SIGTERM) after " + limits +
-                                             ", ended within the grace " + grace;
+      const std::string why =
+          c.killed ? "killed after " + limits + " (+ grace " + grace + ")"
+                   : "terminated (SIGTERM) after " + limits + ", ended within the grace " + grace;
       res.error = res.error.empty() ? why : why + "; " + res.error;
     }
     return res;

@@ -62,9 +62,12 @@ std::optional<details_policy> parse_details_policy(std::string_view text) {
 
 const char* to_string(details_policy p) {
   switch (p) {
-    case details_policy::never: return "never";
-    case details_policy::when_authorized: return "when_authorized";
-    case details_policy::always: return "always";
+    case details_policy::never:
+      return "never";
+    case details_policy::when_authorized:
+      return "when_authorized";
+    case details_policy::always:
+      return "always";
   }
   return "?";
 }
@@ -77,8 +80,10 @@ std::optional<scope> parse_scope(std::string_view text) {
 
 const char* to_string(scope s) {
   switch (s) {
-    case scope::read: return "read";
-    case scope::admin: return "admin";
+    case scope::read:
+      return "read";
+    case scope::admin:
+      return "admin";
   }
   return "?";
 }

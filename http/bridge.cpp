@@ -116,9 +116,9 @@ void probe(bridge_pointer self, const health_query& q, responder respond) {
 uint64_t await_answer(bridge_pointer self, responder respond, const char* late) {
   auto& st = self->state;
   const uint64_t id = ++st.next_command;
-  st.commands.emplace_hint(st.commands.end(), id,
-                           waiting_command{std::move(respond),
-                                           st.cfg.mono_clock() + st.cfg.command_deadline, late});
+  st.commands.emplace_hint(
+      st.commands.end(), id,
+      waiting_command{std::move(respond), st.cfg.mono_clock() + st.cfg.command_deadline, late});
   return id;
 }
 
@@ -148,12 +148,11 @@ void query_jobs(bridge_pointer self, const actors::job_query& q, responder respo
   const uint64_t id =
       await_answer(self, std::move(respond), "the scheduler did not answer within the deadline");
   self->request(self->state.cfg.scheduler, caf::infinite, actors::query_atom::value, q)
-      .then(
-          [self, id, q](const actors::job_answer& a) { complete(self, id, job_reply(q, a)); },
-          [self, id](caf::error& err) {
-            complete(self, id,
-                     error_reply({model::errc::unavailable, "scheduler: " + to_string(err), ""}));
-          });
+      .then([self, id, q](const actors::job_answer& a) { complete(self, id, job_reply(q, a)); },
+            [self, id](caf::error& err) {
+              complete(self, id,
+                       error_reply({model::errc::unavailable, "scheduler: " + to_string(err), ""}));
+            });
 }
 
 void read_output(bridge_pointer self, actors::output_query q, responder respond) {
@@ -162,20 +161,20 @@ void read_output(bridge_pointer self, actors::output_query q, responder respond)
   // A waiting read answers well within the deadline the bridge keeps for it.
   q.wait = std::min(q.wait, self->state.cfg.command_deadline / 2);
   self->request(self->state.cfg.output, caf::infinite, actors::output_atom::value, q)
-      .then([self, id, q](const actors::output_answer& a) { complete(self, id, output_reply(q, a)); },
-            [self, id](caf::error& err) {
-              complete(self, id,
-                       error_reply({model::errc::unavailable, "output: " + to_string(err), ""}));
-            });
+      .then(
+          [self, id, q](const actors::output_answer& a) { complete(self, id, output_reply(q, a)); },
+          [self, id](caf::error& err) {
+            complete(self, id,
+                     error_reply({model::errc::unavailable, "output: " + to_string(err), ""}));
+          });
 }
 
 void read_events(bridge_pointer self, uint64_t after, uint64_t limit, responder respond) {
   const uint64_t id =
       await_answer(self, std::move(respond), "the event log did not answer within the deadline");
   self->request(self->state.cfg.journal, caf::infinite, actors::events_atom::value, after, limit)
-      .then([self, id, after](const actors::event_page& p) {
-              complete(self, id, events_reply(p, after));
-            },
+      .then([self, id,
+             after](const actors::event_page& p) { complete(self, id, events_reply(p, after)); },
             [self, id](caf::error& err) {
               complete(self, id,
                        error_reply({model::errc::unavailable, "journal: " + to_string(err), ""}));
@@ -186,11 +185,12 @@ void read_stream_stats(bridge_pointer self, responder respond) {
   const uint64_t id =
       await_answer(self, std::move(respond), "the stream hub did not answer within the deadline");
   self->request(self->state.cfg.hub, caf::infinite, caf::get_atom::value)
-      .then([self, id](const actors::stream_stats& s) { complete(self, id, stream_stats_reply(s)); },
-            [self, id](caf::error& err) {
-              complete(self, id,
-                       error_reply({model::errc::unavailable, "hub: " + to_string(err), ""}));
-            });
+      .then(
+          [self, id](const actors::stream_stats& s) { complete(self, id, stream_stats_reply(s)); },
+          [self, id](caf::error& err) {
+            complete(self, id,
+                     error_reply({model::errc::unavailable, "hub: " + to_string(err), ""}));
+          });
 }
 
 /// GET /v1/cluster: the nodes as the lease actor last read them (it owns the connection).
@@ -199,7 +199,9 @@ void read_cluster(bridge_pointer self, responder respond) {
   if (!cfg.lease) {
     model::cluster_view alone;
     alone.observer = cfg.node;
-    respond(http_reply{200, "application/json", codec::encode_cluster_view(alone),
+    respond(http_reply{200,
+                       "application/json",
+                       codec::encode_cluster_view(alone),
                        {{"Cache-Control", "no-store"}}});
     return;
   }
@@ -209,7 +211,9 @@ void read_cluster(bridge_pointer self, responder respond) {
       .then(
           [self, id](const model::cluster_view& v) {
             complete(self, id,
-                     http_reply{200, "application/json", codec::encode_cluster_view(v),
+                     http_reply{200,
+                                "application/json",
+                                codec::encode_cluster_view(v),
                                 {{"Cache-Control", "no-store"}}});
           },
           [self, id](caf::error& err) {
@@ -233,7 +237,9 @@ void read_metrics(bridge_pointer self, request_counters_ptr http, responder resp
   auto arrived = [self, id, g, http]() {
     if (--g->missing == 0 && !g->failed)
       complete(self, id,
-               http_reply{200, metrics_content_type, render_metrics(g->parts, *http),
+               http_reply{200,
+                          metrics_content_type,
+                          render_metrics(g->parts, *http),
                           {{"Cache-Control", "no-store"}}});
   };
   auto failed = [self, id, g](const char* who, const caf::error& err) {
@@ -243,14 +249,26 @@ void read_metrics(bridge_pointer self, request_counters_ptr http, responder resp
   };
   auto& cfg = self->state.cfg;
   self->request(cfg.health, caf::infinite, caf::get_atom::value)
-      .then([g, arrived](const model::health_report& r) { g->parts.health = r; arrived(); },
-            [failed](caf::error& err) { failed("health", err); });
+      .then(
+          [g, arrived](const model::health_report& r) {
+            g->parts.health = r;
+            arrived();
+          },
+          [failed](caf::error& err) { failed("health", err); });
   self->request(cfg.journal, caf::infinite, actors::metrics_atom::value)
-      .then([g, arrived](const actors::journal_metrics& m) { g->parts.journal = m; arrived(); },
-            [failed](caf::error& err) { failed("journal", err); });
+      .then(
+          [g, arrived](const actors::journal_metrics& m) {
+            g->parts.journal = m;
+            arrived();
+          },
+          [failed](caf::error& err) { failed("journal", err); });
   self->request(cfg.hub, caf::infinite, caf::get_atom::value)
-      .then([g, arrived](const actors::stream_stats& s) { g->parts.streams = s; arrived(); },
-            [failed](caf::error& err) { failed("hub", err); });
+      .then(
+          [g, arrived](const actors::stream_stats& s) {
+            g->parts.streams = s;
+            arrived();
+          },
+          [failed](caf::error& err) { failed("hub", err); });
   // The per-job series are best effort: a stalled scheduler must not take the whole scrape
   // down, or the stall alert (which reads the health series) could never fire. Late or
   // failed, they are left out and vigil_job_metrics_enabled says 0.
@@ -258,12 +276,16 @@ void read_metrics(bridge_pointer self, request_counters_ptr http, responder resp
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg.health_deadline) / 2;
   self->request(cfg.scheduler, caf::duration{per_job_wait}, actors::metrics_atom::value,
                 cfg.per_job_metrics_limit)
-      .then([g, arrived](model::job_metrics& m) { g->parts.jobs = std::move(m); arrived(); },
-            [g, arrived, limit = cfg.per_job_metrics_limit](caf::error&) {
-              g->parts.jobs = model::job_metrics{};
-              g->parts.jobs.limit = limit;
-              arrived();
-            });
+      .then(
+          [g, arrived](model::job_metrics& m) {
+            g->parts.jobs = std::move(m);
+            arrived();
+          },
+          [g, arrived, limit = cfg.per_job_metrics_limit](caf::error&) {
+            g->parts.jobs = model::job_metrics{};
+            g->parts.jobs.limit = limit;
+            arrived();
+          });
 }
 
 /// Answers everything past its deadline with a 503. A silent health actor keeps its question
@@ -322,10 +344,11 @@ bridge_actor::behavior_type bridge(bridge_pointer self, bridge_config cfg) {
       [self](actors::metrics_atom, request_counters_ptr& http, responder& respond) {
         read_metrics(self, std::move(http), std::move(respond));
       },
-      [self](actors::stall_atom, const std::string& target, model::duration d,
-             responder& respond) {
-        if (target == "health") self->send(self->state.cfg.health, actors::stall_atom::value, d);
-        else self->send(self->state.cfg.scheduler, actors::stall_atom::value, d);
+      [self](actors::stall_atom, const std::string& target, model::duration d, responder& respond) {
+        if (target == "health")
+          self->send(self->state.cfg.health, actors::stall_atom::value, d);
+        else
+          self->send(self->state.cfg.scheduler, actors::stall_atom::value, d);
         respond(http_reply{202, "application/json", "{\"stalled\":\"" + target + "\"}", {}});
       },
       [self](sweep_atom) {

@@ -101,9 +101,7 @@ double unix_seconds(model::wall_time t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-double unix_seconds(const std::optional<model::wall_time>& t) {
-  return t ? unix_seconds(*t) : 0.0;
-}
+double unix_seconds(const std::optional<model::wall_time>& t) { return t ? unix_seconds(*t) : 0.0; }
 
 /// The per-job families: each family's samples together, one per job (six for the outcome).
 void write_per_job(writer& w, const model::job_metrics& m) {
@@ -248,7 +246,8 @@ std::string render_metrics(const metrics_parts& parts, const request_counters& h
   // A cluster node (shared log) only: its role and the lease as it sees them.
   if (snap && snap->cluster.enabled) {
     const auto& cl = snap->cluster;
-    w.family("vigil_cluster_role", "gauge", "1 for this node's role in the cluster, 0 for the other.");
+    w.family("vigil_cluster_role", "gauge",
+             "1 for this node's role in the cluster, 0 for the other.");
     for (auto r : {model::cluster_role::leader, model::cluster_role::follower})
       w.sample("vigil_cluster_role", {{"role", model::to_string(r)}}, cl.role == r ? "1" : "0");
     w.family("vigil_cluster_term", "gauge", "The lease's term as this node last read it.");
@@ -261,7 +260,8 @@ std::string render_metrics(const metrics_parts& parts, const request_counters& h
     w.sample("vigil_cluster_lag_seconds", {}, number(model::to_seconds(cl.lag)));
     w.family("vigil_cluster_leader_silent_seconds", "gauge",
              "How long the lease row has stayed unchanged as this node saw it (0 on the leader).");
-    w.sample("vigil_cluster_leader_silent_seconds", {}, number(model::to_seconds(cl.leader_silent_for)));
+    w.sample("vigil_cluster_leader_silent_seconds", {},
+             number(model::to_seconds(cl.leader_silent_for)));
     w.family("vigil_cluster_store_reachable", "gauge", "1 while the shared log answers, else 0.");
     w.sample("vigil_cluster_store_reachable", {}, cl.store_reachable ? "1" : "0");
     w.family("vigil_lease_round_trip_seconds", "gauge",
@@ -303,8 +303,7 @@ std::string render_metrics(const metrics_parts& parts, const request_counters& h
   w.family("vigil_run_retries_total", "counter", "Retries scheduled after failed attempts.");
   w.sample("vigil_run_retries_total", {}, number(jobs.totals.retries));
   w.histogram("vigil_run_duration_seconds",
-              "How long finished run attempts ran (since this process started).",
-              jobs.durations);
+              "How long finished run attempts ran (since this process started).", jobs.durations);
   // Per job, bounded: every job's series while at most the cap exist, none beyond it.
   write_per_job(w, parts.jobs);
 

@@ -33,8 +33,10 @@ http_reply probe_reply(const model::health_report& report, const health_query& q
   http_reply r;
   r.status = ok ? 200 : 503;
   r.content_type = "text/plain; charset=utf-8";
-  if (q.verbose) r.body = lines + name + (ok ? " check passed\n" : " check failed\n");
-  else r.body = ok ? "ok\n" : failures;
+  if (q.verbose)
+    r.body = lines + name + (ok ? " check passed\n" : " check failed\n");
+  else
+    r.body = ok ? "ok\n" : failures;
   r.headers.push_back(no_store);
   return r;
 }
@@ -43,15 +45,24 @@ http_reply probe_reply(const model::health_report& report, const health_query& q
 
 int status_for(model::errc code) {
   switch (code) {
-    case model::errc::invalid_argument: return 400;
-    case model::errc::not_found: return 404;
-    case model::errc::conflict: return 409;
-    case model::errc::payload_too_large: return 413;
-    case model::errc::unauthorized: return 401;
-    case model::errc::not_leader: return 307;
-    case model::errc::unavailable: return 503;
-    case model::errc::timeout: return 503;
-    case model::errc::internal: break;
+    case model::errc::invalid_argument:
+      return 400;
+    case model::errc::not_found:
+      return 404;
+    case model::errc::conflict:
+      return 409;
+    case model::errc::payload_too_large:
+      return 413;
+    case model::errc::unauthorized:
+      return 401;
+    case model::errc::not_leader:
+      return 307;
+    case model::errc::unavailable:
+      return 503;
+    case model::errc::timeout:
+      return 503;
+    case model::errc::internal:
+      break;
   }
   return 500;
 }
@@ -77,15 +88,16 @@ http_reply health_reply(const model::health_report& report, const health_query& 
     codec::json_writer w{r.body};
     w.begin_object().key("status").value(model::to_string(report.result.status));
     w.key("time").value(model::format_rfc3339(report.time));
-    w.key("last_updated").time(report.snap ? std::optional<model::wall_time>{report.snap->last_updated}
-                                           : std::nullopt);
+    w.key("last_updated")
+        .time(report.snap ? std::optional<model::wall_time>{report.snap->last_updated}
+                          : std::nullopt);
     w.key("live").value(report.result.live).key("ready").value(report.result.ready);
     w.end_object();
   }
   r.headers.push_back(no_store);
   if (report.snap)
-    r.headers.emplace_back("ETag", "\"" + report.snap->epoch + "-" +
-                                       std::to_string(report.snap->version) + "\"");
+    r.headers.emplace_back(
+        "ETag", "\"" + report.snap->epoch + "-" + std::to_string(report.snap->version) + "\"");
   return r;
 }
 
@@ -97,8 +109,8 @@ http_reply health_timeout_reply(const health_query& q, model::wall_time now) {
   if (q.route != health_route::health) {
     r.content_type = "text/plain; charset=utf-8";
     r.body = "[-]health:responsive failed: " + reason + "\n";
-    if (q.verbose) r.body += q.route == health_route::livez ? "livez check failed\n"
-                                                            : "readyz check failed\n";
+    if (q.verbose)
+      r.body += q.route == health_route::livez ? "livez check failed\n" : "readyz check failed\n";
     return r;
   }
   r.content_type = q.plain_json ? "application/json" : "application/health+json";
@@ -176,8 +188,7 @@ std::string job_command_view(const actors::command_result& res) {
         using C = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<C, model::define_job>) {
           if (!res.job) return {};
-          return codec::render_define_answer(codec::render_job(*res.job), res.warnings,
-                                             c.dry_run);
+          return codec::render_define_answer(codec::render_job(*res.job), res.warnings, c.dry_run);
         } else if constexpr (std::is_same_v<C, model::pause_job> ||
                              std::is_same_v<C, model::resume_job>) {
           return res.job ? codec::render_job(*res.job) : std::string{};
@@ -215,8 +226,8 @@ http_reply command_reply(const actors::command_result& res) {
     r.headers.push_back(no_store);
     return r;
   }
-  r.body = "{\"changed\":" + std::string(res.changed ? "true" : "false") + ",\"snapshot\":" +
-           (res.snapshot ? codec::encode_snapshot(*res.snapshot) : "null") + "}";
+  r.body = "{\"changed\":" + std::string(res.changed ? "true" : "false") +
+           ",\"snapshot\":" + (res.snapshot ? codec::encode_snapshot(*res.snapshot) : "null") + "}";
   r.headers.push_back(no_store);
   return r;
 }
@@ -226,8 +237,12 @@ http_reply job_reply(const actors::job_query& q, const actors::job_answer& a) {
   http_reply r;
   r.headers.push_back(no_store);
   switch (q.kind) {
-    case actors::job_query::list: r.body = codec::render_job_page(a.jobs, q.full); break;
-    case actors::job_query::runs: r.body = codec::render_run_page(a.runs, a.now); break;
+    case actors::job_query::list:
+      r.body = codec::render_job_page(a.jobs, q.full);
+      break;
+    case actors::job_query::runs:
+      r.body = codec::render_run_page(a.runs, a.now);
+      break;
     case actors::job_query::run:
       if (a.runs.runs.empty()) return error_reply({model::errc::internal, "no run in answer", ""});
       r.body = codec::render_run(a.runs.runs.front(), true, a.now);
@@ -236,10 +251,12 @@ http_reply job_reply(const actors::job_query& q, const actors::job_answer& a) {
     case actors::job_query::decisions:
     case actors::job_query::next:
       if (!a.job) return error_reply({model::errc::internal, "no job in answer", ""});
-      if (q.kind == actors::job_query::get) r.body = codec::render_job(**a.job);
+      if (q.kind == actors::job_query::get)
+        r.body = codec::render_job(**a.job);
       else if (q.kind == actors::job_query::decisions)
         r.body = codec::render_decisions(**a.job, q.before_seq, q.limit);
-      else r.body = codec::render_next(**a.job, model::next_nominals(**a.job, a.now, q.count));
+      else
+        r.body = codec::render_next(**a.job, model::next_nominals(**a.job, a.now, q.count));
       break;
   }
   return r;

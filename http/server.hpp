@@ -14,8 +14,8 @@ namespace vigil::http {
 
 struct server_options {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;  ///< 0 picks a free port; start() returns the one bound
-  size_t threads = 1;    ///< asio threads
+  uint16_t port = 8080;               ///< 0 picks a free port; start() returns the one bound
+  size_t threads = 1;                 ///< asio threads
   size_t max_body_bytes = 64 * 1024;  ///< larger bodies get 413
   size_t max_connections = 1024;
   bool test_hooks = false;  ///< enables POST /v1/debug/stall (never in production)
@@ -31,7 +31,7 @@ struct server_options {
   uint32_t stream_retry_ms = 2000;
   /// Longest accepted ?wait= on GET /v1/snapshot.
   model::duration max_long_poll = std::chrono::seconds{60};
-  std::string node;         ///< reported by /v1/version
+  std::string node;  ///< reported by /v1/version
   /// Bearer tokens: when any is set, every route but the open ones needs one with the scope
   /// the route table names (401 without a valid token, 403 with too small a scope).
   token_set tokens;

@@ -19,7 +19,7 @@ const char* to_string(cluster_role r);
 struct cluster_status {
   bool enabled = false;
   cluster_role role = cluster_role::standalone;
-  uint64_t term = 0;  ///< the lease's term as last read (the leader's, when there is one)
+  uint64_t term = 0;        ///< the lease's term as last read (the leader's, when there is one)
   std::string leader_node;  ///< empty: no node holds the lease
   std::string leader_url;
   /// How long the lease row has stayed unchanged as this node saw it: a live leader renews it
@@ -28,9 +28,9 @@ struct cluster_status {
   uint64_t lag_events = 0;  ///< the log's end (as last read) minus this node's position
   duration lag{};           ///< how long since this node was last at the log's end
   bool store_reachable = true;
-  std::string store_error;  ///< why not, when !store_reachable (already redacted)
+  std::string store_error;       ///< why not, when !store_reachable (already redacted)
   uint64_t takeovers_total = 0;  ///< terms this node's process took
-  double renew_seconds = 0;  ///< the last lease round trip (renewal or read)
+  double renew_seconds = 0;      ///< the last lease round trip (renewal or read)
   duration lease_ttl{};
 };
 

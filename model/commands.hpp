@@ -66,7 +66,7 @@ struct backfill_job {
   std::string by = {};
 };
 
-using command = std::variant<pause_scheduler, resume_scheduler, define_job, remove_job,
-                             pause_job, resume_job, run_job, backfill_job>;
+using command = std::variant<pause_scheduler, resume_scheduler, define_job, remove_job, pause_job,
+                             resume_job, run_job, backfill_job>;
 
 }  // namespace vigil::model

@@ -20,15 +20,24 @@ std::optional<rejection> check_reason(const std::string& reason) {
 
 const char* to_string(errc code) {
   switch (code) {
-    case errc::invalid_argument: return "invalid_argument";
-    case errc::not_found: return "not_found";
-    case errc::conflict: return "conflict";
-    case errc::unavailable: return "unavailable";
-    case errc::timeout: return "timeout";
-    case errc::payload_too_large: return "payload_too_large";
-    case errc::unauthorized: return "unauthorized";
-    case errc::not_leader: return "not_leader";
-    case errc::internal: break;
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::not_found:
+      return "not_found";
+    case errc::conflict:
+      return "conflict";
+    case errc::unavailable:
+      return "unavailable";
+    case errc::timeout:
+      return "timeout";
+    case errc::payload_too_large:
+      return "payload_too_large";
+    case errc::unauthorized:
+      return "unauthorized";
+    case errc::not_leader:
+      return "not_leader";
+    case errc::internal:
+      break;
   }
   return "internal";
 }
@@ -91,15 +100,15 @@ decision decide(const state& s, const command& c, wall_time now) {
                                "with '.'",
                                "/id"};
             if (!compile_job(spec))
-              return rejection{errc::invalid_argument,
-                               "schedule or time zone cannot be evaluated", "/schedule"};
+              return rejection{errc::invalid_argument, "schedule or time zone cannot be evaluated",
+                               "/schedule"};
             auto it = s.jobs.find(spec.id);
             if (it != s.jobs.end()) {
               if (cmd.create_only)
-                return rejection{errc::conflict,
-                                 "job '" + spec.id + "' exists; PUT /v1/jobs/" + spec.id +
-                                     " replaces it",
-                                 "/id"};
+                return rejection{
+                    errc::conflict,
+                    "job '" + spec.id + "' exists; PUT /v1/jobs/" + spec.id + " replaces it",
+                    "/id"};
               if (*it->second->spec == spec) return std::vector<event>{};  // unchanged
             }
             return std::vector<event>{job_defined{cmd.spec, it == s.jobs.end(), now, cmd.by}};
@@ -138,8 +147,7 @@ decision decide(const state& s, const command& c, wall_time now) {
             if (!d) return rejection{errc::not_found, "no job '" + cmd.job + "'", ""};
             if (!d->run_id.empty() && s.runs.count(d->run_id))
               return rejection{errc::conflict,
-                               "a manual run of this job was decided in the same millisecond",
-                               ""};
+                               "a manual run of this job was decided in the same millisecond", ""};
             return std::vector<event>{std::move(*d)};
           },
           [&](const backfill_job& cmd) -> decision {
@@ -182,21 +190,30 @@ state fold(const std::vector<event>& events, state initial) {
 
 scheduler_status status_of(phase p, const state& s) {
   switch (p) {
-    case phase::starting: return scheduler_status::starting;
-    case phase::running: return s.paused ? scheduler_status::paused : scheduler_status::running;
-    case phase::draining: return scheduler_status::draining;
-    case phase::stopped: break;
+    case phase::starting:
+      return scheduler_status::starting;
+    case phase::running:
+      return s.paused ? scheduler_status::paused : scheduler_status::running;
+    case phase::draining:
+      return scheduler_status::draining;
+    case phase::stopped:
+      break;
   }
   return scheduler_status::stopped;
 }
 
 const char* to_string(scheduler_status s) {
   switch (s) {
-    case scheduler_status::starting: return "starting";
-    case scheduler_status::running: return "running";
-    case scheduler_status::paused: return "paused";
-    case scheduler_status::draining: return "draining";
-    case scheduler_status::stopped: break;
+    case scheduler_status::starting:
+      return "starting";
+    case scheduler_status::running:
+      return "running";
+    case scheduler_status::paused:
+      return "paused";
+    case scheduler_status::draining:
+      return "draining";
+    case scheduler_status::stopped:
+      break;
   }
   return "stopped";
 }

@@ -25,13 +25,20 @@ std::optional<duration> parse_duration(std::string_view text) {
   if (!any_digit) return std::nullopt;
   const std::string_view unit = text.substr(pos);
   double nanos_per_unit;
-  if (unit == "ns") nanos_per_unit = 1;
-  else if (unit == "us") nanos_per_unit = 1e3;
-  else if (unit == "ms") nanos_per_unit = 1e6;
-  else if (unit == "s") nanos_per_unit = 1e9;
-  else if (unit == "m") nanos_per_unit = 60e9;
-  else if (unit == "h") nanos_per_unit = 3600e9;
-  else return std::nullopt;
+  if (unit == "ns")
+    nanos_per_unit = 1;
+  else if (unit == "us")
+    nanos_per_unit = 1e3;
+  else if (unit == "ms")
+    nanos_per_unit = 1e6;
+  else if (unit == "s")
+    nanos_per_unit = 1e9;
+  else if (unit == "m")
+    nanos_per_unit = 60e9;
+  else if (unit == "h")
+    nanos_per_unit = 3600e9;
+  else
+    return std::nullopt;
   const double nanos = value * nanos_per_unit;
   if (!std::isfinite(nanos) || nanos > 9.2e18) return std::nullopt;
   return duration{static_cast<int64_t>(std::llround(nanos))};

@@ -149,8 +149,8 @@ struct run_finished {
     return a.run_id == b.run_id && a.outcome == b.outcome && a.exit_code == b.exit_code &&
            a.signal == b.signal && a.elapsed == b.elapsed &&
            (a.output ? *a.output : empty) == (b.output ? *b.output : empty) &&
-           a.truncated == b.truncated && a.output_bytes == b.output_bytes &&
-           a.error == b.error && a.at == b.at;
+           a.truncated == b.truncated && a.output_bytes == b.output_bytes && a.error == b.error &&
+           a.at == b.at;
   }
 };
 
@@ -173,8 +173,8 @@ struct runs_compacted {
   uint64_t decisions_dropped = 0;  ///< the oldest this many decision records of the job
   wall_time at;
   friend bool operator==(const runs_compacted& a, const runs_compacted& b) {
-    return a.job == b.job && a.run_ids == b.run_ids &&
-           a.decisions_dropped == b.decisions_dropped && a.at == b.at;
+    return a.job == b.job && a.run_ids == b.run_ids && a.decisions_dropped == b.decisions_dropped &&
+           a.at == b.at;
   }
 };
 

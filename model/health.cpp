@@ -58,8 +58,8 @@ health_check progress_check(const health_input& in, const health_thresholds& th)
     c.output = "last cycle failed: " + in.snap->cycles.last_error;
   } else {
     c.status = health_status::fail;
-    c.output = std::to_string(failures) + " consecutive cycles failed: " +
-               in.snap->cycles.last_error;
+    c.output =
+        std::to_string(failures) + " consecutive cycles failed: " + in.snap->cycles.last_error;
   }
   return c;
 }
@@ -163,8 +163,8 @@ health_check cluster_check(const snapshot& snap) {
     c.status = health_status::fail;
     c.output = "no leader: the lease (held by " + cl.leader_node + ", term " +
                std::to_string(cl.term) + ") has not been renewed for " +
-               format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(
-                   cl.leader_silent_for));
+               format_duration(
+                   std::chrono::duration_cast<std::chrono::milliseconds>(cl.leader_silent_for));
   }
   return c;
 }
@@ -173,9 +173,12 @@ health_check cluster_check(const snapshot& snap) {
 
 const char* to_string(health_status s) {
   switch (s) {
-    case health_status::pass: return "pass";
-    case health_status::warn: return "warn";
-    case health_status::fail: break;
+    case health_status::pass:
+      return "pass";
+    case health_status::warn:
+      return "warn";
+    case health_status::fail:
+      break;
   }
   return "fail";
 }

@@ -11,8 +11,8 @@
 namespace vigil::model {
 
 struct histogram {
-  std::vector<double> bounds;     ///< upper bounds, ascending
-  std::vector<uint64_t> counts;   ///< bounds.size() + 1 buckets
+  std::vector<double> bounds;    ///< upper bounds, ascending
+  std::vector<uint64_t> counts;  ///< bounds.size() + 1 buckets
   double sum = 0;
   uint64_t count = 0;
 

@@ -5,20 +5,28 @@ namespace vigil::model {
 
 const char* to_string(overlap_policy p) {
   switch (p) {
-    case overlap_policy::skip: return "skip";
-    case overlap_policy::buffer_one: return "buffer_one";
-    case overlap_policy::buffer_all: return "buffer_all";
-    case overlap_policy::cancel_other: return "cancel_other";
-    case overlap_policy::allow: return "allow";
+    case overlap_policy::skip:
+      return "skip";
+    case overlap_policy::buffer_one:
+      return "buffer_one";
+    case overlap_policy::buffer_all:
+      return "buffer_all";
+    case overlap_policy::cancel_other:
+      return "cancel_other";
+    case overlap_policy::allow:
+      return "allow";
   }
   return "skip";
 }
 
 const char* to_string(catchup_policy p) {
   switch (p) {
-    case catchup_policy::none: return "none";
-    case catchup_policy::latest: return "latest";
-    case catchup_policy::all: return "all";
+    case catchup_policy::none:
+      return "none";
+    case catchup_policy::latest:
+      return "latest";
+    case catchup_policy::all:
+      return "all";
   }
   return "none";
 }

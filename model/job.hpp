@@ -37,11 +37,11 @@ enum class catchup_policy { none, latest, all };
 enum class orphan_policy { wait, kill };
 
 struct retry_policy {
-  uint32_t max_attempts = 1;           ///< 1 = no retry
+  uint32_t max_attempts = 1;  ///< 1 = no retry
   duration initial_backoff = std::chrono::seconds(1);
   duration max_backoff = std::chrono::minutes(5);
   double multiplier = 2.0;
-  double jitter = 0.2;                 ///< +- this fraction of each backoff, deterministic per run
+  double jitter = 0.2;  ///< +- this fraction of each backoff, deterministic per run
   friend bool operator==(const retry_policy& a, const retry_policy& b) {
     return a.max_attempts == b.max_attempts && a.initial_backoff == b.initial_backoff &&
            a.max_backoff == b.max_backoff && a.multiplier == b.multiplier && a.jitter == b.jitter;
@@ -64,21 +64,21 @@ inline constexpr uint32_t max_buffer = 1000;
 }  // namespace job_limits
 
 struct job_spec {
-  std::string id;           ///< [A-Za-z0-9._-], 1..128 bytes, not starting with '.'
-  std::string schedule;     ///< see parse_schedule
+  std::string id;        ///< [A-Za-z0-9._-], 1..128 bytes, not starting with '.'
+  std::string schedule;  ///< see parse_schedule
   std::string time_zone = "UTC";
   command_spec command;
   std::string description;
   bool enabled = true;
-  duration timeout{0};                            ///< 0: no timeout
+  duration timeout{0};                             ///< 0: no timeout
   duration kill_grace = std::chrono::seconds(10);  ///< SIGTERM -> SIGKILL on timeout or cancel
-  size_t output_limit = 64 * 1024;                ///< bytes of stdout+stderr tail kept per run
+  size_t output_limit = 64 * 1024;                 ///< bytes of stdout+stderr tail kept per run
   overlap_policy overlap = overlap_policy::skip;
-  uint32_t buffer_limit = 10;                     ///< for buffer_all: how many may wait
+  uint32_t buffer_limit = 10;  ///< for buffer_all: how many may wait
   catchup_policy catchup = catchup_policy::none;
-  duration catchup_window = std::chrono::hours(1);  ///< for all: how far back to run
+  duration catchup_window = std::chrono::hours(1);    ///< for all: how far back to run
   duration misfire_grace = std::chrono::seconds(60);  ///< later than this is a miss
-  duration jitter{0};       ///< fires spread over [0, jitter), the same offset for the same id
+  duration jitter{0};  ///< fires spread over [0, jitter), the same offset for the same id
   dst_policy dst;
   retry_policy retry;
   std::optional<orphan_policy> orphans;  ///< none: the daemon's `orphans` setting
@@ -90,8 +90,7 @@ struct job_spec {
            a.output_limit == b.output_limit && a.overlap == b.overlap &&
            a.buffer_limit == b.buffer_limit && a.catchup == b.catchup &&
            a.catchup_window == b.catchup_window && a.misfire_grace == b.misfire_grace &&
-           a.jitter == b.jitter && a.dst == b.dst && a.retry == b.retry &&
-           a.orphans == b.orphans;
+           a.jitter == b.jitter && a.dst == b.dst && a.retry == b.retry && a.orphans == b.orphans;
   }
 };
 

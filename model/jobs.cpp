@@ -14,11 +14,16 @@ namespace {
 /// The live count of runs in a status; nothing for final statuses (those are counters).
 uint64_t* status_counter(state& s, run_status st) {
   switch (st) {
-    case run_status::starting: return &s.runs_starting;
-    case run_status::running: return &s.runs_running;
-    case run_status::buffered: return &s.runs_buffered;
-    case run_status::retry_wait: return &s.runs_retry_wait;
-    default: return nullptr;
+    case run_status::starting:
+      return &s.runs_starting;
+    case run_status::running:
+      return &s.runs_running;
+    case run_status::buffered:
+      return &s.runs_buffered;
+    case run_status::retry_wait:
+      return &s.runs_retry_wait;
+    default:
+      return nullptr;
   }
 }
 
@@ -32,21 +37,41 @@ void set_status(state& s, run_record& r, run_status to) {
 
 void count_outcome(job_counters& c, run_outcome o) {
   switch (o) {
-    case run_outcome::succeeded: ++c.succeeded; break;
-    case run_outcome::failed: ++c.failed; break;
-    case run_outcome::timed_out: ++c.timed_out; break;
-    case run_outcome::cancelled: ++c.cancelled; break;
-    case run_outcome::failed_to_start: ++c.failed_to_start; break;
-    case run_outcome::abandoned: ++c.abandoned; break;
+    case run_outcome::succeeded:
+      ++c.succeeded;
+      break;
+    case run_outcome::failed:
+      ++c.failed;
+      break;
+    case run_outcome::timed_out:
+      ++c.timed_out;
+      break;
+    case run_outcome::cancelled:
+      ++c.cancelled;
+      break;
+    case run_outcome::failed_to_start:
+      ++c.failed_to_start;
+      break;
+    case run_outcome::abandoned:
+      ++c.abandoned;
+      break;
   }
 }
 
 void count_decision(job_counters& c, decision_kind k, uint64_t n) {
   switch (k) {
-    case decision_kind::fired: c.fired += n; break;
-    case decision_kind::skipped: c.skipped += n; break;
-    case decision_kind::buffered: c.buffered += n; break;
-    case decision_kind::missed: c.missed += n; break;
+    case decision_kind::fired:
+      c.fired += n;
+      break;
+    case decision_kind::skipped:
+      c.skipped += n;
+      break;
+    case decision_kind::buffered:
+      c.buffered += n;
+      break;
+    case decision_kind::missed:
+      c.missed += n;
+      break;
   }
 }
 
@@ -176,8 +201,10 @@ void decided(state& s, const fire_decided& ev) {
     r.decided_at = ev.at;
     r.status = ev.kind == decision_kind::fired ? run_status::starting : run_status::buffered;
     ++*status_counter(s, r.status);
-    if (ev.kind == decision_kind::fired) j.active.push_back(ev.run_id);
-    else j.buffer.push_back(ev.run_id);
+    if (ev.kind == decision_kind::fired)
+      j.active.push_back(ev.run_id);
+    else
+      j.buffer.push_back(ev.run_id);
     j.runs.push_back(ev.run_id);
     s.runs.insert_or_assign(ev.run_id, std::move(r));
   }
@@ -244,8 +271,8 @@ void retry(state& s, const retry_scheduled& ev) {
   run_record& run = r->second;
   if (latest_attempt_ended(run)) {
     // The attempt that failed is kept as it ended; the run's fields go on to the next one.
-    run.earlier.push_back({run.attempt, run.status, run.started_at, run.finished_at,
-                           run.exit_code, run.signal, run.elapsed, run.error});
+    run.earlier.push_back({run.attempt, run.status, run.started_at, run.finished_at, run.exit_code,
+                           run.signal, run.elapsed, run.error});
   }
   set_status(s, r->second, run_status::retry_wait);
   r->second.retry_at = ev.due;
@@ -328,9 +355,8 @@ std::vector<definition_warning> definition_warnings(const job_spec& spec, wall_t
   std::vector<definition_warning> out;
   const auto c = compile_job(spec);
   if (c && !next_nominal(*c, spec, now))
-    out.push_back({"/schedule", "'" + spec.schedule + "' has no time after " +
-                                   format_rfc3339(now) +
-                                   ": the schedule never fires it (a manual run still does)"});
+    out.push_back({"/schedule", "'" + spec.schedule + "' has no time after " + format_rfc3339(now) +
+                                    ": the schedule never fires it (a manual run still does)"});
   return out;
 }
 
@@ -449,8 +475,7 @@ void apply_job_event(state& s, const event& e) {
                         [&](const run_started& ev) { started(s, ev); },
                         [&](const run_finished& ev) { finished(s, ev); },
                         [&](const retry_scheduled& ev) { retry(s, ev); },
-                        [&](const runs_compacted& ev) { compacted(s, ev); },
-                        [](const auto&) {}},
+                        [&](const runs_compacted& ev) { compacted(s, ev); }, [](const auto&) {}},
              e);
 }
 

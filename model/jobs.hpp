@@ -22,8 +22,7 @@ std::shared_ptr<const compiled_job> compile_job(const job_spec& spec);
 duration jitter_offset(std::string_view job_id, duration jitter);
 
 /// The first nominal time strictly after `after`, at millisecond precision.
-std::optional<wall_time> next_nominal(const compiled_job& c, const job_spec& spec,
-                                      wall_time after);
+std::optional<wall_time> next_nominal(const compiled_job& c, const job_spec& spec, wall_time after);
 
 /// The job's next `count` nominal times after its cursor (or `after`, when later), oldest
 /// first; none when this machine cannot compile its schedule (GET /v1/jobs/{id}/next).

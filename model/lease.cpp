@@ -35,9 +35,12 @@ bool leader_validity::renewed(mono_time sent, mono_time answered, const lease_ti
 
 const char* to_string(cluster_role r) {
   switch (r) {
-    case cluster_role::follower: return "follower";
-    case cluster_role::leader: return "leader";
-    case cluster_role::standalone: break;
+    case cluster_role::follower:
+      return "follower";
+    case cluster_role::leader:
+      return "leader";
+    case cluster_role::standalone:
+      break;
   }
   return "standalone";
 }

@@ -52,8 +52,7 @@ fire_decided decide_fire(const job_state& j, const std::string& job, wall_time n
   d.nominal = d.last = nominal;
   d.origin = origin;
   d.reason = reason_of(origin);
-  if (origin == decision_origin::schedule || origin == decision_origin::catchup)
-    d.cursor = nominal;
+  if (origin == decision_origin::schedule || origin == decision_origin::catchup) d.cursor = nominal;
   d.at = now;
   const std::string run_id = make_run_id(job, nominal, origin == decision_origin::manual);
   if (busy.empty() || overlap == overlap_policy::allow) {
@@ -83,7 +82,8 @@ fire_decided decide_fire(const job_state& j, const std::string& job, wall_time n
       d.run_id = run_id;
       d.cancels = busy;
       break;
-    case overlap_policy::allow: break;
+    case overlap_policy::allow:
+      break;
   }
   return d;
 }
@@ -143,10 +143,9 @@ void plan_job(emitter& emit, const std::string& id, wall_time now, const cycle_l
   }
   if (backlog.empty()) return;
   auto late = [&](wall_time n) { return now - (n + c.jitter_offset) > spec.misfire_grace; };
-  const size_t first_on_time =
-      static_cast<size_t>(std::find_if(backlog.begin(), backlog.end(),
-                                       [&](wall_time n) { return !late(n); }) -
-                          backlog.begin());
+  const size_t first_on_time = static_cast<size_t>(
+      std::find_if(backlog.begin(), backlog.end(), [&](wall_time n) { return !late(n); }) -
+      backlog.begin());
   // Which late ones still run: none, the latest (when nothing newer is owed), or all within
   // the window (at most max_catchup_runs of the newest).
   size_t catchup_from = first_on_time;  // late ones at [catchup_from, first_on_time) run
@@ -165,8 +164,8 @@ void plan_job(emitter& emit, const std::string& id, wall_time now, const cycle_l
     const wall_time n = backlog[i];
     if (i < catchup_from) {
       const job_state& j = s.jobs.at(id);
-      const bool held = inside(j.held_from, j.held_until, n) ||
-                        inside(s.held_from, s.held_until, n);
+      const bool held =
+          inside(j.held_from, j.held_until, n) || inside(s.held_from, s.held_until, n);
       missed.add(emit, id, n, decision_kind::missed,
                  held ? decision_reason::paused : decision_reason::misfire, now);
       continue;
@@ -232,8 +231,7 @@ std::vector<event> plan_cycle(state& s, wall_time now, const cycle_limits& limit
 }
 
 std::optional<fire_decided> manual_decision(const state& s, const std::string& job,
-                                            std::optional<overlap_policy> overlap,
-                                            wall_time now) {
+                                            std::optional<overlap_policy> overlap, wall_time now) {
   now = to_ms(now);
   auto it = s.jobs.find(job);
   if (it == s.jobs.end()) return std::nullopt;
@@ -273,8 +271,7 @@ std::vector<wall_time> nominal_times_in(const job_state& j, wall_time from, wall
 std::variant<std::vector<fire_decided>, rejection> plan_backfill(const state& s,
                                                                  const std::string& job,
                                                                  wall_time from, wall_time to,
-                                                                 wall_time now,
-                                                                 size_t max_times) {
+                                                                 wall_time now, size_t max_times) {
   now = to_ms(now);
   auto it = s.jobs.find(job);
   if (it == s.jobs.end()) return rejection{errc::not_found, "no job '" + job + "'", ""};
@@ -314,8 +311,8 @@ std::variant<std::vector<fire_decided>, rejection> plan_backfill(const state& s,
   std::vector<fire_decided> out;
   for (const wall_time t : times) {
     if (decided_or_owed(s, j, job, t)) continue;
-    auto d = decide_fire(j, job, t, decision_origin::backfill, j.spec->overlap, now, busy,
-                         buffered);
+    auto d =
+        decide_fire(j, job, t, decision_origin::backfill, j.spec->overlap, now, busy, buffered);
     d.covers = std::pair{from, to};
     if (d.kind == decision_kind::buffered) ++buffered;
     if (d.kind == decision_kind::fired) {
@@ -365,8 +362,8 @@ std::vector<event> on_run_finished(state& s, run_finished report) {
                          run.status != run_status::buffered;
   if (retryable && run.attempt < spec.retry.max_attempts) {
     const uint32_t next = run.attempt + 1;
-    emit(retry_scheduled{run.id, next,
-                         report.at + retry_backoff(spec.retry, run.id, next), report.at});
+    emit(retry_scheduled{run.id, next, report.at + retry_backoff(spec.retry, run.id, next),
+                         report.at});
     return std::move(emit.out);
   }
   const job_state& job = s.jobs.at(run.job);
@@ -378,8 +375,7 @@ std::vector<event> on_run_finished(state& s, run_finished report) {
 std::vector<std::string> orphan_runs(const state& s) {
   std::vector<std::string> orphans;
   for (const auto& [id, r] : s.runs)
-    if (r.status == run_status::starting || r.status == run_status::running)
-      orphans.push_back(id);
+    if (r.status == run_status::starting || r.status == run_status::running) orphans.push_back(id);
   std::sort(orphans.begin(), orphans.end());  // deterministic order
   return orphans;
 }

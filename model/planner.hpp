@@ -17,8 +17,8 @@
 namespace vigil::model {
 
 struct cycle_limits {
-  size_t max_events = 10000;      ///< per cycle; the rest waits for the next one
-  size_t backlog_chunk = 10000;   ///< nominal times of one job looked at per cycle
+  size_t max_events = 10000;        ///< per cycle; the rest waits for the next one
+  size_t backlog_chunk = 10000;     ///< nominal times of one job looked at per cycle
   uint32_t max_catchup_runs = 100;  ///< catch-up `all` runs at most this many per backlog
 };
 
@@ -47,8 +47,7 @@ std::vector<event> plan_cycle(state& s, wall_time now, const cycle_limits& limit
 /// A manual run of `job` at `now` under `overlap` (the job's own policy when empty). The
 /// decision may be a skip: that is an answer, not an error. Nothing for an unknown job.
 std::optional<fire_decided> manual_decision(const state& s, const std::string& job,
-                                            std::optional<overlap_policy> overlap,
-                                            wall_time now);
+                                            std::optional<overlap_policy> overlap, wall_time now);
 
 /// The most nominal times one backfill request may cover.
 inline constexpr size_t max_backfill_times = 1000;
@@ -63,11 +62,9 @@ std::vector<wall_time> nominal_times_in(const job_state& j, wall_time from, wall
 /// decisions for the job's nominal times in it that nothing has decided or owes (see
 /// docs/api.md), oldest first, under the job's overlap policy as if each came after the one
 /// before it. Empty when everything in the range is decided already: a repeat decides nothing.
-std::variant<std::vector<fire_decided>, rejection> plan_backfill(const state& s,
-                                                                 const std::string& job,
-                                                                 wall_time from, wall_time to,
-                                                                 wall_time now,
-                                                                 size_t max_times = max_backfill_times);
+std::variant<std::vector<fire_decided>, rejection> plan_backfill(
+    const state& s, const std::string& job, wall_time from, wall_time to, wall_time now,
+    size_t max_times = max_backfill_times);
 
 /// The runner reports a start / an end. Unknown or finished runs yield nothing.
 std::vector<event> on_run_started(state& s, const std::string& run_id, int pid, wall_time at,

@@ -22,8 +22,8 @@ runs_compacted compaction_for(const state& s, const std::string& id, const job_s
   for (const auto& run_id : j.runs) {  // oldest first
     auto r = s.runs.find(run_id);
     if (r == s.runs.end() || !is_final(r->second.status)) continue;
-    const bool too_old = p.max_age.count() > 0 && r->second.finished_at &&
-                         now - *r->second.finished_at > p.max_age;
+    const bool too_old =
+        p.max_age.count() > 0 && r->second.finished_at && now - *r->second.finished_at > p.max_age;
     if (over > 0 || too_old) {
       c.run_ids.push_back(run_id);
       if (over > 0) --over;

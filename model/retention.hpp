@@ -12,8 +12,9 @@
 namespace vigil::model {
 
 struct retention_policy {
-  size_t runs_per_job = 100;       ///< finished runs kept per job (0: keep none)
-  duration max_age = std::chrono::hours(24 * 7);  ///< finished runs older than this go (0: no age limit)
+  size_t runs_per_job = 100;  ///< finished runs kept per job (0: keep none)
+  duration max_age =
+      std::chrono::hours(24 * 7);  ///< finished runs older than this go (0: no age limit)
   size_t decisions_per_job = 200;  ///< decision records kept per job
   size_t jobs_per_cycle = 1000;    ///< jobs looked at per cycle, round robin
 };

@@ -7,50 +7,76 @@ namespace vigil::model {
 
 const char* to_string(decision_kind k) {
   switch (k) {
-    case decision_kind::fired: return "fired";
-    case decision_kind::skipped: return "skipped";
-    case decision_kind::buffered: return "buffered";
-    case decision_kind::missed: break;
+    case decision_kind::fired:
+      return "fired";
+    case decision_kind::skipped:
+      return "skipped";
+    case decision_kind::buffered:
+      return "buffered";
+    case decision_kind::missed:
+      break;
   }
   return "missed";
 }
 
 const char* to_string(decision_origin o) {
   switch (o) {
-    case decision_origin::schedule: return "schedule";
-    case decision_origin::catchup: return "catchup";
-    case decision_origin::backfill: return "backfill";
-    case decision_origin::manual: break;
+    case decision_origin::schedule:
+      return "schedule";
+    case decision_origin::catchup:
+      return "catchup";
+    case decision_origin::backfill:
+      return "backfill";
+    case decision_origin::manual:
+      break;
   }
   return "manual";
 }
 
 const char* to_string(decision_reason r) {
   switch (r) {
-    case decision_reason::schedule: return "schedule";
-    case decision_reason::catchup: return "catchup";
-    case decision_reason::manual: return "manual";
-    case decision_reason::backfill: return "backfill";
-    case decision_reason::overlap: return "overlap";
-    case decision_reason::buffer_full: return "buffer_full";
-    case decision_reason::paused: return "paused";
-    case decision_reason::misfire: break;
+    case decision_reason::schedule:
+      return "schedule";
+    case decision_reason::catchup:
+      return "catchup";
+    case decision_reason::manual:
+      return "manual";
+    case decision_reason::backfill:
+      return "backfill";
+    case decision_reason::overlap:
+      return "overlap";
+    case decision_reason::buffer_full:
+      return "buffer_full";
+    case decision_reason::paused:
+      return "paused";
+    case decision_reason::misfire:
+      break;
   }
   return "misfire";
 }
 
 const char* to_string(run_status s) {
   switch (s) {
-    case run_status::buffered: return "buffered";
-    case run_status::starting: return "starting";
-    case run_status::running: return "running";
-    case run_status::retry_wait: return "retry_wait";
-    case run_status::succeeded: return "succeeded";
-    case run_status::failed: return "failed";
-    case run_status::timed_out: return "timed_out";
-    case run_status::cancelled: return "cancelled";
-    case run_status::failed_to_start: return "failed_to_start";
-    case run_status::abandoned: break;
+    case run_status::buffered:
+      return "buffered";
+    case run_status::starting:
+      return "starting";
+    case run_status::running:
+      return "running";
+    case run_status::retry_wait:
+      return "retry_wait";
+    case run_status::succeeded:
+      return "succeeded";
+    case run_status::failed:
+      return "failed";
+    case run_status::timed_out:
+      return "timed_out";
+    case run_status::cancelled:
+      return "cancelled";
+    case run_status::failed_to_start:
+      return "failed_to_start";
+    case run_status::abandoned:
+      break;
   }
   return "abandoned";
 }
@@ -73,18 +99,22 @@ std::optional<decision_origin> parse_decision_origin(std::string_view text) {
 
 std::optional<decision_reason> parse_decision_reason(std::string_view text) {
   for (auto r : {decision_reason::schedule, decision_reason::catchup, decision_reason::manual,
-                 decision_reason::backfill, decision_reason::overlap, decision_reason::buffer_full, decision_reason::paused,
-                 decision_reason::misfire})
+                 decision_reason::backfill, decision_reason::overlap, decision_reason::buffer_full,
+                 decision_reason::paused, decision_reason::misfire})
     if (text == to_string(r)) return r;
   return std::nullopt;
 }
 
 decision_reason reason_of(decision_origin o) {
   switch (o) {
-    case decision_origin::schedule: return decision_reason::schedule;
-    case decision_origin::catchup: return decision_reason::catchup;
-    case decision_origin::backfill: return decision_reason::backfill;
-    case decision_origin::manual: break;
+    case decision_origin::schedule:
+      return decision_reason::schedule;
+    case decision_origin::catchup:
+      return decision_reason::catchup;
+    case decision_origin::backfill:
+      return decision_reason::backfill;
+    case decision_origin::manual:
+      break;
   }
   return decision_reason::manual;
 }
@@ -98,12 +128,18 @@ std::optional<run_outcome> parse_run_outcome(std::string_view text) {
 
 run_status status_of(run_outcome o) {
   switch (o) {
-    case run_outcome::succeeded: return run_status::succeeded;
-    case run_outcome::failed: return run_status::failed;
-    case run_outcome::timed_out: return run_status::timed_out;
-    case run_outcome::cancelled: return run_status::cancelled;
-    case run_outcome::failed_to_start: return run_status::failed_to_start;
-    case run_outcome::abandoned: break;
+    case run_outcome::succeeded:
+      return run_status::succeeded;
+    case run_outcome::failed:
+      return run_status::failed;
+    case run_outcome::timed_out:
+      return run_status::timed_out;
+    case run_outcome::cancelled:
+      return run_status::cancelled;
+    case run_outcome::failed_to_start:
+      return run_status::failed_to_start;
+    case run_outcome::abandoned:
+      break;
   }
   return run_status::abandoned;
 }
@@ -113,8 +149,10 @@ bool is_final(run_status s) {
     case run_status::buffered:
     case run_status::starting:
     case run_status::running:
-    case run_status::retry_wait: return false;
-    default: return true;
+    case run_status::retry_wait:
+      return false;
+    default:
+      return true;
   }
 }
 

@@ -23,21 +23,28 @@ enum class decision_origin { schedule, catchup, manual, backfill };
 /// Why a decision is what it is: a run's origin when it runs or waits, else why not (overlap,
 /// buffer_full: skipped; paused, misfire: missed). Rendered as the decision's reason string.
 enum class decision_reason {
-  schedule, catchup, manual, backfill, overlap, buffer_full, paused, misfire
+  schedule,
+  catchup,
+  manual,
+  backfill,
+  overlap,
+  buffer_full,
+  paused,
+  misfire
 };
 
 /// Where a run is. starting: ordered to the runner, not yet reported started.
 enum class run_status {
-  buffered,     ///< waiting for a running one of the same job to finish
-  starting,     ///< ordered to the runner
-  running,      ///< the process is running
-  retry_wait,   ///< failed; another attempt is scheduled
-  succeeded,    ///< exit code 0
-  failed,       ///< non-zero exit or killed by a signal it was not sent by vigil
-  timed_out,    ///< killed by vigil after its timeout
-  cancelled,    ///< killed by vigil (cancel_other, shutdown) or dropped before starting
+  buffered,         ///< waiting for a running one of the same job to finish
+  starting,         ///< ordered to the runner
+  running,          ///< the process is running
+  retry_wait,       ///< failed; another attempt is scheduled
+  succeeded,        ///< exit code 0
+  failed,           ///< non-zero exit or killed by a signal it was not sent by vigil
+  timed_out,        ///< killed by vigil after its timeout
+  cancelled,        ///< killed by vigil (cancel_other, shutdown) or dropped before starting
   failed_to_start,  ///< the process could not be started (missing binary, bad directory)
-  abandoned,    ///< the daemon stopped while it was starting or running; its end is unknown
+  abandoned,        ///< the daemon stopped while it was starting or running; its end is unknown
 };
 
 /// How a process ended, as the runner reports it.
@@ -61,18 +68,17 @@ bool is_final(run_status s);
 bool is_active(run_status s);
 
 struct decision_record {
-  uint64_t seq = 0;          ///< the log position of the decision event
-  wall_time at{};            ///< when it was decided
-  wall_time nominal{};       ///< the (first) nominal time decided
-  wall_time last{};          ///< the last nominal time of a range (== nominal for one)
-  uint64_t count = 1;        ///< nominal times covered
+  uint64_t seq = 0;     ///< the log position of the decision event
+  wall_time at{};       ///< when it was decided
+  wall_time nominal{};  ///< the (first) nominal time decided
+  wall_time last{};     ///< the last nominal time of a range (== nominal for one)
+  uint64_t count = 1;   ///< nominal times covered
   decision_kind kind = decision_kind::fired;
-  std::string reason;        ///< to_string(decision_reason): schedule, manual, catchup, ...
-  std::string run_id;        ///< fired or buffered
+  std::string reason;  ///< to_string(decision_reason): schedule, manual, catchup, ...
+  std::string run_id;  ///< fired or buffered
   friend bool operator==(const decision_record& a, const decision_record& b) {
     return a.seq == b.seq && a.at == b.at && a.nominal == b.nominal && a.last == b.last &&
-           a.count == b.count && a.kind == b.kind && a.reason == b.reason &&
-           a.run_id == b.run_id;
+           a.count == b.count && a.kind == b.kind && a.reason == b.reason && a.run_id == b.run_id;
   }
 };
 
@@ -100,8 +106,8 @@ struct attempt_record {
   std::string error;
   friend bool operator==(const attempt_record& a, const attempt_record& b) {
     return a.attempt == b.attempt && a.ended == b.ended && a.started_at == b.started_at &&
-           a.finished_at == b.finished_at && a.exit_code == b.exit_code &&
-           a.signal == b.signal && a.elapsed == b.elapsed && a.error == b.error;
+           a.finished_at == b.finished_at && a.exit_code == b.exit_code && a.signal == b.signal &&
+           a.elapsed == b.elapsed && a.error == b.error;
   }
 };
 
@@ -109,7 +115,7 @@ struct run_record {
   std::string id;
   std::string job;
   wall_time nominal{};
-  std::string reason;        ///< why it fired: schedule, manual, catchup
+  std::string reason;  ///< why it fired: schedule, manual, catchup
   run_status status = run_status::starting;
   uint32_t attempt = 1;
   wall_time decided_at{};
@@ -135,8 +141,7 @@ struct run_record {
            a.status == b.status && a.attempt == b.attempt && a.decided_at == b.decided_at &&
            a.started_at == b.started_at && a.finished_at == b.finished_at &&
            a.retry_at == b.retry_at && a.pid == b.pid && a.contained == b.contained &&
-           a.exit_code == b.exit_code &&
-           a.signal == b.signal && a.elapsed == b.elapsed &&
+           a.exit_code == b.exit_code && a.signal == b.signal && a.elapsed == b.elapsed &&
            (a.output ? *a.output : empty) == (b.output ? *b.output : empty) &&
            a.truncated == b.truncated && a.output_bytes == b.output_bytes && a.error == b.error &&
            a.cancelling == b.cancelling && a.earlier == b.earlier;

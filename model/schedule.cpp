@@ -241,8 +241,8 @@ std::string format_rfc3339_in(wall_time t, const zone& z) {
           .count();
   const int offset_minutes = (l.offset < 0 ? -l.offset : l.offset) / 60;
   char offset[16];
-  std::snprintf(offset, sizeof offset, "%c%02d:%02d", l.offset < 0 ? '-' : '+',
-                offset_minutes / 60, offset_minutes % 60);
+  std::snprintf(offset, sizeof offset, "%c%02d:%02d", l.offset < 0 ? '-' : '+', offset_minutes / 60,
+                offset_minutes % 60);
   return format_rfc3339_fields(
       l.cs.year(), static_cast<unsigned>(l.cs.month()), static_cast<unsigned>(l.cs.day()),
       static_cast<unsigned>(l.cs.hour()), static_cast<unsigned>(l.cs.minute()),
@@ -297,8 +297,8 @@ std::variant<schedule, schedule_error> parse_schedule(std::string_view expr) {
   return s;
 }
 
-std::vector<wall_time> next_fires(const schedule& s, const zone& z, wall_time after,
-                                  size_t count, const dst_policy& dst) {
+std::vector<wall_time> next_fires(const schedule& s, const zone& z, wall_time after, size_t count,
+                                  const dst_policy& dst) {
   std::vector<wall_time> out;
   while (out.size() < count) {
     const auto n = next_fire(s, z, after, dst);

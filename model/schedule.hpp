@@ -86,7 +86,7 @@ std::optional<wall_time> next_fire(const schedule& s, const zone& z, wall_time a
                                    const dst_policy& dst = {});
 
 /// The next `count` fires after `after`, oldest first; fewer when the schedule has no more.
-std::vector<wall_time> next_fires(const schedule& s, const zone& z, wall_time after,
-                                  size_t count, const dst_policy& dst = {});
+std::vector<wall_time> next_fires(const schedule& s, const zone& z, wall_time after, size_t count,
+                                  const dst_policy& dst = {});
 
 }  // namespace vigil::model

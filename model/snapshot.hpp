@@ -32,7 +32,7 @@ struct jobs_summary {
   uint64_t runs_running = 0;
   uint64_t runs_buffered = 0;
   uint64_t runs_retry_wait = 0;
-  job_counters totals;  ///< decisions by kind, attempts by outcome, retries
+  job_counters totals;   ///< decisions by kind, attempts by outcome, retries
   uint64_t overdue = 0;  ///< due beyond grace with no decision (counted up to a cap)
   std::optional<wall_time> next_due;
   run_durations durations = run_duration_histogram();
@@ -41,8 +41,8 @@ struct jobs_summary {
 struct snapshot {
   std::string node;
   std::string epoch;
-  uint64_t version = 0;  ///< +1 on every publish, strictly increasing within an epoch
-  uint64_t log_seq = 0;  ///< last durable event applied
+  uint64_t version = 0;      ///< +1 on every publish, strictly increasing within an epoch
+  uint64_t log_seq = 0;      ///< last durable event applied
   wall_time last_updated{};  ///< when this snapshot was taken (reported, never judged)
   wall_time started_at{};    ///< when this process started
   scheduler_status status = scheduler_status::starting;

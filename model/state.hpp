@@ -57,13 +57,12 @@ struct job_status {
   std::optional<wall_time> last_finished;   ///< when it finished
   std::optional<wall_time> last_success;
   std::optional<wall_time> last_failure;
-  uint64_t consecutive_failures = 0;  ///< failed attempts since the last success
+  uint64_t consecutive_failures = 0;      ///< failed attempts since the last success
   std::optional<duration> last_duration;  ///< how long the last attempt that ran took
   friend bool operator==(const job_status& a, const job_status& b) {
     return a.last_outcome == b.last_outcome && a.last_finished == b.last_finished &&
            a.last_success == b.last_success && a.last_failure == b.last_failure &&
-           a.consecutive_failures == b.consecutive_failures &&
-           a.last_duration == b.last_duration;
+           a.consecutive_failures == b.consecutive_failures && a.last_duration == b.last_duration;
   }
 };
 
@@ -84,8 +83,8 @@ struct job_state {
   std::vector<std::string> active;  ///< runs occupying the job (starting, running, retry_wait)
   // Vectors, not deques: an empty libstdc++ deque allocates ~700 bytes, and there are three
   // per job in each copy of the state. Front removals happen only in bounded retention passes.
-  std::vector<std::string> buffer;   ///< buffered runs, oldest first
-  std::vector<std::string> runs;     ///< retained runs, oldest first
+  std::vector<std::string> buffer;         ///< buffered runs, oldest first
+  std::vector<std::string> runs;           ///< retained runs, oldest first
   std::vector<decision_record> decisions;  ///< retained decisions, oldest first
   /// Nominal time ranges backfill decisions covered, sorted and disjoint: never decided again.
   std::vector<std::pair<wall_time, wall_time>> backfilled;
@@ -139,7 +138,9 @@ class job_cell {
   /// Makes this cell hold the very same job as `other` (their contents must be equal).
   void share(const job_cell& other) { p_ = other.p_; }
   bool shares_with(const job_cell& other) const { return p_ == other.p_; }
-  friend bool operator==(const job_cell& a, const job_cell& b) { return a.p_ == b.p_ || *a.p_ == *b.p_; }
+  friend bool operator==(const job_cell& a, const job_cell& b) {
+    return a.p_ == b.p_ || *a.p_ == *b.p_;
+  }
 
  private:
   std::shared_ptr<job_state> p_;
@@ -150,7 +151,7 @@ struct state {
   bool paused = false;
   std::optional<wall_time> paused_since;
   std::string pause_reason;
-  std::string paused_by;  ///< who paused (empty unless paused)
+  std::string paused_by;               ///< who paused (empty unless paused)
   std::optional<wall_time> held_from;  ///< the scheduler's last pause, once resumed
   std::optional<wall_time> held_until;
   uint64_t log_seq = 0;  ///< sequence number of the last event applied
@@ -175,12 +176,11 @@ struct state {
   friend bool operator==(const state& a, const state& b) {
     return a.paused == b.paused && a.paused_since == b.paused_since &&
            a.pause_reason == b.pause_reason && a.paused_by == b.paused_by &&
-           a.held_from == b.held_from && a.held_until == b.held_until &&
-           a.log_seq == b.log_seq && a.jobs == b.jobs && a.runs == b.runs &&
-           a.totals == b.totals && a.jobs_paused == b.jobs_paused &&
-           a.jobs_disabled == b.jobs_disabled && a.runs_starting == b.runs_starting &&
-           a.runs_running == b.runs_running && a.runs_buffered == b.runs_buffered &&
-           a.runs_retry_wait == b.runs_retry_wait;
+           a.held_from == b.held_from && a.held_until == b.held_until && a.log_seq == b.log_seq &&
+           a.jobs == b.jobs && a.runs == b.runs && a.totals == b.totals &&
+           a.jobs_paused == b.jobs_paused && a.jobs_disabled == b.jobs_disabled &&
+           a.runs_starting == b.runs_starting && a.runs_running == b.runs_running &&
+           a.runs_buffered == b.runs_buffered && a.runs_retry_wait == b.runs_retry_wait;
   }
 };
 

@@ -71,7 +71,8 @@ std::string format_rfc3339(wall_time t) {
                                static_cast<unsigned>(rem % 1000), "Z");
 }
 
-static std::variant<wall_time, time_error> parse_rfc3339_impl(std::string_view s, bool supported_only) {
+static std::variant<wall_time, time_error> parse_rfc3339_impl(std::string_view s,
+                                                              bool supported_only) {
   constexpr auto malformed = time_error::malformed;
   int y, mo, d, h, mi, se;
   if (!read_digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !read_digits(s, 5, 2, mo) ||
@@ -80,7 +81,8 @@ static std::variant<wall_time, time_error> parse_rfc3339_impl(std::string_view s
       !read_digits(s, 17, 2, se))
     return malformed;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return malformed;
-  const int64_t civil_days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const int64_t civil_days =
+      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   if (civil_from_days(civil_days).day != static_cast<unsigned>(d)) return malformed;  // Feb 30
   size_t pos = 19;
   int64_t nanos = 0;
@@ -114,17 +116,15 @@ static std::variant<wall_time, time_error> parse_rfc3339_impl(std::string_view s
   // supported range is narrower still.
   constexpr int64_t giga = 1'000'000'000;
   int64_t count;
-  const bool overflow =
-      secs >= 0 ? __builtin_mul_overflow(secs, giga, &count) ||
-                      __builtin_add_overflow(count, nanos, &count)
-                : __builtin_mul_overflow(secs + 1, giga, &count) ||
-                      __builtin_add_overflow(count, nanos - giga, &count);
+  const bool overflow = secs >= 0 ? __builtin_mul_overflow(secs, giga, &count) ||
+                                        __builtin_add_overflow(count, nanos, &count)
+                                  : __builtin_mul_overflow(secs + 1, giga, &count) ||
+                                        __builtin_add_overflow(count, nanos - giga, &count);
   if (overflow) return time_error::out_of_range;
   const wall_time t{duration{count}};
   if (supported_only && !in_supported_range(t)) return time_error::out_of_range;
   return t;
 }
-
 
 std::variant<wall_time, time_error> parse_rfc3339_checked(std::string_view s) {
   return parse_rfc3339_impl(s, true);

@@ -21,8 +21,7 @@ uint64_t memory_store::append(uint64_t expected_next, std::vector<stored_event> 
 std::vector<stored_event> memory_store::read_after(uint64_t after, size_t limit) const {
   std::lock_guard<std::mutex> guard{mutex_};
   std::vector<stored_event> out;
-  for (uint64_t i = after; i < events_.size() && out.size() < limit; ++i)
-    out.push_back(events_[i]);
+  for (uint64_t i = after; i < events_.size() && out.size() < limit; ++i) out.push_back(events_[i]);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Schema evolution: a log written by an earlier vigil (event schema v1, kept as SQL text in
 // tests/fixtures/log-v1.sql) must stay readable by every later version, upgraded on read.
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
+#include <catch2/catch.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -148,7 +148,8 @@ TEST_CASE("a log with jobs and runs written with event schema v2 reads back, upg
           "[actors][journal][schema]") {
   // tests/fixtures/log-v2.sql: a real daemon's log (four jobs: success, failure with retry,
   // timeouts with buffer_one, a disabled cron job; a manual run, job and scheduler pauses,
-  // a removal) and the checkpoints it took at seq 41 and 81. Future schema changes must keep reading it.
+  // a removal) and the checkpoints it took at seq 41 and 81. Future schema changes must keep
+  // reading it.
   vigil::test::temp_dir dir;
   const auto db_path = restore_fixture(VIGIL_FIXTURES "/log-v2.sql", dir.path());
   auto backend = std::make_shared<vigil::store::sqlite_store>(db_path);

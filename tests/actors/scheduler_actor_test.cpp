@@ -49,10 +49,10 @@ class flaky_store final : public vs::store {
 };
 
 /// A sink that records what it receives and acknowledges only when told to.
-using probe_sink =
-    caf::typed_actor<caf::replies_to<actors::snapshot_atom, model::snapshot_ptr>::with<caf::ok_atom>,
-                     caf::reacts_to<caf::ok_atom>,
-                     caf::replies_to<caf::get_atom>::with<std::vector<model::snapshot_ptr>>>;
+using probe_sink = caf::typed_actor<
+    caf::replies_to<actors::snapshot_atom, model::snapshot_ptr>::with<caf::ok_atom>,
+    caf::reacts_to<caf::ok_atom>,
+    caf::replies_to<caf::get_atom>::with<std::vector<model::snapshot_ptr>>>;
 
 struct probe_state {
   bool auto_ack = true;
@@ -66,8 +66,10 @@ probe_sink::behavior_type probe(probe_sink::stateful_pointer<probe_state> self, 
       [self](actors::snapshot_atom, model::snapshot_ptr& s) {
         self->state.received.push_back(s);
         auto p = self->make_response_promise<caf::ok_atom>();
-        if (self->state.auto_ack) p.deliver(caf::ok_atom::value);
-        else self->state.held.push_back(p);
+        if (self->state.auto_ack)
+          p.deliver(caf::ok_atom::value);
+        else
+          self->state.held.push_back(p);
         return p;
       },
       [self](caf::ok_atom) {

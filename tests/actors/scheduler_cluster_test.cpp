@@ -142,8 +142,9 @@ TEST_CASE("a follower folds what others append, in order, and skips a page that 
   node_fixture f;
   const model::wall_time t{std::chrono::seconds{1'800'000'000}};
   const auto page = written_elsewhere(
-      std::vector<model::event>{model::scheduler_paused{"maintenance", t, "http a"}, model::scheduler_resumed{"", t, "http a"},
-       model::scheduler_paused{"again", t, "http a"}},
+      std::vector<model::event>{model::scheduler_paused{"maintenance", t, "http a"},
+                                model::scheduler_resumed{"", t, "http a"},
+                                model::scheduler_paused{"again", t, "http a"}},
       1);
   // A page that starts at seq 2 does not follow on from 0: nothing of it is applied.
   caf::anon_send(f.scheduler, actors::follow_atom::value,
@@ -165,12 +166,13 @@ TEST_CASE("a follower folds what others append, in order, and skips a page that 
   CHECK(f.log->read_after(3, 10).at(0).type == "scheduler_resumed");
 }
 
-TEST_CASE("a new leader folds the log to its end before it decides anything",
-          "[actors][cluster]") {
+TEST_CASE("a new leader folds the log to its end before it decides anything", "[actors][cluster]") {
   node_fixture f;
   const model::wall_time t{std::chrono::seconds{1'800'000'000}};
   // The last leader paused the scheduler; this node never saw it through the tail.
-  f.log->inner.append(1, written_elsewhere(std::vector<model::event>{model::scheduler_paused{"frozen", t, "http a"}}, 1));
+  f.log->inner.append(
+      1, written_elsewhere(
+             std::vector<model::event>{model::scheduler_paused{"frozen", t, "http a"}}, 1));
   f.log->lease_term = 2;
   f.news(model::cluster_role::leader, 2, "node-b", "http://node-b", f.mono() + 900ms);
   // Pausing again changes nothing: the pause was folded before the command was decided.
@@ -194,8 +196,7 @@ TEST_CASE("a leader stops when its validity runs out, before any renewal says so
   CHECK(f.log->last_seq() == 1);
 }
 
-TEST_CASE("a fenced append steps the leader down and acknowledges nothing",
-          "[actors][cluster]") {
+TEST_CASE("a fenced append steps the leader down and acknowledges nothing", "[actors][cluster]") {
   node_fixture f;
   f.log->lease_term = 6;
   f.news(model::cluster_role::leader, 6, "node-b", "http://node-b", f.mono() + 900ms);

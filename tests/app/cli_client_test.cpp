@@ -15,8 +15,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -320,11 +320,10 @@ TEST_CASE("vigil jobs: apply, list, get, run, pause, resume, runs, decisions, rm
   temp_dir dir;
   daemon_process daemon{{"--tick-interval", "50ms"}};
   const std::string url = url_of(daemon.port());
-  const std::string file =
-      write_file(dir, "jobs.json",
-                 json::array({shell_job("backup", yearly, "true"),
-                              shell_job("report", "@every 1h", "exit 0")})
-                     .dump());
+  const std::string file = write_file(
+      dir, "jobs.json",
+      json::array({shell_job("backup", yearly, "true"), shell_job("report", "@every 1h", "exit 0")})
+          .dump());
 
   auto applied = run_vigil({"jobs", "apply", "-f", file, "--url", url});
   INFO(applied.output);
@@ -344,7 +343,8 @@ TEST_CASE("vigil jobs: apply, list, get, run, pause, resume, runs, decisions, rm
   CHECK(contains(applied.output, "job backup: changed (command; revision 2)"));
 
   // stdin
-  const std::string third = write_file(dir, "third.json", shell_job("third", yearly, "true").dump());
+  const std::string third =
+      write_file(dir, "third.json", shell_job("third", yearly, "true").dump());
   const auto piped = run_vigil_with_stdin("jobs apply -f - --url " + url, third);
   INFO(piped.output);
   CHECK(piped.exit_code == 0);
@@ -353,8 +353,8 @@ TEST_CASE("vigil jobs: apply, list, get, run, pause, resume, runs, decisions, rm
   const auto list = run_vigil({"jobs", "list", "--url", url});
   INFO(list.output);
   CHECK(list.exit_code == 0);
-  for (const char* part : {"ID", "SCHEDULE", "NEXT", "LAST RESULT", "LAST SUCCESS", "backup", "report", "third", yearly,
-                           "@every 1h", "enabled"})
+  for (const char* part : {"ID", "SCHEDULE", "NEXT", "LAST RESULT", "LAST SUCCESS", "backup",
+                           "report", "third", yearly, "@every 1h", "enabled"})
     CHECK(contains(list.output, part));
   // A page of one, then every page.
   const auto first_page = run_vigil({"jobs", "list", "--limit", "1", "--url", url});
@@ -378,7 +378,8 @@ TEST_CASE("vigil jobs: apply, list, get, run, pause, resume, runs, decisions, rm
   CHECK(contains(run.output, "job backup: fired"));
   CHECK(contains(run.output, ", run "));
 
-  const auto paused = run_vigil({"jobs", "pause", "report", "--reason", "quiet hours", "--url", url});
+  const auto paused =
+      run_vigil({"jobs", "pause", "report", "--reason", "quiet hours", "--url", url});
   INFO(paused.output);
   CHECK(paused.exit_code == 0);
   CHECK(contains(paused.output, "job report: paused"));
@@ -517,8 +518,8 @@ TEST_CASE("help (--help) works on every level of the client commands", "[cli]") 
     CHECK(contains(status.output, part));
   const auto jobs = run_vigil({"jobs", "--help"});
   CHECK(jobs.exit_code == 0);
-  for (const char* sub : {"list", "get", "apply", "rm", "run", "pause", "resume", "runs",
-                          "decisions"})
+  for (const char* sub :
+       {"list", "get", "apply", "rm", "run", "pause", "resume", "runs", "decisions"})
     CHECK(contains(jobs.output, sub));
   const auto apply = run_vigil({"jobs", "apply", "--help"});
   CHECK(apply.exit_code == 0);

@@ -63,16 +63,15 @@ std::string write_file(const temp_dir& dir, const std::string& name, const std::
 
 /// Two jobs whose summaries never change while the tests run: one-shot times years ahead.
 json fixed_jobs() {
-  return json::array(
-      {{{"id", "backup"},
-        {"schedule", "@at 2030-01-01T01:00:00Z"},
-        {"time_zone", "Europe/Berlin"},
-        {"command", {{"shell", "true"}}}},
-       {{"id", "report"},
-        {"schedule", "@at 2031-06-15T12:30:00Z"},
-        {"time_zone", "America/New_York"},
-        {"enabled", false},
-        {"command", {{"shell", "true"}}}}});
+  return json::array({{{"id", "backup"},
+                       {"schedule", "@at 2030-01-01T01:00:00Z"},
+                       {"time_zone", "Europe/Berlin"},
+                       {"command", {{"shell", "true"}}}},
+                      {{"id", "report"},
+                       {"schedule", "@at 2031-06-15T12:30:00Z"},
+                       {"time_zone", "America/New_York"},
+                       {"enabled", false},
+                       {"command", {{"shell", "true"}}}}});
 }
 
 }  // namespace
@@ -107,9 +106,17 @@ TEST_CASE("yaml output (-o yaml) reads back as the same value as -o json", "[cli
   // Strings that a careless emitter would let YAML read as something else.
   json job = fixed_jobs()[0];
   job["description"] = "yes: no # not a comment";
-  job["command"]["env"] = {{"A", "1.0"}, {"B", ""}, {"C", "null"}, {"D", "- item"},
-                           {"E", "2030-01-01"}, {"F", "~"}, {"G", "tab\there \"quoted\""},
-                           {"H", "über"}, {"I", "on"}, {"J", "@at"}, {"K", "0x1F"}};
+  job["command"]["env"] = {{"A", "1.0"},
+                           {"B", ""},
+                           {"C", "null"},
+                           {"D", "- item"},
+                           {"E", "2030-01-01"},
+                           {"F", "~"},
+                           {"G", "tab\there \"quoted\""},
+                           {"H", "über"},
+                           {"I", "on"},
+                           {"J", "@at"},
+                           {"K", "0x1F"}};
   const std::string file = write_file(dir, "job.json", job.dump());
   REQUIRE(run_vigil({"jobs", "apply", "-f", file, "--url", url}).exit_code == 0);
   const char* to_json =
@@ -139,11 +146,10 @@ TEST_CASE("a paused scheduler shows a banner above the table, and scheduler resu
   temp_dir dir;
   daemon_process daemon{{}};
   const std::string url = url_of(daemon.port());
-  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "j.json", fixed_jobs().dump()),
-                     "--url", url})
+  REQUIRE(run_vigil(
+              {"jobs", "apply", "-f", write_file(dir, "j.json", fixed_jobs().dump()), "--url", url})
               .exit_code == 0);
-  const auto paused =
-      run_vigil({"scheduler", "pause", "--reason", "disk swap", "--url", url});
+  const auto paused = run_vigil({"scheduler", "pause", "--reason", "disk swap", "--url", url});
   INFO(paused.output);
   CHECK(paused.exit_code == 0);
   CHECK(contains(paused.output, "scheduler: paused"));
@@ -224,12 +230,11 @@ TEST_CASE("a skipped manual run exits 5, a fired one exits 0", "[cli][output]") 
   REQUIRE(run_vigil({"jobs", "rm", "backup", "--url", url}).exit_code == 0);  // stops the sleep
 }
 
-TEST_CASE("vigil preview shows a schedule's fires in its zone and the viewer's",
-          "[cli][output]") {
+TEST_CASE("vigil preview shows a schedule's fires in its zone and the viewer's", "[cli][output]") {
   daemon_process daemon{{}};
   const std::string url = url_of(daemon.port());
-  const auto r = shell("TZ=UTC $VIGIL preview '@at 2030-03-31T00:30:00Z' --tz Europe/Berlin --url " +
-                       url);
+  const auto r =
+      shell("TZ=UTC $VIGIL preview '@at 2030-03-31T00:30:00Z' --tz Europe/Berlin --url " + url);
   INFO(r.output);
   CHECK(r.exit_code == 0);
   CHECK(r.output == "#  FIRE (Europe/Berlin)\n1  2030-03-31 01:30:00 CET = 00:30:00 UTC\n");
@@ -248,8 +253,7 @@ TEST_CASE("VIGIL_URL sets the daemon, --url wins over it, a bad one is named", "
   daemon_process daemon{{}};
   const std::string url = url_of(daemon.port());
   CHECK(shell("VIGIL_URL=" + url + " $VIGIL jobs list").output == "no jobs\n");
-  CHECK(shell("VIGIL_URL=http://127.0.0.1:1 $VIGIL jobs list --url " + url).output ==
-        "no jobs\n");
+  CHECK(shell("VIGIL_URL=http://127.0.0.1:1 $VIGIL jobs list --url " + url).output == "no jobs\n");
   const auto bad = shell("VIGIL_URL=localhost $VIGIL jobs list 2>&1");
   CHECK(bad.exit_code == 2);
   CHECK(contains(bad.output, "VIGIL_URL"));
@@ -287,8 +291,8 @@ TEST_CASE("bash completion comes from the command definition and completes in ba
         .output;
   };
   const std::string top = complete("\"\"");
-  for (const char* word : {"serve", "watch", "status", "jobs", "scheduler", "preview",
-                           "completion", "migrate", "--version"})
+  for (const char* word : {"serve", "watch", "status", "jobs", "scheduler", "preview", "completion",
+                           "migrate", "--version"})
     CHECK(contains(top, word));
   CHECK(complete("jobs n") == "next\n");
   CHECK(complete("scheduler \"\"") == "pause resume --help -h --help-all\n");
@@ -346,7 +350,8 @@ TEST_CASE("vigil jobs logs prints what the newest or the named run printed, its 
   const auto status = shell("cat " + dir.file("err")).output;
   CHECK(contains(status, "run " + run_id + " (attempt 2): failed, exit 3"));
   CHECK(contains(status, "earlier attempt 1: failed, exit 3"));
-  const auto named = shell("$VIGIL jobs logs backup '" + run_id + "' --url " + url + " 2>/dev/null");
+  const auto named =
+      shell("$VIGIL jobs logs backup '" + run_id + "' --url " + url + " 2>/dev/null");
   CHECK(named.output == "line one\nline two\n");
   const auto as_json = shell("$VIGIL jobs logs backup -o json --url " + url);
   CHECK(json::parse(as_json.output)["output"] == "line one\nline two\n");
@@ -384,9 +389,10 @@ TEST_CASE("vigil jobs apply prints the diff, --dry-run writes nothing, --prune r
   backup["schedule"] = "@at 2030-02-01T01:00:00Z";
   write_file(dir, "set/1-backup.json", backup.dump());
   write_file(dir, "set/2-more.json",
-             json::array({fixed_jobs()[1], {{"id", "audit"},
-                                            {"schedule", "@at 2033-03-03T03:03:03Z"},
-                                            {"command", {{"argv", {"/bin/true"}}}}}})
+             json::array({fixed_jobs()[1],
+                          {{"id", "audit"},
+                           {"schedule", "@at 2033-03-03T03:03:03Z"},
+                           {"command", {{"argv", {"/bin/true"}}}}}})
                  .dump());
   write_file(dir, "set/notes.txt", "not a job: only *.json files are read");
   const uint64_t before = last_seq();
@@ -415,8 +421,9 @@ TEST_CASE("vigil jobs apply prints the diff, --dry-run writes nothing, --prune r
   CHECK(last_seq() == settled);
 
   // One bad job: the server's refusal is printed and nothing at all is written.
-  write_file(dir, "set/3-bad.json",
-             json{{"id", "bad"}, {"schedule", "every day"}, {"command", {{"shell", "true"}}}}.dump());
+  write_file(
+      dir, "set/3-bad.json",
+      json{{"id", "bad"}, {"schedule", "every day"}, {"command", {{"shell", "true"}}}}.dump());
   const auto refused = shell("$VIGIL jobs apply -f " + set + " --url " + url + " 2>&1");
   CHECK(refused.exit_code == 1);
   CHECK(contains(refused.output, "job bad"));
@@ -435,8 +442,8 @@ TEST_CASE("vigil jobs export reads back through apply as unchanged, and warnings
   temp_dir dir;
   daemon_process daemon{{}};
   const std::string url = url_of(daemon.port());
-  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "j.json", fixed_jobs().dump()),
-                     "--url", url})
+  REQUIRE(run_vigil(
+              {"jobs", "apply", "-f", write_file(dir, "j.json", fixed_jobs().dump()), "--url", url})
               .exit_code == 0);
   const auto exported = shell("$VIGIL jobs export --url " + url + " > " + dir.file("all.json"));
   CHECK(exported.exit_code == 0);
@@ -452,7 +459,8 @@ TEST_CASE("vigil jobs export reads back through apply as unchanged, and warnings
   // A schedule that never fires: accepted, and the warning is shown.
   const auto warned = shell(
       "echo '{\"id\":\"feb30\",\"schedule\":\"0 0 30 2 *\",\"command\":{\"shell\":\"true\"}}' | "
-      "$VIGIL jobs apply -f - --url " + url);
+      "$VIGIL jobs apply -f - --url " +
+      url);
   CHECK(warned.exit_code == 0);
   CHECK(contains(warned.output, "job feb30: created (revision 1)\n"));
   CHECK(contains(warned.output, "job feb30: warning: /schedule: '0 0 30 2 *' has no time after"));
@@ -468,8 +476,7 @@ TEST_CASE("vigil jobs backfill prints the golden table and JSON, a repeat decide
                       {"time_zone", "Europe/Berlin"},
                       {"overlap", "buffer_one"},
                       {"command", {{"shell", "true"}}}};
-  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "d.json", daily.dump()), "--url",
-                     url})
+  REQUIRE(run_vigil({"jobs", "apply", "-f", write_file(dir, "d.json", daily.dump()), "--url", url})
               .exit_code == 0);
   const std::string range = " --from 2026-03-28T00:00:00Z --to 2026-03-30T23:00:00Z";
   const auto table = shell("$VIGIL jobs backfill daily" + range + " --tz Asia/Tokyo --url " + url);
@@ -478,8 +485,10 @@ TEST_CASE("vigil jobs backfill prints the golden table and JSON, a repeat decide
   const auto again = shell("$VIGIL jobs backfill daily" + range + " -o json --url " + url);
   CHECK(again.exit_code == 0);
   CHECK(again.output == golden("jobs_backfill_again.json"));
-  const auto future = shell("$VIGIL jobs backfill daily --from 2026-01-01T00:00:00Z --to "
-                            "2999-01-01T00:00:00Z --url " + url + " 2>&1");
+  const auto future = shell(
+      "$VIGIL jobs backfill daily --from 2026-01-01T00:00:00Z --to "
+      "2999-01-01T00:00:00Z --url " +
+      url + " 2>&1");
   CHECK(future.exit_code == 1);
   CHECK(contains(future.output, "/to"));
 }
@@ -496,8 +505,7 @@ TEST_CASE("vigil jobs logs -f follows a running run's output to its end, every b
               .exit_code == 0);
   REQUIRE(run_vigil({"jobs", "run", "backup", "--url", url}).exit_code == 0);
   // Started while the run goes (its first lines are out, most are not yet).
-  const auto followed =
-      shell("$VIGIL jobs logs -f backup --url " + url + " 2>" + dir.file("err"));
+  const auto followed = shell("$VIGIL jobs logs -f backup --url " + url + " 2>" + dir.file("err"));
   CHECK(followed.exit_code == 0);
   std::string expected;
   for (int i = 1; i <= 15; ++i) expected += "line " + std::to_string(i) + "\n";

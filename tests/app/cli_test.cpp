@@ -11,8 +11,9 @@ TEST_CASE("vigil --help and vigil serve --help describe every flag", "[cli]") {
   CHECK(top.output.find("serve") != std::string::npos);
   const auto serve = run_vigil({"serve", "--help"});
   CHECK(serve.exit_code == 0);
-  for (const char* flag : {"--listen", "--tick-interval", "--data-dir", "--node", "--cycle-deadline",
-                           "--health-deadline", "--drain-timeout", "--max-body"})
+  for (const char* flag :
+       {"--listen", "--tick-interval", "--data-dir", "--node", "--cycle-deadline",
+        "--health-deadline", "--drain-timeout", "--max-body"})
     CHECK(serve.output.find(flag) != std::string::npos);
 }
 
@@ -40,9 +41,7 @@ TEST_CASE("a bad flag value exits 2 with a message naming the flag", "[cli]") {
   }
 }
 
-TEST_CASE("no subcommand is a usage error", "[cli]") {
-  CHECK(run_vigil({}).exit_code == 2);
-}
+TEST_CASE("no subcommand is a usage error", "[cli]") { CHECK(run_vigil({}).exit_code == 2); }
 
 TEST_CASE("a port already in use is reported and exits non-zero", "[cli]") {
   vigil::test::daemon_process first{{}};

@@ -1,8 +1,8 @@
 // Operations settings on the real binary: log_format, log_level, auth_token, auth_token_file
 // and show_details through file < env < flag; tokens never printed or logged; the log's two
 // formats (and their escaping) line by line.
-#include <stdlib.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -153,7 +153,8 @@ TEST_CASE("operations settings follow file < env < flag", "[config][ops]") {
                                       "log_format = \"json\"\n"
                                       "log_level = \"debug\"\n"
                                       "show_details = \"never\"\n"
-                                      "auth_token_file = \"" + tokens_a + "\"\n");
+                                      "auth_token_file = \"" +
+                                          tokens_a + "\"\n");
   scoped_env level{"VIGIL_LOG_LEVEL", "warn"};
   scoped_env details{"VIGIL_SHOW_DETAILS", "always"};
   const auto r = run_vigil({"serve", "--config", path, "--print-config", "--log-level", "error",
@@ -163,8 +164,7 @@ TEST_CASE("operations settings follow file < env < flag", "[config][ops]") {
   CHECK(line_of(r.output, "log_format") == "log_format = \"json\"  # file");
   CHECK(line_of(r.output, "log_level") == "log_level = \"error\"  # flag");
   CHECK(line_of(r.output, "show_details") == "show_details = \"always\"  # env");
-  CHECK(line_of(r.output, "auth_token_file") ==
-        "auth_token_file = \"" + tokens_b + "\"  # flag");
+  CHECK(line_of(r.output, "auth_token_file") == "auth_token_file = \"" + tokens_b + "\"  # flag");
 }
 
 TEST_CASE("a token is never printed: not by --print-config, not in an error", "[config][ops]") {
@@ -287,8 +287,7 @@ TEST_CASE("text log lines carry an RFC 3339 UTC time, the level and vigil:", "[o
   CHECK(contains(out, "Z info vigil: SIGTERM, shutting down\n"));
 }
 
-TEST_CASE("with --log-format json every line is an object with ts, level and msg",
-          "[ops][log]") {
+TEST_CASE("with --log-format json every line is an object with ts, level and msg", "[ops][log]") {
   daemon_process daemon{{"--log-format", "json"}};
   daemon.signal(SIGTERM);
   REQUIRE(daemon.wait_exit(std::chrono::seconds{15}) == 0);
@@ -321,8 +320,8 @@ TEST_CASE("with --log-format json every line is an object with ts, level and msg
 
 TEST_CASE("the log level hides what is less severe (--log-level error)", "[ops][log]") {
   daemon_process first{{}};
-  const auto r = run_vigil({"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()),
-                            "--log-level", "error"});
+  const auto r = run_vigil(
+      {"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()), "--log-level", "error"});
   INFO(r.output);
   CHECK(r.exit_code == 1);
   CHECK(contains(r.output, " error vigil: cannot listen on 127.0.0.1:"));
@@ -341,8 +340,7 @@ TEST_CASE("a JSON log record escapes quotes, backslashes, newlines and control c
   INFO(line);
   REQUIRE(line.back() == '\n');
   CHECK(line.find('\n') == line.size() - 1);
-  for (const char c : line.substr(0, line.size() - 1))
-    CHECK(static_cast<unsigned char>(c) >= 0x20);
+  for (const char c : line.substr(0, line.size() - 1)) CHECK(static_cast<unsigned char>(c) >= 0x20);
   json j;
   REQUIRE_NOTHROW(j = json::parse(line));
   CHECK(j["ts"] == "2026-11-28T04:00:00.123Z");
@@ -360,8 +358,9 @@ TEST_CASE("a text log record is one line whatever the message holds", "[ops][log
   const auto t = std::chrono::system_clock::time_point{std::chrono::milliseconds{1795838400007}};
   CHECK(format_record(log_format::text, t, "info", "vigil", "listening on http://[::1]:80") ==
         "2026-11-28T04:00:00.007Z info vigil: listening on http://[::1]:80\n");
-  CHECK(format_record(log_format::text, t, "error", "vigil", "a\nforged 2026 info vigil: x\x1b[2J") ==
-        "2026-11-28T04:00:00.007Z error vigil: a\\nforged 2026 info vigil: x\\x1b[2J\n");
+  CHECK(
+      format_record(log_format::text, t, "error", "vigil", "a\nforged 2026 info vigil: x\x1b[2J") ==
+      "2026-11-28T04:00:00.007Z error vigil: a\\nforged 2026 info vigil: x\\x1b[2J\n");
 }
 
 TEST_CASE("the access line has method, path, status and milliseconds, never the query",

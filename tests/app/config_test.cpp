@@ -266,8 +266,8 @@ TEST_CASE("the daemon starts with a config file and uses its values", "[config]"
 
 TEST_CASE("a store URL's password is never printed, and a bad store is refused by name",
           "[config][cluster]") {
-  auto r = run_vigil({"serve", "--store", "postgresql://vigil:s3cret-pw@db.internal/vigil",
-                      "--print-config"});
+  auto r = run_vigil(
+      {"serve", "--store", "postgresql://vigil:s3cret-pw@db.internal/vigil", "--print-config"});
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK(r.output.find("s3cret-pw") == std::string::npos);
@@ -281,8 +281,8 @@ TEST_CASE("a store URL's password is never printed, and a bad store is refused b
   INFO(r.output);
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("--store and --data-dir") != std::string::npos);
-  r = run_vigil({"serve", "--store", "host=db", "--advertise-url", "node-2:8080",
-                 "--print-config"});
+  r = run_vigil(
+      {"serve", "--store", "host=db", "--advertise-url", "node-2:8080", "--print-config"});
   INFO(r.output);
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("--advertise-url") != std::string::npos);

@@ -134,7 +134,7 @@ TEST_CASE("the SSE parser follows the event-stream grammar wherever the bytes ar
     CHECK_FALSE(got[1].own_id);  // what a client that wants the frame's own id looks at
     CHECK(got[2].type == "message");
     CHECK(got[2].data == "one\n two");
-    CHECK(got[3].id == "7");  // "id: bad\0id" is ignored: ids with NUL do not count
+    CHECK(got[3].id == "7");     // "id: bad\0id" is ignored: ids with NUL do not count
     CHECK_FALSE(got[3].own_id);  // its own id had a NUL; "id: 7" came in a frame without data
     CHECK(got[3].data.empty());
     CHECK(p.retry_ms() == 1500u);

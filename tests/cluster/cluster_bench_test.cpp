@@ -64,8 +64,8 @@ load_result command_load(uint16_t port, int clients, double rate, double seconds
   std::vector<load_result> per(static_cast<size_t>(clients));
   std::vector<std::thread> threads;
   const auto start = steady::now();
-  const auto end = start + std::chrono::duration_cast<steady::duration>(
-                               std::chrono::duration<double>(seconds));
+  const auto end =
+      start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(seconds));
   for (int k = 0; k < clients; ++k) {
     threads.emplace_back([&, k] {
       auto& mine = per[static_cast<size_t>(k)];
@@ -73,9 +73,9 @@ load_result command_load(uint16_t port, int clients, double rate, double seconds
       const std::string job = "/v1/jobs/load-" + std::to_string(k);
       const double interval = rate > 0 ? clients / rate : 0;
       for (uint64_t n = 0;; ++n) {
-        auto due = start + std::chrono::duration_cast<steady::duration>(
-                               std::chrono::duration<double>(interval * static_cast<double>(n) +
-                                                             interval * k / clients));
+        auto due =
+            start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(
+                        interval * static_cast<double>(n) + interval * k / clients));
         if (due >= end || steady::now() >= end) break;
         std::this_thread::sleep_until(due);  // the load's pacing: when this command is due
         const auto sent = steady::now();
@@ -129,8 +129,9 @@ class arrivals {
       auto e = stream_.next_event(100ms);
       if (!e || e->id.empty()) continue;  // heartbeats carry no id
       const auto now = steady::now();
-      const auto wall = std::chrono::duration<double>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
+      const auto wall =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
       const uint64_t seq = std::stoull(e->id);
       const auto stamped = json::parse(e->data).at("time").get<std::string>();
       const double ms = std::atof(stamped.substr(stamped.find('.')).c_str());  // ".971Z"
@@ -151,12 +152,13 @@ class arrivals {
 };
 
 void print_latencies(const char* what, const load_result& r) {
-  std::printf("%s: %llu commands acknowledged in %.1f s = %.0f/s, %llu refused; ack latency "
-              "p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-              what, static_cast<unsigned long long>(r.acknowledged), r.seconds,
-              static_cast<double>(r.acknowledged) / r.seconds,
-              static_cast<unsigned long long>(r.refused), percentile(r.latencies, 0.5) * 1e3,
-              percentile(r.latencies, 0.99) * 1e3, percentile(r.latencies, 1.0) * 1e3);
+  std::printf(
+      "%s: %llu commands acknowledged in %.1f s = %.0f/s, %llu refused; ack latency "
+      "p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+      what, static_cast<unsigned long long>(r.acknowledged), r.seconds,
+      static_cast<double>(r.acknowledged) / r.seconds, static_cast<unsigned long long>(r.refused),
+      percentile(r.latencies, 0.5) * 1e3, percentile(r.latencies, 0.99) * 1e3,
+      percentile(r.latencies, 1.0) * 1e3);
 }
 
 }  // namespace
@@ -212,22 +214,23 @@ TEST_CASE("bench: follower lag under a paced write load on the leader", "[.clust
   const auto leader_ages = streams[leader]->ages();
   const double events = static_cast<double>(end - from);
   print_latencies("follower-lag load", load);
-  std::printf("follower lag: %.0f events in %.1f s = %.0f events/s offered %.0f/s; lag behind "
-              "the leader's own stream over %zu (follower, event) pairs: p50 %.1f ms, p99 %.1f "
-              "ms, max %.1f ms; %llu events missing at a follower\n",
-              events, load.seconds, events / load.seconds, rate, lags.size(),
-              percentile(lags, 0.5) * 1e3, percentile(lags, 0.99) * 1e3,
-              percentile(lags, 1.0) * 1e3, static_cast<unsigned long long>(absent));
-  std::printf("event age on arrival (now - the event's time, stamped before the append): "
-              "from a follower p50 %.1f ms, p99 %.1f ms, max %.1f ms; from the leader p50 %.1f "
-              "ms, p99 %.1f ms, max %.1f ms\n",
-              percentile(follower_ages, 0.5) * 1e3, percentile(follower_ages, 0.99) * 1e3,
-              percentile(follower_ages, 1.0) * 1e3, percentile(leader_ages, 0.5) * 1e3,
-              percentile(leader_ages, 0.99) * 1e3, percentile(leader_ages, 1.0) * 1e3);
+  std::printf(
+      "follower lag: %.0f events in %.1f s = %.0f events/s offered %.0f/s; lag behind "
+      "the leader's own stream over %zu (follower, event) pairs: p50 %.1f ms, p99 %.1f "
+      "ms, max %.1f ms; %llu events missing at a follower\n",
+      events, load.seconds, events / load.seconds, rate, lags.size(), percentile(lags, 0.5) * 1e3,
+      percentile(lags, 0.99) * 1e3, percentile(lags, 1.0) * 1e3,
+      static_cast<unsigned long long>(absent));
+  std::printf(
+      "event age on arrival (now - the event's time, stamped before the append): "
+      "from a follower p50 %.1f ms, p99 %.1f ms, max %.1f ms; from the leader p50 %.1f "
+      "ms, p99 %.1f ms, max %.1f ms\n",
+      percentile(follower_ages, 0.5) * 1e3, percentile(follower_ages, 0.99) * 1e3,
+      percentile(follower_ages, 1.0) * 1e3, percentile(leader_ages, 0.5) * 1e3,
+      percentile(leader_ages, 0.99) * 1e3, percentile(leader_ages, 1.0) * 1e3);
 }
 
-TEST_CASE("bench: durable appends on SQLite and on PostgreSQL, the same load",
-          "[.cluster-bench]") {
+TEST_CASE("bench: durable appends on SQLite and on PostgreSQL, the same load", "[.cluster-bench]") {
   const double seconds = env_number("CLUSTER_BENCH_SECONDS", 30) / 3;
   const int clients = 16;
   {

@@ -89,8 +89,8 @@ class cluster {
   /// Starts node i (again): the same name, a fresh process and port.
   void start(size_t i) {
     procs_[i].reset();
-    std::vector<std::string> args = {"--store", conninfo_, "--node", names_[i], "--lease-ttl",
-                                     "1s"};
+    std::vector<std::string> args = {"--store", conninfo_,     "--node",
+                                     names_[i], "--lease-ttl", "1s"};
     for (const auto& a : extra_) args.push_back(a);
     procs_[i] = std::make_unique<daemon_process>(args);
     stopped_[i] = false;
@@ -165,8 +165,8 @@ class cluster {
 
   /// Sends a request to node i; a 307 is followed to the node it names (its method, body and
   /// token again), as the CLI does. Answers the final response and how many hops it took.
-  std::pair<http_response, int> send(size_t i, const std::string& method,
-                                     const std::string& target, const std::string& body) {
+  std::pair<http_response, int> send(size_t i, const std::string& method, const std::string& target,
+                                     const std::string& body) {
     uint16_t port = procs_[i]->port();
     std::string path = target;
     for (int hops = 0;; ++hops) {

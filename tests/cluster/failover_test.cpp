@@ -51,7 +51,8 @@ void define_jobs(cluster& c, size_t via) {
         {"schedule", schedule},
         {"command",
          {{"argv",
-           {"/bin/sh", "-c", "echo x >> '" + c.dir().path() + "/'\"$VIGIL_RUN_ID.$VIGIL_ATTEMPT\""}}}}};
+           {"/bin/sh", "-c",
+            "echo x >> '" + c.dir().path() + "/'\"$VIGIL_RUN_ID.$VIGIL_ATTEMPT\""}}}}};
     auto [r, hops] = c.send(via, "POST", "/v1/jobs", spec.dump());
     INFO(r.body);
     REQUIRE(r.status == 201);
@@ -116,8 +117,10 @@ TEST_CASE("failover: kill -9 and SIGSTOP of the leader, every job decided once",
     std::this_thread::sleep_for(std::chrono::milliseconds{phase_rng() % 1000});
     const double killed_at =
         std::chrono::duration<double>(clock_type::now().time_since_epoch()).count();
-    if (freeze) c.pause(leader);
-    else c.kill(leader);
+    if (freeze)
+      c.pause(leader);
+    else
+      c.kill(leader);
 
     std::optional<double> decided;
     REQUIRE(eventually(10s, [&] {
@@ -190,13 +193,12 @@ TEST_CASE("failover: kill -9 and SIGSTOP of the leader, every job decided once",
   uint64_t term = 0;
   for (size_t i = 0; i < log.size(); ++i) {
     INFO("seq " << log[i].seq);
-    REQUIRE(log[i].seq == i + 1);      // gapless
-    REQUIRE(log[i].term >= term);      // no event of an old term after a newer term's first
+    REQUIRE(log[i].seq == i + 1);  // gapless
+    REQUIRE(log[i].term >= term);  // no event of an old term after a newer term's first
     term = log[i].term;
   }
-  const auto counted = count_decisions(log, [](const std::string& job) {
-    return job.rfind("job", 0) == 0;
-  });
+  const auto counted =
+      count_decisions(log, [](const std::string& job) { return job.rfind("job", 0) == 0; });
   CHECK(counted.duplicates == 0);
   CHECK(counted.missing == 0);
 
@@ -220,13 +222,13 @@ TEST_CASE("failover: kill -9 and SIGSTOP of the leader, every job decided once",
               histogram(counted.per_nominal).c_str());
   std::printf("executions per (run, attempt), counted by the jobs -> how many: %s\n",
               histogram(runs).c_str());
-  std::printf("failover: %d rounds, %zu events, terms 1..%llu, failover p50 %.3f s, p99 %.3f s, "
-              "max %.3f s, followers agreed within %.3f s, %zu (job, nominal) decided once, %zu "
-              "runs executed, %d of them more than once\n",
-              rounds, log.size(), static_cast<unsigned long long>(term),
-              percentile(failover_seconds, 0.5), percentile(failover_seconds, 0.99),
-              percentile(failover_seconds, 1.0), worst_agreement, counted.per_nominal.size(),
-              runs.size(), twice);
+  std::printf(
+      "failover: %d rounds, %zu events, terms 1..%llu, failover p50 %.3f s, p99 %.3f s, "
+      "max %.3f s, followers agreed within %.3f s, %zu (job, nominal) decided once, %zu "
+      "runs executed, %d of them more than once\n",
+      rounds, log.size(), static_cast<unsigned long long>(term), percentile(failover_seconds, 0.5),
+      percentile(failover_seconds, 0.99), percentile(failover_seconds, 1.0), worst_agreement,
+      counted.per_nominal.size(), runs.size(), twice);
 }
 
 TEST_CASE("failover: the database stopped and started again loses and doubles nothing",
@@ -261,9 +263,8 @@ TEST_CASE("failover: the database stopped and started again loses and doubles no
     return h && (*h)["cluster"]["role"] == "follower";
   }));
   {
-    const json spec = {{"id", "during-outage"},
-                       {"schedule", "@every 1h"},
-                       {"command", {{"argv", {"true"}}}}};
+    const json spec = {
+        {"id", "during-outage"}, {"schedule", "@every 1h"}, {"command", {{"argv", {"true"}}}}};
     auto [r, hops] = c.send(leader, "POST", "/v1/jobs", spec.dump());
     CHECK(r.status == 503);
   }
@@ -305,8 +306,8 @@ TEST_CASE("failover: the database stopped and started again loses and doubles no
     return status.exit_code == 0;
   }));
   INFO(status.output);
-  CHECK(status.output.find("cluster:   follower, term " + std::to_string(after.term) +
-                           ", leader " + after.node) != std::string::npos);
+  CHECK(status.output.find("cluster:   follower, term " + std::to_string(after.term) + ", leader " +
+                           after.node) != std::string::npos);
   for (size_t i = 0; i < c.size(); ++i)
     CHECK(status.output.find("  " + c.name(i) + "  ") != std::string::npos);
   http_client m{c.proc(f).port()};
@@ -317,9 +318,8 @@ TEST_CASE("failover: the database stopped and started again loses and doubles no
 
   const auto log = c.log();
   for (size_t i = 0; i < log.size(); ++i) REQUIRE(log[i].seq == i + 1);
-  const auto counted = count_decisions(log, [](const std::string& job) {
-    return job.rfind("job", 0) == 0;
-  });
+  const auto counted =
+      count_decisions(log, [](const std::string& job) { return job.rfind("job", 0) == 0; });
   CHECK(counted.duplicates == 0);
   CHECK(counted.missing == 0);
 }

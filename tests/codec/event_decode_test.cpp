@@ -33,7 +33,8 @@ TEST_CASE("what the codec writes, the fast decoder reads back, for random reason
   for (int i = 0; i < 2000; ++i) {
     std::string reason;
     const size_t len = rng() % 40;
-    for (size_t k = 0; k < len; ++k) reason += static_cast<char>(rng() % 0x7f + 1);  // incl. controls
+    for (size_t k = 0; k < len; ++k)
+      reason += static_cast<char>(rng() % 0x7f + 1);  // incl. controls
     const m::wall_time at{std::chrono::milliseconds{static_cast<int64_t>(rng())}};
     const m::event e = (i % 2) ? m::event{m::scheduler_paused{reason, at, "http 10.0.0.1"}}
                                : m::event{m::scheduler_resumed{reason, at, "by"}};
@@ -42,6 +43,7 @@ TEST_CASE("what the codec writes, the fast decoder reads back, for random reason
     INFO(body);
     REQUIRE(fast);
     CHECK(*fast == e);
-    CHECK(same(fast, codec::decode_event_reference(m::event_type(e), m::event_schema_version, body)));
+    CHECK(
+        same(fast, codec::decode_event_reference(m::event_type(e), m::event_schema_version, body)));
   }
 }

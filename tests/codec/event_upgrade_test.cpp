@@ -196,10 +196,10 @@ TEST_CASE("a checkpoint keeps a retried run's earlier attempts and a job's backf
   f.exit_code = 4;
   f.error = "exit status 4";
   f.at = t0 + std::chrono::seconds(2);
-  const m::state st = m::fold(
-      {m::job_defined{spec, true, t0 - std::chrono::hours(1), "test"}, d,
-       m::run_started{d.run_id, 77, t0 + std::chrono::seconds(1), std::nullopt}, f,
-       m::retry_scheduled{d.run_id, 2, t0 + std::chrono::seconds(12), f.at}});
+  const m::state st =
+      m::fold({m::job_defined{spec, true, t0 - std::chrono::hours(1), "test"}, d,
+               m::run_started{d.run_id, 77, t0 + std::chrono::seconds(1), std::nullopt}, f,
+               m::retry_scheduled{d.run_id, 2, t0 + std::chrono::seconds(12), f.at}});
   REQUIRE(st.runs.at(d.run_id).earlier.size() == 1);
   REQUIRE(st.jobs.at("j")->backfilled.size() == 1);
   const auto back = codec::decode_state(codec::encode_state(st));

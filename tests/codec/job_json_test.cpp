@@ -57,8 +57,7 @@ m::job_spec accepted(std::string_view body, std::optional<std::string_view> path
   return std::get<m::job_spec>(result);
 }
 
-m::rejection rejected(std::string_view body,
-                      std::optional<std::string_view> path = std::nullopt) {
+m::rejection rejected(std::string_view body, std::optional<std::string_view> path = std::nullopt) {
   auto result = codec::decode_job_spec(body, path);
   if (std::holds_alternative<m::job_spec>(result)) FAIL("accepted: " << body);
   const auto r = std::get<m::rejection>(result);
@@ -150,8 +149,8 @@ TEST_CASE("the defaults encode canonically, every field present", "[codec][job]"
 TEST_CASE("a shell command encodes as shell, without argv", "[codec][job]") {
   const auto s = accepted(with("/command", {{"shell", "echo \"hi\" | wc -c"}}));
   const auto j = json::parse(codec::encode_job_spec(s));
-  CHECK(j["command"] == json{{"shell", "echo \"hi\" | wc -c"}, {"env", json::object()},
-                             {"working_dir", ""}});
+  CHECK(j["command"] ==
+        json{{"shell", "echo \"hi\" | wc -c"}, {"env", json::object()}, {"working_dir", ""}});
 }
 
 TEST_CASE("a PUT body may leave the id to the path", "[codec][job]") {
@@ -606,17 +605,34 @@ class spec_generator {
   }
   /// Printable ASCII, quotes, backslashes, control characters and multi-byte UTF-8; no NUL.
   std::string text(size_t min, size_t max) {
-    static const std::vector<std::string> pieces = {
-        "a", "Z", "7", " ", "\"", "\\", "/", "~", "\n", "\t", "\x01", "\x1f", "\x7f",
-        "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\u0000", "{", "]", ","};
+    static const std::vector<std::string> pieces = {"a",
+                                                    "Z",
+                                                    "7",
+                                                    " ",
+                                                    "\"",
+                                                    "\\",
+                                                    "/",
+                                                    "~",
+                                                    "\n",
+                                                    "\t",
+                                                    "\x01",
+                                                    "\x1f",
+                                                    "\x7f",
+                                                    "\xc3\xa9",
+                                                    "\xe2\x82\xac",
+                                                    "\xf0\x9f\x98\x80",
+                                                    "\\u0000",
+                                                    "{",
+                                                    "]",
+                                                    ","};
     std::string s;
     for (size_t n = min + below(max - min + 1); n > 0; --n) s += pieces[below(pieces.size())];
     return s;
   }
   /// A duration in [0, max] at a random granularity, so every unit of format_duration shows up.
   m::duration span(m::duration max) {
-    static constexpr int64_t units[] = {1, 1'000, 1'000'000, 1'000'000'000, 60'000'000'000,
-                                        3'600'000'000'000};
+    static constexpr int64_t units[] = {
+        1, 1'000, 1'000'000, 1'000'000'000, 60'000'000'000, 3'600'000'000'000};
     const int64_t unit = units[below(std::size(units))];
     const auto steps = static_cast<size_t>(max.count() / unit);
     return m::duration{static_cast<int64_t>(below(steps + 1)) * unit};
@@ -633,8 +649,8 @@ TEST_CASE("generated specs survive a round trip", "[codec][job]") {
     const auto s = gen.next();
     const auto body = codec::encode_job_spec(s);
     auto back = codec::decode_job_spec(body);
-    if (const auto* r = std::get_if<m::rejection>(&back)) FAIL(r->field << ": " << r->detail
-                                                                       << "\n" << body);
+    if (const auto* r = std::get_if<m::rejection>(&back))
+      FAIL(r->field << ": " << r->detail << "\n" << body);
     REQUIRE(std::get<m::job_spec>(back) == s);
   }
 }
@@ -655,8 +671,7 @@ TEST_CASE("a definition in the log stays readable when its zone is gone from the
 
 TEST_CASE("orphans is optional, wait or kill, and encoded only when set", "[codec][job]") {
   CHECK_FALSE(accepted(without("/orphans")).orphans);
-  CHECK(codec::encode_job_spec(accepted(without("/orphans"))).find("orphans") ==
-        std::string::npos);
+  CHECK(codec::encode_job_spec(accepted(without("/orphans"))).find("orphans") == std::string::npos);
   const auto spec = accepted(with("/orphans", "wait"));
   CHECK(spec.orphans == m::orphan_policy::wait);
   CHECK(codec::encode_job_spec(spec).find(R"("orphans":"wait")") != std::string::npos);

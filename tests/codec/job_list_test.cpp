@@ -75,8 +75,7 @@ TEST_CASE("a filtered job list examines a bounded number of jobs and pages on by
                                         "j00240"});
 
   // A stretch with no match: an empty page that still says where to go on.
-  const json empty =
-      json::parse(job_list(s, "j00000", 50, m::job_filter::failing, 30));
+  const json empty = json::parse(job_list(s, "j00000", 50, m::job_filter::failing, 30));
   CHECK(ids(empty).empty());
   CHECK(empty["next"] == "j00030");
 
@@ -93,30 +92,24 @@ TEST_CASE("a prefix keeps one range of ids, pages within it and ends where it en
           "[codec][jobs]") {
   const m::state s = jobs(250, 40);  // j00000 .. j00249
 
-  const json all =
-      json::parse(job_list(s, "", 50, m::job_filter::all, 10'000, "j0012"));
+  const json all = json::parse(job_list(s, "", 50, m::job_filter::all, 10'000, "j0012"));
   CHECK(ids(all) == std::vector<std::string>{"j00120", "j00121", "j00122", "j00123", "j00124",
                                              "j00125", "j00126", "j00127", "j00128", "j00129"});
   CHECK(all["next"].is_null());  // the range ended: no next page, though later ids exist
   CHECK(all["total"] == 250);
 
   // Pages of 4 inside the range, following next.
-  const json first =
-      json::parse(job_list(s, "", 4, m::job_filter::all, 10'000, "j0012"));
+  const json first = json::parse(job_list(s, "", 4, m::job_filter::all, 10'000, "j0012"));
   CHECK(ids(first) == std::vector<std::string>{"j00120", "j00121", "j00122", "j00123"});
   REQUIRE(first["next"] == "j00123");
-  const json third =
-      json::parse(job_list(s, "j00127", 4, m::job_filter::all, 10'000, "j0012"));
+  const json third = json::parse(job_list(s, "j00127", 4, m::job_filter::all, 10'000, "j0012"));
   CHECK(ids(third) == std::vector<std::string>{"j00128", "j00129"});
   CHECK(third["next"].is_null());
 
   // A cursor before the range starts at the range; a prefix and a filter combine.
-  const json early =
-      json::parse(job_list(s, "a", 2, m::job_filter::all, 10'000, "j0024"));
+  const json early = json::parse(job_list(s, "a", 2, m::job_filter::all, 10'000, "j0024"));
   CHECK(ids(early) == std::vector<std::string>{"j00240", "j00241"});
-  const json failing =
-      json::parse(job_list(s, "", 50, m::job_filter::failing, 10'000, "j002"));
+  const json failing = json::parse(job_list(s, "", 50, m::job_filter::failing, 10'000, "j002"));
   CHECK(ids(failing) == std::vector<std::string>{"j00200", "j00240"});
-  CHECK(
-      ids(json::parse(job_list(s, "", 50, m::job_filter::all, 10'000, "x"))).empty());
+  CHECK(ids(json::parse(job_list(s, "", 50, m::job_filter::all, 10'000, "x"))).empty());
 }

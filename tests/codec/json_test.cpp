@@ -438,15 +438,16 @@ TEST_CASE("quote escapes text into a JSON string", "[codec]") {
   CHECK(parse(quoted).get<std::string>() == text);
 }
 
-TEST_CASE("a run's binary output is stored as readable JSON: bytes that are not UTF-8 become U+FFFD",
-          "[codec][jobs]") {
+TEST_CASE(
+    "a run's binary output is stored as readable JSON: bytes that are not UTF-8 become U+FFFD",
+    "[codec][jobs]") {
   m::run_finished f;
   f.run_id = "j@20260601T000000Z";
   f.outcome = m::run_outcome::succeeded;
   f.at = *m::parse_rfc3339("2026-06-01T00:00:01Z");
   // Binary noise, a tail cut in the middle of "ü", an overlong encoding and a valid "é".
-  f.output = std::make_shared<const std::string>(std::string("\xff\xfe ok \xc3", 7) +
-                                                 "\xc0\xaf" + "\xc3\xa9");
+  f.output = std::make_shared<const std::string>(std::string("\xff\xfe ok \xc3", 7) + "\xc0\xaf" +
+                                                 "\xc3\xa9");
   const std::string body = codec::encode_event(f);
   CHECK_NOTHROW(json::parse(body));
   const auto back = codec::decode_event("run_finished", m::event_schema_version, body);

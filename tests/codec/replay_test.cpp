@@ -109,7 +109,8 @@ std::string describe_difference(const m::state& a, const m::state& b) {
     VIGIL_FIELD(p, ra, rb, output_bytes);
     VIGIL_FIELD(p, ra, rb, error);
     VIGIL_FIELD(p, ra, rb, cancelling);
-    if ((ra.output ? *ra.output : "") != (rb.output ? *rb.output : "")) out << p << "output differs\n";
+    if ((ra.output ? *ra.output : "") != (rb.output ? *rb.output : ""))
+      out << p << "output differs\n";
   }
   for (const auto& [id, rb] : b.runs)
     if (!a.runs.count(id)) out << "run " << id << " only on the right\n";
@@ -135,7 +136,9 @@ struct simulation {
   uint64_t pick(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng); }
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
   template <class T>
-  const T& one_of(const std::vector<T>& v) { return v[pick(v.size())]; }
+  const T& one_of(const std::vector<T>& v) {
+    return v[pick(v.size())];
+  }
   /// Times from outside come with sub-millisecond noise: the model keeps milliseconds.
   m::wall_time noisy(m::wall_time t) { return t + std::chrono::nanoseconds(pick(1'000'000)); }
 
@@ -185,8 +188,8 @@ struct simulation {
   /// Checks a batch of new events against the exactly-once rule: a scheduled decision is for
   /// the next nominal time owed (given the cursors before the batch) and no nominal time of a
   /// job is decided twice; a manual decision leaves what is owed as it was.
-  void record(const std::vector<m::event>& events, const std::map<std::string, m::wall_time>& before,
-              bool manual) {
+  void record(const std::vector<m::event>& events,
+              const std::map<std::string, m::wall_time>& before, bool manual) {
     std::map<std::string, m::wall_time> cursor = before;
     std::set<std::string> moved;
     for (const auto& e : events) {
@@ -206,8 +209,7 @@ struct simulation {
           violation(std::string("a manual decision with reason ") + m::to_string(d->reason));
         if (d->origin != m::decision_origin::manual || d->cursor)
           violation("a manual decision that is not manual or moves the cursor");
-        if (owed && *owed != d->nominal &&
-            m::next_nominal(c, spec, j->second->cursor) != owed)
+        if (owed && *owed != d->nominal && m::next_nominal(c, spec, j->second->cursor) != owed)
           violation("a manual decision of " + d->job + " changed the nominal time owed");
         continue;
       }
@@ -319,11 +321,14 @@ struct simulation {
     f.run_id = id;
     f.outcome = o;
     f.at = noisy(now);
-    if (r.started_at) f.elapsed = std::chrono::floor<std::chrono::milliseconds>(now) - *r.started_at;
+    if (r.started_at)
+      f.elapsed = std::chrono::floor<std::chrono::milliseconds>(now) - *r.started_at;
     if (o == m::run_outcome::succeeded) f.exit_code = 0;
     if (o == m::run_outcome::failed) {
-      if (chance(0.5)) f.exit_code = static_cast<int>(1 + pick(254));
-      else f.signal = 9;
+      if (chance(0.5))
+        f.exit_code = static_cast<int>(1 + pick(254));
+      else
+        f.signal = 9;
     }
     if (o == m::run_outcome::failed_to_start) f.error = "no such file: \"/bin/x\"\n\ttab";
     if (chance(0.5)) {
@@ -389,15 +394,21 @@ struct simulation {
     const bool exists = live.jobs.count(id) > 0;
     const auto k = pick(100);
     if (!exists) {
-      if (k < 30) submit(m::define_job{std::make_shared<const m::job_spec>(random_spec(id)),
-                                       chance(0.5), "sim"});
-      else if (k < 33) submit(m::run_job{id, std::nullopt, "sim"});  // not found
+      if (k < 30)
+        submit(m::define_job{std::make_shared<const m::job_spec>(random_spec(id)), chance(0.5),
+                             "sim"});
+      else if (k < 33)
+        submit(m::run_job{id, std::nullopt, "sim"});  // not found
       return;
     }
-    if (k < 12) submit(m::pause_job{id, "r" + std::to_string(pick(10)), "sim"});
-    else if (k < 26) submit(m::resume_job{id, "", "sim"});
-    else if (k < 31) submit(m::pause_scheduler{"deploy", "sim"});
-    else if (k < 41) submit(m::resume_scheduler{"", "sim"});
+    if (k < 12)
+      submit(m::pause_job{id, "r" + std::to_string(pick(10)), "sim"});
+    else if (k < 26)
+      submit(m::resume_job{id, "", "sim"});
+    else if (k < 31)
+      submit(m::pause_scheduler{"deploy", "sim"});
+    else if (k < 41)
+      submit(m::resume_scheduler{"", "sim"});
     else if (k < 51) {
       auto spec = chance(0.2) ? *live.jobs.at(id)->spec : random_spec(id);
       submit(m::define_job{std::make_shared<const m::job_spec>(spec), false, "sim"});
@@ -422,7 +433,8 @@ struct simulation {
       if (buffer[id].size() != j.buffer.size()) violation("job " + id + ": a buffered run twice");
       for (const auto& r : j.active) {
         auto it = live.runs.find(r);
-        if (it == live.runs.end()) violation("job " + id + ": active run " + r + " unknown");
+        if (it == live.runs.end())
+          violation("job " + id + ": active run " + r + " unknown");
         else if (!m::is_active(it->second.status) || it->second.cancelling || it->second.job != id)
           violation("job " + id + ": active run " + r + " is " + m::to_string(it->second.status));
       }
@@ -435,15 +447,26 @@ struct simulation {
     for (const auto& [id, r] : live.runs) {
       if (r.id != id) violation("run " + id + " under another id");
       switch (r.status) {
-        case m::run_status::starting: ++by[0]; break;
-        case m::run_status::running: ++by[1]; break;
-        case m::run_status::buffered: ++by[2]; break;
-        case m::run_status::retry_wait: ++by[3]; break;
-        default: break;
+        case m::run_status::starting:
+          ++by[0];
+          break;
+        case m::run_status::running:
+          ++by[1];
+          break;
+        case m::run_status::buffered:
+          ++by[2];
+          break;
+        case m::run_status::retry_wait:
+          ++by[3];
+          break;
+        default:
+          break;
       }
       if (r.status == m::run_status::retry_wait) {
-        if (!r.retry_at) violation("run " + id + " waits for a retry without a time");
-        else retries.insert({*r.retry_at, id});
+        if (!r.retry_at)
+          violation("run " + id + " waits for a retry without a time");
+        else
+          retries.insert({*r.retry_at, id});
       }
       if (!live.jobs.count(r.job)) {
         violation("run " + id + " of a job that is gone");
@@ -454,10 +477,11 @@ struct simulation {
         violation("run " + id + " is " + m::to_string(r.status) + " but not active in its job");
       if (r.status == m::run_status::buffered && !buffer[r.job].count(id))
         violation("run " + id + " is buffered but not in its job's buffer");
-      if (m::is_final(r.status) && active[r.job].count(id)) violation("final run " + id + " active");
+      if (m::is_final(r.status) && active[r.job].count(id))
+        violation("final run " + id + " active");
     }
-    if (by[0] != live.runs_starting || by[1] != live.runs_running ||
-        by[2] != live.runs_buffered || by[3] != live.runs_retry_wait)
+    if (by[0] != live.runs_starting || by[1] != live.runs_running || by[2] != live.runs_buffered ||
+        by[3] != live.runs_retry_wait)
       violation("per-status counters differ from the runs");
     if (retries != live.retries) violation("the retry index differs from the runs");
     uint64_t paused = 0, disabled = 0;
@@ -466,8 +490,7 @@ struct simulation {
       paused += j.paused;
       disabled += !j.spec->enabled;
       if (j.due) timetable.insert({*j.due, id});
-      if (m::schedulable(j) != j.due.has_value() &&
-          m::next_nominal(*j.compiled, *j.spec, j.cursor))
+      if (m::schedulable(j) != j.due.has_value() && m::next_nominal(*j.compiled, *j.spec, j.cursor))
         violation("job " + id + ": in the timetable unless schedulable, and only then");
     }
     if (paused != live.jobs_paused || disabled != live.jobs_disabled)
@@ -537,11 +560,10 @@ TEST_CASE("a long random run: fold of the log == live state, through the codec t
       INFO(reason);
       CHECK(reasons.count(reason) == 1);
     }
-    summary << "seed " << seed << ": " << sim.log.size() << " events, " << sim.steps
-                          << " steps, " << sim.cycles << " cycles, " << sim.commands
-                          << " commands (" << sim.rejections << " refused), " << sim.restarts
-                          << " restarts, " << sim.compactions << " compactions, "
-                          << sim.live.jobs.size() << " jobs at the end\n";
+    summary << "seed " << seed << ": " << sim.log.size() << " events, " << sim.steps << " steps, "
+            << sim.cycles << " cycles, " << sim.commands << " commands (" << sim.rejections
+            << " refused), " << sim.restarts << " restarts, " << sim.compactions << " compactions, "
+            << sim.live.jobs.size() << " jobs at the end\n";
 
     // Replay: the fold of the log is the live state. The fold evaluates no schedule, so the
     // timetable waits for the look-ahead; then it is the live one too.
@@ -585,5 +607,5 @@ TEST_CASE("a long random run: fold of the log == live state, through the codec t
   }
   const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
   WARN(summary.str() << "random run: " << total_events << " events, " << total_steps << " steps, "
-                      << secs.count() << " s");
+                     << secs.count() << " s");
 }

@@ -331,8 +331,7 @@ TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and 
   ::close(stray);
 }
 
-TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup",
-          "[exec][cgroup]") {
+TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup", "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
   recorder rec;
@@ -349,8 +348,7 @@ TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup",
   CHECK_FALSE(std::filesystem::exists(r.cgroup));
 }
 
-TEST_CASE("orphans = wait watches a process group until only zombies are left",
-          "[exec][orphans]") {
+TEST_CASE("orphans = wait watches a process group until only zombies are left", "[exec][orphans]") {
   recorder rec;
   exec::process_supervisor sup(rec.callbacks());
   // The leader is this test's child: once it exits it stays a zombie until the test reaps it,

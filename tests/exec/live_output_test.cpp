@@ -47,7 +47,7 @@ TEST_CASE("live output: a notification comes once, at the next news or at once i
   out.append("x", 1);
   CHECK(woken == 1);
   out.append("y", 1);
-  CHECK(woken == 1);  // one-shot
+  CHECK(woken == 1);                      // one-shot
   out.notify_after(1, [&] { ++woken; });  // bytes after 1 are there already
   CHECK(woken == 2);
   out.notify_after(2, [&] { ++woken; });

@@ -296,8 +296,7 @@ TEST_CASE("a flood of output is counted in full and kept within the limit", "[ex
   CHECK(res.output == marker + std::string(4096, '\0'));
 }
 
-TEST_CASE("start failures are reported with the path at fault and change nothing else",
-          "[exec]") {
+TEST_CASE("start failures are reported with the path at fault and change nothing else", "[exec]") {
   vigil::test::temp_dir dir;
   write_file(dir.file("plain.txt"), "not a program\n", 0644);
   write_file(dir.file("orphan.sh"), "#!/no/such/interpreter\n", 0755);

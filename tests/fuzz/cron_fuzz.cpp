@@ -34,8 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (s.text() != expr) std::abort();
 
   // Half an hour before Berlin springs forward (2026-03-29 01:00Z) and falls back (10-25 01:00Z).
-  static const m::wall_time starts[] = {m::wall_time{1'774'744'200s},
-                                        m::wall_time{1'792'888'200s}};
+  static const m::wall_time starts[] = {m::wall_time{1'774'744'200s}, m::wall_time{1'792'888'200s}};
   for (const char* zone_name : {"UTC", "Europe/Berlin"}) {
     const auto& z = zone_named(zone_name);
     for (const auto gap : {m::dst_gap::run_at_end, m::dst_gap::skip}) {

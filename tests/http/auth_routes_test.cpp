@@ -2,10 +2,10 @@
 // follow show_details; a refused request changes nothing; no token value reaches the logs.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <csignal>
-#include <sys/stat.h>
 
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_client.hpp"
@@ -40,8 +40,8 @@ uint64_t log_end(http_client& c) {
 TEST_CASE("with tokens configured, every mutating route needs one and a refusal changes nothing",
           "[auth][http]") {
   temp_dir dir;
-  daemon_process daemon{{"--auth-token-file", token_file(dir), "--tick-interval", "50ms",
-                         "--log-level", "debug"}};
+  daemon_process daemon{
+      {"--auth-token-file", token_file(dir), "--tick-interval", "50ms", "--log-level", "debug"}};
   http_client c{daemon.port()};
   const auto before = log_end(c);
   const std::vector<std::pair<std::string, std::string>> wrong = {
@@ -49,10 +49,10 @@ TEST_CASE("with tokens configured, every mutating route needs one and a refusal 
   const std::vector<std::pair<std::string, std::string>> right = {
       {"Authorization", "Bearer " + token}};
   const std::vector<std::tuple<std::string, std::string, std::string>> mutating = {
-      {"POST", "/v1/scheduler/pause", ""},   {"POST", "/v1/scheduler/resume", ""},
-      {"POST", "/v1/jobs", job},             {"PUT", "/v1/jobs/j", job},
-      {"DELETE", "/v1/jobs/j", ""},          {"POST", "/v1/jobs/j/run", ""},
-      {"POST", "/v1/jobs/j/pause", ""},      {"POST", "/v1/jobs/j/resume", ""}};
+      {"POST", "/v1/scheduler/pause", ""}, {"POST", "/v1/scheduler/resume", ""},
+      {"POST", "/v1/jobs", job},           {"PUT", "/v1/jobs/j", job},
+      {"DELETE", "/v1/jobs/j", ""},        {"POST", "/v1/jobs/j/run", ""},
+      {"POST", "/v1/jobs/j/pause", ""},    {"POST", "/v1/jobs/j/resume", ""}};
   for (const auto& [method, target, body] : mutating) {
     INFO(method << " " << target);
     const auto missing = c.request(method, target, body);
@@ -95,8 +95,8 @@ TEST_CASE("show_details = never hides /health details even from a token holder",
   temp_dir dir;
   daemon_process daemon{{"--auth-token-file", token_file(dir), "--show-details", "never"}};
   http_client c{daemon.port()};
-  const auto body = json::parse(
-      c.request("GET", "/health", "", {{"Authorization", "Bearer " + token}}).body);
+  const auto body =
+      json::parse(c.request("GET", "/health", "", {{"Authorization", "Bearer " + token}}).body);
   CHECK(body.contains("status"));
   CHECK_FALSE(body.contains("checks"));
 }

@@ -119,7 +119,7 @@ TEST_CASE("the route table gives reads scope read and everything else scope admi
     } else if (r.open_when || std::string{r.path} == "/v1/version" ||
                std::string{r.path} == "/v1/openapi.json" ||
                std::string{r.path}.rfind("/ui", 0) == 0) {  // the console's files hold no data
-      CHECK_FALSE(needs.has_value());  // open by default
+      CHECK_FALSE(needs.has_value());                       // open by default
     } else {
       CHECK(needs == scope::read);
     }
@@ -424,7 +424,8 @@ TEST_CASE("vigil status and vigil watch send the token and say when it is missin
 }
 
 TEST_CASE(
-    "vigil serve --print-config shows named tokens' names and sources, never their secrets, and loads "
+    "vigil serve --print-config shows named tokens' names and sources, never their secrets, and "
+    "loads "
     "again",
     "[auth][config]") {
   temp_dir dir;

@@ -62,10 +62,10 @@ TEST_CASE("a token set accepts exactly its tokens, each of them", "[auth]") {
   CHECK(tokens.check("Bearer  first-token") == auth_outcome::malformed);
   CHECK(tokens.check("Bearer first-token ") == auth_outcome::malformed);
   CHECK(tokens.check("first-token") == auth_outcome::malformed);
-  CHECK(tokens.check("Bearer first-toke") == auth_outcome::invalid_token);     // a prefix
-  CHECK(tokens.check("Bearer first-tokenX") == auth_outcome::invalid_token);   // longer
-  CHECK(tokens.check("Bearer First-token") == auth_outcome::invalid_token);    // case counts
-  CHECK(tokens.check("Bearer third~token") == auth_outcome::invalid_token);    // padding counts
+  CHECK(tokens.check("Bearer first-toke") == auth_outcome::invalid_token);    // a prefix
+  CHECK(tokens.check("Bearer first-tokenX") == auth_outcome::invalid_token);  // longer
+  CHECK(tokens.check("Bearer First-token") == auth_outcome::invalid_token);   // case counts
+  CHECK(tokens.check("Bearer third~token") == auth_outcome::invalid_token);   // padding counts
   CHECK(tokens.check("Bearer wrong") == auth_outcome::invalid_token);
   for (const char* h : {"", "Bearer", "Bearer ", "Bearer wrong", "Bearer first-toke"})
     CHECK_FALSE(tokens.accepts(h));

@@ -133,8 +133,8 @@ TEST_CASE("GET /v1/jobs?prefix= pages through the ids that start with it", "[con
   daemon_process daemon{{"--tick-interval", "50ms"}};
   http_client c{daemon.port()};
   for (const char* id : {"db-backup", "db-vacuum", "dbx", "web-1", "d"}) {
-    const std::string body = std::string(R"({"id":")") + id +
-                             R"(","schedule":"@daily","command":{"argv":["true"]}})";
+    const std::string body =
+        std::string(R"({"id":")") + id + R"(","schedule":"@daily","command":{"argv":["true"]}})";
     REQUIRE(c.post("/v1/jobs", body).status == 201);
   }
   const json page = json::parse(c.get("/v1/jobs?prefix=db-&limit=1").body);

@@ -39,8 +39,10 @@ void check_error(const http_response& r, int status, const std::string& code,
   REQUIRE(j.is_object());
   CHECK(j.value("error", "<none>") == code);  // value(): const [] of a missing key is UB
   CHECK((j.contains("detail") && j.at("detail").is_string()));
-  if (field.empty()) CHECK_FALSE(j.contains("field"));
-  else CHECK(j.value("field", "<none>") == field);
+  if (field.empty())
+    CHECK_FALSE(j.contains("field"));
+  else
+    CHECK(j.value("field", "<none>") == field);
 }
 
 json parse(const http_response& r) {
@@ -72,8 +74,10 @@ bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& 
 std::string escape_run(const std::string& run_id) {
   std::string out;
   for (char ch : run_id) {
-    if (ch == '@') out += "%40";
-    else out += ch;
+    if (ch == '@')
+      out += "%40";
+    else
+      out += ch;
   }
   return out;
 }
@@ -134,8 +138,8 @@ uint64_t last_seq(http_client& c) {
 
 uint64_t decided(const json& job_view) {
   const auto& d = job_view["counters"]["decisions"];
-  return d["fired"].get<uint64_t>() + d["skipped"].get<uint64_t>() +
-         d["buffered"].get<uint64_t>() + d["missed"].get<uint64_t>();
+  return d["fired"].get<uint64_t>() + d["skipped"].get<uint64_t>() + d["buffered"].get<uint64_t>() +
+         d["missed"].get<uint64_t>();
 }
 
 /// True while a process group still has a member that is not a zombie.
@@ -166,8 +170,7 @@ void stop(daemon_process& d, std::chrono::seconds within = 15s) {
 
 }  // namespace
 
-TEST_CASE("invalid job definitions are 400s naming the field, and change nothing",
-          "[http][jobs]") {
+TEST_CASE("invalid job definitions are 400s naming the field, and change nothing", "[http][jobs]") {
   daemon_process d{{"--max-body", "4096"}};
   http_client c{d.port()};
   const uint64_t seq_before = last_seq(c);
@@ -300,8 +303,7 @@ TEST_CASE("invalid job definitions are 400s naming the field, and change nothing
   check_error(c.post("/v1/jobs/ok-job/run", "[]"), 400, "invalid_argument");
   check_error(c.post("/v1/jobs/ok-job/pause", R"({"reason":5})"), 400, "invalid_argument",
               "/reason");
-  check_error(c.post("/v1/jobs/ok-job/resume", R"({"why":"x"})"), 400, "invalid_argument",
-              "/why");
+  check_error(c.post("/v1/jobs/ok-job/resume", R"({"why":"x"})"), 400, "invalid_argument", "/why");
 
   // Over --max-body: 413 on every route that takes a body.
   json big = good;
@@ -426,13 +428,13 @@ TEST_CASE("bad query parameters on job routes and /v1/preview are 400s naming th
   CHECK(at_2300["detail"].get<std::string>().find("outside the supported range") !=
         std::string::npos);
   // At the end of the range the list stops: fires after `after` only, never wrapped to 1677.
-  const json last = parse(
-      c.get("/v1/preview?schedule=0+0+*+*+*&tz=UTC&after=2261-12-29T12:00:00Z&count=5"));
+  const json last =
+      parse(c.get("/v1/preview?schedule=0+0+*+*+*&tz=UTC&after=2261-12-29T12:00:00Z&count=5"));
   REQUIRE(last["fires"].size() == 2);
   CHECK(last["fires"][0] == "2261-12-30T00:00:00+00:00");
   CHECK(last["fires"][1] == "2261-12-31T00:00:00+00:00");
-  CHECK(parse(c.get("/v1/preview?schedule=0+0+29+2+*&after=2261-03-01T00:00:00Z"))["fires"]
-            .empty());
+  CHECK(
+      parse(c.get("/v1/preview?schedule=0+0+29+2+*&after=2261-03-01T00:00:00Z"))["fires"].empty());
   // Malformed path parameters name the one at fault ('|' may not appear unescaped in a path).
   check_error(c.get("/v1/jobs/a|b"), 400, "invalid_argument", "id");
   check_error(c.get("/v1/jobs/q/runs/a|b"), 400, "invalid_argument", "run_id");
@@ -530,8 +532,7 @@ TEST_CASE("a failing job runs as a real process, retries, and records exit code 
   stop(d);
 }
 
-TEST_CASE("a manual run follows the overlap policy, or the one the request names",
-          "[http][jobs]") {
+TEST_CASE("a manual run follows the overlap policy, or the one the request names", "[http][jobs]") {
   daemon_process d{{"--tick-interval", "100ms", "--job-shutdown-grace", "1s"}};
   http_client c{d.port()};
   group_reaper reaper;
@@ -580,9 +581,8 @@ TEST_CASE("a paused job decides nothing, on resume the paused nominal times are 
   http_client c{d.port()};
   define(c, shell_job("ticker", "@every 1s", "true",
                       {{"misfire_grace", "200ms"}, {"catchup", "none"}}));
-  REQUIRE(eventually(5s, [&] {
-    return parse(c.get("/v1/jobs/ticker"))["counters"]["decisions"]["fired"] >= 1;
-  }));
+  REQUIRE(eventually(
+      5s, [&] { return parse(c.get("/v1/jobs/ticker"))["counters"]["decisions"]["fired"] >= 1; }));
   auto r = c.post("/v1/jobs/ticker/pause", R"({"reason":"quiet please"})");
   REQUIRE(r.status == 200);
   const json paused = parse(r);
@@ -633,8 +633,7 @@ TEST_CASE("a paused job decides nothing, on resume the paused nominal times are 
   stop(d);
 }
 
-TEST_CASE("preview: a daily 02:30 in Europe/Berlin across the spring-forward gap",
-          "[http][jobs]") {
+TEST_CASE("preview: a daily 02:30 in Europe/Berlin across the spring-forward gap", "[http][jobs]") {
   daemon_process d{{}};
   http_client c{d.port()};
   const std::string base =
@@ -655,12 +654,13 @@ TEST_CASE("preview: a daily 02:30 in Europe/Berlin across the spring-forward gap
   CHECK(last_seq(c) == 0);
 }
 
-TEST_CASE("jobs, runs and counters survive a restart, a run cut off by SIGKILL is stopped and "
-          "abandoned",
-          "[http][jobs]") {
+TEST_CASE(
+    "jobs, runs and counters survive a restart, a run cut off by SIGKILL is stopped and "
+    "abandoned",
+    "[http][jobs]") {
   temp_dir dir;
-  const std::vector<std::string> args = {"--data-dir", dir.path(), "--tick-interval", "100ms",
-                                         "--job-shutdown-grace", "1s"};
+  const std::vector<std::string> args = {
+      "--data-dir", dir.path(), "--tick-interval", "100ms", "--job-shutdown-grace", "1s"};
   group_reaper reaper;
   json quick_before, quick_runs_before, quick_run_before, totals_before;
   std::string long_run;
@@ -709,7 +709,8 @@ TEST_CASE("jobs, runs and counters survive a restart, a run cut off by SIGKILL i
   json totals = parse(c.get("/health"))["jobs"];
   CHECK(totals["total"] == 2);
   CHECK(totals["outcomes"]["succeeded"] == totals_before["outcomes"]["succeeded"]);
-  CHECK(totals["outcomes"]["abandoned"] == totals_before["outcomes"]["abandoned"].get<uint64_t>() + 1);
+  CHECK(totals["outcomes"]["abandoned"] ==
+        totals_before["outcomes"]["abandoned"].get<uint64_t>() + 1);
   CHECK(totals["decisions"] == totals_before["decisions"]);
   CHECK(totals["runs"]["running"] == 0);
   stop(d);
@@ -718,9 +719,9 @@ TEST_CASE("jobs, runs and counters survive a restart, a run cut off by SIGKILL i
 namespace {
 
 struct shutdown_outcome {
-  json run;              ///< the run record after a restart
-  double seconds = 0;    ///< from the (first) SIGTERM to the daemon's exit
-  std::string output;    ///< what the daemon printed
+  json run;            ///< the run record after a restart
+  double seconds = 0;  ///< from the (first) SIGTERM to the daemon's exit
+  std::string output;  ///< what the daemon printed
 };
 
 /// Starts a daemon with `grace`, runs `shell` by hand, waits for it to run, sends SIGTERM
@@ -733,8 +734,8 @@ shutdown_outcome shutdown_while_running(const std::string& shell, const std::str
   shutdown_outcome out;
   std::string run_id;
   {
-    daemon_process d{{"--data-dir", dir.path(), "--tick-interval", "100ms",
-                      "--job-shutdown-grace", grace}};
+    daemon_process d{
+        {"--data-dir", dir.path(), "--tick-interval", "100ms", "--job-shutdown-grace", grace}};
     http_client c{d.port()};
     define(c, shell_job("job", yearly, shell, {{"kill_grace", kill_grace}}));
     run_id = run_now(c, "job")["run_id"];
@@ -749,9 +750,8 @@ shutdown_outcome shutdown_while_running(const std::string& shell, const std::str
     // No new fires once the scheduler drains: commands are refused. (A command may still be
     // accepted in the instant between readiness flipping and the scheduler hearing of the
     // drain: they are told one after the other.)
-    CHECK(eventually(2s, [&] {
-      return parse(c.get("/health"))["scheduler"]["state"] == "draining";
-    }));
+    CHECK(eventually(2s,
+                     [&] { return parse(c.get("/health"))["scheduler"]["state"] == "draining"; }));
     check_error(c.post("/v1/jobs/job/run", R"({"overlap":"allow"})"), 503, "unavailable");
     if (second_signal) d.signal(SIGTERM);
     const auto code = d.wait_exit(30s);
@@ -799,9 +799,10 @@ TEST_CASE("a second SIGTERM stops running jobs at once", "[http][shutdown]") {
   CHECK(out.output.find("second signal") != std::string::npos);
 }
 
-TEST_CASE("dry runs write nothing, a schedule that never fires is accepted with a warning, "
-          "?full=true pages whole jobs",
-          "[http][jobs][dry_run]") {
+TEST_CASE(
+    "dry runs write nothing, a schedule that never fires is accepted with a warning, "
+    "?full=true pages whole jobs",
+    "[http][jobs][dry_run]") {
   daemon_process d{{}};
   http_client c{d.port()};
   const uint64_t before = last_seq(c);
@@ -941,7 +942,7 @@ TEST_CASE("backfill over HTTP decides each past nominal time once, a repeat deci
   check_error(c.post("/v1/jobs/daily/backfill", R"({"from":"yesterday","to":"x"})"), 400,
               "invalid_argument", "/from");
   check_error(c.post("/v1/jobs/daily/backfill", R"({"from":"2026-01-01T00:00:00Z",)"
-                                                 R"("to":"2026-01-02T00:00:00Z","n":1})"),
+                                                R"("to":"2026-01-02T00:00:00Z","n":1})"),
               400, "invalid_argument", "/n");
   check_error(c.post("/v1/jobs/nope/backfill", range), 404, "not_found");
   stop(d);

@@ -51,8 +51,8 @@ TEST_CASE("a header value over --max-header closes the connection, the daemon se
           "[http][limits]") {
   daemon_process daemon{{"--max-header", "1024"}};
   const int fd = connect_to(daemon.port());
-  const std::string req = "GET /v1/version HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                          std::string(2048, 'a') + "\r\n\r\n";
+  const std::string req =
+      "GET /v1/version HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2048, 'a') + "\r\n\r\n";
   REQUIRE(send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
   std::string got;
   CHECK(closed_within(fd, 5000, &got));
@@ -87,12 +87,12 @@ TEST_CASE("a malformed percent-escape in the path is a 400, not a dropped connec
   CHECK(c.get("/v1/jobs/no%2Dsuch").status == 404);  // a valid escape still routes
 }
 
-TEST_CASE("HEAD on every GET route has the GET's status and headers and no body",
-          "[http][head]") {
+TEST_CASE("HEAD on every GET route has the GET's status and headers and no body", "[http][head]") {
   daemon_process d{{}};
   http_client c{d.port()};
-  REQUIRE(c.post("/v1/jobs", R"({"id":"backup","schedule":"@every 1h","command":{"argv":["true"]}})")
-              .status == 201);
+  REQUIRE(
+      c.post("/v1/jobs", R"({"id":"backup","schedule":"@every 1h","command":{"argv":["true"]}})")
+          .status == 201);
   REQUIRE(c.post("/v1/jobs/backup/run", "").status == 200);
   std::string run_id;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};

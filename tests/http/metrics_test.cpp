@@ -5,6 +5,7 @@
 
 #include <sys/wait.h>
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -14,7 +15,6 @@
 #include <sstream>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -67,8 +67,8 @@ const std::map<std::string, std::string> expected_families = {
 };
 
 struct exposition {
-  std::map<std::string, std::string> help;  ///< family -> help text
-  std::map<std::string, std::string> type;  ///< family -> type
+  std::map<std::string, std::string> help;     ///< family -> help text
+  std::map<std::string, std::string> type;     ///< family -> type
   std::map<std::string, std::string> samples;  ///< `name{labels}` -> value
   std::vector<std::string> sample_names;       ///< bare names, in order
 };
@@ -167,16 +167,39 @@ void define_job(http_client& c, const std::string& id, const std::string& schedu
   REQUIRE(r.status == 201);
 }
 
-const std::vector<std::string> routes = {
-    "/health", "/livez", "/readyz", "/v1/version", "/v1/openapi.json", "/v1/scheduler/pause",
-    "/v1/scheduler/resume", "/v1/debug/stall", "/v1/events", "/v1/stream/snapshots",
-    "/v1/stream/events", "/v1/snapshot", "/v1/streams", "/v1/cluster", "/metrics", "/v1/jobs", "/v1/jobs/{id}",
-    "/v1/jobs/{id}/run", "/v1/jobs/{id}/backfill", "/v1/jobs/{id}/pause", "/v1/jobs/{id}/resume",
-    "/v1/jobs/{id}/runs", "/v1/jobs/{id}/runs/{run_id}", "/v1/jobs/{id}/runs/{run_id}/output",
-    "/v1/jobs/{id}/decisions", "/v1/jobs/{id}/next",
-    "/v1/preview", "/v1/stream/console", "/ui", "/ui/{asset}", "other"};
-const std::vector<std::string> codes = {"200", "201", "202", "304", "307", "400", "401", "403", "404",
-                                        "405", "409", "413", "500", "503", "other"};
+const std::vector<std::string> routes = {"/health",
+                                         "/livez",
+                                         "/readyz",
+                                         "/v1/version",
+                                         "/v1/openapi.json",
+                                         "/v1/scheduler/pause",
+                                         "/v1/scheduler/resume",
+                                         "/v1/debug/stall",
+                                         "/v1/events",
+                                         "/v1/stream/snapshots",
+                                         "/v1/stream/events",
+                                         "/v1/snapshot",
+                                         "/v1/streams",
+                                         "/v1/cluster",
+                                         "/metrics",
+                                         "/v1/jobs",
+                                         "/v1/jobs/{id}",
+                                         "/v1/jobs/{id}/run",
+                                         "/v1/jobs/{id}/backfill",
+                                         "/v1/jobs/{id}/pause",
+                                         "/v1/jobs/{id}/resume",
+                                         "/v1/jobs/{id}/runs",
+                                         "/v1/jobs/{id}/runs/{run_id}",
+                                         "/v1/jobs/{id}/runs/{run_id}/output",
+                                         "/v1/jobs/{id}/decisions",
+                                         "/v1/jobs/{id}/next",
+                                         "/v1/preview",
+                                         "/v1/stream/console",
+                                         "/ui",
+                                         "/ui/{asset}",
+                                         "other"};
+const std::vector<std::string> codes = {"200", "201", "202", "304", "307", "400", "401",  "403",
+                                        "404", "405", "409", "413", "500", "503", "other"};
 
 }  // namespace
 
@@ -201,8 +224,7 @@ TEST_CASE("/metrics exposes exactly the listed families, each with HELP and TYPE
   }
 }
 
-TEST_CASE("/metrics has every series from start-up, and counters move after a pause",
-          "[metrics]") {
+TEST_CASE("/metrics has every series from start-up, and counters move after a pause", "[metrics]") {
   temp_dir dir;
   daemon_process daemon{{"--data-dir", dir.path(), "--tick-interval", "50ms"}};
   http_client c{daemon.port()};
@@ -232,8 +254,8 @@ TEST_CASE("/metrics has every series from start-up, and counters move after a pa
   CHECK(value(before, "vigil_stream_coalesced_total") == 0);
   CHECK(value(before, "vigil_stream_refused_total") == 0);
   for (const char* reason : {"write_failed", "too_slow", "shutdown"})
-    CHECK(value(before, std::string("vigil_stream_disconnects_total{reason=\"") + reason +
-                            "\"}") == 0);
+    CHECK(value(before, std::string("vigil_stream_disconnects_total{reason=\"") + reason + "\"}") ==
+          0);
   for (const char* kind : {"fired", "skipped", "buffered", "missed"})
     CHECK(value(before, std::string("vigil_decisions_total{kind=\"") + kind + "\"}") == 0);
   for (const char* outcome :
@@ -250,8 +272,8 @@ TEST_CASE("/metrics has every series from start-up, and counters move after a pa
   CHECK(http_series == routes.size() * codes.size());
   for (const auto& route : routes)
     for (const auto& code : codes)
-      CHECK(value(before, "vigil_http_requests_total{route=\"" + route + "\",code=\"" + code +
-                              "\"}") == 0);
+      CHECK(value(before,
+                  "vigil_http_requests_total{route=\"" + route + "\",code=\"" + code + "\"}") == 0);
 
   // Something happens: a pause (one durable event), a 404, a 405.
   REQUIRE(c.post("/v1/scheduler/pause", R"({"reason":"metrics test"})").status == 200);
@@ -359,8 +381,7 @@ TEST_CASE("per-job metrics for three jobs: their values, and promtool check metr
   CHECK(count_samples(e, "vigil_job_last_outcome") == 3 * 6);
   // Next fire: a timestamp in the future; the one-shot's in 2099.
   CHECK(value(e, "vigil_job_next_fire_timestamp_seconds{job=\"good\"}") > now);
-  CHECK(value(e, "vigil_job_next_fire_timestamp_seconds{job=\"once\"}") ==
-        Approx(4070908800.0));
+  CHECK(value(e, "vigil_job_next_fire_timestamp_seconds{job=\"once\"}") == Approx(4070908800.0));
   // Period: a yearly cron's longest gap is a leap year; a one-shot has none.
   CHECK(value(e, "vigil_job_period_seconds{job=\"good\"}") == 366.0 * 86400);
   CHECK(e.samples.count("vigil_job_period_seconds{job=\"once\"}") == 0);

@@ -58,7 +58,8 @@ std::string output_path(const std::string& job, const std::string& run) {
 std::optional<sse_event> next_data(sse_client& s, std::chrono::milliseconds timeout) {
   const auto until = clock_type::now() + timeout;
   while (clock_type::now() < until) {
-    auto e = s.next_event(std::chrono::duration_cast<std::chrono::milliseconds>(until - clock_type::now()));
+    auto e = s.next_event(
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - clock_type::now()));
     if (e && e->event == "heartbeat") continue;
     return e;
   }
@@ -71,12 +72,12 @@ std::string lines(int from, int to) {
   return out;
 }
 
-
 }  // namespace
 
-TEST_CASE("a running run's output: ?offset while it runs, ?follow every byte once across a "
-          "reconnect, then end",
-          "[http][output]") {
+TEST_CASE(
+    "a running run's output: ?offset while it runs, ?follow every byte once across a "
+    "reconnect, then end",
+    "[http][output]") {
   daemon_process d{{}};
   http_client c{d.port()};
   constexpr int count = 30;  // a line every 100 ms: about 3 s
@@ -179,8 +180,7 @@ TEST_CASE("a flood over the cap keeps the tail: positions, dropped and the recor
           {"schedule", "0 1 1 1 *"},
           {"output_limit", 1024},
           {"command",
-           {{"shell",
-             "i=0; while [ $i -lt 2000 ]; do printf '%049d\\n' $i; i=$((i+1)); done"}}}});
+           {{"shell", "i=0; while [ $i -lt 2000 ]; do printf '%049d\\n' $i; i=$((i+1)); done"}}}});
   const std::string path = output_path("flood", run);
   // A follower from 0 that reads as it comes: what it gets plus what it was told was dropped
   // covers every position exactly once, and it ends with the last line.
@@ -203,7 +203,8 @@ TEST_CASE("a flood over the cap keeps the tail: positions, dropped and the recor
     dropped += data["dropped"].get<uint64_t>();
     received += bytes.size();
     position = data["offset"].get<uint64_t>() + bytes.size();
-    tail = (tail + bytes).substr(tail.size() + bytes.size() > 1024 ? tail.size() + bytes.size() - 1024 : 0);
+    tail = (tail + bytes)
+               .substr(tail.size() + bytes.size() > 1024 ? tail.size() + bytes.size() - 1024 : 0);
   }
   const uint64_t total = 2000 * 50;
   CHECK(end["total"] == total);
@@ -236,29 +237,31 @@ TEST_CASE("output: an unknown run is a 404 before any stream, bad parameters nam
   daemon_process d{{}};
   http_client c{d.port()};
   parse(c.post("/v1/jobs", R"({"id":"j","schedule":"0 1 1 1 *","command":{"shell":"true"}})"), 201);
-  for (const std::string target : {"/v1/jobs/j/runs/nope/output", "/v1/jobs/j/runs/nope/output?follow",
-                                   "/v1/jobs/x/runs/nope/output?follow"}) {
+  for (const std::string target :
+       {"/v1/jobs/j/runs/nope/output", "/v1/jobs/j/runs/nope/output?follow",
+        "/v1/jobs/x/runs/nope/output?follow"}) {
     INFO(target);
     const auto r = c.get(target);
     CHECK(r.status == 404);
     CHECK(r.header("content-type") == "application/json");
   }
-  for (const auto& [target, field] :
-       {std::pair<std::string, std::string>{"?offset=x", "offset"}, {"?max=0", "max"},
-        {"?wait=30001", "wait"}, {"?follow=maybe", "follow"}}) {
+  for (const auto& [target, field] : {std::pair<std::string, std::string>{"?offset=x", "offset"},
+                                      {"?max=0", "max"},
+                                      {"?wait=30001", "wait"},
+                                      {"?follow=maybe", "follow"}}) {
     INFO(target);
     const json e = parse(c.get("/v1/jobs/j/runs/nope/output" + target), 400);
     CHECK(e["field"] == field);
   }
-  const json bad = parse(c.request("GET", "/v1/jobs/j/runs/nope/output?follow", "",
-                                   {{"Last-Event-ID", "abc"}}),
-                         400);
+  const json bad = parse(
+      c.request("GET", "/v1/jobs/j/runs/nope/output?follow", "", {{"Last-Event-ID", "abc"}}), 400);
   CHECK(bad["field"] == "Last-Event-ID");
 }
 
-TEST_CASE("200 stalled followers of a chatty run cost bounded memory and are cut off by the "
-          "write timeout",
-          "[http][output][slow]") {
+TEST_CASE(
+    "200 stalled followers of a chatty run cost bounded memory and are cut off by the "
+    "write timeout",
+    "[http][output][slow]") {
   constexpr int stalled_clients = 200;
 #ifdef VIGIL_SANITIZED
   constexpr long rss_bound_kib = 1024 * 1024;  // ASan's quarantine: see stream_test.cpp
@@ -325,11 +328,10 @@ TEST_CASE("200 stalled followers of a chatty run cost bounded memory and are cut
   reading.join();
   parse(c.request("DELETE", "/v1/jobs/chatty"), 200);  // stops the process
   const double cut_off_s = std::chrono::duration<double>(cut_off_after).count();
-  WARN("output followers: RSS baseline " << baseline << " KiB, peak " << peak << " KiB (+"
-                                         << (peak - baseline) << " KiB), " << stalled_clients
-                                         << " stalled cut off " << cut_off_s
-                                         << " s after connecting; the reader got "
-                                         << read_meanwhile << " bytes meanwhile");
+  WARN("output followers: RSS baseline "
+       << baseline << " KiB, peak " << peak << " KiB (+" << (peak - baseline) << " KiB), "
+       << stalled_clients << " stalled cut off " << cut_off_s
+       << " s after connecting; the reader got " << read_meanwhile << " bytes meanwhile");
   INFO("streams " << st.dump());
   CHECK(all_subscribed);
   // Each stalled follower holds at most one write (a 32 KiB chunk) in the daemon: 200 of them

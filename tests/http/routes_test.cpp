@@ -21,8 +21,10 @@ void check_error(const vigil::test::http_response& r, int status, const std::str
   REQUIRE(j.is_object());
   CHECK(j["error"] == code);
   CHECK(j["detail"].is_string());
-  if (field.empty()) CHECK_FALSE(j.contains("field"));
-  else CHECK(j["field"] == field);
+  if (field.empty())
+    CHECK_FALSE(j.contains("field"));
+  else
+    CHECK(j["field"] == field);
 }
 
 /// The daemon's durable state as /health reports it.
@@ -40,8 +42,7 @@ TEST_CASE("the HTTP surface answers as documented", "[http][routes]") {
     CHECK(r.header("cache-control") == "no-store");
     const json j = json::parse(r.body);
     CHECK(r.header("etag") == "\"" + j["snapshot"]["epoch"].get<std::string>() + "-" +
-                                  std::to_string(j["snapshot"]["version"].get<uint64_t>()) +
-                                  "\"");
+                                  std::to_string(j["snapshot"]["version"].get<uint64_t>()) + "\"");
     for (const char* check : {"scheduler:heartbeat", "scheduler:progress", "scheduler:state"}) {
       INFO(check);
       REQUIRE(j["checks"].contains(check));

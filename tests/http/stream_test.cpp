@@ -10,8 +10,8 @@
 #include <signal.h>
 #include <sys/socket.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -104,7 +104,8 @@ void make_events(http_client& c, int pairs) {
 void expect_seqs(sse_client& s, uint64_t first, uint64_t count) {
   for (uint64_t seq = first; seq < first + count; ++seq) {
     const sse_event e = expect_event(s);
-    INFO("expected seq " << seq << ", got event '" << e.event << "' id '" << e.id << "' " << e.data);
+    INFO("expected seq " << seq << ", got event '" << e.event << "' id '" << e.id << "' "
+                         << e.data);
     REQUIRE(e.event == "event");
     REQUIRE(e.id == std::to_string(seq));
     const json d = data_of(e);
@@ -112,7 +113,6 @@ void expect_seqs(sse_client& s, uint64_t first, uint64_t count) {
     CHECK(d["type"] == (seq % 2 ? "scheduler_paused" : "scheduler_resumed"));
   }
 }
-
 
 /// The error body of a refused request names the field.
 void expect_bad_field(const vigil::test::http_response& r, const std::string& field) {
@@ -196,7 +196,8 @@ TEST_CASE("resuming the snapshot stream with the current id resends nothing, any
     }
   }
   SECTION("a foreign epoch or an id that is no snapshot id: the current snapshot as a resync") {
-    const std::string foreign = (epoch == "0000000000000000" ? "1111111111111111" : "0000000000000000");
+    const std::string foreign =
+        (epoch == "0000000000000000" ? "1111111111111111" : "0000000000000000");
     for (const std::string& last :
          {foreign + ":" + std::to_string(version), std::string{"garbage"}, std::string{"42"}}) {
       INFO("Last-Event-ID " << last);
@@ -226,7 +227,7 @@ TEST_CASE("heartbeat events carry the verdict and the snapshot's growing age, wi
     const sse_event e = expect_event(s);
     INFO(e.event << " " << e.data);
     REQUIRE(e.event == "heartbeat");  // the snapshot does not change: only heartbeats come
-    CHECK(e.id.empty());  // a heartbeat does not move the client's resume position
+    CHECK(e.id.empty());              // a heartbeat does not move the client's resume position
     beats.push_back(data_of(e));
   }
   CHECK(s.last_event_id() == first.id);
@@ -293,8 +294,9 @@ TEST_CASE("the event stream resumes strictly after a position, with no gap and n
     expect_seqs(s, 11, 2);
   }
   SECTION("a malformed ?after or Last-Event-ID is refused with 400 naming the field") {
-    for (const char* bad : {"/v1/stream/events?after=x", "/v1/stream/events?after=-1",
-                            "/v1/stream/events?after=", "/v1/stream/events?after=99999999999999999999"}) {
+    for (const char* bad :
+         {"/v1/stream/events?after=x", "/v1/stream/events?after=-1",
+          "/v1/stream/events?after=", "/v1/stream/events?after=99999999999999999999"}) {
       INFO(bad);
       expect_bad_field(c.get(bad), "after");
     }
@@ -443,9 +445,10 @@ TEST_CASE("beyond --max-streams a stream gets 503 with Retry-After and a JSON er
   CHECK(expect_event(again).event == "snapshot");
 }
 
-TEST_CASE("200 stalled clients cost bounded memory, are cut off after the write timeout, and "
-          "/health keeps answering all the while",
-          "[http][stream][slow]") {
+TEST_CASE(
+    "200 stalled clients cost bounded memory, are cut off after the write timeout, and "
+    "/health keeps answering all the while",
+    "[http][stream][slow]") {
   constexpr int stalled_clients = 200;
 #ifdef VIGIL_SANITIZED
   // AddressSanitizer keeps freed memory in a quarantine (256 MiB by default) and pads every
@@ -487,7 +490,8 @@ TEST_CASE("200 stalled clients cost bounded memory, are cut off after the write 
       } catch (const std::exception& e) {
         body = e.what();
       }
-      const long ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count();
+      const long ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count();
       if (ms > health_max_ms) health_max_ms = ms;
       ++health_answers;
       if (status != 200 || ms >= 1000) {
@@ -581,12 +585,11 @@ TEST_CASE("200 stalled clients cost bounded memory, are cut off after the write 
                    << " KiB; cut off after " << cut_off_s << " s; streams " << final_stats.dump()
                    << "; /health answers " << health_answers << ", max " << health_max_ms
                    << " ms; commands " << commands << "; reader snapshots " << reader_snapshots);
-  WARN("slow consumers: RSS baseline " << baseline << " KiB, peak " << peak << " KiB (+"
-                                       << (peak - baseline) << " KiB), all " << stalled_clients
-                                       << " cut off " << cut_off_s << " s after connecting; "
-                                       << final_stats["coalesced_total"] << " coalesced; /health "
-                                       << health_answers << " answers, max " << health_max_ms
-                                       << " ms");
+  WARN("slow consumers: RSS baseline "
+       << baseline << " KiB, peak " << peak << " KiB (+" << (peak - baseline) << " KiB), all "
+       << stalled_clients << " cut off " << cut_off_s << " s after connecting; "
+       << final_stats["coalesced_total"] << " coalesced; /health " << health_answers
+       << " answers, max " << health_max_ms << " ms");
   REQUIRE(all_subscribed);
   // Memory per client is constant: 200 stalled streams (and one reader) under a 1 ms tick
   // cost less than 16 MiB over the baseline. Measured +2.9 MiB (~14 KiB per connection, see
@@ -624,7 +627,8 @@ TEST_CASE("200 stalled clients cost bounded memory, are cut off after the write 
   for (auto& client : clients) {
     char buf[65536];
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(drain_until - clock_type::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(drain_until - clock_type::now());
       pollfd p{client->fd(), POLLIN, 0};
       if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
       const ssize_t n = ::recv(client->fd(), buf, sizeof buf, 0);
@@ -673,7 +677,8 @@ TEST_CASE("the event stream's ?job= passes the events of that job only, by the e
   };
   // backup's definition carries an environment variable named `job` whose value is "back":
   // its body holds the text "job":"back", and it is still not back's event.
-  define(R"({"id":"backup","schedule":"@every 1h","command":{"argv":["/bin/true"],"env":{"job":"back"}}})");
+  define(
+      R"({"id":"backup","schedule":"@every 1h","command":{"argv":["/bin/true"],"env":{"job":"back"}}})");
   define(R"({"id":"back","schedule":"@every 1h","command":{"argv":["/bin/true"]}})");
   REQUIRE(c.post("/v1/jobs/backup/pause", R"({"reason":"quiet"})").status == 200);
   REQUIRE(c.post("/v1/jobs/back/pause", R"({"reason":"quiet"})").status == 200);

@@ -1,16 +1,16 @@
 // The planner: overlap and catch-up policies, misfires, retries, orphans, redefinition,
 // removal, DST and the exactly-once rule, driven through plan_cycle and the runner reports
 // with events built by hand. Every expectation is derived from the documented semantics.
+#include "model/planner.hpp"
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
-#include "model/planner.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <variant>
@@ -151,8 +151,8 @@ std::map<m::wall_time, int> covered(const world& w, const std::string& job,
       ++n[*t];
       ++count;
     }
-    if (count != d.count && errors) errors->push_back("range count mismatch at " +
-                                                      m::format_rfc3339(d.nominal));
+    if (count != d.count && errors)
+      errors->push_back("range count mismatch at " + m::format_rfc3339(d.nominal));
   }
   return n;
 }
@@ -224,7 +224,8 @@ SCENARIO("overlap skip: a nominal time that comes while a run is going is skippe
   }
 }
 
-SCENARIO("overlap buffer_one: one waits, the next is skipped as buffer_full", "[planner][overlap]") {
+SCENARIO("overlap buffer_one: one waits, the next is skipped as buffer_full",
+         "[planner][overlap]") {
   GIVEN("a buffer_one job with its 00:01 run going") {
     world w;
     auto spec = base_spec("a");
@@ -951,8 +952,8 @@ SCENARIO("retries: attempts, backoff growth, the cap, exhaustion, then the buffe
         }
         AND_WHEN("attempts 2 and 3 fail too, and 00:02 comes meanwhile") {
           w.start(r, at(1min + 16s));
-          auto e2 = all_of<m::retry_scheduled>(
-              w.finish(r, m::run_outcome::timed_out, at(1min + 20s)));
+          auto e2 =
+              all_of<m::retry_scheduled>(w.finish(r, m::run_outcome::timed_out, at(1min + 20s)));
           auto c2 = w.cycle(at(2min));  // the 00:02 nominal and the retry due at 00:01:40
           auto e3 = all_of<m::retry_scheduled>(
               w.finish(r, m::run_outcome::failed_to_start, at(2min + 1s)));
@@ -998,8 +999,8 @@ SCENARIO("retries: attempts, backoff growth, the cap, exhaustion, then the buffe
 
 TEST_CASE("which outcomes are retried", "[planner][retry]") {
   using O = m::run_outcome;
-  for (const O o : {O::succeeded, O::failed, O::timed_out, O::cancelled, O::failed_to_start,
-                    O::abandoned}) {
+  for (const O o :
+       {O::succeeded, O::failed, O::timed_out, O::cancelled, O::failed_to_start, O::abandoned}) {
     INFO(m::to_string(o));
     world w;
     auto spec = base_spec("a");
@@ -1053,8 +1054,9 @@ SCENARIO("a retry that succeeds ends the run", "[planner][retry]") {
 // Orphans after a restart
 
 SCENARIO("abandon_orphans finishes runs a previous process left going", "[planner][orphans]") {
-  GIVEN("a retried allow job with one running and one starting run, a buffer_one job with a "
-        "running and a buffered run, a skip job with a run waiting for its retry") {
+  GIVEN(
+      "a retried allow job with one running and one starting run, a buffer_one job with a "
+      "running and a buffered run, a skip job with a run waiting for its retry") {
     world w;
     auto a = base_spec("a");
     a.overlap = m::overlap_policy::allow;
@@ -1112,8 +1114,9 @@ SCENARIO("abandon_orphans finishes runs a previous process left going", "[planne
 
 SCENARIO("an orphan whose processes still live stays active until the runner says it is gone",
          "[planner][orphans]") {
-  GIVEN("a skip job retried once, running with its containment recorded, and a second job "
-        "whose run was left starting") {
+  GIVEN(
+      "a skip job retried once, running with its containment recorded, and a second job "
+      "whose run was left starting") {
     world w;
     auto a = base_spec("a");
     a.retry.max_attempts = 2;
@@ -1214,8 +1217,8 @@ SCENARIO("a disabled job is kept but never decided, enabling it starts from the 
         CHECK(d[0].nominal == at(12min));
       }
       AND_WHEN("the same definition is PUT again") {
-        auto e = w.accept(m::define_job{std::make_shared<const m::job_spec>(s2), false, "t"},
-                          at(13min));
+        auto e =
+            w.accept(m::define_job{std::make_shared<const m::job_spec>(s2), false, "t"}, at(13min));
         THEN("nothing changes") {
           CHECK(e.empty());
           CHECK(w.job("a").revision == 2);
@@ -1226,8 +1229,7 @@ SCENARIO("a disabled job is kept but never decided, enabling it starts from the 
   }
 }
 
-SCENARIO("removing a job with runs going cancels them and drops its runs",
-         "[planner][remove]") {
+SCENARIO("removing a job with runs going cancels them and drops its runs", "[planner][remove]") {
   GIVEN("an allow job with a running, a starting, a retry_wait and a buffered run") {
     world w;
     auto spec = base_spec("a");
@@ -1327,8 +1329,7 @@ TEST_CASE("30 2 * * * in Europe/Berlin across the 2026-03-29 gap", "[planner][ds
 // ---------------------------------------------------------------------------------------------
 // Exactly once
 
-TEST_CASE("each (job, nominal time) is decided exactly once over many cycles",
-          "[planner][once]") {
+TEST_CASE("each (job, nominal time) is decided exactly once over many cycles", "[planner][once]") {
   world w;
   using P = m::overlap_policy;
   using C = m::catchup_policy;
@@ -1376,15 +1377,28 @@ TEST_CASE("each (job, nominal time) is decided exactly once over many cycles",
         going.push_back(id);
     std::sort(going.begin(), going.end());
     for (const auto& id : going)
-      if (next(3) == 0) w.finish(id, next(2) ? m::run_outcome::succeeded : m::run_outcome::failed, now);
+      if (next(3) == 0)
+        w.finish(id, next(2) ? m::run_outcome::succeeded : m::run_outcome::failed, now);
     const std::string job = defs[next(defs.size())].id;
     switch (next(12)) {
-      case 0: w.manual(job, std::nullopt, now); break;
-      case 1: w.accept(m::pause_job{job, "", "t"}, now); break;
-      case 2: w.accept(m::resume_job{job, "", "t"}, now); break;
-      case 3: w.accept(m::pause_scheduler{"", "t"}, now); break;
-      case 4: case 5: w.accept(m::resume_scheduler{"", "t"}, now); break;
-      default: break;
+      case 0:
+        w.manual(job, std::nullopt, now);
+        break;
+      case 1:
+        w.accept(m::pause_job{job, "", "t"}, now);
+        break;
+      case 2:
+        w.accept(m::resume_job{job, "", "t"}, now);
+        break;
+      case 3:
+        w.accept(m::pause_scheduler{"", "t"}, now);
+        break;
+      case 4:
+      case 5:
+        w.accept(m::resume_scheduler{"", "t"}, now);
+        break;
+      default:
+        break;
     }
   }
   w.accept(m::resume_scheduler{"", "t"}, now);
@@ -1556,8 +1570,8 @@ SCENARIO("backfill decides the past nominal times nothing decided, once, under t
     world w;
     w.define(base_spec("a"), at(1h));
     WHEN("00:00-00:05 is backfilled") {
-      const auto d = all_of<m::fire_decided>(
-          w.accept(m::backfill_job{"a", t0, at(5min), "op"}, at(1h) + 1s));
+      const auto d =
+          all_of<m::fire_decided>(w.accept(m::backfill_job{"a", t0, at(5min), "op"}, at(1h) + 1s));
       THEN("00:00 fires and the others are skipped: the first still runs (overlap skip)") {
         REQUIRE(d.size() == 6);
         CHECK(d[0].kind == m::decision_kind::fired);
@@ -1622,9 +1636,10 @@ SCENARIO("a job keeps at most 1000 separate backfilled ranges, and requests that
   }
 }
 
-TEST_CASE("next_nominals: the job's next times after its cursor or a later instant, none when "
-          "its schedule cannot be compiled here",
-          "[model][planner][next]") {
+TEST_CASE(
+    "next_nominals: the job's next times after its cursor or a later instant, none when "
+    "its schedule cannot be compiled here",
+    "[model][planner][next]") {
   auto spec = std::make_shared<m::job_spec>(base_spec("a"));  // @every 1m, defined at t0
   m::state s = m::fold({m::job_defined{spec, true, t0, "t"}});
   m::refresh_schedules(s);

@@ -100,7 +100,7 @@ TEST_CASE("retention drops finished runs by age but never a run still going",
   auto spec = std::make_shared<m::job_spec>(*every_second("slow"));
   spec->overlap = m::overlap_policy::allow;
   w.command(m::define_job{spec, true, "test"}, t0);
-  w.cycle_and_finish(t0 + 1s);  // finishes
+  w.cycle_and_finish(t0 + 1s);                    // finishes
   auto running = m::plan_cycle(w.live, t0 + 2s);  // fired, never finished
   w.take(running);
   REQUIRE(w.live.runs_starting == 1);
@@ -117,14 +117,15 @@ TEST_CASE("retention drops finished runs by age but never a run still going",
   w.cycle_and_finish(t0 + 3s);
   const size_t before = w.live.jobs.at("slow")->runs.size();
   CHECK(m::plan_retention(w.live, t0 + 10s, p, cursor).empty());  // young enough
-  w.take(m::plan_retention(w.live, t0 + 2h, p, cursor));            // now too old
+  w.take(m::plan_retention(w.live, t0 + 2h, p, cursor));          // now too old
   CHECK(w.live.jobs.at("slow")->runs.size() == before - 1);  // the finished one; not the starting
   CHECK(m::fold(w.log) == w.live);
 }
 
 TEST_CASE("retention visits jobs round robin, a bounded number per cycle", "[model][retention]") {
   world w;
-  for (int i = 0; i < 5; ++i) w.command(m::define_job{every_second("j" + std::to_string(i)), true, "t"}, t0);
+  for (int i = 0; i < 5; ++i)
+    w.command(m::define_job{every_second("j" + std::to_string(i)), true, "t"}, t0);
   for (int i = 1; i <= 3; ++i) w.cycle_and_finish(t0 + std::chrono::seconds(i));
   m::retention_policy p;
   p.runs_per_job = 1;

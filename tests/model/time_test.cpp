@@ -198,8 +198,8 @@ TEST_CASE("an instant outside the supported range is refused as such, not as mal
     CHECK(vigil::model::describe(time_error::out_of_range, "after") ==
           "after is outside the supported range 1678-01-01T00:00:00Z..2262-01-01T00:00:00Z");
   }
-  for (const char* text : {"2261-12-31T23:59:59.999Z", "1678-01-01T00:00:00Z",
-                           "2262-01-01T00:59:59+01:00"}) {
+  for (const char* text :
+       {"2261-12-31T23:59:59.999Z", "1678-01-01T00:00:00Z", "2262-01-01T00:59:59+01:00"}) {
     INFO(text);
     CHECK(std::holds_alternative<vigil::model::wall_time>(parse_rfc3339_checked(text)));
   }

@@ -255,9 +255,10 @@ TEST_CASE("a takeover issued while an append is in flight commits after it", "[s
   CHECK(follower.last_seq() == 2);
 }
 
-TEST_CASE("appends are durable on every session: synchronous_commit off is raised, again after "
-          "a reconnect",
-          "[store][pg]") {
+TEST_CASE(
+    "appends are durable on every session: synchronous_commit off is raised, again after "
+    "a reconnect",
+    "[store][pg]") {
   // A server (here: a database) whose default is off: the store's sessions must not inherit it.
   const std::string conninfo = vigil::test::pg_instance::shared().fresh_conninfo();
   {

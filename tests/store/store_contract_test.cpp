@@ -11,9 +11,9 @@
 namespace {
 
 namespace vs = vigil::store;
+using vs::testing::pg_backend;
 using vs::testing::sample_batch;
 using vs::testing::seq_range;
-using vs::testing::pg_backend;
 using vs::testing::seqs_of;
 
 struct memory_backend {
@@ -88,7 +88,8 @@ TEMPLATE_TEST_CASE("an empty batch writes nothing but is still checked for confl
   CHECK(store.read_after(0, 100).size() == 2);
 }
 
-TEMPLATE_TEST_CASE("read_after pages through the log", "[store]", memory_backend, sqlite_backend, pg_backend) {
+TEMPLATE_TEST_CASE("read_after pages through the log", "[store]", memory_backend, sqlite_backend,
+                   pg_backend) {
   TestType backend;
   vs::store& store = backend.store;
   for (int first = 1; first <= 10; first += 2) store.append(first, sample_batch(first, 2));

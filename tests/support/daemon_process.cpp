@@ -134,9 +134,9 @@ std::vector<std::string> serve_args(std::vector<std::string> args, const std::st
 daemon_process::daemon_process(std::vector<std::string> args, const std::string& listen)
     : vigil_process(serve_args(std::move(args), listen)) {
   uint16_t port = 0;
-  const bool found = wait_until(
-      [&](const std::string& out) { return (port = listening_port(out)) != 0; },
-      std::chrono::seconds{20});
+  const bool found =
+      wait_until([&](const std::string& out) { return (port = listening_port(out)) != 0; },
+                 std::chrono::seconds{20});
   if (!found) {
     signal(SIGKILL);
     wait_exit(std::chrono::seconds{10});

@@ -151,8 +151,8 @@ void pg_instance::stop_server() {
 
 void pg_instance::start_server() {
   const std::string as = ::geteuid() == 0 ? "runuser -u nobody -- " : "";
-  running_ = run("cd " + dir_ + " && " + as + bin_dir_ + "/pg_ctl -D " + dir_ + "/data -l " +
-                     dir_ + "/server.log -w -t 30 -o '" + server_options() + "' start",
+  running_ = run("cd " + dir_ + " && " + as + bin_dir_ + "/pg_ctl -D " + dir_ + "/data -l " + dir_ +
+                     "/server.log -w -t 30 -o '" + server_options() + "' start",
                  dir_ + "/setup.log") == 0;
   if (!running_)
     throw std::runtime_error("PostgreSQL did not start again: " + tail_of(dir_ + "/server.log"));

@@ -181,22 +181,23 @@ TEST_CASE("under a 1 ms tick and pause/resume writers, 100k /health reads are ne
   for (const auto& [version, s] : all) {
     if (prev && (s.last_updated < prev->last_updated || s.cycles_total < prev->cycles_total ||
                  s.log_seq < prev->log_seq))
-      v.add("across readers, version " + std::to_string(version) + " is older than its predecessor");
+      v.add("across readers, version " + std::to_string(version) +
+            " is older than its predecessor");
     prev = &s;
   }
 
-  INFO("first violations:\n" << [&] {
-    std::string out;
-    for (const auto& s : v.first) out += s.substr(0, 600) + "\n";
-    return out;
-  }());
+  INFO("first violations:\n"
+       << [&] {
+            std::string out;
+            for (const auto& s : v.first) out += s.substr(0, 600) + "\n";
+            return out;
+          }());
   CHECK(v.count == 0);
   CHECK(reads >= target_reads);
-  CHECK(writes > 100);         // the writers really ran alongside
-  CHECK(all.size() > 1000);    // and the snapshots really changed under the readers
-  WARN("checked reads: " << reads << ", writer commands: " << writes
-                         << ", distinct versions seen: " << all.size()
-                         << ", reads that saw a newer version: " << new_versions);
+  CHECK(writes > 100);       // the writers really ran alongside
+  CHECK(all.size() > 1000);  // and the snapshots really changed under the readers
+  WARN("checked reads: " << reads << ", writer commands: " << writes << ", distinct versions seen: "
+                         << all.size() << ", reads that saw a newer version: " << new_versions);
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit(std::chrono::seconds{15}) == 0);
 }

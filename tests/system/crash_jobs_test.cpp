@@ -29,7 +29,6 @@ using vigil::test::http_client;
 using vigil::test::read_log;
 using vigil::test::temp_dir;
 
-
 int rounds() {
   const char* env = std::getenv("VIGIL_CRASH_ROUNDS");
   return env ? std::max(1, std::atoi(env) / 2) : 8;
@@ -60,15 +59,17 @@ TEST_CASE("SIGKILL while jobs run never loses or duplicates a run", "[system][cr
   std::set<std::string> acked_manual;  // run ids the API said were fired
   for (int round = 0; round < rounds(); ++round) {
     INFO("round " << round);
-    daemon_process daemon{{"--data-dir", dir.path(), "--tick-interval", "20ms",
-                           "--checkpoint-every", "40"}};
+    daemon_process daemon{
+        {"--data-dir", dir.path(), "--tick-interval", "20ms", "--checkpoint-every", "40"}};
     http_client c{daemon.port()};
     if (round == 0) {
       REQUIRE(c.post("/v1/jobs", R"({"id":"tick","schedule":"* * * * * *",
-          "command":{"argv":["/bin/sleep","0.3"]},"overlap":"allow"})").status == 201);
+          "command":{"argv":["/bin/sleep","0.3"]},"overlap":"allow"})")
+                  .status == 201);
       REQUIRE(c.post("/v1/jobs", R"({"id":"manual","schedule":"@yearly",
           "command":{"argv":["/bin/true"]},"overlap":"allow",
-          "retry":{"max_attempts":2,"initial_backoff":"50ms"}})").status == 201);
+          "retry":{"max_attempts":2,"initial_backoff":"50ms"}})")
+                  .status == 201);
     }
     std::mutex mutex;
     std::condition_variable more;

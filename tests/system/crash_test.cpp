@@ -15,8 +15,8 @@
 
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/event_log.hpp"
-#include "tests/support/temp_dir.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -25,8 +25,6 @@ using vigil::test::daemon_process;
 using vigil::test::http_client;
 using vigil::test::read_log;
 using vigil::test::temp_dir;
-
-
 
 int rounds() {
   const char* env = std::getenv("VIGIL_CRASH_ROUNDS");
@@ -40,8 +38,8 @@ TEST_CASE("SIGKILL under write load never loses an acknowledged event", "[system
   std::map<uint64_t, std::string> acknowledged;  // seq -> event type the reply promised
   for (int round = 0; round < rounds(); ++round) {
     INFO("round " << round);
-    daemon_process daemon{{"--data-dir", dir.path(), "--tick-interval", "5ms",
-                           "--checkpoint-every", "50"}};
+    daemon_process daemon{
+        {"--data-dir", dir.path(), "--tick-interval", "5ms", "--checkpoint-every", "50"}};
     http_client c{daemon.port()};
 
     // Everything acknowledged before, in any earlier life, is there, in order, without gaps.
@@ -55,7 +53,8 @@ TEST_CASE("SIGKILL under write load never loses an acknowledged event", "[system
     const json health = json::parse(c.get("/health").body);
     CHECK(health["snapshot"]["log_seq"].get<uint64_t>() == log.size());
     if (!log.empty())
-      CHECK(health["scheduler"]["paused"].get<bool>() == (log.back()["type"] == "scheduler_paused"));
+      CHECK(health["scheduler"]["paused"].get<bool>() ==
+            (log.back()["type"] == "scheduler_paused"));
 
     // Writers run until the kill; the kill lands once some writes are acknowledged.
     std::mutex mutex;

@@ -14,8 +14,8 @@
 #include <random>
 
 #include "tests/support/daemon_process.hpp"
-#include "tests/support/temp_dir.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -24,7 +24,6 @@ using vigil::test::daemon_process;
 using vigil::test::http_client;
 using vigil::test::temp_dir;
 using clock_type = std::chrono::steady_clock;
-
 
 /// What must survive a restart: the durable fields of the snapshot.
 json durable_fields(http_client& c) {
@@ -47,9 +46,10 @@ TEST_CASE("the state rebuilt after a restart equals the state before it", "[syst
   INFO("checkpoints " << checkpoints);
   temp_dir dir;
   const std::vector<std::string> args =
-      checkpoints ? std::vector<std::string>{"--data-dir", dir.path(), "--checkpoint-every", "7"}
-                  : std::vector<std::string>{"--data-dir", dir.path(), "--checkpoint-every", "0",
-                                             "--checkpoint-interval", "0s"};
+      checkpoints
+          ? std::vector<std::string>{"--data-dir", dir.path(), "--checkpoint-every", "7"}
+          : std::vector<std::string>{
+                "--data-dir", dir.path(), "--checkpoint-every", "0", "--checkpoint-interval", "0s"};
   json before;
   {
     daemon_process d{args};
@@ -82,7 +82,8 @@ TEST_CASE("a second daemon on the same data directory is refused, naming the hol
           "[system][durability]") {
   temp_dir dir;
   daemon_process first{{"--data-dir", dir.path()}};
-  const auto second = vigil::test::run_vigil({"serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path()});
+  const auto second =
+      vigil::test::run_vigil({"serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path()});
   CHECK(second.exit_code == 1);
   CHECK(second.output.find("in use by pid " + std::to_string(first.pid())) != std::string::npos);
   CHECK((std::filesystem::status(dir.path()).permissions() & std::filesystem::perms::all) ==
@@ -149,8 +150,10 @@ TEST_CASE("a full disk refuses commands with 503, fails /health, and recovers by
   vigil::test::http_response r;
   for (int i = 0; i < 200 && refused == 0; ++i) {
     r = c.post(i % 2 ? "/v1/scheduler/pause" : "/v1/scheduler/resume", R"({"reason":"full"})");
-    if (r.status == 503) ++refused;
-    else REQUIRE(r.status == 200);
+    if (r.status == 503)
+      ++refused;
+    else
+      REQUIRE(r.status == 200);
   }
   REQUIRE(refused == 1);
   CHECK(json::parse(r.body)["error"] == "unavailable");

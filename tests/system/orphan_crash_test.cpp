@@ -161,7 +161,8 @@ TEST_CASE("after a SIGKILL the next run of an overlap-skip job never overlaps th
   crash_while_locked(policy, scenario::next_run);
 }
 
-TEST_CASE("after a SIGKILL a retry never overlaps the orphaned attempt", "[system][crash][orphans]") {
+TEST_CASE("after a SIGKILL a retry never overlaps the orphaned attempt",
+          "[system][crash][orphans]") {
   const std::string policy = GENERATE(as<std::string>{}, "wait", "kill");
   INFO("orphans = " << policy);
   crash_while_locked(policy, scenario::retry);

@@ -34,8 +34,7 @@ bool health_becomes(http_client& c, const std::string& wanted, std::chrono::seco
 TEST_CASE("a stalled scheduling loop turns /health from pass to warn to fail, then recovers",
           "[system][staleness]") {
   // I = 50 ms, D = 500 ms: pass <= 100 ms, warn <= 550 ms, fail beyond.
-  daemon_process daemon{
-      {"--tick-interval", "50ms", "--cycle-deadline", "500ms", "--test-hooks"}};
+  daemon_process daemon{{"--tick-interval", "50ms", "--cycle-deadline", "500ms", "--test-hooks"}};
   http_client c{daemon.port()};
   REQUIRE(health_becomes(c, "pass", std::chrono::seconds{10}));
   REQUIRE(c.post("/v1/debug/stall?target=scheduler&for=3s").status == 202);
