@@ -3,10 +3,12 @@
 
 #include <restinio/all.hpp>
 
+#include <optional>
 #include <string>
 
 #include "actors/interfaces.hpp"
 #include "http/bridge.hpp"
+#include "http/query.hpp"
 #include "http/reply_writer.hpp"
 #include "http/server.hpp"
 #include "model/commands.hpp"
@@ -58,6 +60,16 @@ bool body_too_large(const route_call& call);
 
 /// 413 naming the limit.
 void reply_too_large(const route_call& call);
+
+/// 400: the path parameter `name` is malformed (bad percent-encoding).
+void reply_bad_path_param(const route_call& call, const char* name);
+
+/// `?after=` as a sequence number (0 when absent); when malformed, the 400 naming it is sent
+/// and nothing comes back.
+std::optional<uint64_t> after_param(const route_call& call, const query& params);
+
+/// Hands the stream `s` to the hub, written on this request's connection (an SSE writer).
+void subscribe(const route_call& call, actors::stream_request s);
 
 /// Sends `cmd` to the bridge, which answers through the responder.
 void send_command(const route_call& call, model::command cmd);

@@ -13,10 +13,8 @@ namespace vigil::http {
 void on_get_events(const route_call& call) {
   const auto params = query::parse(call.req->header().query());
   if (!params) return reply_bad_query(call);
-  const auto after = number_param(*params, "after", 0, 0, UINT64_MAX);
-  if (!after)
-    return reply_error(call, model::errc::invalid_argument,
-                       "after must be a sequence number (0 or more)", "after");
+  const auto after = after_param(call, *params);
+  if (!after) return;
   const auto limit = number_param(*params, "limit", 100, 1, 1000);
   if (!limit) return reply_out_of_range(call, "limit", 1, 1000);
   caf::anon_send(call.ctx.bridge, actors::events_atom::value, *after, *limit, responder_for(call));

@@ -21,10 +21,6 @@
 namespace vigil::http {
 namespace {
 
-void reply_bad_id(const route_call& call) {
-  reply_error(call, model::errc::invalid_argument, "malformed path parameter", "id");
-}
-
 // POST and PUT: `?dry_run=true` validates and decides (a conflict is still a 409), writes
 // nothing, and answers what the job would be.
 void define(const route_call& call, std::optional<std::string> id) {
@@ -48,7 +44,7 @@ void define(const route_call& call, std::optional<std::string> id) {
 void pause_or_resume(const route_call& call, bool pause) {
   if (body_too_large(call)) return reply_too_large(call);
   auto id = path_param(call.params, "id");
-  if (!id) return reply_bad_id(call);
+  if (!id) return reply_bad_path_param(call, "id");
   auto decoded = codec::decode_scheduler_command(call.req->body(), pause);
   if (auto* bad = std::get_if<model::rejection>(&decoded)) return reply(call, error_reply(*bad));
   const auto& cmd = std::get<model::command>(decoded);
@@ -89,7 +85,7 @@ void on_post_jobs(const route_call& call) { define(call, std::nullopt); }
 
 void on_get_job(const route_call& call) {
   auto id = path_param(call.params, "id");
-  if (!id) return reply_bad_id(call);
+  if (!id) return reply_bad_path_param(call, "id");
   actors::job_query q;
   q.kind = actors::job_query::get;
   q.job = *id;
@@ -98,20 +94,20 @@ void on_get_job(const route_call& call) {
 
 void on_put_job(const route_call& call) {
   auto id = path_param(call.params, "id");
-  if (!id) return reply_bad_id(call);
+  if (!id) return reply_bad_path_param(call, "id");
   define(call, std::move(id));
 }
 
 void on_delete_job(const route_call& call) {
   auto id = path_param(call.params, "id");
-  if (!id) return reply_bad_id(call);
+  if (!id) return reply_bad_path_param(call, "id");
   send_command(call, model::remove_job{*id, requester(call.req)});
 }
 
 void on_post_job_run(const route_call& call) {
   if (body_too_large(call)) return reply_too_large(call);
   auto id = path_param(call.params, "id");
-  if (!id) return reply_bad_id(call);
+  if (!id) return reply_bad_path_param(call, "id");
   auto decoded = codec::decode_run_request(call.req->body());
   if (auto* bad = std::get_if<model::rejection>(&decoded)) return reply(call, error_reply(*bad));
   send_command(call, model::run_job{*id, std::get<0>(decoded), requester(call.req)});
@@ -120,7 +116,7 @@ void on_post_job_run(const route_call& call) {
 void on_post_job_backfill(const route_call& call) {
   if (body_too_large(call)) return reply_too_large(call);
   auto id = path_param(call.params, "id");
-  if (!id) return reply_bad_id(call);
+  if (!id) return reply_bad_path_param(call, "id");
   auto decoded = codec::decode_backfill_request(call.req->body());
   if (auto* bad = std::get_if<model::rejection>(&decoded)) return reply(call, error_reply(*bad));
   const auto [from, to] = std::get<0>(decoded);
@@ -132,7 +128,7 @@ void on_post_job_resume(const route_call& call) { pause_or_resume(call, false); 
 
 void on_get_job_decisions(const route_call& call) {
   auto id = path_param(call.params, "id");
-  if (!id) return reply_bad_id(call);
+  if (!id) return reply_bad_path_param(call, "id");
   const auto params = query::parse(call.req->header().query());
   if (!params) return reply_bad_query(call);
   const auto limit = number_param(*params, "limit", 50, 1, 1000);
@@ -151,7 +147,7 @@ void on_get_job_decisions(const route_call& call) {
 
 void on_get_job_next(const route_call& call) {
   auto id = path_param(call.params, "id");
-  if (!id) return reply_bad_id(call);
+  if (!id) return reply_bad_path_param(call, "id");
   const auto params = query::parse(call.req->header().query());
   if (!params) return reply_bad_query(call);
   const auto count = number_param(*params, "count", 10, 1, 1000);

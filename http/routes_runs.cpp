@@ -27,11 +27,11 @@ std::optional<run_path> parse_run_path(const route_call& call) {
   auto id = path_param(call.params, "id");
   auto run = path_param(call.params, "run_id");
   if (!id) {
-    reply_error(call, model::errc::invalid_argument, "malformed path parameter", "id");
+    reply_bad_path_param(call, "id");
     return std::nullopt;
   }
   if (!run) {
-    reply_error(call, model::errc::invalid_argument, "malformed path parameter", "run_id");
+    reply_bad_path_param(call, "run_id");
     return std::nullopt;
   }
   return run_path{std::move(*id), std::move(*run)};
@@ -53,8 +53,7 @@ void follow_output(const route_call& call, const run_path& path, uint64_t offset
   s.after = offset;
   s.attempt = attempt.value_or(0);
   s.last_event_id = last;
-  s.writer = std::make_shared<sse_writer>(call.ctx.reply, call.req, call.ctx.opts.stream_retry_ms);
-  caf::anon_send(call.ctx.hub, actors::subscribe_atom::value, std::move(s));
+  subscribe(call, std::move(s));
 }
 
 }  // namespace

@@ -16,19 +16,6 @@
 #include "model/duration.hpp"
 
 namespace vigil::http {
-namespace {
-
-/// The writer the hub feeds this request's stream through.
-std::shared_ptr<sse_writer> writer_for(const route_call& call) {
-  return std::make_shared<sse_writer>(call.ctx.reply, call.req, call.ctx.opts.stream_retry_ms);
-}
-
-void subscribe(const route_call& call, actors::stream_request s) {
-  caf::anon_send(call.ctx.hub, actors::subscribe_atom::value, std::move(s));
-}
-
-}  // namespace
-
 void on_get_snapshot(const route_call& call) {
   const auto max_wait =
       std::chrono::duration_cast<std::chrono::seconds>(call.ctx.opts.max_long_poll);
@@ -55,7 +42,6 @@ void on_get_snapshot(const route_call& call) {
 void on_get_stream_snapshots(const route_call& call) {
   actors::stream_request s;
   s.kind = actors::stream_request::snapshots;
-  s.writer = writer_for(call);
   s.last_event_id = call.req->header().get_field_or("Last-Event-ID", "");
   subscribe(call, std::move(s));
 }
@@ -63,10 +49,8 @@ void on_get_stream_snapshots(const route_call& call) {
 void on_get_stream_events(const route_call& call) {
   const auto params = query::parse(call.req->header().query());
   if (!params) return reply_bad_query(call);
-  const auto after = number_param(*params, "after", 0, 0, UINT64_MAX);
-  if (!after)
-    return reply_error(call, model::errc::invalid_argument,
-                       "after must be a sequence number (0 or more)", "after");
+  const auto after = after_param(call, *params);
+  if (!after) return;
   actors::stream_request s;
   s.kind = actors::stream_request::events;
   s.after = *after;
@@ -77,7 +61,6 @@ void on_get_stream_events(const route_call& call) {
     return reply_error(call, model::errc::invalid_argument,
                        "Last-Event-ID must be a sequence number on the event stream",
                        "Last-Event-ID");
-  s.writer = writer_for(call);
   subscribe(call, std::move(s));
 }
 
@@ -89,14 +72,11 @@ void on_get_stream_console(const route_call& call) {
   actors::stream_request s;
   s.kind = actors::stream_request::console;
   s.from_end = !params->has("after");
-  const auto after = number_param(*params, "after", 0, 0, UINT64_MAX);
-  if (!after)
-    return reply_error(call, model::errc::invalid_argument,
-                       "after must be a sequence number (0 or more)", "after");
+  const auto after = after_param(call, *params);
+  if (!after) return;
   s.after = *after;
   s.types = split_list(params->get("types").value_or(""));
   s.job = params->get("job").value_or("");
-  s.writer = writer_for(call);
   subscribe(call, std::move(s));
 }
 
