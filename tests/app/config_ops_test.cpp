@@ -19,6 +19,7 @@
 #include "http/access_log.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/scoped_env.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using nlohmann::json;
@@ -27,6 +28,9 @@ using vigil::test::http_client;
 using vigil::test::run_vigil;
 using vigil::test::temp_dir;
 
+using vigil::test::line_of;
+using vigil::test::scoped_env;
+
 namespace {
 
 // Distinctive, so that finding them anywhere in the output is a leak.
@@ -34,33 +38,12 @@ const std::string env_token = "envTok-7f3a9c1e5b2d";
 const std::string file_token = "fileTok-0c4e8a2f6b1d";
 const std::string config_token = "confTok-9e1b3d5f7a2c";
 
-class scoped_env {
- public:
-  scoped_env(std::string name, const std::string& value) : name_(std::move(name)) {
-    ::setenv(name_.c_str(), value.c_str(), 1);
-  }
-  ~scoped_env() { ::unsetenv(name_.c_str()); }
-  scoped_env(const scoped_env&) = delete;
-  scoped_env& operator=(const scoped_env&) = delete;
-
- private:
-  std::string name_;
-};
-
 std::string write_file(const temp_dir& dir, const std::string& name, const std::string& content,
                        mode_t mode = 0600) {
   const std::string path = dir.file(name);
   std::ofstream{path} << content;
   ::chmod(path.c_str(), mode);
   return path;
-}
-
-std::string line_of(const std::string& output, const std::string& key) {
-  std::istringstream in{output};
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key + " = ", 0) == 0) return line;
-  return {};
 }
 
 std::vector<std::string> lines(const std::string& text) {

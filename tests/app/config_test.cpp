@@ -14,41 +14,22 @@
 
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/scoped_env.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using nlohmann::json;
 using vigil::test::run_vigil;
 using vigil::test::temp_dir;
 
+using vigil::test::line_of;
+using vigil::test::scoped_env;
+
 namespace {
-
-/// Sets an environment variable for the scope of one run_vigil (the child inherits it).
-class scoped_env {
- public:
-  scoped_env(std::string name, const std::string& value) : name_(std::move(name)) {
-    ::setenv(name_.c_str(), value.c_str(), 1);
-  }
-  ~scoped_env() { ::unsetenv(name_.c_str()); }
-  scoped_env(const scoped_env&) = delete;
-  scoped_env& operator=(const scoped_env&) = delete;
-
- private:
-  std::string name_;
-};
 
 std::string write_file(const temp_dir& dir, const std::string& name, const std::string& content) {
   const std::string path = dir.file(name);
   std::ofstream{path} << content;
   return path;
-}
-
-/// The line `key = ...` of a --print-config output, or "" if there is none.
-std::string line_of(const std::string& output, const std::string& key) {
-  std::istringstream in{output};
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key + " = ", 0) == 0) return line;
-  return {};
 }
 
 const char* const all_keys[] = {"listen",

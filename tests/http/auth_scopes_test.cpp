@@ -19,6 +19,7 @@
 #include "http/route_table.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/scoped_env.hpp"
 #include "tests/support/sse_client.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -35,6 +36,8 @@ using vigil::test::temp_dir;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 using headers = std::vector<std::pair<std::string, std::string>>;
+
+using vigil::test::scoped_env;
 
 namespace {
 
@@ -53,18 +56,6 @@ std::string write_file(const temp_dir& dir, const std::string& name, const std::
   chmod(path.c_str(), mode);
   return path;
 }
-
-/// Sets an environment variable for the scope of a test (the daemon inherits it).
-class scoped_env {
- public:
-  scoped_env(std::string name, const std::string& value) : name_(std::move(name)) {
-    ::setenv(name_.c_str(), value.c_str(), 1);
-  }
-  ~scoped_env() { ::unsetenv(name_.c_str()); }
-
- private:
-  std::string name_;
-};
 
 /// A config with a read token "grafana" from a file and an admin token "ops" from the
 /// environment variable VIGIL_TEST_OPS_TOKEN.
