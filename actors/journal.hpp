@@ -14,7 +14,8 @@ struct journal_config {
   std::string epoch;  ///< stamped on every event written by this process
 };
 
-/// Spawns the journal detached (its own thread), so disk waits never hold a scheduler worker.
+/// Spawns the journal detached (its own thread), so disk waits never hold a scheduler worker;
+/// on a scheduler that detaches nothing (CAF's test coordinator), as an ordinary actor.
 journal_actor spawn_journal(caf::actor_system& sys, journal_config cfg);
 
 }  // namespace vigil::actors

@@ -56,8 +56,7 @@ TEST_CASE("when the scheduler actor dies, health fails and liveness goes", "[act
   th.cycle_deadline = 10s;
   auto h =
       actors::spawn_health(d.sys(), {th, actors::system_mono_clock, actors::system_wall_clock});
-  // No journal: without jobs or commands the scheduler writes nothing, and the journal runs
-  // detached, outside the test coordinator.
+  // No journal: without jobs or commands the scheduler writes nothing.
   actors::scheduler_config sc;
   sc.id = {"n", "e"};
   sc.tick_interval = 10ms;

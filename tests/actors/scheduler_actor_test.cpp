@@ -9,7 +9,6 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include <atomic>
 #include <random>
 
 #include "actors/journal.hpp"
@@ -18,7 +17,9 @@
 #include "codec/events.hpp"
 #include "model/decider.hpp"
 #include "model/planner.hpp"
+#include "store/forwarding_store.hpp"
 #include "store/memory_store.hpp"
+#include "tests/support/caf_deterministic.hpp"
 
 namespace {
 
@@ -28,24 +29,14 @@ namespace model = vigil::model;
 namespace vs = vigil::store;
 
 /// A store whose appends can be made to fail, as a full disk would.
-class flaky_store final : public vs::store {
+class flaky_store final : public vs::forwarding_store {
  public:
-  std::atomic<bool> failing{false};
+  flaky_store() : forwarding_store(std::make_shared<vs::memory_store>()) {}
+  bool failing = false;
   uint64_t append(uint64_t expected_next, std::vector<vs::stored_event> batch) override {
     if (failing) throw vs::store_error("disk full");
-    return inner_.append(expected_next, std::move(batch));
+    return forwarding_store::append(expected_next, std::move(batch));
   }
-  std::vector<vs::stored_event> read_after(uint64_t after, size_t limit) const override {
-    return inner_.read_after(after, limit);
-  }
-  uint64_t last_seq() const override { return inner_.last_seq(); }
-  void save_checkpoint(const vs::checkpoint& c) override { inner_.save_checkpoint(c); }
-  std::optional<vs::checkpoint> load_checkpoint() const override {
-    return inner_.load_checkpoint();
-  }
-
- private:
-  vs::memory_store inner_;
 };
 
 /// A sink that records what it receives and acknowledges only when told to.
@@ -84,65 +75,55 @@ probe_sink::behavior_type probe(probe_sink::stateful_pointer<probe_state> self, 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<vigil::model::snapshot_ptr>)
 namespace {
 
+/// A scheduler, its journal and its sinks on CAF's test coordinator: every message runs on
+/// the test's thread, and a tick happens only when the test fires its timer.
 struct fixture {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
+  vigil::test::deterministic_system d;
   std::shared_ptr<flaky_store> log = std::make_shared<flaky_store>();
   actors::journal_actor journal;
   actors::scheduler_actor scheduler;
   probe_sink fast;
   probe_sink slow;
 
-  explicit fixture(model::duration tick = 2ms, bool with_slow = false) {
-    actors::configure(cfg, 2);
-    sys = std::make_unique<caf::actor_system>(cfg);
-    journal = actors::spawn_journal(*sys, {log, "epoch-1"});
-    fast = sys->spawn(probe, true);
+  explicit fixture(bool with_slow = false) {
+    journal = actors::spawn_journal(d.sys(), {log, "epoch-1"});
+    fast = d.sys().spawn(probe, true);
     std::vector<actors::snapshot_sink> sinks{fast};
     if (with_slow) {
-      slow = sys->spawn(probe, false);
+      slow = d.sys().spawn(probe, false);
       sinks.push_back(slow);
     }
     actors::scheduler_config sc;
     sc.id = {"node-a", "epoch-1"};
-    sc.tick_interval = tick;
+    sc.tick_interval = 1s;  // never waited for: the test fires each tick's timer
     sc.wall_clock = actors::system_wall_clock;
     sc.journal = journal;
     sc.sinks = sinks;
-    scheduler = actors::spawn_scheduler(*sys, std::move(sc));
+    scheduler = actors::spawn_scheduler(d.sys(), std::move(sc));
+    d.run();  // the first cycle runs at once; the next waits for its timer
   }
   ~fixture() {
     for (auto a : {caf::actor_cast<caf::actor>(scheduler), caf::actor_cast<caf::actor>(journal),
                    caf::actor_cast<caf::actor>(fast), caf::actor_cast<caf::actor>(slow)})
       if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    d.run();
   }
 
   std::vector<model::snapshot_ptr> received(const probe_sink& sink) {
-    caf::scoped_actor self{*sys};
-    std::vector<model::snapshot_ptr> out;
-    self->request(sink, caf::infinite, caf::get_atom::value)
-        .receive([&](std::vector<model::snapshot_ptr>& r) { out = std::move(r); },
-                 [](caf::error&) {});
-    return out;
+    return d.ask<std::vector<model::snapshot_ptr>>(sink, caf::get_atom::value);
   }
-
-  /// Asks the fast sink until a snapshot satisfies `pred` (bounded); returns it or null.
-  template <class Pred>
-  model::snapshot_ptr await(Pred pred) {
-    for (int i = 0; i < 200000; ++i) {
-      auto all = received(fast);
-      if (!all.empty() && pred(*all.back())) return all.back();
-    }
-    return nullptr;
+  model::snapshot_ptr latest() {
+    auto all = received(fast);
+    REQUIRE_FALSE(all.empty());
+    return all.back();
+  }
+  /// Runs `n` more cycles of the loop, one timer at a time.
+  void cycles(int n) {
+    for (int i = 0; i < n; ++i) d.next_tick();
   }
 
   actors::command_result command(model::command c) {
-    caf::scoped_actor self{*sys};
-    actors::command_result out;
-    self->request(scheduler, caf::infinite, actors::command_atom::value, std::move(c))
-        .receive([&](actors::command_result& r) { out = std::move(r); },
-                 [](caf::error& e) { FAIL("no reply: " << to_string(e)); });
-    return out;
+    return d.ask<actors::command_result>(scheduler, actors::command_atom::value, std::move(c));
   }
 };
 
@@ -162,7 +143,7 @@ model::state replay(const vs::store& log) {
 
 TEST_CASE("a command is acknowledged only once its event is in the log", "[actors][scheduler]") {
   fixture f;
-  REQUIRE(f.await(running));
+  REQUIRE(running(*f.latest()));
   auto r = f.command(model::pause_scheduler{"deploy"});
   REQUIRE(r.accepted);
   CHECK(r.changed);
@@ -185,15 +166,16 @@ TEST_CASE("a command is acknowledged only once its event is in the log", "[actor
 
 TEST_CASE("a log that cannot write refuses the command and loses nothing", "[actors][scheduler]") {
   fixture f;
-  REQUIRE(f.await(running));
+  REQUIRE(running(*f.latest()));
   f.log->failing = true;
   auto r = f.command(model::pause_scheduler{"while the disk is full"});
   CHECK_FALSE(r.accepted);
   CHECK(r.rejected.code == model::errc::unavailable);
   CHECK(r.rejected.detail.find("disk full") != std::string::npos);
   // The refused pause never shows: the next snapshots are still running.
-  auto later = f.await([&](const model::snapshot& s) { return s.cycles.total > 5; });
-  REQUIRE(later);
+  f.cycles(5);
+  auto later = f.latest();
+  CHECK(later->cycles.total > 5);
   CHECK(later->status == model::scheduler_status::running);
   f.log->failing = false;
   r = f.command(model::pause_scheduler{"disk is back"});
@@ -203,8 +185,8 @@ TEST_CASE("a log that cannot write refuses the command and loses nothing", "[act
 
 TEST_CASE("replaying the log after a long random run reproduces the live state",
           "[actors][scheduler]") {
-  fixture f{1ms};
-  REQUIRE(f.await(running));
+  fixture f;
+  REQUIRE(running(*f.latest()));
   std::mt19937 rng{20261128};
   model::snapshot_ptr last;
   for (int i = 0; i < 400; ++i) {
@@ -223,32 +205,27 @@ TEST_CASE("replaying the log after a long random run reproduces the live state",
 
 TEST_CASE("a slow sink gets one snapshot in flight and then the newest, not a backlog",
           "[actors][scheduler][coalescing]") {
-  fixture f{1ms, true};
-  REQUIRE(f.await(running));
+  fixture f{true};
+  REQUIRE(running(*f.latest()));
   auto first = f.received(f.slow);
   REQUIRE(first.size() == 1);
   const uint64_t held_version = first[0]->version;
-  // Let the scheduler publish 50 more while the slow sink holds its acknowledgement.
-  REQUIRE(f.await([&](const model::snapshot& s) { return s.version > held_version + 50; }));
+  // The scheduler publishes 50 more while the slow sink holds its acknowledgement.
+  f.cycles(50);
+  CHECK(f.latest()->version > held_version + 50);
   CHECK(f.received(f.slow).size() == 1);
   caf::anon_send(f.slow, caf::ok_atom::value);
-  std::vector<model::snapshot_ptr> after;
-  for (int i = 0; i < 200000 && after.size() < 2; ++i) after = f.received(f.slow);
+  f.d.run();
+  const auto after = f.received(f.slow);
   REQUIRE(after.size() == 2);
   CHECK(after[1]->version > held_version + 50);  // the newest, the rest coalesced away
 }
 
 TEST_CASE("draining stops the loop and refuses new commands", "[actors][scheduler]") {
   fixture f;
-  REQUIRE(f.await(running));
-  caf::scoped_actor self{*f.sys};
-  bool drained = false;
-  self->request(f.scheduler, caf::infinite, actors::drain_atom::value)
-      .receive([&](caf::ok_atom) { drained = true; }, [](caf::error&) {});
-  REQUIRE(drained);
-  auto stopped = f.await(
-      [](const model::snapshot& s) { return s.status == model::scheduler_status::stopped; });
-  REQUIRE(stopped);
+  REQUIRE(running(*f.latest()));
+  f.d.ask<caf::ok_atom>(f.scheduler, actors::drain_atom::value);
+  CHECK(f.latest()->status == model::scheduler_status::stopped);
   auto r = f.command(model::pause_scheduler{"too late"});
   CHECK_FALSE(r.accepted);
   CHECK(r.rejected.code == model::errc::unavailable);

@@ -8,14 +8,13 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
-#include <atomic>
-#include <thread>
-
 #include "actors/journal.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/system.hpp"
 #include "codec/events.hpp"
+#include "store/forwarding_store.hpp"
 #include "store/memory_store.hpp"
+#include "tests/support/caf_deterministic.hpp"
 
 namespace {
 
@@ -25,37 +24,30 @@ namespace model = vigil::model;
 namespace vs = vigil::store;
 
 /// A shared log as one node sees it: appends are fenced unless made under the current term.
-class fenced_store final : public vs::store {
+class fenced_store final : public vs::forwarding_store {
  public:
-  std::atomic<uint64_t> lease_term{0};  ///< the term the database's lease row holds
-  std::atomic<uint64_t> writer_term{0};
+  fenced_store() : forwarding_store(std::make_shared<vs::memory_store>()) {}
+  uint64_t lease_term = 0;  ///< the term the database's lease row holds
+  uint64_t writer_term = 0;
   uint64_t append(uint64_t expected_next, std::vector<vs::stored_event> batch) override {
     if (writer_term != lease_term || lease_term == 0)
-      throw vs::fenced("term " + std::to_string(writer_term.load()) + " no longer holds the lease");
-    return inner.append(expected_next, std::move(batch));
+      throw vs::fenced("term " + std::to_string(writer_term) + " no longer holds the lease");
+    return forwarding_store::append(expected_next, std::move(batch));
   }
-  std::vector<vs::stored_event> read_after(uint64_t after, size_t limit) const override {
-    return inner.read_after(after, limit);
-  }
-  uint64_t last_seq() const override { return inner.last_seq(); }
-  void save_checkpoint(const vs::checkpoint& c) override { inner.save_checkpoint(c); }
-  std::optional<vs::checkpoint> load_checkpoint() const override { return inner.load_checkpoint(); }
   void set_writer_term(const std::string&, uint64_t term) override { writer_term = term; }
-  vs::memory_store inner;
 };
 
+/// One node on CAF's test coordinator: a message sent here has run by the next line, so a
+/// lease's news is in force before the command that follows it.
 struct node_fixture {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
+  vigil::test::deterministic_system d;
   std::shared_ptr<fenced_store> log = std::make_shared<fenced_store>();
-  std::atomic<int64_t> mono_ns{1'000'000'000};
+  int64_t mono_ns = 1'000'000'000;
   actors::journal_actor journal;
   actors::scheduler_actor scheduler;
 
   node_fixture() {
-    actors::configure(cfg, 2);
-    sys = std::make_unique<caf::actor_system>(cfg);
-    journal = actors::spawn_journal(*sys, {log, "epoch-b"});
+    journal = actors::spawn_journal(d.sys(), {log, "epoch-b"});
     actors::scheduler_config sc;
     sc.id = {"node-b", "epoch-b"};
     sc.tick_interval = 5ms;
@@ -64,13 +56,15 @@ struct node_fixture {
     sc.clustered = true;
     sc.mono_clock = [this] { return mono(); };
     sc.lease_ttl = 1s;
-    scheduler = actors::spawn_scheduler(*sys, std::move(sc));
+    scheduler = actors::spawn_scheduler(d.sys(), std::move(sc));
+    d.run();
   }
   ~node_fixture() {
     for (auto a : {caf::actor_cast<caf::actor>(scheduler), caf::actor_cast<caf::actor>(journal)})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    d.run();
   }
-  model::mono_time mono() const { return model::mono_time{model::duration{mono_ns.load()}}; }
+  model::mono_time mono() const { return model::mono_time{model::duration{mono_ns}}; }
   void advance(model::duration d) { mono_ns += d.count(); }
 
   void news(model::cluster_role role, uint64_t term, std::string leader, std::string url,
@@ -81,26 +75,17 @@ struct node_fixture {
     n.standing.leader_node = std::move(leader);
     n.standing.leader_url = std::move(url);
     n.valid_until = valid_until;
-    caf::anon_send(scheduler, actors::lease_atom::value, std::move(n));
+    send(actors::lease_atom::value, std::move(n));
+  }
+  /// Sends to the scheduler and runs everything it sets off (a lease, a follower's page).
+  template <class... Ts>
+  void send(Ts&&... xs) {
+    caf::anon_send(scheduler, std::forward<Ts>(xs)...);
+    d.run();
   }
 
   actors::command_result command(model::command c) {
-    caf::scoped_actor self{*sys};
-    actors::command_result out;
-    self->request(scheduler, caf::infinite, actors::command_atom::value, std::move(c))
-        .receive([&](actors::command_result& r) { out = std::move(r); },
-                 [](caf::error& e) { FAIL("no reply: " << to_string(e)); });
-    return out;
-  }
-
-  /// Commands until one is accepted (the news travels by message); bounded.
-  actors::command_result command_until_accepted(const model::command& c) {
-    actors::command_result r;
-    for (int i = 0; i < 2000 && !r.accepted; ++i) {
-      r = command(c);
-      if (!r.accepted) std::this_thread::yield();
-    }
-    return r;
+    return d.ask<actors::command_result>(scheduler, actors::command_atom::value, std::move(c));
   }
 };
 
@@ -129,8 +114,7 @@ TEST_CASE("a follower decides nothing: a command is sent to the leader, or waits
   CHECK_FALSE(r.accepted);
   CHECK(r.rejected.code == model::errc::unavailable);
   f.news(model::cluster_role::follower, 3, "node-a", "http://10.0.0.1:8080");
-  for (int i = 0; i < 2000 && r.rejected.code != model::errc::not_leader; ++i)
-    r = f.command(model::pause_scheduler{"to the leader"});
+  r = f.command(model::pause_scheduler{"to the leader"});
   CHECK_FALSE(r.accepted);
   CHECK(r.rejected.code == model::errc::not_leader);
   CHECK(r.leader_url == "http://10.0.0.1:8080");
@@ -147,16 +131,16 @@ TEST_CASE("a follower folds what others append, in order, and skips a page that 
                                 model::scheduler_paused{"again", t, "http a"}},
       1);
   // A page that starts at seq 2 does not follow on from 0: nothing of it is applied.
-  caf::anon_send(f.scheduler, actors::follow_atom::value,
-                 actors::follow_page{std::vector<vs::stored_event>(page.begin() + 1, page.end())});
-  caf::anon_send(f.scheduler, actors::follow_atom::value, actors::follow_page{page});
+  f.send(actors::follow_atom::value,
+         actors::follow_page{std::vector<vs::stored_event>(page.begin() + 1, page.end())});
+  f.send(actors::follow_atom::value, actors::follow_page{page});
   // The whole page again (the tail read it twice): applied once.
-  caf::anon_send(f.scheduler, actors::follow_atom::value, actors::follow_page{page});
-  f.log->inner.append(1, page);  // the shared log, as the other node wrote it
+  f.send(actors::follow_atom::value, actors::follow_page{page});
+  f.log->inner().append(1, page);  // the shared log, as the other node wrote it
   f.log->lease_term = 4;
   f.news(model::cluster_role::leader, 4, "node-b", "http://node-b", f.mono() + 900ms);
   // Once leading, the state is the fold of all three: paused "again", at seq 3.
-  auto r = f.command_until_accepted(model::resume_scheduler{"after the takeover"});
+  auto r = f.command(model::resume_scheduler{"after the takeover"});
   REQUIRE(r.accepted);
   REQUIRE(r.snapshot);
   CHECK(r.snapshot->log_seq == 4);
@@ -170,13 +154,13 @@ TEST_CASE("a new leader folds the log to its end before it decides anything", "[
   node_fixture f;
   const model::wall_time t{std::chrono::seconds{1'800'000'000}};
   // The last leader paused the scheduler; this node never saw it through the tail.
-  f.log->inner.append(
+  f.log->inner().append(
       1, written_elsewhere(
              std::vector<model::event>{model::scheduler_paused{"frozen", t, "http a"}}, 1));
   f.log->lease_term = 2;
   f.news(model::cluster_role::leader, 2, "node-b", "http://node-b", f.mono() + 900ms);
   // Pausing again changes nothing: the pause was folded before the command was decided.
-  auto r = f.command_until_accepted(model::pause_scheduler{"frozen"});
+  auto r = f.command(model::pause_scheduler{"frozen"});
   REQUIRE(r.accepted);
   CHECK_FALSE(r.changed);
   CHECK(f.log->last_seq() == 1);
@@ -187,7 +171,7 @@ TEST_CASE("a leader stops when its validity runs out, before any renewal says so
   node_fixture f;
   f.log->lease_term = 5;
   f.news(model::cluster_role::leader, 5, "node-b", "http://node-b", f.mono() + 900ms);
-  auto r = f.command_until_accepted(model::pause_scheduler{"while leading"});
+  auto r = f.command(model::pause_scheduler{"while leading"});
   REQUIRE(r.accepted);
   // 900 ms pass on this node's clock with no renewal: it may no longer act.
   f.advance(900ms);
@@ -200,7 +184,7 @@ TEST_CASE("a fenced append steps the leader down and acknowledges nothing", "[ac
   node_fixture f;
   f.log->lease_term = 6;
   f.news(model::cluster_role::leader, 6, "node-b", "http://node-b", f.mono() + 900ms);
-  REQUIRE(f.command_until_accepted(model::pause_scheduler{"term 6"}).accepted);
+  REQUIRE(f.command(model::pause_scheduler{"term 6"}).accepted);
   f.log->lease_term = 7;  // another node took over; this one has not heard yet
   auto r = f.command(model::resume_scheduler{"from an ex-leader"});
   CHECK_FALSE(r.accepted);

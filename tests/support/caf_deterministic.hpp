@@ -17,7 +17,8 @@
 namespace vigil::test {
 
 /// `scheduler.policy = testing` (CAF 0.17). Actors spawned `detached` still get a thread of
-/// their own, which would race the coordinator's queue: spawn none here (the journal is one).
+/// their own, which would race the coordinator's queue: spawn none here. The journal asks the
+/// scheduler (`detaches_utility_actors`, false here) and runs on the coordinator.
 /// caf/test/dsl.hpp offers the same through `test_coordinator_fixture`, but it needs CAF's
 /// unit-test engine, which Debian does not ship as a library.
 class deterministic_system {
