@@ -49,7 +49,9 @@ std::optional<model::state> decode_state(std::string_view body, std::string* why
   // Only states that apply() can produce: paused <=> paused_since, no reason unless paused.
   if (s.paused != s.paused_since.has_value()) return std::nullopt;
   if (!s.paused && (!s.pause_reason.empty() || !s.paused_by.empty())) return std::nullopt;
-  if (!decode_jobs_part(j, s)) return std::nullopt;
+  auto with_jobs = decode_jobs_part(j, std::move(s));
+  if (!with_jobs) return std::nullopt;
+  s = std::move(*with_jobs);
   if (!j.contains("attempts_kept")) {
     // Written before retried runs kept their earlier attempts: with a retried run in it, it
     // holds less than the log (checkpoint + tail would differ from a full replay).

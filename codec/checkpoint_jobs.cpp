@@ -86,9 +86,9 @@ void write_earlier(json_writer& w, const std::vector<model::attempt_record>& ear
     write_opt_time(w, "started_at", a.started_at);
     write_opt_time(w, "finished_at", a.finished_at);
     w.key("exit_code");
-    write_opt_int(w, a.exit_code);
+    w.number_or_null(a.exit_code);
     w.key("signal");
-    write_opt_int(w, a.signal);
+    w.number_or_null(a.signal);
     w.key("elapsed_ns").raw(std::to_string(a.elapsed.count()));
     w.key("error").value(a.error).end_object();
   }
@@ -99,10 +99,8 @@ void write_status(json_writer& w, const model::job_status& st) {
   w.begin_object();
   w.key("consecutive_failures").value(st.consecutive_failures);
   w.key("last_duration_ns");
-  if (st.last_duration)
-    w.raw(std::to_string(st.last_duration->count()));
-  else
-    w.null();
+  w.number_or_null(st.last_duration ? std::optional<int64_t>{st.last_duration->count()}
+                                    : std::nullopt);
   write_opt_time(w, "last_failure", st.last_failure);
   write_opt_time(w, "last_finished", st.last_finished);
   w.key("last_outcome");
@@ -178,15 +176,15 @@ void write_jobs_part(json_writer& w, const model::state& s) {
     write_opt_time(w, "finished_at", r.finished_at);
     write_opt_time(w, "retry_at", r.retry_at);
     w.key("pid");
-    write_opt_int(w, r.pid);
+    w.number_or_null(r.pid);
     if (r.contained) {
       w.key("containment");
       write_containment(w, *r.contained);
     }
     w.key("exit_code");
-    write_opt_int(w, r.exit_code);
+    w.number_or_null(r.exit_code);
     w.key("signal");
-    write_opt_int(w, r.signal);
+    w.number_or_null(r.signal);
     w.key("elapsed_ns").raw(std::to_string(r.elapsed.count()));
     w.key("output").value(r.output ? std::string_view{*r.output} : std::string_view{});
     w.key("truncated").value(r.truncated).key("output_bytes").value(r.output_bytes);
@@ -235,15 +233,16 @@ bool get_earlier(const json& x, std::vector<model::attempt_record>& out) {
 
 }  // namespace
 
-bool decode_jobs_part(const json& in, model::state& s) {
-  if (!in.contains("jobs")) return true;  // a checkpoint from before jobs existed
-  if (!get(in, "held_from", s.held_from) || !get(in, "held_until", s.held_until)) return false;
-  if (!in.contains("totals") || !read_counters(in["totals"], s.totals)) return false;
+std::optional<model::state> decode_jobs_part(const json& in, model::state s) {
+  if (!in.contains("jobs")) return s;  // a checkpoint from before jobs existed
+  if (!get(in, "held_from", s.held_from) || !get(in, "held_until", s.held_until))
+    return std::nullopt;
+  if (!in.contains("totals") || !read_counters(in["totals"], s.totals)) return std::nullopt;
   const auto& jobs = in["jobs"];
-  if (!jobs.is_array()) return false;
+  if (!jobs.is_array()) return std::nullopt;
   std::vector<std::string> without_status;
   for (const auto& x : jobs) {
-    if (!x.is_object()) return false;
+    if (!x.is_object()) return std::nullopt;
     model::job_state j;
     std::vector<std::string> active;
     if (!get_spec(x, "spec", j.spec) || !get_uint(x, "revision", j.revision) ||
@@ -254,17 +253,17 @@ bool decode_jobs_part(const json& in, model::state& s) {
         !get(x, "cursor", j.cursor) || !x.contains("active") || !get(x, "active", active) ||
         !read_strings(x, "buffer", j.buffer) || !read_strings(x, "runs", j.runs) ||
         !x.contains("counters") || !read_counters(x["counters"], j.counters))
-      return false;
+      return std::nullopt;
     j.active = std::move(active);
     // A checkpoint from before job_status has none: rebuilt from its runs below.
     const auto st = x.find("status");
     if (st != x.end()) {
-      if (!read_status(*st, j.status)) return false;
+      if (!read_status(*st, j.status)) return std::nullopt;
     } else {
       without_status.push_back(j.spec->id);
     }
     const auto& ds = x.find("decisions");
-    if (ds == x.end() || !ds->is_array()) return false;
+    if (ds == x.end() || !ds->is_array()) return std::nullopt;
     for (const auto& d : *ds) {
       model::decision_record r;
       std::string kind;
@@ -272,18 +271,18 @@ bool decode_jobs_part(const json& in, model::state& s) {
           !get(d, "nominal", r.nominal) || !get(d, "last", r.last) ||
           !get_uint(d, "count", r.count) || !get(d, "kind", kind) || !get(d, "reason", r.reason) ||
           !get(d, "run_id", r.run_id))
-        return false;
+        return std::nullopt;
       auto k = model::parse_decision_kind(kind);
-      if (!k) return false;
+      if (!k) return std::nullopt;
       r.kind = *k;
       j.decisions.push_back(std::move(r));
     }
-    if (!get_ranges(x, "backfilled", j.backfilled)) return false;
+    if (!get_ranges(x, "backfilled", j.backfilled)) return std::nullopt;
     const std::string id = j.spec->id;
     s.jobs.emplace(id, model::job_cell{std::move(j)});
   }
   const auto& runs = in.find("runs");
-  if (runs == in.end() || !runs->is_array()) return false;
+  if (runs == in.end() || !runs->is_array()) return std::nullopt;
   for (const auto& x : *runs) {
     model::run_record r;
     std::string status;
@@ -298,12 +297,12 @@ bool decode_jobs_part(const json& in, model::state& s) {
         !get(x, "truncated", r.truncated) || !get_uint(x, "output_bytes", r.output_bytes) ||
         !get(x, "error", r.error) || !get(x, "cancelling", r.cancelling) ||
         !get_containment(x, r.contained))
-      return false;
+      return std::nullopt;
     auto it = x.find("pid");
-    if (it == x.end() || !it->is_number_integer()) return false;
+    if (it == x.end() || !it->is_number_integer()) return std::nullopt;
     r.pid = it->get<int>();
     auto st = parse_status(status);
-    if (!st || !get_earlier(x, r.earlier)) return false;
+    if (!st || !get_earlier(x, r.earlier)) return std::nullopt;
     r.status = *st;
     s.runs.emplace(r.id, std::move(r));
   }
@@ -311,7 +310,7 @@ bool decode_jobs_part(const json& in, model::state& s) {
     auto& cell = s.jobs.at(id);
     cell.mut().status = model::status_from_runs(s, cell);
   }
-  return true;
+  return s;
 }
 
 }  // namespace vigil::codec

@@ -80,8 +80,8 @@ bool read_string(std::string_view s, size_t& i, std::string& out) {
 
 }  // namespace
 
-bool parse_flat_body(std::string_view s, flat_body& out) {
-  out.has_reason = out.has_by = out.has_at = false;
+std::optional<flat_body> parse_flat_body(std::string_view s) {
+  flat_body out;
   std::string key, ignored;
   size_t i = 0;
   const size_t n = s.size();
@@ -89,16 +89,16 @@ bool parse_flat_body(std::string_view s, flat_body& out) {
     while (i < n && ws(s[i])) ++i;
   };
   skip();
-  if (i >= n || s[i] != '{') return false;
+  if (i >= n || s[i] != '{') return std::nullopt;
   ++i;
   skip();
   if (i < n && s[i] == '}') {
     ++i;
   } else {
     for (;;) {
-      if (!read_string(s, i, key)) return false;
+      if (!read_string(s, i, key)) return std::nullopt;
       skip();
-      if (i >= n || s[i] != ':') return false;
+      if (i >= n || s[i] != ':') return std::nullopt;
       ++i;
       skip();
       std::string* target = &ignored;
@@ -109,7 +109,7 @@ bool parse_flat_body(std::string_view s, flat_body& out) {
         target = &out.by, seen = &out.has_by;
       else if (key == "at")
         target = &out.at, seen = &out.has_at;
-      if (!read_string(s, i, *target)) return false;
+      if (!read_string(s, i, *target)) return std::nullopt;
       if (seen) *seen = true;
       skip();
       if (i < n && s[i] == ',') {
@@ -121,11 +121,12 @@ bool parse_flat_body(std::string_view s, flat_body& out) {
         ++i;
         break;
       }
-      return false;
+      return std::nullopt;
     }
   }
   skip();
-  return i == n;
+  if (i != n) return std::nullopt;
+  return out;
 }
 
 }  // namespace vigil::codec

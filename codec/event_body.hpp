@@ -2,6 +2,7 @@
 // general parser is most of the cost. This reads exactly what the codec writes.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,10 +14,10 @@ struct flat_body {
   bool has_reason = false, has_by = false, has_at = false;
 };
 
-/// Parses one flat JSON object whose values are all strings of ASCII characters into `out`
-/// (last duplicate key wins, unknown keys ignored). Returns false for anything else (nested
-/// values, numbers, non-ASCII bytes, \u escapes above 0x7f, trailing bytes): the caller then
-/// uses the general parser, so answers never differ from it, only the speed does.
-bool parse_flat_body(std::string_view s, flat_body& out);
+/// Parses one flat JSON object whose values are all strings of ASCII characters (last
+/// duplicate key wins, unknown keys ignored). Nothing for anything else (nested values,
+/// numbers, non-ASCII bytes, \u escapes above 0x7f, trailing bytes): the caller then uses the
+/// general parser, so answers never differ from it, only the speed does.
+std::optional<flat_body> parse_flat_body(std::string_view s);
 
 }  // namespace vigil::codec

@@ -29,8 +29,7 @@ constexpr bool is_scheduler_event =
 }  // namespace
 
 std::string encode_event(const model::event& e) {
-  std::string job_body;
-  if (encode_job_event(e, job_body)) return job_body;
+  if (auto job_body = encode_job_event(e)) return std::move(*job_body);
   // Keys in sorted order, as nlohmann wrote them when the log began: bodies stay byte-stable.
   return std::visit(
       [](const auto& ev) -> std::string {
@@ -56,18 +55,18 @@ std::optional<model::event> decode_event(std::string_view type, int schema_versi
   if (schema_version < 1 || schema_version > model::event_schema_version) return std::nullopt;
   if (type != "scheduler_paused" && type != "scheduler_resumed")
     return decode_event_reference(type, schema_version, body);
-  thread_local flat_body fields;
-  if (!parse_flat_body(body, fields)) return decode_event_reference(type, schema_version, body);
+  auto fields = parse_flat_body(body);
+  if (!fields) return decode_event_reference(type, schema_version, body);
   if (schema_version < 2) {  // as upgrade_event
-    fields.by = "unknown";
-    fields.has_by = true;
+    fields->by = "unknown";
+    fields->has_by = true;
   }
-  if (!fields.has_reason || !fields.has_by || !fields.has_at) return std::nullopt;
-  const auto at = model::parse_rfc3339(fields.at);
+  if (!fields->has_reason || !fields->has_by || !fields->has_at) return std::nullopt;
+  const auto at = model::parse_rfc3339(fields->at);
   if (!at) return std::nullopt;
-  if (type == "scheduler_paused") return model::scheduler_paused{fields.reason, *at, fields.by};
-  if (type == "scheduler_resumed") return model::scheduler_resumed{fields.reason, *at, fields.by};
-  return std::nullopt;
+  if (type == "scheduler_paused")
+    return model::scheduler_paused{std::move(fields->reason), *at, std::move(fields->by)};
+  return model::scheduler_resumed{std::move(fields->reason), *at, std::move(fields->by)};
 }
 
 std::optional<model::event> decode_event_reference(std::string_view type, int schema_version,

@@ -53,9 +53,10 @@ void upgrade_decision_v2(model::fire_decided& ev) {
 
 }  // namespace
 
-bool encode_job_event(const model::event& e, std::string& out) {
+std::optional<std::string> encode_job_event(const model::event& e) {
+  std::string out;
   json_writer w{out};
-  return std::visit(
+  const bool job_event = std::visit(
       overloaded{
           [](const model::scheduler_paused&) { return false; },
           [](const model::scheduler_resumed&) { return false; },
@@ -128,13 +129,13 @@ bool encode_job_event(const model::event& e, std::string& out) {
             w.key("elapsed_ns")
                 .value(static_cast<uint64_t>(ev.elapsed.count() < 0 ? 0 : ev.elapsed.count()));
             w.key("error").value(ev.error).key("exit_code");
-            write_opt_int(w, ev.exit_code);
+            w.number_or_null(ev.exit_code);
             w.key("job").value(model::job_of_run(ev.run_id));
             w.key("outcome").value(model::to_string(ev.outcome));
             w.key("output").value(ev.output ? std::string_view{*ev.output} : std::string_view{});
             w.key("output_bytes").value(ev.output_bytes).key("run_id").value(ev.run_id);
             w.key("signal");
-            write_opt_int(w, ev.signal);
+            w.number_or_null(ev.signal);
             w.key("truncated").value(ev.truncated).end_object();
             return true;
           },
@@ -157,6 +158,8 @@ bool encode_job_event(const model::event& e, std::string& out) {
             return true;
           }},
       e);
+  if (!job_event) return std::nullopt;
+  return out;
 }
 
 std::optional<model::event> decode_job_event(std::string_view type, int schema_version,

@@ -11,8 +11,8 @@
 
 namespace vigil::codec {
 
-/// The body of a job or run event; false for the scheduler's own events (encoded elsewhere).
-bool encode_job_event(const model::event& e, std::string& out);
+/// The body of a job or run event; nothing for the scheduler's own events (encoded elsewhere).
+std::optional<std::string> encode_job_event(const model::event& e);
 
 /// Reads a job or run event body of a schema version (older ones upgraded: a v2 fire_decided
 /// gains its origin and cursor); nothing if the type is not one or the body is unreadable.

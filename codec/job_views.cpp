@@ -59,15 +59,9 @@ void write_attempt(json_writer& w, const model::attempt_record& a) {
   w.key("outcome").value(model::to_string(a.ended));
   w.key("started_at").time(a.started_at).key("finished_at").time(a.finished_at);
   w.key("exit_code");
-  if (a.exit_code)
-    w.raw(std::to_string(*a.exit_code));
-  else
-    w.null();
+  w.number_or_null(a.exit_code);
   w.key("signal");
-  if (a.signal)
-    w.raw(std::to_string(*a.signal));
-  else
-    w.null();
+  w.number_or_null(a.signal);
   w.key("duration_seconds").value(model::to_seconds(a.elapsed));
   w.key("error").text_or_null(a.error).end_object();
 }
@@ -77,9 +71,7 @@ void write_attempt(json_writer& w, const model::attempt_record& a) {
 void write_attempts(json_writer& w, const model::run_record& r) {
   w.key("attempts").begin_array();
   for (const auto& a : r.earlier) write_attempt(w, a);
-  if (model::latest_attempt_ended(r))
-    write_attempt(w, {r.attempt, r.status, r.started_at, r.finished_at, r.exit_code, r.signal,
-                      r.elapsed, r.error});
+  if (model::latest_attempt_ended(r)) write_attempt(w, model::latest_attempt(r));
   w.end_array();
 }
 
@@ -97,15 +89,9 @@ void write_run(json_writer& w, const model::run_record& r, bool with_output, mod
   else
     w.null();
   w.key("exit_code");
-  if (r.exit_code)
-    w.raw(std::to_string(*r.exit_code));
-  else
-    w.null();
+  w.number_or_null(r.exit_code);
   w.key("signal");
-  if (r.signal)
-    w.raw(std::to_string(*r.signal));
-  else
-    w.null();
+  w.number_or_null(r.signal);
   w.key("duration_seconds").value(model::to_seconds(run_duration(r, now)));
   w.key("output_bytes").value(r.output_bytes).key("truncated").value(r.truncated);
   w.key("error").text_or_null(r.error);
@@ -206,10 +192,7 @@ void write_job(json_writer& w, const model::job_state& j) {
 }  // namespace
 
 std::string render_job(const model::job_state& j) {
-  std::string out;
-  json_writer w{out};
-  write_job(w, j);
-  return out;
+  return written([&](json_writer& w) { write_job(w, j); });
 }
 
 std::string render_define_answer(std::string job_view,
@@ -250,10 +233,7 @@ std::string render_job_page(const model::job_page& page, bool full) {
 }
 
 std::string render_run(const model::run_record& r, bool with_output, model::wall_time now) {
-  std::string out;
-  json_writer w{out};
-  write_run(w, r, with_output, now);
-  return out;
+  return written([&](json_writer& w) { write_run(w, r, with_output, now); });
 }
 
 std::string render_run_page(const model::run_page& page, model::wall_time now) {
@@ -323,10 +303,7 @@ void write_fire_decided(json_writer& w, const model::fire_decided& d) {
 }  // namespace
 
 std::string render_decision(const model::fire_decided& d) {
-  std::string out;
-  json_writer w{out};
-  write_fire_decided(w, d);
-  return out;
+  return written([&](json_writer& w) { write_fire_decided(w, d); });
 }
 
 std::string render_backfill(const model::backfill_job& b, size_t nominal_times,

@@ -113,23 +113,35 @@ json_writer& json_writer::value(std::string_view s) {
   return *this;
 }
 
+namespace {
+
+template <class Number>
+void append_number(std::string& out, Number n) {
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, res.ptr);
+}
+
+}  // namespace
+
 json_writer& json_writer::value(uint64_t n) {
   separate();
-  char buf[24];
-  auto res = std::to_chars(buf, buf + sizeof buf, n);
-  out_.append(buf, res.ptr);
+  append_number(out_, n);
+  return *this;
+}
+
+json_writer& json_writer::value(int64_t n) {
+  separate();
+  append_number(out_, n);
   return *this;
 }
 
 json_writer& json_writer::value(double d) {
   separate();
-  if (!std::isfinite(d)) {
+  if (std::isfinite(d))
+    append_number(out_, d);
+  else
     out_ += "null";
-    return *this;
-  }
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof buf, d);
-  out_.append(buf, res.ptr);
   return *this;
 }
 

@@ -27,11 +27,14 @@ class json_writer {
   json_writer& value(const char* s) { return value(std::string_view{s}); }
   json_writer& value(const std::string& s) { return value(std::string_view{s}); }
   json_writer& value(uint64_t n);
-  json_writer& value(double d);
+  json_writer& value(int64_t n);
+  json_writer& value(double d);  ///< null when not finite
   json_writer& value(bool b);
   json_writer& null();
   /// An RFC 3339 time, or null.
   json_writer& time(const std::optional<model::wall_time>& t);
+  /// A whole number, or null.
+  json_writer& number_or_null(const std::optional<int64_t>& n) { return n ? value(*n) : null(); }
   /// A string, or null when empty.
   json_writer& text_or_null(const std::string& s) { return s.empty() ? null() : value(s); }
   /// Pre-encoded JSON, inserted as one value.
@@ -45,6 +48,15 @@ class json_writer {
   std::string& out_;
   bool need_comma_ = false;
 };
+
+/// What `write(w)` writes to a new writer, as one string.
+template <class Write>
+std::string written(Write&& write) {
+  std::string out;
+  json_writer w{out};
+  write(w);
+  return out;
+}
 
 /// Appends `s` as a JSON string literal, quotes included. Bytes that are not UTF-8 become
 /// U+FFFD, so the result always parses.

@@ -13,16 +13,6 @@ void write_strings(json_writer& w, const std::vector<std::string>& v) {
   w.end_array();
 }
 
-void write_opt_int(json_writer& w, const std::optional<int>& v) {
-  if (!v) {
-    w.null();
-  } else if (*v < 0) {
-    w.raw(std::to_string(*v));
-  } else {
-    w.value(static_cast<uint64_t>(*v));
-  }
-}
-
 void write_containment(json_writer& w, const model::containment& c) {
   w.begin_object().key("cgroup").value(c.cgroup);
   w.key("pgid").value(static_cast<uint64_t>(c.pgid < 0 ? 0 : c.pgid));

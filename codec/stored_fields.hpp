@@ -20,8 +20,6 @@
 namespace vigil::codec {
 
 void write_strings(json_writer& w, const std::vector<std::string>& v);
-/// A number, or null when absent.
-void write_opt_int(json_writer& w, const std::optional<int>& v);
 void write_containment(json_writer& w, const model::containment& c);
 
 /// A string member.
