@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "app/http_url.hpp"
+#include "model/number.hpp"
 
 namespace vigil::app {
 namespace {
@@ -88,8 +89,7 @@ struct http_transfer::impl {
       const size_t sp = line.find(' ');
       if (sp != std::string_view::npos && line.size() >= sp + 4) {
         const std::string_view code = line.substr(sp + 1, 3);
-        if (std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }))
-          t.head.status = std::stoi(std::string{code});
+        if (const auto status = model::parse_uint(code)) t.head.status = static_cast<int>(*status);
         if (line.size() > sp + 5) t.head.reason = std::string{trim(line.substr(sp + 5))};
       }
     } else if (line.empty()) {

@@ -271,8 +271,7 @@ void retry(state& s, const retry_scheduled& ev) {
   run_record& run = r->second;
   if (latest_attempt_ended(run)) {
     // The attempt that failed is kept as it ended; the run's fields go on to the next one.
-    run.earlier.push_back({run.attempt, run.status, run.started_at, run.finished_at, run.exit_code,
-                           run.signal, run.elapsed, run.error});
+    run.earlier.push_back(latest_attempt(run));
   }
   set_status(s, r->second, run_status::retry_wait);
   r->second.retry_at = ev.due;

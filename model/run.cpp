@@ -161,6 +161,19 @@ bool latest_attempt_ended(const run_record& r) {
          (r.earlier.empty() || r.earlier.back().attempt != r.attempt);
 }
 
+attempt_record latest_attempt(const run_record& r) {
+  attempt_record a;
+  a.attempt = r.attempt;
+  a.ended = r.status;
+  a.started_at = r.started_at;
+  a.finished_at = r.finished_at;
+  a.exit_code = r.exit_code;
+  a.signal = r.signal;
+  a.elapsed = r.elapsed;
+  a.error = r.error;
+  return a;
+}
+
 bool is_active(run_status s) {
   return s == run_status::starting || s == run_status::running || s == run_status::retry_wait;
 }

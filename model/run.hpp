@@ -150,6 +150,8 @@ struct run_record {
 
 /// Whether the run's own fields describe an attempt that has ended and is not yet in `earlier`.
 bool latest_attempt_ended(const run_record& r);
+/// The attempt the run's own fields describe, as `earlier` keeps it once it has ended.
+attempt_record latest_attempt(const run_record& r);
 
 /// A run id says which job and nominal time it is for: "<job>@<UTC basic time>", with
 /// "manual-" before the time for manual runs. Same job + nominal time, same id, always.

@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include <libpq-fe.h>
@@ -68,7 +69,15 @@ std::string result::text(int row, int column) const {
 }
 
 int64_t result::integer(int row, int column) const {
-  return std::strtoll(PQgetvalue(r_, row, column), nullptr, 10);
+  if (PQgetisnull(r_, row, column)) return 0;
+  const char* text = PQgetvalue(r_, row, column);
+  const char* end = text + PQgetlength(r_, row, column);
+  int64_t value = 0;
+  const auto [stop, ec] = std::from_chars(text, end, value);
+  if (ec != std::errc{} || stop != end)
+    throw store_error("column " + std::to_string(column) + " holds " + std::string(text, end) +
+                      ", not a whole number");
+  return value;
 }
 
 connection::connection(const std::string& conninfo) : name_(redact(conninfo)) {

@@ -36,6 +36,7 @@ class result {
   int rows() const;
   bool is_null(int row, int column) const;
   std::string text(int row, int column) const;
+  /// A whole number (int8, int4 …); 0 for NULL; store_error for any other text.
   int64_t integer(int row, int column) const;
 
  private:

@@ -288,9 +288,13 @@ std::vector<node_row> pg_store::read_nodes() const {
   std::vector<node_row> out;
   for (int i = 0; i < r.rows(); ++i) {
     node_row n;
-    n.record = {r.text(i, 0),   r.text(i, 1), r.text(i, 2),
-                r.text(i, 3),   r.text(i, 4), static_cast<uint64_t>(r.integer(i, 5)),
-                r.integer(i, 6)};
+    n.record.node = r.text(i, 0);
+    n.record.url = r.text(i, 1);
+    n.record.epoch = r.text(i, 2);
+    n.record.version = r.text(i, 3);
+    n.record.role = r.text(i, 4);
+    n.record.log_seq = static_cast<uint64_t>(r.integer(i, 5));
+    n.record.clock_skew_ms = r.integer(i, 6);
     n.seen_at = r.text(i, 7);
     out.push_back(std::move(n));
   }
