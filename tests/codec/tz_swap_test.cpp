@@ -21,6 +21,7 @@
 #include "model/jobs.hpp"
 #include "model/planner.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/unit_model.hpp"
 
 namespace codec = vigil::codec;
 namespace m = vigil::model;
@@ -38,11 +39,8 @@ const m::wall_time summer = *m::parse_rfc3339("2026-07-01T12:00:00Z");
 std::shared_ptr<const m::job_spec> spec(const std::string& id, const char* schedule,
                                         const char* zone, m::overlap_policy overlap,
                                         m::catchup_policy catchup) {
-  auto s = std::make_shared<m::job_spec>();
-  s->id = id;
-  s->schedule = schedule;
+  auto s = vigil::test::shared_spec(id, schedule);
   s->time_zone = zone;
-  s->command.argv = {"/bin/true"};
   s->overlap = overlap;
   s->catchup = catchup;
   s->catchup_window = 6h;
