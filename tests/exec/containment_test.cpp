@@ -265,16 +265,7 @@ TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and 
           "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
-  const int stray = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
-  REQUIRE(stray >= 3);
-  struct sigaction ignore {};
-  struct sigaction previous {};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGPIPE, &ignore, &previous);
-  sigset_t term, old_mask;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  ::pthread_sigmask(SIG_BLOCK, &term, &old_mask);  // the supervisor thread inherits it
+  const careless_parent parent;
   {
     recorder rec;
     exec::process_supervisor sup(rec.callbacks());
@@ -285,8 +276,7 @@ TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and 
       r.command.shell = std::move(script);
       return r;
     };
-    sup.start(in_cgroup(
-        "fds", "[ -e /proc/$$/fd/" + std::to_string(stray) + " ] && echo leaked || echo clean"));
+    sup.start(in_cgroup("fds", parent.fd_probe()));
     sup.start(in_cgroup("pipe", "yes | head -c 4"));
     auto sleeper = in_cgroup("sleeper", "exec /bin/sleep 100");
     sleeper.kill_grace = 60s;
@@ -301,9 +291,6 @@ TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and 
     sup.cancel("sleeper");
     CHECK(rec.wait_for("sleeper").signal == SIGTERM);  // not blocked in the child
   }
-  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
-  ::sigaction(SIGPIPE, &previous, nullptr);
-  ::close(stray);
 }
 
 TEST_CASE_METHOD(in_cgroups, "a start failure in a cgroup names the culprit and leaves no cgroup",

@@ -2,7 +2,10 @@
 // a file, a condition polled until it holds, and whether a process is gone.
 #pragma once
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -67,5 +70,39 @@ inline bool process_gone(pid_t pid) {
   const auto paren = stat.rfind(')');
   return paren == std::string::npos || (paren + 2 < stat.size() && stat[paren + 2] == 'Z');
 }
+
+/// What a careless parent leaves its children: a descriptor without O_CLOEXEC, SIGPIPE ignored
+/// and SIGTERM blocked (a supervisor started meanwhile inherits the mask); undone at the end.
+class careless_parent {
+ public:
+  careless_parent() {
+    stray_ = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
+    REQUIRE(stray_ >= 3);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &previous_);
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &term, &old_mask_);  // the supervisor thread inherits it
+  }
+  ~careless_parent() {
+    ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+    ::sigaction(SIGPIPE, &previous_, nullptr);
+    ::close(stray_);
+  }
+  careless_parent(const careless_parent&) = delete;
+  careless_parent& operator=(const careless_parent&) = delete;
+
+  /// A script that prints whether the stray descriptor reached it ("leaked") or not ("clean").
+  std::string fd_probe() const {
+    return "[ -e /proc/$$/fd/" + std::to_string(stray_) + " ] && echo leaked || echo clean";
+  }
+
+ private:
+  int stray_ = -1;
+  struct sigaction previous_ {};
+  sigset_t old_mask_{};
+};
 
 }  // namespace vigil::test
