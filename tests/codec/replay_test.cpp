@@ -412,7 +412,9 @@ struct simulation {
   }
 
   void check_invariants() {
-    uint64_t by[4] = {0, 0, 0, 0};
+    uint64_t by[4] = {0, 0, 0, 0};  // the runs of each status in `counted`
+    const m::run_status counted[4] = {m::run_status::starting, m::run_status::running,
+                                      m::run_status::buffered, m::run_status::retry_wait};
     std::set<std::pair<m::wall_time, std::string>> retries;
     std::map<std::string, std::set<std::string>> active, buffer, runs;
     for (const auto& [id, j] : plain_jobs(live)) {
@@ -436,22 +438,7 @@ struct simulation {
     }
     for (const auto& [id, r] : live.runs) {
       if (r.id != id) violation("run " + id + " under another id");
-      switch (r.status) {
-        case m::run_status::starting:
-          ++by[0];
-          break;
-        case m::run_status::running:
-          ++by[1];
-          break;
-        case m::run_status::buffered:
-          ++by[2];
-          break;
-        case m::run_status::retry_wait:
-          ++by[3];
-          break;
-        default:
-          break;
-      }
+      for (size_t k = 0; k < 4; ++k) by[k] += r.status == counted[k];
       if (r.status == m::run_status::retry_wait) {
         if (!r.retry_at)
           violation("run " + id + " waits for a retry without a time");
