@@ -7,6 +7,7 @@
 #include "codec/checkpoint.hpp"
 #include "codec/events.hpp"
 #include "model/decider.hpp"
+#include "tests/support/unit_model.hpp"
 
 namespace codec = vigil::codec;
 namespace m = vigil::model;
@@ -152,10 +153,7 @@ TEST_CASE("run_started records its containment, bodies from before it read as no
 }
 
 TEST_CASE("a checkpoint keeps a running run's containment", "[codec][state]") {
-  auto spec = std::make_shared<m::job_spec>();
-  spec->id = "j";
-  spec->schedule = "@yearly";
-  spec->command.argv = {"/bin/true"};
+  auto spec = vigil::test::shared_spec("j", "@yearly");
   spec->orphans = m::orphan_policy::wait;
   m::fire_decided d;
   d.job = "j";
@@ -177,10 +175,7 @@ TEST_CASE("a checkpoint keeps a running run's containment", "[codec][state]") {
 
 TEST_CASE("a checkpoint keeps a retried run's earlier attempts and a job's backfilled times",
           "[codec][state]") {
-  auto spec = std::make_shared<m::job_spec>();
-  spec->id = "j";
-  spec->schedule = "@yearly";
-  spec->command.argv = {"/bin/true"};
+  auto spec = vigil::test::shared_spec("j", "@yearly");
   spec->retry.max_attempts = 2;
   const auto t0 = *m::parse_rfc3339(t);
   m::fire_decided d;

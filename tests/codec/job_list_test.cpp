@@ -1,6 +1,7 @@
 // GET /v1/jobs pages as the scheduler renders them: a filter over many jobs stops after a
 // bounded number examined, and following `next` finds every match exactly once.
 #include "codec/job_views.hpp"
+#include "tests/support/unit_model.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -29,10 +30,7 @@ m::state jobs(size_t n, size_t every) {
   for (size_t i = 0; i < n; ++i) {
     char id[16];
     std::snprintf(id, sizeof id, "j%05zu", i);
-    auto spec = std::make_shared<m::job_spec>();
-    spec->id = id;
-    spec->schedule = "@every 1m";
-    spec->command.argv = {"/bin/true"};
+    auto spec = vigil::test::shared_spec(id, "@every 1m");
     m::job_state j;
     j.spec = spec;
     if (i % every == 0) j.status.consecutive_failures = 1;

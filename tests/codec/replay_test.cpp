@@ -19,6 +19,7 @@
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
 #include "model/planner.hpp"
+#include "tests/support/unit_model.hpp"
 
 namespace codec = vigil::codec;
 namespace m = vigil::model;
@@ -275,20 +276,12 @@ struct simulation {
   void runner() {
     // Reports for runs a removal cancelled: their job is gone, so they change nothing.
     for (const auto& id : removed_runs) {
-      m::run_finished f;
-      f.run_id = id;
-      f.outcome = m::run_outcome::cancelled;
-      f.at = noisy(now);
+      auto f = vigil::test::report(id, m::run_outcome::cancelled, noisy(now));
       if (!m::on_run_finished(live, f).empty() && !live.runs.count(id))
         violation("a report for a removed run produced events");
     }
     removed_runs.clear();
-    std::vector<std::pair<std::string, m::run_status>> going;
-    for (const auto& [id, r] : live.runs)
-      if (r.status == m::run_status::starting || r.status == m::run_status::running)
-        going.emplace_back(id, r.status);
-    std::sort(going.begin(), going.end());
-    for (const auto& [id, status] : going) {
+    for (const auto& [id, status] : vigil::test::going_runs(live)) {
       if (status == m::run_status::starting) {
         if (chance(0.05)) {
           finish(id, m::run_outcome::failed_to_start);
@@ -317,10 +310,7 @@ struct simulation {
 
   void finish(const std::string& id, m::run_outcome o) {
     const auto& r = live.runs.at(id);
-    m::run_finished f;
-    f.run_id = id;
-    f.outcome = o;
-    f.at = noisy(now);
+    auto f = vigil::test::report(id, o, noisy(now));
     if (r.started_at)
       f.elapsed = std::chrono::floor<std::chrono::milliseconds>(now) - *r.started_at;
     if (o == m::run_outcome::succeeded) f.exit_code = 0;
@@ -422,7 +412,9 @@ struct simulation {
   }
 
   void check_invariants() {
-    uint64_t by[4] = {0, 0, 0, 0};
+    uint64_t by[4] = {0, 0, 0, 0};  // the runs of each status in `counted`
+    const m::run_status counted[4] = {m::run_status::starting, m::run_status::running,
+                                      m::run_status::buffered, m::run_status::retry_wait};
     std::set<std::pair<m::wall_time, std::string>> retries;
     std::map<std::string, std::set<std::string>> active, buffer, runs;
     for (const auto& [id, j] : plain_jobs(live)) {
@@ -446,22 +438,7 @@ struct simulation {
     }
     for (const auto& [id, r] : live.runs) {
       if (r.id != id) violation("run " + id + " under another id");
-      switch (r.status) {
-        case m::run_status::starting:
-          ++by[0];
-          break;
-        case m::run_status::running:
-          ++by[1];
-          break;
-        case m::run_status::buffered:
-          ++by[2];
-          break;
-        case m::run_status::retry_wait:
-          ++by[3];
-          break;
-        default:
-          break;
-      }
+      for (size_t k = 0; k < 4; ++k) by[k] += r.status == counted[k];
       if (r.status == m::run_status::retry_wait) {
         if (!r.retry_at)
           violation("run " + id + " waits for a retry without a time");

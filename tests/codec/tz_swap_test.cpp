@@ -21,6 +21,7 @@
 #include "model/jobs.hpp"
 #include "model/planner.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/unit_model.hpp"
 
 namespace codec = vigil::codec;
 namespace m = vigil::model;
@@ -38,11 +39,8 @@ const m::wall_time summer = *m::parse_rfc3339("2026-07-01T12:00:00Z");
 std::shared_ptr<const m::job_spec> spec(const std::string& id, const char* schedule,
                                         const char* zone, m::overlap_policy overlap,
                                         m::catchup_policy catchup) {
-  auto s = std::make_shared<m::job_spec>();
-  s->id = id;
-  s->schedule = schedule;
+  auto s = vigil::test::shared_spec(id, schedule);
   s->time_zone = zone;
-  s->command.argv = {"/bin/true"};
   s->overlap = overlap;
   s->catchup = catchup;
   s->catchup_window = 6h;
@@ -88,19 +86,12 @@ std::vector<m::event> decide_log(m::state& live) {
     if (step % 31 == 0) command(m::run_job{"nightly", std::nullopt, "t"}, now);
     if (step % 37 == 0) command(m::run_job{"early", m::overlap_policy::skip, "t"}, now);
     take(m::plan_cycle(live, now));
-    std::vector<std::pair<std::string, m::run_status>> going;
-    for (const auto& [id, r] : live.runs)
-      if (r.status == m::run_status::starting || r.status == m::run_status::running)
-        going.emplace_back(id, r.status);
-    std::sort(going.begin(), going.end());
-    for (const auto& [id, status] : going) {
+    for (const auto& [id, status] : vigil::test::going_runs(live)) {
       if (status == m::run_status::starting) {
         take(m::on_run_started(live, id, 1000 + step, now));
       } else if (rng() % 3 == 0) {
-        m::run_finished f;
-        f.run_id = id;
-        f.outcome = rng() % 4 ? m::run_outcome::succeeded : m::run_outcome::failed;
-        f.at = now;
+        auto f = vigil::test::report(
+            id, rng() % 4 ? m::run_outcome::succeeded : m::run_outcome::failed, now);
         take(m::on_run_finished(live, f));
       }
     }

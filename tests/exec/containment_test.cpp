@@ -24,6 +24,7 @@
 #include "exec/containment.hpp"
 #include "exec/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/unit_exec.hpp"
 
 extern char** environ;
 
@@ -34,12 +35,10 @@ namespace exec = vigil::exec;
 namespace model = vigil::model;
 using exec::process_outcome;
 using exec::process_result;
+using namespace vigil::test;
 
-struct recorder {
-  std::mutex mu;
-  std::condition_variable cv;
+struct recorder : result_recorder {
   std::map<std::string, model::containment> started;
-  std::map<std::string, process_result> results;
 
   exec::process_supervisor::callbacks callbacks() {
     return {[this](const std::string& id, int, model::wall_time, const model::containment& c) {
@@ -53,34 +52,7 @@ struct recorder {
               cv.notify_all();
             }};
   }
-  process_result wait_for(const std::string& id, std::chrono::seconds limit = 30s) {
-    std::unique_lock lk(mu);
-    REQUIRE(cv.wait_for(lk, limit, [&] { return results.count(id) != 0; }));
-    return results.at(id);
-  }
 };
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
-/// Gone: no such process, or a zombie waiting for whoever it was reparented to.
-bool process_gone(pid_t pid) {
-  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
-  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  const auto paren = stat.rfind(')');
-  return paren == std::string::npos || (paren + 2 < stat.size() && stat[paren + 2] == 'Z');
-}
 
 /// A cgroup subtree of this test's own, or nothing (then the test says why and passes).
 struct cgroup_root {
@@ -136,16 +108,29 @@ struct foreign_run {
   }
 };
 
+using supervised = supervision<recorder>;
+
+/// A cgroup root of the test's own and a supervisor, which stops before the root goes.
+struct in_cgroups {
+  cgroup_root cg;
+  recorder rec;
+  exec::process_supervisor sup{rec.callbacks()};
+
+  /// A request for run `id` in the cgroup of `key`'s first attempt.
+  exec::process_request request(const std::string& id, const std::string& key) const {
+    exec::process_request r;
+    r.run_id = id;
+    r.cgroup = exec::run_cgroup_path(cg.root.path, key, 1);
+    return r;
+  }
+};
+
 }  // namespace
 
-TEST_CASE("a run with a cgroup starts inside it, its descendants too", "[exec][cgroup]") {
-  cgroup_root cg;
+TEST_CASE_METHOD(in_cgroups, "a run with a cgroup starts inside it, its descendants too",
+                 "[exec][cgroup]") {
   if (!cg.usable()) return;
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
-  exec::process_request r;
-  r.run_id = "inside";
-  r.cgroup = exec::run_cgroup_path(cg.root.path, "job@20260101T000000Z", 1);
+  auto r = request("inside", "job@20260101T000000Z");
   r.command.shell = "sh -c 'cat /proc/self/cgroup'";
   sup.start(r);
   const auto res = rec.wait_for("inside");
@@ -161,17 +146,13 @@ TEST_CASE("a run with a cgroup starts inside it, its descendants too", "[exec][c
   CHECK_FALSE(std::filesystem::exists(r.cgroup));  // removed once empty
 }
 
-TEST_CASE("a setsid child ignoring SIGTERM is killed on timeout through the cgroup",
-          "[exec][cgroup]") {
-  cgroup_root cg;
+TEST_CASE_METHOD(in_cgroups,
+                 "a setsid child ignoring SIGTERM is killed on timeout through the cgroup",
+                 "[exec][cgroup]") {
   if (!cg.usable()) return;
   vigil::test::temp_dir dir;
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
   const std::string pid_file = dir.file("escaped.pid");
-  exec::process_request r;
-  r.run_id = "escape";
-  r.cgroup = exec::run_cgroup_path(cg.root.path, "escape@1", 1);
+  auto r = request("escape", "escape@1");
   // The child leaves the process group (setsid): a group kill alone never reaches it.
   r.command.shell = "setsid sh -c 'trap \"\" TERM; echo $$ > " + pid_file + ".tmp; mv " + pid_file +
                     ".tmp " + pid_file +
@@ -192,9 +173,7 @@ TEST_CASE("a setsid child ignoring SIGTERM is killed on timeout through the cgro
   CHECK_FALSE(std::filesystem::exists(r.cgroup));
 }
 
-TEST_CASE("without a cgroup the process group contains the run", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised, "without a cgroup the process group contains the run", "[exec]") {
   exec::process_request r;
   r.run_id = "group";
   r.command.argv = {"/bin/true"};
@@ -208,9 +187,8 @@ TEST_CASE("without a cgroup the process group contains the run", "[exec]") {
   CHECK(c.start_time != 0);
 }
 
-TEST_CASE("an orphan whose processes are gone is not adopted", "[exec][orphans]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised, "an orphan whose processes are gone is not adopted",
+                 "[exec][orphans]") {
   model::containment c;
   {
     foreign_run gone("exit 0");
@@ -232,10 +210,9 @@ TEST_CASE("an orphan whose processes are gone is not adopted", "[exec][orphans]"
   CHECK(rec.wait_for("gone").orphan);
 }
 
-TEST_CASE("orphans = kill stops a live process group, a grandchild ignoring SIGTERM included",
-          "[exec][orphans]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(
+    supervised, "orphans = kill stops a live process group, a grandchild ignoring SIGTERM included",
+    "[exec][orphans]") {
   vigil::test::temp_dir dir;
   const std::string pid_file = dir.file("grandchild.pid");
   foreign_run run("sh -c 'trap \"\" TERM; echo $$ > " + pid_file + "; exec sleep 1000' & wait");
@@ -255,12 +232,10 @@ TEST_CASE("orphans = kill stops a live process group, a grandchild ignoring SIGT
   CHECK(res.error.find("orphans = kill") != std::string::npos);
 }
 
-TEST_CASE("orphans = wait watches a live cgroup until it empties, its timeout applying",
-          "[exec][orphans][cgroup]") {
-  cgroup_root cg;
+TEST_CASE_METHOD(in_cgroups,
+                 "orphans = wait watches a live cgroup until it empties, its timeout applying",
+                 "[exec][orphans][cgroup]") {
   if (!cg.usable()) return;
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
   const std::string short_cg = exec::run_cgroup_path(cg.root.path, "short@1", 1);
   const std::string long_cg = exec::run_cgroup_path(cg.root.path, "long@1", 1);
   foreign_run short_run("sleep 1", short_cg);
@@ -290,16 +265,7 @@ TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and 
           "[exec][cgroup]") {
   cgroup_root cg;
   if (!cg.usable()) return;
-  const int stray = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
-  REQUIRE(stray >= 3);
-  struct sigaction ignore {};
-  struct sigaction previous {};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGPIPE, &ignore, &previous);
-  sigset_t term, old_mask;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  ::pthread_sigmask(SIG_BLOCK, &term, &old_mask);  // the supervisor thread inherits it
+  const careless_parent parent;
   {
     recorder rec;
     exec::process_supervisor sup(rec.callbacks());
@@ -310,8 +276,7 @@ TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and 
       r.command.shell = std::move(script);
       return r;
     };
-    sup.start(in_cgroup(
-        "fds", "[ -e /proc/$$/fd/" + std::to_string(stray) + " ] && echo leaked || echo clean"));
+    sup.start(in_cgroup("fds", parent.fd_probe()));
     sup.start(in_cgroup("pipe", "yes | head -c 4"));
     auto sleeper = in_cgroup("sleeper", "exec /bin/sleep 100");
     sleeper.kill_grace = 60s;
@@ -326,19 +291,12 @@ TEST_CASE("in a cgroup the child gets no stray descriptors, default signals and 
     sup.cancel("sleeper");
     CHECK(rec.wait_for("sleeper").signal == SIGTERM);  // not blocked in the child
   }
-  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
-  ::sigaction(SIGPIPE, &previous, nullptr);
-  ::close(stray);
 }
 
-TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup", "[exec][cgroup]") {
-  cgroup_root cg;
+TEST_CASE_METHOD(in_cgroups, "a start failure in a cgroup names the culprit and leaves no cgroup",
+                 "[exec][cgroup]") {
   if (!cg.usable()) return;
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
-  exec::process_request r;
-  r.run_id = "nodir";
-  r.cgroup = exec::run_cgroup_path(cg.root.path, "nodir", 1);
+  auto r = request("nodir", "nodir");
   r.command.argv = {"/bin/true"};
   r.command.working_dir = "/nonexistent/vigil-test";
   sup.start(r);
@@ -348,9 +306,8 @@ TEST_CASE("a start failure in a cgroup names the culprit and leaves no cgroup", 
   CHECK_FALSE(std::filesystem::exists(r.cgroup));
 }
 
-TEST_CASE("orphans = wait watches a process group until only zombies are left", "[exec][orphans]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised, "orphans = wait watches a process group until only zombies are left",
+                 "[exec][orphans]") {
   // The leader is this test's child: once it exits it stays a zombie until the test reaps it,
   // as an orphan does under an init that does not reap.
   foreign_run run("exec sleep 1");
@@ -368,15 +325,11 @@ TEST_CASE("orphans = wait watches a process group until only zombies are left", 
   CHECK(res.error.find("orphans = wait") != std::string::npos);
 }
 
-TEST_CASE("a cgroup that leftovers of a normal exit hold is removed once they end",
-          "[exec][cgroup]") {
-  cgroup_root cg;
+TEST_CASE_METHOD(in_cgroups,
+                 "a cgroup that leftovers of a normal exit hold is removed once they end",
+                 "[exec][cgroup]") {
   if (!cg.usable()) return;
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
-  exec::process_request r;
-  r.run_id = "leftover";
-  r.cgroup = exec::run_cgroup_path(cg.root.path, "leftover", 1);
+  auto r = request("leftover", "leftover");
   r.command.shell = "sleep 1 >/dev/null 2>&1 & echo done";
   sup.start(r);
   const auto res = rec.wait_for("leftover");

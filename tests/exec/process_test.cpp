@@ -21,6 +21,7 @@
 
 #include "exec/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/unit_exec.hpp"
 
 namespace {
 
@@ -30,17 +31,15 @@ namespace model = vigil::model;
 using exec::process_outcome;
 using exec::process_request;
 using exec::process_result;
+using namespace vigil::test;
 
 /// Records callbacks; tests wait on its condition variable for what they expect.
-struct recorder {
-  std::mutex mu;
-  std::condition_variable cv;
+struct recorder : result_recorder {
   std::vector<std::string> started_order;
   std::map<std::string, int> started_count;
   std::map<std::string, int> started_pid;
   std::vector<std::string> finished_order;
   std::map<std::string, int> finished_count;
-  std::map<std::string, process_result> results;
   int alive = 0;  ///< started minus finished-after-start, as the callbacks saw it
   int max_alive = 0;
   std::function<void(const process_result&)> on_finished;  ///< runs outside the recorder lock
@@ -65,12 +64,6 @@ struct recorder {
             }};
   }
 
-  process_result wait_for(const std::string& id, std::chrono::seconds limit = 30s) {
-    std::unique_lock lk(mu);
-    bool ok = cv.wait_for(lk, limit, [&] { return results.count(id) != 0; });
-    REQUIRE(ok);
-    return results.at(id);
-  }
   int wait_started(const std::string& id) {
     std::unique_lock lk(mu);
     REQUIRE(cv.wait_for(lk, 30s, [&] { return started_count.count(id) != 0; }));
@@ -96,41 +89,30 @@ process_request argv(std::string id, std::vector<std::string> args) {
   return r;
 }
 
-/// Polls a condition until it holds or the limit passes (for things no callback announces).
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
-/// Gone: no such process, or a zombie waiting for whoever it was reparented to.
-bool process_gone(pid_t pid) {
-  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return true;
-  auto paren = line.rfind(')');
-  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 void write_file(const std::string& path, const std::string& text, mode_t mode) {
   { std::ofstream(path) << text; }
   REQUIRE(::chmod(path.c_str(), mode) == 0);
 }
 
+using supervised = supervision<recorder>;
+
+/// `script`, run as `id` with `timeout` and `grace`, times out, ends by `signal` and says `error`.
+void check_timed_out(supervised& f, const std::string& id, const std::string& script,
+                     model::duration timeout, model::duration grace, int signal,
+                     const std::string& error) {
+  auto r = shell(id, script);
+  r.timeout = timeout;
+  r.kill_grace = grace;
+  f.sup.start(r);
+  auto res = f.rec.wait_for(id);
+  CHECK(res.outcome == process_outcome::timed_out);
+  CHECK(res.signal == signal);
+  CHECK(res.error == error);
+}
+
 }  // namespace
 
-TEST_CASE("exit codes are reported as exited", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised, "exit codes are reported as exited", "[exec]") {
   sup.start(argv("ok", {"/bin/true"}));
   sup.start(shell("three", "exit 3"));
   auto ok = rec.wait_for("ok");
@@ -145,9 +127,7 @@ TEST_CASE("exit codes are reported as exited", "[exec]") {
   CHECK(three.exit_code == 3);
 }
 
-TEST_CASE("a process killed by a signal is reported as signaled", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised, "a process killed by a signal is reported as signaled", "[exec]") {
   sup.start(shell("nine", "kill -9 $$"));
   auto r = rec.wait_for("nine");
   CHECK(r.outcome == process_outcome::signaled);
@@ -174,9 +154,8 @@ TEST_CASE("the child gets a minimal environment, its own variables and its worki
         "unset|bar|from-caller|env|/usr/local/bin:/usr/bin:/bin\n" + dir.path() + "\n");
 }
 
-TEST_CASE("argv is passed verbatim while the shell form is interpreted", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised, "argv is passed verbatim while the shell form is interpreted",
+                 "[exec]") {
   sup.start(argv("argv", {"/bin/echo", "a  b", "$HOME", "*"}));
   sup.start(shell("shell", "echo $((1 + 2)) \"a  b\""));
   CHECK(rec.wait_for("argv").output == "a  b $HOME *\n");
@@ -204,9 +183,8 @@ TEST_CASE("argv[0] without a slash is searched in the PATH the child gets", "[ex
         "vigil-no-such-tool");
 }
 
-TEST_CASE("stdout and stderr share one pipe in order, stdin is empty", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised, "stdout and stderr share one pipe in order, stdin is empty",
+                 "[exec]") {
   sup.start(shell("mixed", "echo a; echo b >&2; echo c; cat; echo end"));
   auto r = rec.wait_for("mixed");
   CHECK(r.output == "a\nb\nc\nend\n");
@@ -235,30 +213,15 @@ TEST_CASE("a timeout kills the whole group, a grandchild ignoring SIGTERM includ
   CHECK(eventually([&] { return process_gone(grandchild); }));
 }
 
-TEST_CASE("a leader ignoring SIGTERM is killed after the grace", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
-  auto r = shell("stubborn", "trap '' TERM; while :; do sleep 0.05; done");
-  r.timeout = 100ms;
-  r.kill_grace = 200ms;
-  sup.start(r);
-  auto res = rec.wait_for("stubborn");
-  CHECK(res.outcome == process_outcome::timed_out);
-  CHECK(res.signal == SIGKILL);
-  CHECK(res.error == "killed after timeout 100ms (+ grace 200ms)");
+TEST_CASE_METHOD(supervised, "a leader ignoring SIGTERM is killed after the grace", "[exec]") {
+  check_timed_out(*this, "stubborn", "trap '' TERM; while :; do sleep 0.05; done", 100ms, 200ms,
+                  SIGKILL, "killed after timeout 100ms (+ grace 200ms)");
 }
 
-TEST_CASE("a timed-out run that SIGTERM ends says it was terminated, not killed", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
-  auto r = shell("polite", "exec sleep 30");
-  r.timeout = 100ms;
-  r.kill_grace = 20s;
-  sup.start(r);
-  auto res = rec.wait_for("polite");
-  CHECK(res.outcome == process_outcome::timed_out);
-  CHECK(res.signal == SIGTERM);
-  CHECK(res.error == "terminated (SIGTERM) after timeout 100ms, ended within the grace 20s");
+TEST_CASE_METHOD(supervised, "a timed-out run that SIGTERM ends says it was terminated, not killed",
+                 "[exec]") {
+  check_timed_out(*this, "polite", "exec sleep 30", 100ms, 20s, SIGTERM,
+                  "terminated (SIGTERM) after timeout 100ms, ended within the grace 20s");
 }
 
 TEST_CASE("output beyond the limit keeps exactly the tail after a marker", "[exec]") {
@@ -282,9 +245,8 @@ TEST_CASE("output beyond the limit keeps exactly the tail after a marker", "[exe
   CHECK(s.output == "1\n2\n3\n");
 }
 
-TEST_CASE("a flood of output is counted in full and kept within the limit", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised, "a flood of output is counted in full and kept within the limit",
+                 "[exec]") {
   auto r = argv("flood", {"head", "-c", "50000000", "/dev/zero"});
   r.output_limit = 4096;
   sup.start(r);
@@ -352,9 +314,7 @@ TEST_CASE("cancel terminates a running group and drops a queued request", "[exec
   CHECK(rec.started_count.count("queued") == 0);
 }
 
-TEST_CASE("shutdown lets short runs finish within the grace", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised, "shutdown lets short runs finish within the grace", "[exec]") {
   sup.start(shell("short", "sleep 0.2; echo done"));
   rec.wait_started("short");
   auto begin = std::chrono::steady_clock::now();
@@ -390,12 +350,10 @@ TEST_CASE("shutdown terminates long runs after the grace, and kills those ignori
   CHECK(rec.wait_for("waiting", 0s).outcome == process_outcome::cancelled);
 }
 
-TEST_CASE("a second shutdown with a shorter grace hurries the first", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised, "a second shutdown with a shorter grace hurries the first", "[exec]") {
   sup.start(argv("long", {"/bin/sleep", "100"}));
   rec.wait_started("long");
-  std::thread patient([&sup] { sup.shutdown(100s); });
+  std::thread patient([this] { sup.shutdown(100s); });
   // The refusal says the first shutdown is in force.
   REQUIRE(eventually([&] {
     sup.start(argv("probe", {"/bin/true"}));
@@ -488,19 +446,16 @@ TEST_CASE("a full queue refuses with a clear error", "[exec]") {
   CHECK(rec.wait_for("busy").outcome == process_outcome::cancelled);
 }
 
-TEST_CASE("a callback may start another run", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
-  rec.on_finished = [&sup](const process_result& r) {
+TEST_CASE_METHOD(supervised, "a callback may start another run", "[exec]") {
+  rec.on_finished = [this](const process_result& r) {
     if (r.run_id == "first") sup.start(argv("second", {"/bin/echo", "chained"}));
   };
   sup.start(argv("first", {"/bin/true"}));
   CHECK(rec.wait_for("second").output == "chained\n");
 }
 
-TEST_CASE("a child that closes its output early still has its exit reported", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised, "a child that closes its output early still has its exit reported",
+                 "[exec]") {
   sup.start(shell("closer", "echo before; exec >&- 2>&-; sleep 0.3; exit 4"));
   auto r = rec.wait_for("closer");
   CHECK(r.outcome == process_outcome::exited);
@@ -508,9 +463,9 @@ TEST_CASE("a child that closes its output early still has its exit reported", "[
   CHECK(r.output == "before\n");
 }
 
-TEST_CASE("a background grandchild holding the pipe does not delay a normal exit", "[exec]") {
-  recorder rec;
-  exec::process_supervisor sup(rec.callbacks());
+TEST_CASE_METHOD(supervised,
+                 "a background grandchild holding the pipe does not delay a normal exit",
+                 "[exec]") {
   sup.start(shell("bg", "sleep 60 & echo $!"));
   auto r = rec.wait_for("bg");
   CHECK(r.outcome == process_outcome::exited);
@@ -522,21 +477,11 @@ TEST_CASE("a background grandchild holding the pipe does not delay a normal exit
 }
 
 TEST_CASE("the child gets no stray descriptors, default signals and an empty mask", "[exec]") {
-  int stray = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
-  REQUIRE(stray >= 3);
-  struct sigaction ignore {
-  }, previous{};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGPIPE, &ignore, &previous);
-  sigset_t term, old_mask;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  ::pthread_sigmask(SIG_BLOCK, &term, &old_mask);  // the supervisor thread inherits it
+  const careless_parent parent;
   {
     recorder rec;
     exec::process_supervisor sup(rec.callbacks());
-    sup.start(shell(
-        "fds", "[ -e /proc/$$/fd/" + std::to_string(stray) + " ] && echo leaked || echo clean"));
+    sup.start(shell("fds", parent.fd_probe()));
     sup.start(shell("pipe", "yes | head -c 4"));
     auto sleeper = argv("sleeper", {"/bin/sleep", "100"});
     sleeper.kill_grace = 60s;
@@ -547,7 +492,4 @@ TEST_CASE("the child gets no stray descriptors, default signals and an empty mas
     sup.cancel("sleeper");
     CHECK(rec.wait_for("sleeper").signal == SIGTERM);  // not blocked in the child
   }
-  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
-  ::sigaction(SIGPIPE, &previous, nullptr);
-  ::close(stray);
 }

@@ -4,6 +4,7 @@
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
 #include "model/planner.hpp"
+#include "tests/support/unit_model.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -194,10 +195,7 @@ std::vector<m::state> base_states() {
   m::state s;
   auto define = [&](const std::string& id, const char* schedule, m::overlap_policy o,
                     uint32_t attempts) {
-    auto spec = std::make_shared<m::job_spec>();
-    spec->id = id;
-    spec->schedule = schedule;
-    spec->command.argv = {"/bin/true"};
+    auto spec = vigil::test::shared_spec(id, schedule);
     spec->overlap = o;
     spec->retry.max_attempts = attempts;
     spec->retry.initial_backoff = 1h;
@@ -304,10 +302,7 @@ TEST_CASE("the fold of random logs of every event type is the state applied live
 
 TEST_CASE("a decision moves its job's cursor to what the event says, whatever the schedule",
           "[model][apply]") {
-  auto spec = std::make_shared<m::job_spec>();
-  spec->id = "a";
-  spec->schedule = "@every 1m";
-  spec->command.argv = {"/bin/true"};
+  auto spec = vigil::test::shared_spec("a", "@every 1m");
   const m::state s = m::fold({m::job_defined{spec, true, t0, "t"}});
   auto decision = [&](std::optional<m::wall_time> cursor, bool legacy, m::wall_time nominal) {
     m::fire_decided d;

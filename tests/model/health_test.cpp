@@ -68,6 +68,14 @@ health_status heartbeat(const m::verdict& v) { return check(v, "scheduler:heartb
 health_status progress(const m::verdict& v) { return check(v, "scheduler:progress").status; }
 health_status state(const m::verdict& v) { return check(v, "scheduler:state").status; }
 
+/// The scheduler's state and the verdict are both `status`; readiness and liveness as given.
+void check_state_verdict(const m::verdict& v, health_status status, bool ready, bool live) {
+  CHECK(state(v) == status);
+  CHECK(v.status == status);
+  CHECK(v.ready == ready);
+  CHECK(v.live == live);
+}
+
 health_status worst(const m::verdict& v) {
   health_status w = health_status::pass;
   for (const auto& c : v.checks) w = std::max(w, c.status);
@@ -201,13 +209,10 @@ TEST_CASE("a running scheduler with a fresh heartbeat passes and is ready", "[mo
 TEST_CASE("a paused scheduler warns but stays ready and live", "[model][health]") {
   const m::snapshot snap = snapshot_with(m::scheduler_status::paused);
   const m::verdict v = m::judge(input(&snap, 500ms), {});
-  CHECK(state(v) == health_status::warn);
+  check_state_verdict(v, health_status::warn, true, true);
   CHECK(check(v, "scheduler:state").observed_text == "paused");
   CHECK(check(v, "scheduler:state").output.find("maintenance") != std::string::npos);
   CHECK(heartbeat(v) == health_status::pass);
-  CHECK(v.status == health_status::warn);
-  CHECK(v.ready);
-  CHECK(v.live);
 }
 
 TEST_CASE("a starting scheduler warns within the start-up grace and fails after it",
@@ -217,16 +222,11 @@ TEST_CASE("a starting scheduler warns within the start-up grace and fails after 
   const m::snapshot snap = snapshot_with(m::scheduler_status::starting);
 
   const m::verdict within = m::judge(input(&snap, 100ms, 30s), th);
-  CHECK(state(within) == health_status::warn);
-  CHECK(within.status == health_status::warn);
-  CHECK_FALSE(within.ready);
-  CHECK(within.live);
+  check_state_verdict(within, health_status::warn, false, true);
 
   const m::verdict after = m::judge(input(&snap, 100ms, 30s + 1ns), th);
-  CHECK(state(after) == health_status::fail);
-  CHECK(after.status == health_status::fail);
-  CHECK_FALSE(after.ready);
-  CHECK(after.live);  // a slow start is not a wedge of the loop
+  // Still live: a slow start is not a wedge of the loop.
+  check_state_verdict(after, health_status::fail, false, true);
 }
 
 TEST_CASE("draining and stopped fail and are not ready, but are live while the heartbeat is fresh",
@@ -235,10 +235,7 @@ TEST_CASE("draining and stopped fail and are not ready, but are live while the h
     INFO(m::to_string(status));
     const m::snapshot snap = snapshot_with(status);
     const m::verdict fresh = m::judge(input(&snap, 100ms), {});
-    CHECK(state(fresh) == health_status::fail);
-    CHECK(fresh.status == health_status::fail);
-    CHECK_FALSE(fresh.ready);
-    CHECK(fresh.live);
+    check_state_verdict(fresh, health_status::fail, false, true);
 
     const m::verdict stale = m::judge(input(&snap, 1h), {});
     CHECK_FALSE(stale.live);

@@ -6,6 +6,7 @@
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
 #include "model/planner.hpp"
+#include "tests/support/unit_model.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -25,54 +26,20 @@ const m::wall_time t0 = *m::parse_rfc3339("2026-01-05T00:00:00Z");
 
 m::wall_time at(m::duration d) { return t0 + d; }
 
-m::job_spec base_spec(const std::string& id, const std::string& schedule = "@every 1m") {
-  m::job_spec s;
-  s.id = id;
-  s.schedule = schedule;
-  s.command.argv = {"/bin/true"};
-  return s;
-}
+using namespace vigil::test;
 
-std::string rid(const std::string& job, m::wall_time nominal) {
-  return m::make_run_id(job, nominal, false);
-}
-
-/// The scheduler as the actor drives it: one state, one log, every event applied once.
-struct world {
-  m::state s;
-  std::vector<m::event> log;
-
-  void accept(const m::command& c, m::wall_time now) {
-    auto d = m::decide(s, c, now);
-    REQUIRE(std::holds_alternative<std::vector<m::event>>(d));
-    for (const auto& e : std::get<std::vector<m::event>>(d)) {
-      m::apply_in_place(s, e);
-      log.push_back(e);
-    }
-  }
+/// The scheduler as the actor drives it, the schedules refreshed as the actor does after a PUT.
+struct world : model_world {
   void define(const m::job_spec& spec, m::wall_time now, bool create_only = true) {
-    accept(m::define_job{std::make_shared<const m::job_spec>(spec), create_only, "test"}, now);
+    model_world::define(spec, now, create_only);
     m::refresh_schedules(s);
   }
-  std::vector<m::event> cycle(m::wall_time now) {
-    auto events = m::plan_cycle(s, now);
-    log.insert(log.end(), events.begin(), events.end());
-    return events;
-  }
-  void start(const std::string& run, m::wall_time now) {
-    auto events = m::on_run_started(s, run, 100, now);
-    log.insert(log.end(), events.begin(), events.end());
-  }
+  using model_world::finish;
   std::vector<m::event> finish(const std::string& run, m::run_outcome o, m::wall_time now,
                                m::duration elapsed = 2s) {
-    m::run_finished f;
-    f.run_id = run;
-    f.outcome = o;
-    f.at = now;
+    auto f = report(run, o, now);
     f.elapsed = elapsed;
-    auto events = m::on_run_finished(s, f);
-    log.insert(log.end(), events.begin(), events.end());
-    return events;
+    return finish(f);
   }
   /// The 00:0N run of `job` fires and is reported running a second later.
   std::string fire_and_start(const std::string& job, m::wall_time nominal) {
@@ -82,26 +49,18 @@ struct world {
     start(id, nominal + 1s);
     return id;
   }
-  const m::job_state& job(const std::string& id) const {
-    auto it = s.jobs.find(id);
-    REQUIRE(it != s.jobs.end());
-    return it->second;
-  }
   const m::job_status& status(const std::string& id) const { return job(id).status; }
   bool selects(const std::string& id, m::job_filter f) const { return m::matches(s, job(id), f); }
   /// The state is the fold of the log: checked at the end of every scenario.
   void check_replay() const {
-    const m::state replayed = m::fold(log);
-    CHECK(replayed == s);
-    CHECK(replayed.jobs.at("a")->status == s.jobs.at("a")->status);
+    model_world::check_replay();
+    CHECK(m::fold(log).jobs.at("a")->status == s.jobs.at("a")->status);
   }
 };
 
 template <class T>
 size_t count_of(const std::vector<m::event>& events) {
-  size_t n = 0;
-  for (const auto& e : events) n += std::holds_alternative<T>(e);
-  return n;
+  return all_of<T>(events).size();
 }
 
 }  // namespace
@@ -316,23 +275,23 @@ TEST_CASE("a status rebuilt from retained runs equals the fold when nothing was 
   spec.retry.initial_backoff = 1s;
   spec.retry.jitter = 0;
   w.define(spec, t0);
+  // The nominal run fails after 4 s, is retried 10 s in and ends as `then`, `took` long,
+  // `ends` after the nominal time: two failures in a row, and the status rebuilt agrees.
+  auto fails_twice = [&w](m::wall_time nominal, m::run_outcome then, m::duration ends,
+                          m::duration took) {
+    const auto r = w.fire_and_start("a", nominal);
+    w.finish(r, m::run_outcome::failed, nominal + 5s, 4s);
+    REQUIRE(count_of<m::run_dispatched>(w.cycle(nominal + 10s)) == 1);
+    w.start(r, nominal + 11s);
+    w.finish(r, then, nominal + ends, took);
+    CHECK(w.status("a").consecutive_failures == 2);
+    CHECK(m::status_from_runs(w.s, w.job("a")) == w.status("a"));
+  };
   // 00:01 fails twice (a retry), 00:02 succeeds, 00:03 fails then times out, 00:04 fails and
   // waits for its retry.
-  const auto r1 = w.fire_and_start("a", at(1min));
-  w.finish(r1, m::run_outcome::failed, at(1min + 5s), 4s);
-  REQUIRE(count_of<m::run_dispatched>(w.cycle(at(1min + 10s))) == 1);
-  w.start(r1, at(1min + 11s));
-  w.finish(r1, m::run_outcome::failed, at(1min + 13s), 2s);
-  CHECK(w.status("a").consecutive_failures == 2);
-  CHECK(m::status_from_runs(w.s, w.job("a")) == w.status("a"));
+  fails_twice(at(1min), m::run_outcome::failed, 13s, 2s);
   w.finish(w.fire_and_start("a", at(2min)), m::run_outcome::succeeded, at(2min + 3s), 2s);
-  const auto r3 = w.fire_and_start("a", at(3min));
-  w.finish(r3, m::run_outcome::failed, at(3min + 5s), 4s);
-  REQUIRE(count_of<m::run_dispatched>(w.cycle(at(3min + 10s))) == 1);
-  w.start(r3, at(3min + 11s));
-  w.finish(r3, m::run_outcome::timed_out, at(3min + 20s), 9s);
-  CHECK(w.status("a").consecutive_failures == 2);
-  CHECK(m::status_from_runs(w.s, w.job("a")) == w.status("a"));
+  fails_twice(at(3min), m::run_outcome::timed_out, 20s, 9s);
   const auto r4 = w.fire_and_start("a", at(4min));
   w.finish(r4, m::run_outcome::failed, at(4min + 5s), 3s);
   REQUIRE(w.s.runs.at(r4).status == m::run_status::retry_wait);

@@ -4,6 +4,7 @@
 #include "model/planner.hpp"
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
+#include "tests/support/unit_model.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -26,61 +27,25 @@ const m::wall_time t0 = *m::parse_rfc3339("2026-01-01T00:00:00Z");
 
 m::wall_time at(m::duration d) { return t0 + d; }
 
-m::job_spec base_spec(const std::string& id, const std::string& schedule = "@every 1m") {
-  m::job_spec s;
-  s.id = id;
-  s.schedule = schedule;
-  s.command.argv = {"/bin/true"};
-  return s;
+using namespace vigil::test;
+
+/// Job `id` every minute under the overlap policy `o`.
+m::job_spec overlapping(const std::string& id, m::overlap_policy o) {
+  auto spec = base_spec(id);
+  spec.overlap = o;
+  return spec;
 }
 
-/// The scheduler as the actor drives it: one state, one log, every event applied once.
-struct world {
-  m::state s;
-  std::vector<m::event> log;
+/// The scheduler as the actor drives it, with the runner's exit codes and manual runs marked.
+struct world : model_world {
   std::set<size_t> manual_at;  ///< log positions of manual decisions
 
-  void take(const std::vector<m::event>& events) {
-    for (const auto& e : events) log.push_back(e);
-  }
-  std::vector<m::event> accept(const m::command& c, m::wall_time now) {
-    auto d = m::decide(s, c, now);
-    REQUIRE(std::holds_alternative<std::vector<m::event>>(d));
-    auto events = std::get<std::vector<m::event>>(d);
-    for (const auto& e : events) {
-      m::apply_in_place(s, e);
-      log.push_back(e);
-    }
-    return events;
-  }
-  m::rejection refuse(const m::command& c, m::wall_time now) {
-    auto d = m::decide(s, c, now);
-    REQUIRE(std::holds_alternative<m::rejection>(d));
-    return std::get<m::rejection>(d);
-  }
-  void define(const m::job_spec& spec, m::wall_time now, bool create_only = true) {
-    accept(m::define_job{std::make_shared<const m::job_spec>(spec), create_only, "test"}, now);
-  }
-  std::vector<m::event> cycle(m::wall_time now, const m::cycle_limits& lim = {}) {
-    auto events = m::plan_cycle(s, now, lim);
-    take(events);
-    return events;
-  }
-  std::vector<m::event> start(const std::string& run, m::wall_time now, int pid = 100) {
-    auto events = m::on_run_started(s, run, pid, now);
-    take(events);
-    return events;
-  }
+  using model_world::finish;
   std::vector<m::event> finish(const std::string& run, m::run_outcome o, m::wall_time now) {
-    m::run_finished f;
-    f.run_id = run;
-    f.outcome = o;
-    f.at = now;
+    auto f = report(run, o, now);
     if (o == m::run_outcome::succeeded) f.exit_code = 0;
     if (o == m::run_outcome::failed) f.exit_code = 1;
-    auto events = m::on_run_finished(s, f);
-    take(events);
-    return events;
+    return finish(f);
   }
   std::optional<m::fire_decided> manual(const std::string& job,
                                         std::optional<m::overlap_policy> overlap,
@@ -91,40 +56,33 @@ struct world {
     REQUIRE(std::holds_alternative<m::fire_decided>(events[0]));
     return std::get<m::fire_decided>(events[0]);
   }
-  const m::run_record& run(const std::string& id) const {
-    auto it = s.runs.find(id);
-    REQUIRE(it != s.runs.end());
-    return it->second;
-  }
-  const m::job_state& job(const std::string& id) const {
-    auto it = s.jobs.find(id);
-    REQUIRE(it != s.jobs.end());
-    return it->second;
-  }
-  /// The state is the fold of the log: checked at the end of every scenario.
-  void check_replay() const {
-    const m::state replayed = m::fold(log);
-    CHECK(replayed == s);
-  }
 };
 
 std::vector<m::fire_decided> decisions_in(const std::vector<m::event>& events) {
-  std::vector<m::fire_decided> out;
-  for (const auto& e : events)
-    if (const auto* d = std::get_if<m::fire_decided>(&e)) out.push_back(*d);
-  return out;
+  return all_of<m::fire_decided>(events);
 }
 
-template <class T>
-std::vector<T> all_of(const std::vector<m::event>& events) {
-  std::vector<T> out;
-  for (const auto& e : events)
-    if (const auto* x = std::get_if<T>(&e)) out.push_back(*x);
-  return out;
+/// A decision covering `first` to `last`, `count` nominal times in all, of this kind.
+void check_range(const m::fire_decided& d, m::decision_kind kind, m::wall_time first,
+                 m::wall_time last, uint64_t count) {
+  CHECK(d.kind == kind);
+  CHECK(d.nominal == first);
+  CHECK(d.last == last);
+  CHECK(d.count == count);
 }
 
-std::string rid(const std::string& job, m::wall_time nominal) {
-  return m::make_run_id(job, nominal, false);
+/// The nominal times `first` to `last` missed, for `reason`.
+void check_missed(const m::fire_decided& d, m::decision_reason reason, m::wall_time first,
+                  m::wall_time last, uint64_t count) {
+  check_range(d, m::decision_kind::missed, first, last, count);
+  CHECK(d.reason == reason);
+}
+
+/// One nominal time fired, for `reason`.
+void check_fired(const m::fire_decided& d, m::decision_reason reason, m::wall_time nominal) {
+  CHECK(d.kind == m::decision_kind::fired);
+  CHECK(d.reason == reason);
+  CHECK(d.nominal == nominal);
 }
 
 /// A fire has been decided and the runner reports it running.
@@ -134,6 +92,14 @@ void fire_and_start(world& w, const std::string& job, m::wall_time nominal) {
   REQUIRE(d[0].kind == m::decision_kind::fired);
   REQUIRE(d[0].run_id == rid(job, nominal));
   REQUIRE(w.start(d[0].run_id, nominal + 1s).size() == 1);
+}
+
+/// Job `spec` defined at 00:00, its 00:01 run fired and reported running.
+world running(const m::job_spec& spec) {
+  world w;
+  w.define(spec, t0);
+  fire_and_start(w, spec.id, at(1min));
+  return w;
 }
 
 /// Every nominal time covered by a job's scheduled (non-manual) decisions, with multiplicity.
@@ -182,9 +148,7 @@ TEST_CASE("run ids name the job and the nominal time, manual ones marked", "[pla
 SCENARIO("overlap skip: a nominal time that comes while a run is going is skipped",
          "[planner][overlap]") {
   GIVEN("a skip job whose 00:01 run is still running") {
-    world w;
-    w.define(base_spec("a"), t0);
-    fire_and_start(w, "a", at(1min));
+    world w = running(base_spec("a"));
     WHEN("00:02 comes") {
       auto d = decisions_in(w.cycle(at(2min)));
       THEN("it is skipped for overlap, with no run") {
@@ -227,12 +191,9 @@ SCENARIO("overlap skip: a nominal time that comes while a run is going is skippe
 SCENARIO("overlap buffer_one: one waits, the next is skipped as buffer_full",
          "[planner][overlap]") {
   GIVEN("a buffer_one job with its 00:01 run going") {
-    world w;
-    auto spec = base_spec("a");
-    spec.overlap = m::overlap_policy::buffer_one;
+    auto spec = overlapping("a", m::overlap_policy::buffer_one);
     spec.buffer_limit = 5;  // ignored by buffer_one
-    w.define(spec, t0);
-    fire_and_start(w, "a", at(1min));
+    world w = running(spec);
     WHEN("00:02 and 00:03 come") {
       auto d2 = decisions_in(w.cycle(at(2min)));
       auto d3 = decisions_in(w.cycle(at(3min)));
@@ -269,12 +230,9 @@ SCENARIO("overlap buffer_one: one waits, the next is skipped as buffer_full",
 
 SCENARIO("overlap buffer_all: up to buffer_limit wait, in order", "[planner][overlap]") {
   GIVEN("a buffer_all job with buffer_limit 3 and its 00:01 run going") {
-    world w;
-    auto spec = base_spec("a");
-    spec.overlap = m::overlap_policy::buffer_all;
+    auto spec = overlapping("a", m::overlap_policy::buffer_all);
     spec.buffer_limit = 3;
-    w.define(spec, t0);
-    fire_and_start(w, "a", at(1min));
+    world w = running(spec);
     WHEN("00:02 to 00:05 come, one cycle each") {
       std::vector<m::fire_decided> d;
       for (int k = 2; k <= 5; ++k)
@@ -306,8 +264,7 @@ SCENARIO("overlap buffer_all: up to buffer_limit wait, in order", "[planner][ove
   }
   GIVEN("a buffer_all job whose backlog comes in one cycle") {
     world w;
-    auto spec = base_spec("a");
-    spec.overlap = m::overlap_policy::buffer_all;
+    auto spec = overlapping("a", m::overlap_policy::buffer_all);
     spec.buffer_limit = 2;
     spec.misfire_grace = 10min;
     w.define(spec, t0);
@@ -329,12 +286,9 @@ SCENARIO("overlap buffer_all: up to buffer_limit wait, in order", "[planner][ove
 SCENARIO("overlap cancel_other: the new run fires and the running one is cancelled",
          "[planner][overlap]") {
   GIVEN("a cancel_other job with retries and its 00:01 run going") {
-    world w;
-    auto spec = base_spec("a");
-    spec.overlap = m::overlap_policy::cancel_other;
+    auto spec = overlapping("a", m::overlap_policy::cancel_other);
     spec.retry.max_attempts = 3;
-    w.define(spec, t0);
-    fire_and_start(w, "a", at(1min));
+    world w = running(spec);
     WHEN("00:02 comes") {
       auto d = decisions_in(w.cycle(at(2min)));
       THEN("it fires, naming the 00:01 run as cancelled") {
@@ -365,13 +319,10 @@ SCENARIO("overlap cancel_other: the new run fires and the running one is cancell
     w.check_replay();
   }
   GIVEN("a cancel_other job whose run waits for a retry") {
-    world w;
-    auto spec = base_spec("a");
-    spec.overlap = m::overlap_policy::cancel_other;
+    auto spec = overlapping("a", m::overlap_policy::cancel_other);
     spec.retry.max_attempts = 3;
     spec.retry.initial_backoff = 5min;
-    w.define(spec, t0);
-    fire_and_start(w, "a", at(1min));
+    world w = running(spec);
     w.finish(rid("a", at(1min)), m::run_outcome::failed, at(1min + 10s));
     REQUIRE(w.run(rid("a", at(1min))).status == m::run_status::retry_wait);
     WHEN("00:02 comes") {
@@ -392,11 +343,8 @@ SCENARIO("overlap cancel_other: the new run fires and the running one is cancell
 
 SCENARIO("overlap allow: runs of the same job run side by side", "[planner][overlap]") {
   GIVEN("an allow job with its 00:01 run going") {
-    world w;
-    auto spec = base_spec("a");
-    spec.overlap = m::overlap_policy::allow;
-    w.define(spec, t0);
-    fire_and_start(w, "a", at(1min));
+    auto spec = overlapping("a", m::overlap_policy::allow);
+    world w = running(spec);
     WHEN("00:02 comes") {
       auto d = decisions_in(w.cycle(at(2min)));
       THEN("it fires and nothing is cancelled") {
@@ -493,8 +441,7 @@ TEST_CASE("a manual run under each overlap policy, with and without an override"
 TEST_CASE("two manual runs in the same millisecond: the second is a conflict",
           "[planner][manual]") {
   world w;
-  auto spec = base_spec("a");
-  spec.overlap = m::overlap_policy::allow;
+  auto spec = overlapping("a", m::overlap_policy::allow);
   w.define(spec, t0);
   w.manual("a", std::nullopt, at(1s + 200us));
   auto r = w.refuse(m::run_job{"a", std::nullopt, "test"}, at(1s + 900us));
@@ -505,9 +452,7 @@ TEST_CASE("two manual runs in the same millisecond: the second is a conflict",
 
 SCENARIO("a skipped manual run does not swallow nominal times still owed", "[planner][manual]") {
   GIVEN("a skip job running its 00:01 run, the 00:02 time due but no cycle yet") {
-    world w;
-    w.define(base_spec("a"), t0);
-    fire_and_start(w, "a", at(1min));
+    world w = running(base_spec("a"));
     WHEN("a manual run is asked at 00:02:30 and skipped, then the cycle runs") {
       auto d = w.manual("a", std::nullopt, at(2min + 30s));
       REQUIRE(d->kind == m::decision_kind::skipped);
@@ -523,9 +468,7 @@ SCENARIO("a skipped manual run does not swallow nominal times still owed", "[pla
     w.check_replay();
   }
   GIVEN("a paused skip job with a run going") {
-    world w;
-    w.define(base_spec("a"), t0);
-    fire_and_start(w, "a", at(1min));
+    world w = running(base_spec("a"));
     w.accept(m::pause_job{"a", "maintenance", "op"}, at(1min + 30s));
     WHEN("a manual run is skipped during the pause and the job resumes") {
       w.manual("a", std::nullopt, at(5min + 30s));
@@ -533,11 +476,7 @@ SCENARIO("a skipped manual run does not swallow nominal times still owed", "[pla
       auto c = decisions_in(w.cycle(at(6min + 30s)));
       THEN("the nominal times of the pause are reported as paused") {
         REQUIRE(c.size() == 2);
-        CHECK(c[0].kind == m::decision_kind::missed);
-        CHECK(c[0].reason == m::decision_reason::paused);
-        CHECK(c[0].nominal == at(2min));
-        CHECK(c[0].last == at(5min));
-        CHECK(c[0].count == 4);
+        check_missed(c[0], m::decision_reason::paused, at(2min), at(5min), 4);
         CHECK(c[1].nominal == at(6min));
       }
     }
@@ -563,15 +502,9 @@ SCENARIO("catch-up after downtime", "[planner][catchup]") {
     auto d = decisions_in(w.cycle(at(10min + 30s)));
     THEN("00:01-00:09 are one missed range (misfire) and 00:10 fires on schedule") {
       REQUIRE(d.size() == 2);
-      CHECK(d[0].kind == m::decision_kind::missed);
-      CHECK(d[0].reason == m::decision_reason::misfire);
-      CHECK(d[0].nominal == at(1min));
-      CHECK(d[0].last == at(9min));
-      CHECK(d[0].count == 9);
+      check_missed(d[0], m::decision_reason::misfire, at(1min), at(9min), 9);
       CHECK(d[0].run_id.empty());
-      CHECK(d[1].kind == m::decision_kind::fired);
-      CHECK(d[1].reason == m::decision_reason::schedule);
-      CHECK(d[1].nominal == at(10min));
+      check_fired(d[1], m::decision_reason::schedule, at(10min));
       CHECK(w.job("a").counters.missed == 9);
       CHECK(w.job("a").counters.fired == 1);
       CHECK(w.job("a").cursor == at(10min));
@@ -599,14 +532,8 @@ SCENARIO("catch-up after downtime", "[planner][catchup]") {
     auto d = decisions_in(w.cycle(at(10min + 45s)));
     THEN("the newest late one runs as catchup, the others are missed") {
       REQUIRE(d.size() == 2);
-      CHECK(d[0].kind == m::decision_kind::missed);
-      CHECK(d[0].reason == m::decision_reason::misfire);
-      CHECK(d[0].nominal == at(1min));
-      CHECK(d[0].last == at(9min));
-      CHECK(d[0].count == 9);
-      CHECK(d[1].kind == m::decision_kind::fired);
-      CHECK(d[1].reason == m::decision_reason::catchup);
-      CHECK(d[1].nominal == at(10min));
+      check_missed(d[0], m::decision_reason::misfire, at(1min), at(9min), 9);
+      check_fired(d[1], m::decision_reason::catchup, at(10min));
       CHECK(w.run(d[1].run_id).reason == "catchup");
     }
     w.check_replay();
@@ -617,10 +544,7 @@ SCENARIO("catch-up after downtime", "[planner][catchup]") {
     auto d = decisions_in(w.cycle(at(10min + 30s)));
     THEN("late ones within 5m run (00:06-00:09), older ones are missed, 00:10 on schedule") {
       REQUIRE(d.size() == 6);
-      CHECK(d[0].kind == m::decision_kind::missed);
-      CHECK(d[0].nominal == at(1min));
-      CHECK(d[0].last == at(5min));
-      CHECK(d[0].count == 5);
+      check_range(d[0], m::decision_kind::missed, at(1min), at(5min), 5);
       for (int k = 1; k <= 4; ++k) {
         CHECK(d[k].kind == m::decision_kind::fired);
         CHECK(d[k].reason == m::decision_reason::catchup);
@@ -665,10 +589,7 @@ SCENARIO("catch-up after downtime", "[planner][catchup]") {
     auto d = decisions_in(w.cycle(at(200min + 30s)));
     THEN("the newest 100 late ones run, the 99 older are missed") {
       REQUIRE(d.size() == 102);
-      CHECK(d[0].kind == m::decision_kind::missed);
-      CHECK(d[0].nominal == at(1min));
-      CHECK(d[0].last == at(99min));
-      CHECK(d[0].count == 99);
+      check_range(d[0], m::decision_kind::missed, at(1min), at(99min), 99);
       CHECK(d[1].nominal == at(100min));
       CHECK(d[100].nominal == at(199min));
       for (size_t k = 1; k <= 100; ++k) CHECK(d[k].reason == m::decision_reason::catchup);
@@ -700,8 +621,7 @@ SCENARIO("a job pause: its nominal times are decided on resume, as paused",
          "[planner][pause][catchup]") {
   GIVEN("a job that ran 00:01, paused at 00:01:30") {
     world w;
-    auto spec = base_spec("a");
-    spec.overlap = m::overlap_policy::allow;
+    auto spec = overlapping("a", m::overlap_policy::allow);
     w.define(spec, t0);
     w.cycle(at(1min));
     w.accept(m::pause_job{"a", "maint", "op"}, at(1min + 30s));
@@ -716,11 +636,7 @@ SCENARIO("a job pause: its nominal times are decided on resume, as paused",
       auto d = decisions_in(w.cycle(at(10min + 30s)));
       THEN("00:02-00:09 are missed as paused and 00:10 fires") {
         REQUIRE(d.size() == 2);
-        CHECK(d[0].kind == m::decision_kind::missed);
-        CHECK(d[0].reason == m::decision_reason::paused);
-        CHECK(d[0].nominal == at(2min));
-        CHECK(d[0].last == at(9min));
-        CHECK(d[0].count == 8);
+        check_missed(d[0], m::decision_reason::paused, at(2min), at(9min), 8);
         CHECK(d[1].reason == m::decision_reason::schedule);
         CHECK(w.job("a").held_from == at(1min + 30s));
         CHECK(w.job("a").held_until == at(10min + 30s));
@@ -737,14 +653,8 @@ SCENARIO("a job pause: its nominal times are decided on resume, as paused",
       auto d = decisions_in(w.cycle(at(10min + 45s)));
       THEN("every nominal is late: the newest runs as catchup, the rest are missed as paused") {
         REQUIRE(d.size() == 2);
-        CHECK(d[0].kind == m::decision_kind::missed);
-        CHECK(d[0].reason == m::decision_reason::paused);
-        CHECK(d[0].nominal == at(2min));
-        CHECK(d[0].last == at(9min));
-        CHECK(d[0].count == 8);
-        CHECK(d[1].kind == m::decision_kind::fired);
-        CHECK(d[1].reason == m::decision_reason::catchup);
-        CHECK(d[1].nominal == at(10min));
+        check_missed(d[0], m::decision_reason::paused, at(2min), at(9min), 8);
+        check_fired(d[1], m::decision_reason::catchup, at(10min));
       }
     }
     w.check_replay();
@@ -775,8 +685,7 @@ SCENARIO("a scheduler pause: no new decisions, retries still go, paused on resum
          "[planner][pause][catchup]") {
   GIVEN("a job that ran 00:01 and a job whose run waits for a retry at 00:03:10") {
     world w;
-    auto a = base_spec("a");
-    a.overlap = m::overlap_policy::allow;
+    auto a = overlapping("a", m::overlap_policy::allow);
     auto b = base_spec("b", "@every 1h");
     b.retry.max_attempts = 2;
     b.retry.initial_backoff = 2min;
@@ -908,16 +817,13 @@ TEST_CASE("retry backoff: exponential from the initial, capped, deterministic ji
 SCENARIO("retries: attempts, backoff growth, the cap, exhaustion, then the buffer",
          "[planner][retry]") {
   GIVEN("a buffer_one job with 4 attempts, backoff 10s x2 capped at 25s, no jitter") {
-    world w;
-    auto spec = base_spec("a");
-    spec.overlap = m::overlap_policy::buffer_one;
+    auto spec = overlapping("a", m::overlap_policy::buffer_one);
     spec.retry.max_attempts = 4;
     spec.retry.initial_backoff = 10s;
     spec.retry.max_backoff = 25s;
     spec.retry.multiplier = 2;
     spec.retry.jitter = 0;
-    w.define(spec, t0);
-    fire_and_start(w, "a", at(1min));
+    world w = running(spec);
     const std::string r = rid("a", at(1min));
 
     WHEN("attempt 1 fails") {
@@ -1002,11 +908,9 @@ TEST_CASE("which outcomes are retried", "[planner][retry]") {
   for (const O o :
        {O::succeeded, O::failed, O::timed_out, O::cancelled, O::failed_to_start, O::abandoned}) {
     INFO(m::to_string(o));
-    world w;
     auto spec = base_spec("a");
     spec.retry.max_attempts = 3;
-    w.define(spec, t0);
-    fire_and_start(w, "a", at(1min));
+    world w = running(spec);
     auto e = w.finish(rid("a", at(1min)), o, at(1min + 5s));
     const bool retried = o != O::succeeded && o != O::cancelled;
     CHECK(all_of<m::retry_scheduled>(e).size() == (retried ? 1u : 0u));
@@ -1058,13 +962,11 @@ SCENARIO("abandon_orphans finishes runs a previous process left going", "[planne
       "a retried allow job with one running and one starting run, a buffer_one job with a "
       "running and a buffered run, a skip job with a run waiting for its retry") {
     world w;
-    auto a = base_spec("a");
-    a.overlap = m::overlap_policy::allow;
+    auto a = overlapping("a", m::overlap_policy::allow);
     a.retry.max_attempts = 2;
     a.retry.initial_backoff = 30s;
     a.retry.jitter = 0;
-    auto b = base_spec("b");
-    b.overlap = m::overlap_policy::buffer_one;
+    auto b = overlapping("b", m::overlap_policy::buffer_one);
     auto c = base_spec("c", "@every 1h");
     c.retry.max_attempts = 2;
     c.retry.initial_backoff = 10min;
@@ -1148,13 +1050,9 @@ SCENARIO("an orphan whose processes still live stays active until the runner say
         CHECK(decided_a > 0);
       }
       AND_WHEN("the runner reports it gone") {
-        m::run_finished f;
-        f.run_id = ra;
-        f.outcome = m::run_outcome::abandoned;
+        auto f = report(ra, m::run_outcome::abandoned, at(5min));
         f.error = "waited until they ended";
-        f.at = at(5min);
-        auto later = m::on_run_finished(w.s, f);
-        w.take(later);
+        auto later = w.finish(f);
         THEN("only then is it abandoned and its retry scheduled") {
           CHECK(w.run(ra).status == m::run_status::retry_wait);
           auto rs = all_of<m::retry_scheduled>(later);
@@ -1232,8 +1130,7 @@ SCENARIO("a disabled job is kept but never decided, enabling it starts from the 
 SCENARIO("removing a job with runs going cancels them and drops its runs", "[planner][remove]") {
   GIVEN("an allow job with a running, a starting, a retry_wait and a buffered run") {
     world w;
-    auto spec = base_spec("a");
-    spec.overlap = m::overlap_policy::allow;
+    auto spec = overlapping("a", m::overlap_policy::allow);
     spec.retry.max_attempts = 3;
     spec.retry.initial_backoff = 10min;
     w.define(spec, t0);
@@ -1371,12 +1268,7 @@ TEST_CASE("each (job, nominal time) is decided exactly once over many cycles", "
     now += std::chrono::milliseconds(1 + next(next(10) == 0 ? 900'000 : 40'000));
     w.cycle(now);
     CHECK(m::count_overdue(w.s, now, 0s) == 0);
-    std::vector<std::string> going;
-    for (const auto& [id, r] : w.s.runs)
-      if (r.status == m::run_status::starting || r.status == m::run_status::running)
-        going.push_back(id);
-    std::sort(going.begin(), going.end());
-    for (const auto& id : going)
+    for (const auto& [id, status] : going_runs(w.s))
       if (next(3) == 0)
         w.finish(id, next(2) ? m::run_outcome::succeeded : m::run_outcome::failed, now);
     const std::string job = defs[next(defs.size())].id;
@@ -1459,13 +1351,11 @@ TEST_CASE("count_overdue: nothing after a cycle, the late ones when cycles do no
 
 SCENARIO("every attempt of a retried run is kept, not only the last", "[planner][retry]") {
   GIVEN("a job with 3 attempts whose first attempt fails with exit 1") {
-    world w;
     auto spec = base_spec("a");
     spec.retry.max_attempts = 3;
     spec.retry.initial_backoff = 10s;
     spec.retry.jitter = 0;
-    w.define(spec, t0);
-    fire_and_start(w, "a", at(1min));
+    world w = running(spec);
     const std::string r = rid("a", at(1min));
     w.finish(r, m::run_outcome::failed, at(1min + 5s));
 
@@ -1499,9 +1389,7 @@ SCENARIO("every attempt of a retried run is kept, not only the last", "[planner]
       auto other = spec;
       other.overlap = m::overlap_policy::cancel_other;
       other.retry.initial_backoff = 5min;
-      world w2;
-      w2.define(other, t0);
-      fire_and_start(w2, "a", at(1min));
+      world w2 = running(other);
       w2.finish(r, m::run_outcome::failed, at(1min + 5s));
       w2.cycle(at(2min));
       THEN("the run is cancelled and attempt 1 is still the only attempt that ran") {
@@ -1519,8 +1407,7 @@ SCENARIO("backfill decides the past nominal times nothing decided, once, under t
          "[planner][backfill]") {
   GIVEN("an allow job every minute, created at 00:00, whose daemon was down until 00:10") {
     world w;
-    auto spec = base_spec("a");
-    spec.overlap = m::overlap_policy::allow;
+    auto spec = overlapping("a", m::overlap_policy::allow);
     w.define(spec, t0);
     // 00:01 on missed (one range); those within the misfire grace of 00:10 fired.
     std::vector<m::wall_time> owed{t0};  // the creation instant: no decision covers it
@@ -1600,8 +1487,7 @@ SCENARIO("backfill decides the past nominal times nothing decided, once, under t
         CHECK(w.refuse(m::backfill_job{"nope", t0, at(5min), "op"}, now).code ==
               m::errc::not_found);
         // cancel_other would have each backfilled time cancel the one before it.
-        auto cancelling = base_spec("c");
-        cancelling.overlap = m::overlap_policy::cancel_other;
+        auto cancelling = overlapping("c", m::overlap_policy::cancel_other);
         w.define(cancelling, now);
         CHECK(w.refuse(m::backfill_job{"c", t0, at(5min), "op"}, now).code == m::errc::conflict);
         CHECK(w.job("a").decisions.empty());
@@ -1614,8 +1500,7 @@ SCENARIO("a job keeps at most 1000 separate backfilled ranges, and requests that
          "[planner][backfill]") {
   GIVEN("an allow job every minute created at 01:00, backfilled minute by minute, apart") {
     world w;
-    auto spec = base_spec("a");
-    spec.overlap = m::overlap_policy::allow;
+    auto spec = overlapping("a", m::overlap_policy::allow);
     w.define(spec, at(std::chrono::hours(48)));
     const auto now = at(std::chrono::hours(48)) + 1s;
     for (int i = 0; i < 1000; ++i) {

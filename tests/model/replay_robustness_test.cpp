@@ -6,17 +6,15 @@
 
 #include "model/decider.hpp"
 #include "model/planner.hpp"
+#include "tests/support/unit_model.hpp"
 
 namespace m = vigil::model;
 using namespace std::chrono_literals;
 
 TEST_CASE("a job whose zone is unknown here is kept but never fires", "[model][replay]") {
   const m::wall_time t0 = *m::parse_rfc3339("2026-06-01T00:00:00Z");
-  auto spec = std::make_shared<m::job_spec>();
-  spec->id = "far";
-  spec->schedule = "@every 1s";
+  auto spec = vigil::test::shared_spec("far", "@every 1s");
   spec->time_zone = "Mars/Olympus_Mons";
-  spec->command.argv = {"/bin/true"};
   // Today the decider refuses it...
   const auto d = m::decide(m::state{}, m::define_job{spec, true, "t"}, t0);
   REQUIRE(std::holds_alternative<m::rejection>(d));

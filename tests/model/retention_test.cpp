@@ -7,6 +7,7 @@
 #include "model/decider.hpp"
 #include "model/planner.hpp"
 #include "model/retention.hpp"
+#include "tests/support/unit_model.hpp"
 
 namespace m = vigil::model;
 using namespace std::chrono_literals;
@@ -15,43 +16,21 @@ namespace {
 
 const m::wall_time t0 = *m::parse_rfc3339("2026-06-01T00:00:00Z");
 
-struct world {
-  m::state live;
-  std::vector<m::event> log;
-
-  void take(std::vector<m::event> events) {
-    for (auto& e : events) log.push_back(std::move(e));
-  }
-  void command(const m::command& c, m::wall_time at) {
-    auto d = m::decide(live, c, at);
-    REQUIRE(std::holds_alternative<std::vector<m::event>>(d));
-    for (auto& e : std::get<std::vector<m::event>>(d)) {
-      m::apply_in_place(live, e);
-      log.push_back(std::move(e));
-    }
-  }
+/// The scheduler's state and log, whose runs all succeed.
+struct world : vigil::test::model_world {
   /// Fires what is due at `at` and finishes every run it started, successfully.
   void cycle_and_finish(m::wall_time at) {
-    auto events = m::plan_cycle(live, at);
-    log.insert(log.end(), events.begin(), events.end());  // decisions before the ends
-    for (const auto& e : events)
+    for (const auto& e : cycle(at))  // decisions before the ends
       if (const auto* d = std::get_if<m::fire_decided>(&e); d && !d->run_id.empty()) {
-        m::run_finished f;
-        f.run_id = d->run_id;
-        f.outcome = m::run_outcome::succeeded;
-        f.at = at + 10ms;
+        auto f = vigil::test::report(d->run_id, m::run_outcome::succeeded, at + 10ms);
         f.output = std::make_shared<const std::string>("out");
-        take(m::on_run_finished(live, f));
+        finish(f);
       }
   }
 };
 
 std::shared_ptr<const m::job_spec> every_second(const std::string& id) {
-  auto spec = std::make_shared<m::job_spec>();
-  spec->id = id;
-  spec->schedule = "@every 1s";
-  spec->command.argv = {"/bin/true"};
-  return spec;
+  return vigil::test::shared_spec(id, "@every 1s");
 }
 
 size_t finished_runs(const m::state& s, const std::string& job) {
@@ -66,32 +45,32 @@ size_t finished_runs(const m::state& s, const std::string& job) {
 TEST_CASE("retention keeps the newest N finished runs per job and replays to the same state",
           "[model][retention]") {
   world w;
-  w.command(m::define_job{every_second("a"), true, "test"}, t0);
-  w.command(m::define_job{every_second("b"), true, "test"}, t0);
+  w.accept(m::define_job{every_second("a"), true, "test"}, t0);
+  w.accept(m::define_job{every_second("b"), true, "test"}, t0);
   for (int i = 1; i <= 30; ++i) w.cycle_and_finish(t0 + std::chrono::seconds(i));
-  REQUIRE(finished_runs(w.live, "a") == 30);
-  const std::string oldest = w.live.jobs.at("a")->runs.front();
-  const std::string newest = w.live.jobs.at("a")->runs.back();
+  REQUIRE(finished_runs(w.s, "a") == 30);
+  const std::string oldest = w.s.jobs.at("a")->runs.front();
+  const std::string newest = w.s.jobs.at("a")->runs.back();
 
   m::retention_policy p;
   p.runs_per_job = 10;
   p.max_age = 0s;
   p.decisions_per_job = 5;
   std::string cursor;
-  auto events = m::plan_retention(w.live, t0 + 31s, p, cursor);
+  auto events = m::plan_retention(w.s, t0 + 31s, p, cursor);
   CHECK(events.size() == 2);  // one per job
   w.take(events);
-  CHECK(finished_runs(w.live, "a") == 10);
-  CHECK(finished_runs(w.live, "b") == 10);
-  CHECK(w.live.runs.count(oldest) == 0);
-  CHECK(w.live.runs.count(newest) == 1);
-  CHECK(w.live.jobs.at("a")->decisions.size() == 5);
-  CHECK(w.live.totals.succeeded == 60);  // counters are history: compaction keeps them
+  CHECK(finished_runs(w.s, "a") == 10);
+  CHECK(finished_runs(w.s, "b") == 10);
+  CHECK(w.s.runs.count(oldest) == 0);
+  CHECK(w.s.runs.count(newest) == 1);
+  CHECK(w.s.jobs.at("a")->decisions.size() == 5);
+  CHECK(w.s.totals.succeeded == 60);  // counters are history: compaction keeps them
 
   // Nothing more to drop: a second pass emits nothing.
-  CHECK(m::plan_retention(w.live, t0 + 31s, p, cursor).empty());
+  CHECK(m::plan_retention(w.s, t0 + 31s, p, cursor).empty());
   // The log replays to exactly the live state.
-  CHECK(m::fold(w.log) == w.live);
+  CHECK(m::fold(w.log) == w.s);
 }
 
 TEST_CASE("retention drops finished runs by age but never a run still going",
@@ -99,42 +78,42 @@ TEST_CASE("retention drops finished runs by age but never a run still going",
   world w;
   auto spec = std::make_shared<m::job_spec>(*every_second("slow"));
   spec->overlap = m::overlap_policy::allow;
-  w.command(m::define_job{spec, true, "test"}, t0);
-  w.cycle_and_finish(t0 + 1s);                    // finishes
-  auto running = m::plan_cycle(w.live, t0 + 2s);  // fired, never finished
+  w.accept(m::define_job{spec, true, "test"}, t0);
+  w.cycle_and_finish(t0 + 1s);                 // finishes
+  auto running = m::plan_cycle(w.s, t0 + 2s);  // fired, never finished
   w.take(running);
-  REQUIRE(w.live.runs_starting == 1);
+  REQUIRE(w.s.runs_starting == 1);
 
   m::retention_policy p;
   p.runs_per_job = 0;  // even "keep none" keeps what is not finished
   p.max_age = 1h;
   std::string cursor;
-  w.take(m::plan_retention(w.live, t0 + 3s, p, cursor));
-  CHECK(w.live.jobs.at("slow")->runs.size() == 1);
-  CHECK(w.live.runs_starting == 1);
+  w.take(m::plan_retention(w.s, t0 + 3s, p, cursor));
+  CHECK(w.s.jobs.at("slow")->runs.size() == 1);
+  CHECK(w.s.runs_starting == 1);
 
   p.runs_per_job = 100;
   w.cycle_and_finish(t0 + 3s);
-  const size_t before = w.live.jobs.at("slow")->runs.size();
-  CHECK(m::plan_retention(w.live, t0 + 10s, p, cursor).empty());  // young enough
-  w.take(m::plan_retention(w.live, t0 + 2h, p, cursor));          // now too old
-  CHECK(w.live.jobs.at("slow")->runs.size() == before - 1);  // the finished one; not the starting
-  CHECK(m::fold(w.log) == w.live);
+  const size_t before = w.s.jobs.at("slow")->runs.size();
+  CHECK(m::plan_retention(w.s, t0 + 10s, p, cursor).empty());  // young enough
+  w.take(m::plan_retention(w.s, t0 + 2h, p, cursor));          // now too old
+  CHECK(w.s.jobs.at("slow")->runs.size() == before - 1);       // the finished one; not the starting
+  CHECK(m::fold(w.log) == w.s);
 }
 
 TEST_CASE("retention visits jobs round robin, a bounded number per cycle", "[model][retention]") {
   world w;
   for (int i = 0; i < 5; ++i)
-    w.command(m::define_job{every_second("j" + std::to_string(i)), true, "t"}, t0);
+    w.accept(m::define_job{every_second("j" + std::to_string(i)), true, "t"}, t0);
   for (int i = 1; i <= 3; ++i) w.cycle_and_finish(t0 + std::chrono::seconds(i));
   m::retention_policy p;
   p.runs_per_job = 1;
   p.max_age = 0s;
   p.jobs_per_cycle = 2;
   std::string cursor;
-  CHECK(m::plan_retention(w.live, t0 + 4s, p, cursor).size() == 2);
+  CHECK(m::plan_retention(w.s, t0 + 4s, p, cursor).size() == 2);
   CHECK(cursor == "j1");
-  CHECK(m::plan_retention(w.live, t0 + 4s, p, cursor).size() == 2);
-  CHECK(m::plan_retention(w.live, t0 + 4s, p, cursor).size() == 1);  // j4, then wraps to j0 (done)
-  for (int i = 0; i < 5; ++i) CHECK(finished_runs(w.live, "j" + std::to_string(i)) == 1);
+  CHECK(m::plan_retention(w.s, t0 + 4s, p, cursor).size() == 2);
+  CHECK(m::plan_retention(w.s, t0 + 4s, p, cursor).size() == 1);  // j4, then wraps to j0 (done)
+  for (int i = 0; i < 5; ++i) CHECK(finished_runs(w.s, "j" + std::to_string(i)) == 1);
 }

@@ -508,62 +508,53 @@ class generator {
     return f;
   }
 
-  field day_of_month() {
-    if (chance(40)) return field{{{item::star}}};
+  // A day field: a star, a '?', or one or two items that `pick` draws.
+  template <class Pick>
+  field day_field(int star_percent, Pick pick) {
+    if (chance(star_percent)) return field{{{item::star}}};
     if (chance(10)) return field{{}, true};
     field f;
     const int n = uniform(1, 2);
-    for (int i = 0; i < n; ++i) {
-      switch (uniform(0, 6)) {
-        case 0:
-          f.items.push_back({item::last, uniform(0, 5)});
-          break;
-        case 1:
-          f.items.push_back({item::lw});
-          break;
-        case 2:
-          f.items.push_back({item::nearest, uniform(1, 31)});
-          break;
-        default:
-          f.items.push_back(plain(1, 31, 10));
-          break;
-      }
-    }
+    for (int i = 0; i < n; ++i) f.items.push_back(pick(uniform(0, 6)));
     return f;
   }
 
-  field day_of_week() {
-    if (chance(45)) return field{{{item::star}}};
-    if (chance(10)) return field{{}, true};
-    field f;
-    const int n = uniform(1, 2);
-    for (int i = 0; i < n; ++i) {
-      switch (uniform(0, 6)) {
+  field day_of_month() {
+    return day_field(40, [this](int choice) -> item {
+      switch (choice) {
         case 0:
-          f.items.push_back({item::nth_last, uniform(0, 7)});
-          break;
+          return {item::last, uniform(0, 5)};
         case 1:
-          f.items.push_back({item::nth, uniform(0, 7), uniform(1, 5)});
-          break;
+          return {item::lw};
         case 2:
-          f.items.push_back({item::value, uniform(0, 7)});
-          break;
+          return {item::nearest, uniform(1, 31)};
+        default:
+          return plain(1, 31, 10);
+      }
+    });
+  }
+
+  field day_of_week() {
+    return day_field(45, [this](int choice) -> item {
+      switch (choice) {
+        case 0:
+          return {item::nth_last, uniform(0, 7)};
+        case 1:
+          return {item::nth, uniform(0, 7), uniform(1, 5)};
+        case 2:
+          return {item::value, uniform(0, 7)};
         case 3: {
           const int a = uniform(0, 7), b = uniform(a, 7);
-          f.items.push_back({item::range, a, b});
-          break;
+          return {item::range, a, b};
         }
         case 4: {  // wrapping over Saturday, e.g. FRI-MON
           const int a = uniform(2, 6), b = uniform(1, a - 1);
-          f.items.push_back({item::range, a, b});
-          break;
+          return {item::range, a, b};
         }
         default:
-          f.items.push_back({item::star_step, 0, 0, uniform(1, 7)});
-          break;
+          return {item::star_step, 0, 0, uniform(1, 7)};
       }
-    }
-    return f;
+    });
   }
 
   // names: 0 numbers only, 1 month names, 2 weekday names (randomly used).

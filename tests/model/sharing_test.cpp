@@ -7,6 +7,7 @@
 #include "model/decider.hpp"
 #include "model/jobs.hpp"
 #include "model/planner.hpp"
+#include "tests/support/unit_model.hpp"
 
 namespace m = vigil::model;
 using namespace std::chrono_literals;
@@ -16,11 +17,7 @@ namespace {
 const m::wall_time t0 = *m::parse_rfc3339("2026-06-01T00:00:00Z");
 
 std::shared_ptr<const m::job_spec> every_second(const std::string& id) {
-  auto spec = std::make_shared<m::job_spec>();
-  spec->id = id;
-  spec->schedule = "@every 1s";
-  spec->command.argv = {"/bin/true"};
-  return spec;
+  return vigil::test::shared_spec(id, "@every 1s");
 }
 
 }  // namespace
@@ -39,11 +36,9 @@ TEST_CASE("a copy of the state shares its jobs until one side writes", "[model][
   CHECK(durable.jobs.at("a")->decisions.empty());  // the durable copy did not change
 
   // A further event for "b" only, still in flight.
-  m::run_finished f;
-  f.run_id = m::make_run_id("b", t0 + 1s, false);
-  f.outcome = m::run_outcome::succeeded;
-  f.at = t0 + 1s + 5ms;
-  const auto later = m::on_run_finished(pending, f);
+  const auto later =
+      m::on_run_finished(pending, vigil::test::report(vigil::test::rid("b", t0 + 1s),
+                                                      m::run_outcome::succeeded, t0 + 1s + 5ms));
   REQUIRE_FALSE(later.empty());
 
   // The first batch becomes durable: "a" is settled and shared again; "b" has more in flight.

@@ -18,10 +18,7 @@
 namespace {
 
 namespace vs = vigil::store;
-using vs::testing::pg_backend;
-using vs::testing::sample_batch;
-using vs::testing::seq_range;
-using vs::testing::seqs_of;
+using namespace vs::testing;  // the sample log and its checks
 
 int64_t count_events(vs::pg::connection& raw) {
   return raw.exec_ok("SELECT count(*) FROM vigil_events", {}, "count").integer(0, 0);

@@ -16,9 +16,7 @@ namespace {
 
 namespace vs = vigil::store;
 using Catch::Matchers::Contains;
-using vs::testing::sample_batch;
-using vs::testing::seq_range;
-using vs::testing::seqs_of;
+using namespace vs::testing;  // the sample log and its checks
 
 /// A size-limited tmpfs mounted over a directory for the life of the object (needs root).
 class tmpfs_mount {

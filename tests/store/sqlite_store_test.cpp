@@ -12,10 +12,7 @@ namespace {
 
 namespace vs = vigil::store;
 using Catch::Matchers::Contains;
-using vs::testing::raw_db;
-using vs::testing::sample_batch;
-using vs::testing::seq_range;
-using vs::testing::seqs_of;
+using namespace vs::testing;  // the sample log and its checks
 
 /// A temp dir holding a log of `events` events, written and closed.
 struct written_log {

@@ -11,10 +11,7 @@
 namespace {
 
 namespace vs = vigil::store;
-using vs::testing::pg_backend;
-using vs::testing::sample_batch;
-using vs::testing::seq_range;
-using vs::testing::seqs_of;
+using namespace vs::testing;  // the sample log and its checks
 
 struct memory_backend {
   vs::memory_store store;
