@@ -17,14 +17,10 @@
 #
 # Each script's environment knobs apply (see their headers). Reports go to stdout and to
 # bench/results/ (git-ignored). Exits non-zero if any step failed.
-set -euo pipefail
-export LC_ALL=C
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
+bench_name=bench/all
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 build=${1:-$repo/build}
-
-log() { printf 'bench/all: %s\n' "$*" >&2; }
 
 failed=()
 log "1/6 bench/run.sh $build/app/vigil"

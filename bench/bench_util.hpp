@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,10 +17,13 @@
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -71,6 +75,39 @@ inline double percentile(const std::vector<int64_t>& sorted, double p) {
   const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
   return static_cast<double>(sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)]);
 }
+
+/// "2026-11-28T02:21:19.764Z" -> ms since the epoch; -1 when malformed.
+inline int64_t parse_rfc3339_ms(const std::string& s) {
+  std::tm tm{};
+  int ms = 0;
+  if (s.size() != 24 ||
+      std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(::timegm(&tm)) * 1000 + ms;
+}
+
+/// A fresh directory `parent`/`prefix`.XXXXXX (`parent` empty: $TMPDIR, or /tmp when that is
+/// unset or empty), removed with everything in it at the end.
+struct scratch_dir {
+  std::string parent;  ///< where it is
+  std::string path;
+  scratch_dir(const std::string& in, const std::string& prefix) {
+    const char* env = std::getenv("TMPDIR");
+    parent = !in.empty() ? in : env && *env ? env : "/tmp";
+    std::string name = parent + "/" + prefix + ".XXXXXX";
+    if (!::mkdtemp(name.data())) throw std::runtime_error("mkdtemp failed for " + name);
+    path = name;
+  }
+  ~scratch_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+};
 
 /// A `key:` line of /proc/<pid>/status in KiB (e.g. "VmRSS:"); -1 when absent.
 inline long status_kib(pid_t pid, const char* key) {
@@ -148,6 +185,30 @@ inline std::string cpu_model() {
   return "unknown CPU";
 }
 
+/// 1,000 clients of three descriptors each (the socket, and the wake-up pair of the libcurl
+/// multi handle each has): takes the hard limit on open files (the daemon raises its own), and
+/// throws when even that is too low for `clients` (`what` names them in the message).
+inline void raise_open_file_limit(size_t clients, const char* what) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < 3 * clients + 64)
+    throw std::runtime_error(format("open-file limit %llu is too low for %zu %s",
+                                    static_cast<unsigned long long>(limit.rlim_cur), clients,
+                                    what));
+}
+
+/// What a report says of when its run started, taken at construction: the date line, the
+/// report file's time stamp and the load average before.
+struct run_start {
+  std::string started = utc_now("%Y-%m-%d %H:%M:%S UTC");
+  std::string stamp = utc_now("%Y%m%dT%H%M%SZ");
+  std::string load_before = first_line_of_command("cut -d' ' -f1-3 /proc/loadavg");
+};
+
 /// The header every bench report starts with: title, the shared-VM note, date and load, the
 /// machine, the git revision of `repo` and the command that ran.
 inline std::string report_header(const std::string& title, const std::string& note,
@@ -191,6 +252,38 @@ int finish_report(std::string out, const std::vector<std::string>& failures, con
   }
   return failures.empty() ? 0 : 1;
 }
+
+/// What a bench run reports: a table's rows ("| a | b |"), the details after it, the failures.
+struct bench_report {
+  std::vector<std::string> rows;
+  std::string details;
+  std::vector<std::string> failures;
+
+  /// A table row of these cells.
+  void add_row(std::initializer_list<std::string> cells) {
+    std::string r = "|";
+    for (const auto& c : cells) r += " " + c + " |";
+    rows.push_back(std::move(r));
+  }
+
+  /// The whole report: report_header (the git revision of the checkout bench/results is in),
+  /// the table under `columns` (its header row and separator line), the details and the
+  /// failures; printed and written as `dir`/`prefix`-<stamp>.md (see finish_report).
+  template <class Progress>
+  int publish(const std::string& title, const std::string& note, const run_start& begun,
+              const std::string& command, const std::string& columns, const std::string& dir,
+              const std::string& prefix, Progress progress) const {
+    std::string out = report_header(
+        title, note, begun.started, begun.load_before,
+        std::filesystem::path{VIGIL_BENCH_RESULTS_DIR}.parent_path().parent_path().string(),
+        command);
+    out += columns;
+    for (const auto& r : rows) out += r + "\n";
+    out += "\n" + details;
+    return finish_report(std::move(out), failures, dir, prefix + "-" + begun.stamp + ".md",
+                         progress);
+  }
+};
 
 /// The daemon: `vigil serve --listen 127.0.0.1:0 <args>`, its port read from its output, whose
 /// last 64 KiB are kept (a reader thread drains the pipe so that the daemon never blocks on it).
@@ -304,5 +397,21 @@ class daemon_under_test {
   std::mutex mutex_;
   std::string output_;
 };
+
+/// A bench's main(): parses its options (`parse` exits 2 on bad ones), then runs it with its
+/// command line for the report; an exception is printed as `name: what` and exits 1.
+template <class Options>
+int bench_main(const char* name, int argc, char** argv, Options (*parse)(int, char**),
+               int (*run)(const Options&, const std::string&)) {
+  const Options o = parse(argc, argv);
+  std::string command;
+  for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
+  try {
+    return run(o, command);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", name, e.what());
+    return 1;
+  }
+}
 
 }  // namespace vigil::bench

@@ -14,15 +14,10 @@
 # set), CLUSTER_BENCH_RATE=1000, CLUSTER_BENCH_SECONDS=30, CLUSTER_TIMEOUT=2400 (seconds).
 # Output: bench/results/cluster-<UTC>.log (git-ignored), a summary on stdout. Exits non-zero
 # when a step failed (its assertions: no duplicate, nothing missing, every event everywhere).
-set -euo pipefail
-export LC_ALL=C
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
+bench_name=cluster
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 build=$(cd "${1:-$repo/build}" && pwd)
-
-log() { printf 'cluster: %s\n' "$*" >&2; }
-die() { printf 'cluster: error: %s\n' "$*" >&2; exit 1; }
 
 tests=$build/tests/cluster_tests
 [[ -x $tests ]] || die "$tests not found: the cluster bench is part of the test build (configure with -DVIGIL_TESTS=ON, the default, and build)"

@@ -15,15 +15,10 @@
 # Reports: journal_bench's Markdown on stdout and in bench/results/journal-<UTC>.md; the crash
 # test's output in bench/results/crash-<UTC>.log with a summary on stdout. Both steps always run;
 # the exit status is non-zero if either failed (a goal not met is reported, not a failure).
-set -euo pipefail
-export LC_ALL=C
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
+bench_name=durability
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 build=${1:-$repo/build}
-
-log() { printf 'durability: %s\n' "$*" >&2; }
-die() { printf 'durability: error: %s\n' "$*" >&2; exit 1; }
 
 jbench=$build/bench/journal_bench
 tests=$build/tests/system_tests

@@ -66,19 +66,6 @@ void progress(const std::string& text) {
   std::fprintf(stderr, "jobs_bench %s: %s\n", utc_now("%H:%M:%S").c_str(), text.c_str());
 }
 
-/// "2026-11-28T02:21:19.764Z" -> ms since the epoch; -1 when malformed.
-int64_t parse_rfc3339_ms(const std::string& s) {
-  std::tm tm{};
-  int ms = 0;
-  if (s.size() != 24 ||
-      std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
-    return -1;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(::timegm(&tm)) * 1000 + ms;
-}
-
 double seconds_since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
 }
@@ -223,13 +210,10 @@ uint64_t counter(const json& jobs, const char* group, const char* key) {
   return jobs[group][key].get<uint64_t>();
 }
 
-struct report {
-  std::vector<std::string> rows;
-  std::string details;
-  std::vector<std::string> failures;
+struct report : bench_report {
   void row(const std::string& what, const std::string& result, const std::string& goal,
            const std::string& met) {
-    rows.push_back("| " + what + " | " + result + " | " + goal + " | " + met + " |");
+    add_row({what, result, goal, met});
   }
 };
 
@@ -300,25 +284,13 @@ std::string late_stretches(const std::vector<std::pair<int64_t, int64_t>>& fires
 int run(const options& o, const std::string& command) {
   ::signal(SIGPIPE, SIG_IGN);
   ::alarm(static_cast<unsigned>(1800 + o.warmup_s + o.window_s));  // watchdog for the whole run
-  const std::string started = utc_now("%Y-%m-%d %H:%M:%S UTC");
-  const std::string stamp = utc_now("%Y%m%dT%H%M%SZ");
-  const std::string load_before = first_line_of_command("cut -d' ' -f1-3 /proc/loadavg");
+  const run_start begun;
   report rep;
 
   const uint64_t step_us = 1000000 / o.rate;
   const uint64_t period_us = std::max<uint64_t>(o.jobs * step_us, 1000000);
-  std::string parent = o.data_parent;
-  if (parent.empty()) parent = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-  std::string tmpl = parent + "/jobs_bench.XXXXXX";
-  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp in " + parent + " failed");
-  const std::string tmp = tmpl;
-  struct cleanup {
-    std::string dir;
-    ~cleanup() {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
-  } cleanup_tmp{tmp};
+  const scratch_dir scratch{o.data_parent, "jobs_bench"};
+  const std::string& tmp = scratch.path;
   const std::string fs_type = first_line_of_command("stat -f -c %T '" + tmp + "'");
 
   std::vector<std::string> args{"--data-dir", tmp + "/data"};
@@ -503,7 +475,7 @@ int run(const options& o, const std::string& command) {
   std::string& x = rep.details;
   x += "### Setup\n\n";
   x += "- " + setup + "\n";
-  x += format("- data dir on %s (%s); the daemon: `%s`\n", parent.c_str(), fs_type.c_str(),
+  x += format("- data dir on %s (%s); the daemon: `%s`\n", scratch.parent.c_str(), fs_type.c_str(),
               d.command().c_str());
   x += "- lateness = `at` − `nominal` of each `fire_decided` event with kind `fired` whose seq "
        "is in the window; both are RFC 3339 with **milliseconds**, and the daemon floors `at` to "
@@ -613,14 +585,11 @@ int run(const options& o, const std::string& command) {
               win.pages, def.pages, win.read_seconds, def.read_seconds, code, stop_s,
               d.output_lines());
 
-  std::string out = report_header("vigil jobs bench: fire-decision lateness with many jobs",
-                                  "The bench and the daemon share the machine's CPUs; loopback "
-                                  "only. Figures from a shared VM vary from run to run.",
-                                  started, load_before, VIGIL_BENCH_RESULTS_DIR "/../..", command);
-  out += "| measurement | result | goal | met |\n|---|---|---|---|\n";
-  for (const auto& r : rep.rows) out += r + "\n";
-  out += "\n" + rep.details;
-  return finish_report(std::move(out), rep.failures, o.results, "jobs-" + stamp + ".md", progress);
+  return rep.publish("vigil jobs bench: fire-decision lateness with many jobs",
+                     "The bench and the daemon share the machine's CPUs; loopback "
+                     "only. Figures from a shared VM vary from run to run.",
+                     begun, command, "| measurement | result | goal | met |\n|---|---|---|---|\n",
+                     o.results, "jobs", progress);
 }
 
 [[noreturn]] void usage() {
@@ -676,14 +645,4 @@ options parse_options(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  const options o = parse_options(argc, argv);
-  std::string command;
-  for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
-  try {
-    return run(o, command);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "jobs_bench: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return bench_main("jobs_bench", argc, argv, parse_options, run); }

@@ -1037,9 +1037,7 @@ int run(const options& o) {
   }
   const std::string dir = base;
   report rep;
-  const std::string started = utc_now("%Y-%m-%d %H:%M:%S UTC");
-  const std::string stamp = utc_now("%Y%m%dT%H%M%SZ");
-  const std::string load_before = first_line_of_command("cut -d' ' -f1-3 /proc/loadavg");
+  const run_start begun;
   const auto cpu_start = vm_cpu::now();
   const auto wall_start = bench_clock::now();
   progress("data directory " + dir + " (" + fs_type(dir) + ")");
@@ -1437,7 +1435,7 @@ int run(const options& o) {
       "figure was taken — used by *other* processes (not this bench), stolen by the "
       "hypervisor, idle waiting for I/O.\n\n";
   out += format("- date: %s; load average before: %s, after: %s; whole run %.0f s, %s\n",
-                started.c_str(), load_before.c_str(),
+                begun.started.c_str(), begun.load_before.c_str(),
                 first_line_of_command("cut -d' ' -f1-3 /proc/loadavg").c_str(),
                 seconds_since(wall_start), vm_cpu::since(cpu_start).c_str());
   out += format("- machine: nproc %ld (%s), %.1f GiB RAM, kernel %s %s %s\n",
@@ -1464,7 +1462,7 @@ int run(const options& o) {
   if (o.results != "-") {
     std::error_code ec;
     std::filesystem::create_directories(o.results, ec);
-    const std::string file = o.results + "/journal-" + stamp + ".md";
+    const std::string file = o.results + "/journal-" + begun.stamp + ".md";
     std::ofstream f{file};
     f << out;
     if (f)

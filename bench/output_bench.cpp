@@ -71,24 +71,6 @@ struct options {
   std::string results = VIGIL_BENCH_RESULTS_DIR;
 };
 
-/// A fresh directory under $TMPDIR (or /tmp), removed with everything in it at the end.
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    const char* parent = std::getenv("TMPDIR");
-    std::string name =
-        std::string(parent && *parent ? parent : "/tmp") + "/vigil-output-bench.XXXXXX";
-    if (!::mkdtemp(name.data())) throw std::runtime_error("mkdtemp failed for " + name);
-    path = name;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-};
-
 /// CPU seconds of this process (all its threads): the bench shares the two CPUs with the daemon.
 double own_cpu_seconds() {
   rusage u{};
@@ -293,12 +275,9 @@ size_t output_clients(http_client& c) {
   return parse_answer(c.get("/v1/streams"), 200, "GET /v1/streams")["clients"]["output"];
 }
 
-struct report {
-  std::vector<std::string> rows;
-  std::string details;
-  std::vector<std::string> failures;
+struct report : bench_report {
   void row(const std::string& what, const std::string& result, const std::string& note) {
-    rows.push_back("| " + what + " | " + result + " | " + note + " |");
+    add_row({what, result, note});
   }
 };
 
@@ -445,7 +424,7 @@ void summarize(const options& o, const std::vector<follower>& followers,
 }
 
 void measure(const options& o, report& rep) {
-  temp_dir tmp;
+  const scratch_dir tmp{"", "vigil-output-bench"};
   const std::string stop_file = tmp.path + "/stop";
   std::vector<std::string> args{"--data-dir",        tmp.path + "/data",
                                 "--max-streams",     std::to_string(o.followers + 100),
@@ -629,24 +608,12 @@ options parse_options(int argc, char** argv) {
 }
 
 int run(const options& o, const std::string& command) {
-  // 1,000 clients of three descriptors each (the socket, and the wake-up pair of the libcurl
-  // multi handle each has): take the hard limit on open files (the daemon raises its own).
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
-  ::getrlimit(RLIMIT_NOFILE, &limit);
-  if (limit.rlim_cur < 3 * o.followers + 64)
-    throw std::runtime_error(format("open-file limit %llu is too low for %zu followers",
-                                    static_cast<unsigned long long>(limit.rlim_cur), o.followers));
+  raise_open_file_limit(o.followers, "followers");
   ::signal(SIGPIPE, SIG_IGN);
   // A watchdog for the whole run (every wait has its own deadline too): SIGALRM's default action
   // ends the bench, and the daemon dies with it (PR_SET_PDEATHSIG).
   ::alarm(static_cast<unsigned>(300 + 2 * (o.warmup_s + o.duration_s)));
-  const std::string started = utc_now("%Y-%m-%d %H:%M:%S UTC");
-  const std::string stamp = utc_now("%Y%m%dT%H%M%SZ");
-  const std::string load_before = first_line_of_command("cut -d' ' -f1-3 /proc/loadavg");
+  const run_start begun;
   report rep;
   try {
     measure(o, rep);
@@ -654,29 +621,16 @@ int run(const options& o, const std::string& command) {
     rep.failures.push_back(e.what());
     progress(std::string("failed: ") + e.what());
   }
-  std::string out = report_header(
+  return rep.publish(
       "vigil output bench: live output followers (issue 12)",
       "The bench and the daemon share the machine's CPUs; loopback only. Figures from a shared "
       "VM vary from run to run: compare the followers' window with the baseline of the same run.",
-      started, load_before,
-      std::filesystem::path{VIGIL_BENCH_RESULTS_DIR}.parent_path().parent_path().string(), command);
-  out += "| measurement | result | note |\n|---|---|---|\n";
-  for (const auto& r : rep.rows) out += r + "\n";
-  out += "\n" + rep.details;
-  return finish_report(std::move(out), rep.failures, o.results, "output-" + stamp + ".md",
-                       progress);
+      begun, command, "| measurement | result | note |\n|---|---|---|\n", o.results, "output",
+      progress);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const options o = parse_options(argc, argv);
-  std::string command;
-  for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
-  try {
-    return run(o, command);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "output_bench: %s\n", e.what());
-    return 1;
-  }
+  return bench_main("output_bench", argc, argv, parse_options, run);
 }

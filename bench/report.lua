@@ -6,11 +6,8 @@
 -- response in wrk's thread (within run-to-run noise when measured); BENCH_STATUS_DETAIL=0
 -- drops it, and then only status >= 400 is counted.
 
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
+local wrk_codes = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_codes.lua")
+setup = wrk_codes.setup
 
 if os.getenv("BENCH_STATUS_DETAIL") == "1" then
   function init(args)
@@ -24,20 +21,7 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
-  local merged = {}
-  for _, t in ipairs(threads) do
-    local c = t:get("codes")
-    if type(c) == "table" then
-      for k, v in pairs(c) do merged[k] = (merged[k] or 0) + v end
-    end
-  end
-  local parts, non2xx_detail = {}, 0
-  for k, v in pairs(merged) do
-    table.insert(parts, string.format("%s:%d", tostring(k), v))
-    local s = tonumber(k)
-    if s and (s < 200 or s > 299) then non2xx_detail = non2xx_detail + v end
-  end
-  table.sort(parts)
+  local parts, non2xx_detail = wrk_codes.merged_codes()
   local secs = summary.duration / 1e6
   io.write(string.format(
     "BENCH requests=%d duration_s=%.3f rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d " ..

@@ -17,14 +17,9 @@
 # that copy also holds the raw wrk output); progress goes to stderr. Exits non-zero if the
 # harness fails (daemon does not start in 10 s, a route misbehaves before the runs, wrk fails,
 # the daemon does not exit 0 on SIGTERM). Goals not met are reported, not an error.
-set -euo pipefail
-export LC_ALL=C
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+bench_name=bench
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # --- inputs -------------------------------------------------------------------------------
 bin=${1:-$repo/build/app/vigil}
@@ -268,6 +263,16 @@ non2xx_count() { local l=$1 d; d=$(kv non2xx_detail "$l"); [[ $d == - ]] && d=$(
 sock_errs() { echo "$(kv connect "$1")/$(kv read "$1")/$(kv write "$1")/$(kv timeout "$1")"; }
 sock_total() { echo $(( $(kv connect "$1") + $(kv read "$1") + $(kv write "$1") + $(kv timeout "$1") )); }
 
+each_scenario() {  # each_scenario FN: FN SCEN ROUND LABEL for every round's idle and storm run
+  local r scen label
+  for (( r = 1; r <= rounds; r++ )); do
+    for scen in idle storm; do
+      label=$scen; (( rounds > 1 )) && label="$scen #$r"
+      "$1" "$scen" "$r" "$label"
+    done
+  done
+}
+
 ratios_idle=(); ratios_storm=(); worst_storm_p99=0; total_non2xx=0; total_sock=0
 {
   echo "# vigil bench: GET /health vs GET /v1/version"
@@ -281,26 +286,25 @@ ratios_idle=(); ratios_storm=(); worst_storm_p99=0; total_non2xx=0; total_sock=0
   echo
   echo "| scenario | route | req/s | p50 | p99 | non-2xx | socket errors (conn/read/write/timeout) | daemon CPU | /health ÷ /v1/version |"
   echo "|---|---|---:|---:|---:|---:|---|---:|---:|"
-  for (( r = 1; r <= rounds; r++ )); do
-    for scen in idle storm; do
-      label=$scen; (( rounds > 1 )) && label="$scen #$r"
-      for route in $(routes_for_round "$r"); do
-        l=${R[$scen.$r.$route.line]}
-        ratio=""
-        if [[ $route == health ]]; then
-          ratio=$(awk -v h="$(kv rps "$l")" -v v="$(kv rps "${R[$scen.$r.version.line]}")" \
-            'BEGIN { printf "%.2f×", (v > 0 ? h / v : 0) }')
-          if [[ $scen == idle ]]; then ratios_idle+=("${ratio%×}"); else ratios_storm+=("${ratio%×}"); fi
-          if [[ $scen == storm ]] && (( $(kv p99_us "$l") > worst_storm_p99 )); then worst_storm_p99=$(kv p99_us "$l"); fi
-        fi
-        total_non2xx=$(( total_non2xx + $(non2xx_count "$l") ))
-        total_sock=$(( total_sock + $(sock_total "$l") ))
-        printf '| %s | %s | %.0f | %s | %s | %s | %s | %s | %s |\n' "$label" "$(path_of "$route")" \
-          "$(kv rps "$l")" "$(ms "$(kv p50_us "$l")")" "$(ms "$(kv p99_us "$l")")" \
-          "$(non2xx_of "$l")" "$(sock_errs "$l")" "${R[$scen.$r.$route.cpu]}" "$ratio"
-      done
+  run_rows() {  # run_rows SCEN ROUND LABEL: one run's row per route; sums up the goals' figures
+    local scen=$1 r=$2 label=$3 route l ratio
+    for route in $(routes_for_round "$r"); do
+      l=${R[$scen.$r.$route.line]}
+      ratio=""
+      if [[ $route == health ]]; then
+        ratio=$(awk -v h="$(kv rps "$l")" -v v="$(kv rps "${R[$scen.$r.version.line]}")" \
+          'BEGIN { printf "%.2f×", (v > 0 ? h / v : 0) }')
+        if [[ $scen == idle ]]; then ratios_idle+=("${ratio%×}"); else ratios_storm+=("${ratio%×}"); fi
+        if [[ $scen == storm ]] && (( $(kv p99_us "$l") > worst_storm_p99 )); then worst_storm_p99=$(kv p99_us "$l"); fi
+      fi
+      total_non2xx=$(( total_non2xx + $(non2xx_count "$l") ))
+      total_sock=$(( total_sock + $(sock_total "$l") ))
+      printf '| %s | %s | %.0f | %s | %s | %s | %s | %s | %s |\n' "$label" "$(path_of "$route")" \
+        "$(kv rps "$l")" "$(ms "$(kv p50_us "$l")")" "$(ms "$(kv p99_us "$l")")" \
+        "$(non2xx_of "$l")" "$(sock_errs "$l")" "${R[$scen.$r.$route.cpu]}" "$ratio"
     done
-  done
+  }
+  each_scenario run_rows
   echo
   echo "Daemon CPU: its user+system time during the run over wall time (200% = both cores of a 2-CPU machine)."
   echo
@@ -308,13 +312,11 @@ ratios_idle=(); ratios_storm=(); worst_storm_p99=0; total_non2xx=0; total_sock=0
   echo
   echo "| end of scenario | VmRSS | VmHWM (peak) |"
   echo "|---|---:|---:|"
-  for (( r = 1; r <= rounds; r++ )); do
-    for scen in idle storm; do
-      label=$scen; (( rounds > 1 )) && label="$scen #$r"
-      printf '| %s | %.1f MiB | %.1f MiB |\n' "$label" "$(awk -v k="${R[$scen.$r.rss]}" 'BEGIN{print k/1024}')" \
-        "$(awk -v k="${R[$scen.$r.hwm]}" 'BEGIN{print k/1024}')"
-    done
-  done
+  memory_row() {  # memory_row SCEN ROUND LABEL: VmRSS and VmHWM at the end of one scenario
+    printf '| %s | %.1f MiB | %.1f MiB |\n' "$3" "$(awk -v k="${R[$1.$2.rss]}" 'BEGIN{print k/1024}')" \
+      "$(awk -v k="${R[$1.$2.hwm]}" 'BEGIN{print k/1024}')"
+  }
+  each_scenario memory_row
   echo
   echo "**Storm writers** (the background wrk, over its whole ${storm_secs}s)"
   echo

@@ -3,11 +3,8 @@
 -- Counts status codes and how many commands changed the state ("changed":true), and prints
 -- one parseable "STORM ..." line from done().
 
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
+local wrk_codes = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_codes.lua")
+setup = wrk_codes.setup
 
 function init(args)
   codes, changed, unchanged = {}, 0, 0
@@ -38,22 +35,12 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local merged, ch, unch = {}, 0, 0
-  for _, t in ipairs(threads) do
-    local c = t:get("codes")
-    if type(c) == "table" then
-      for k, v in pairs(c) do merged[k] = (merged[k] or 0) + v end
-    end
+  local ch, unch = 0, 0
+  for _, t in ipairs(wrk_codes.threads) do
     ch = ch + (t:get("changed") or 0)
     unch = unch + (t:get("unchanged") or 0)
   end
-  local parts, non2xx = {}, 0
-  for k, v in pairs(merged) do
-    table.insert(parts, string.format("%s:%d", tostring(k), v))
-    local s = tonumber(k)
-    if s and (s < 200 or s > 299) then non2xx = non2xx + v end
-  end
-  table.sort(parts)
+  local parts, non2xx = wrk_codes.merged_codes()
   local e = summary.errors
   local secs = summary.duration / 1e6
   io.write(string.format(

@@ -59,19 +59,6 @@ using namespace std::chrono_literals;
 
 void progress(const std::string& text) { std::fprintf(stderr, "stream_bench: %s\n", text.c_str()); }
 
-/// "2026-11-28T02:21:19.764Z" -> ms since the epoch; -1 when malformed.
-int64_t parse_rfc3339_ms(const std::string& s) {
-  std::tm tm{};
-  int ms = 0;
-  if (s.size() != 24 ||
-      std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
-    return -1;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(::timegm(&tm)) * 1000 + ms;
-}
-
 /// The string value of `"key":"..."` in a flat-enough JSON text (no escapes in the value).
 std::string string_field(const std::string& data, const std::string& key) {
   const std::string marker = "\"" + key + "\":\"";
@@ -136,14 +123,10 @@ bool wait_subscribed(http_client& c, size_t n, std::chrono::seconds limit) {
   return false;
 }
 
-struct report {
-  std::vector<std::string> rows;
-  std::string details;
-  std::vector<std::string> failures;
+struct report : bench_report {
   void row(const std::string& what, const std::string& result, const std::string& goal,
            const std::string& met, const std::string& params) {
-    rows.push_back("| " + what + " | " + result + " | " + goal + " | " + met + " | " + params +
-                   " |");
+    add_row({what, result, goal, met, params});
   }
 };
 
@@ -391,25 +374,12 @@ options parse_options(int argc, char** argv) {
 }
 
 int run(const options& o, const std::string& command) {
-  // 1,000 clients of three descriptors each (the socket, and the wake-up pair of the libcurl
-  // multi handle each has): take the hard limit on open files (the daemon raises its own).
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
-  ::getrlimit(RLIMIT_NOFILE, &limit);
-  if (limit.rlim_cur < 3 * o.subscribers + 64)
-    throw std::runtime_error(format("open-file limit %llu is too low for %zu subscribers",
-                                    static_cast<unsigned long long>(limit.rlim_cur),
-                                    o.subscribers));
+  raise_open_file_limit(o.subscribers, "subscribers");
   ::signal(SIGPIPE, SIG_IGN);
   // A watchdog for the whole run (every wait has its own deadline too): SIGALRM's default action
   // ends the bench, and the daemons die with it (PR_SET_PDEATHSIG).
   ::alarm(static_cast<unsigned>(300 + o.warmup_s + o.duration_s + o.stall_s));
-  const std::string started = utc_now("%Y-%m-%d %H:%M:%S UTC");
-  const std::string stamp = utc_now("%Y%m%dT%H%M%SZ");
-  const std::string load_before = first_line_of_command("cut -d' ' -f1-3 /proc/loadavg");
+  const run_start begun;
   report rep;
   for (auto phase : {&latency_phase, &stall_phase}) {
     try {
@@ -419,28 +389,16 @@ int run(const options& o, const std::string& command) {
       progress(std::string("phase failed: ") + e.what());
     }
   }
-  std::string out =
-      report_header("vigil stream bench: the snapshot stream (issue 5)",
-                    "The bench and the daemon share the machine's CPUs; loopback only. Figures "
-                    "from a shared VM vary from run to run: compare rows of the same run.",
-                    started, load_before, VIGIL_BENCH_RESULTS_DIR "/../..", command);
-  out += "| measurement | result | goal | met | parameters |\n|---|---|---|---|---|\n";
-  for (const auto& r : rep.rows) out += r + "\n";
-  out += "\n" + rep.details;
-  return finish_report(std::move(out), rep.failures, o.results, "stream-" + stamp + ".md",
-                       progress);
+  return rep.publish("vigil stream bench: the snapshot stream (issue 5)",
+                     "The bench and the daemon share the machine's CPUs; loopback only. Figures "
+                     "from a shared VM vary from run to run: compare rows of the same run.",
+                     begun, command,
+                     "| measurement | result | goal | met | parameters |\n|---|---|---|---|---|\n",
+                     o.results, "stream", progress);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const options o = parse_options(argc, argv);
-  std::string command;
-  for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
-  try {
-    return run(o, command);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "stream_bench: %s\n", e.what());
-    return 1;
-  }
+  return bench_main("stream_bench", argc, argv, parse_options, run);
 }

@@ -2,9 +2,6 @@
 // the verdict (0 pass, 1 warn, 2 fail, 3 unreachable), `vigil jobs ...` round-trips a job,
 // prints the server's refusal with its field, passes the token through, and has --help on
 // every level.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -21,35 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_test.hpp"
 
 namespace {
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::run_result;
-using vigil::test::run_vigil;
-using vigil::test::temp_dir;
-using clock_type = std::chrono::steady_clock;
-
-std::string url_of(uint16_t port) { return "http://127.0.0.1:" + std::to_string(port); }
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-/// Asks /health until it reports `wanted` or `limit` passes.
-bool health_becomes(http_client& c, const std::string& wanted, std::chrono::seconds limit) {
-  const auto until = clock_type::now() + limit;
-  while (clock_type::now() < until) {
-    const auto j = json::parse(c.get("/health").body, nullptr, false);
-    if (j.is_object() && j.value("status", "") == wanted) return true;
-  }
-  return false;
-}
 
 /// A listening socket on 127.0.0.1 with a kernel-chosen port; closed on destruction.
 struct listener {
@@ -79,12 +50,6 @@ uint16_t free_port() {
   return l.port;
 }
 
-std::string write_file(const temp_dir& dir, const std::string& name, const std::string& text) {
-  const std::string path = dir.file(name);
-  std::ofstream(path) << text;
-  return path;
-}
-
 json shell_job(const std::string& id, const std::string& schedule, const std::string& shell) {
   return json{{"id", id}, {"schedule", schedule}, {"command", {{"shell", shell}}}};
 }
@@ -96,17 +61,8 @@ constexpr const char* yearly = "0 1 1 1 *";
 /// and for VIGIL_TOKEN (set for the child only, not in this multithreaded process).
 run_result run_vigil_with_stdin(const std::string& args, const std::string& stdin_file,
                                 const std::string& env = {}) {
-  const std::string cmd = env + (env.empty() ? "" : " ") + "exec '" + VIGIL_BINARY + "' " + args +
-                          " < '" + stdin_file + "' 2>&1";
-  run_result r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return run_shell(env + (env.empty() ? "" : " ") + "exec '" + VIGIL_BINARY + "' " + args + " < '" +
+                   stdin_file + "' 2>&1");
 }
 
 /// Accepts `answers.size()` connections in turn; each gets its request read (head and body) and
@@ -409,11 +365,9 @@ TEST_CASE("vigil jobs: apply, list, get, run, pause, resume, runs, decisions, rm
   CHECK(run_vigil({"jobs", "rm", "third", "--url", url}).exit_code == 1);
 }
 
-TEST_CASE("vigil jobs apply prints the server's refusal with its field and exits 1",
-          "[cli][jobs]") {
-  temp_dir dir;
-  daemon_process daemon{{}};
-  const std::string url = url_of(daemon.port());
+TEST_CASE_METHOD(cli_fixture,
+                 "vigil jobs apply prints the server's refusal with its field and exits 1",
+                 "[cli][jobs]") {
   const std::string bad_schedule =
       write_file(dir, "bad.json", shell_job("bad", "not a schedule", "true").dump());
   auto r = run_vigil({"jobs", "apply", "-f", bad_schedule, "--url", url});

@@ -3,9 +3,6 @@
 // parser reads back as the JSON, times in the job's zone and the viewer's, the paused banner,
 // colour only when asked for or on a terminal, VIGIL_URL, --version, unknown commands, the
 // skipped manual run's exit code, `jobs next`, `preview`, `scheduler`, and shell completion.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <sys/wait.h>
 
 #include <chrono>
@@ -16,49 +13,19 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_test.hpp"
 
 namespace {
 
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::run_result;
-using vigil::test::run_vigil;
-using vigil::test::temp_dir;
-
-std::string url_of(uint16_t port) { return "http://127.0.0.1:" + std::to_string(port); }
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 /// `sh -c '<script>'` with the binary as $VIGIL; stdout only unless the script redirects.
 run_result shell(const std::string& script) {
-  const std::string cmd = "VIGIL='" + std::string{VIGIL_BINARY} + "'; " + script;
-  run_result r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return run_shell("VIGIL='" + std::string{VIGIL_BINARY} + "'; " + script);
 }
 
 std::string golden(const std::string& name) {
   std::ifstream f{std::string{VIGIL_FIXTURES} + "/cli/" + name, std::ios::binary};
   REQUIRE(f.good());
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-std::string write_file(const temp_dir& dir, const std::string& name, const std::string& text) {
-  const std::string path = dir.file(name);
-  std::ofstream(path) << text;
-  return path;
 }
 
 /// Two jobs whose summaries never change while the tests run: one-shot times years ahead.
@@ -76,10 +43,8 @@ json fixed_jobs() {
 
 }  // namespace
 
-TEST_CASE("vigil jobs list prints the golden table and the golden JSON", "[cli][output]") {
-  temp_dir dir;
-  daemon_process daemon{{}};
-  const std::string url = url_of(daemon.port());
+TEST_CASE_METHOD(cli_fixture, "vigil jobs list prints the golden table and the golden JSON",
+                 "[cli][output]") {
   const std::string file = write_file(dir, "jobs.json", fixed_jobs().dump());
   REQUIRE(run_vigil({"jobs", "apply", "-f", file, "--url", url}).exit_code == 0);
 
@@ -99,10 +64,8 @@ TEST_CASE("vigil jobs list prints the golden table and the golden JSON", "[cli][
   CHECK(next.output == golden("jobs_next.txt"));
 }
 
-TEST_CASE("yaml output (-o yaml) reads back as the same value as -o json", "[cli][output]") {
-  temp_dir dir;
-  daemon_process daemon{{}};
-  const std::string url = url_of(daemon.port());
+TEST_CASE_METHOD(cli_fixture, "yaml output (-o yaml) reads back as the same value as -o json",
+                 "[cli][output]") {
   // Strings that a careless emitter would let YAML read as something else.
   json job = fixed_jobs()[0];
   job["description"] = "yes: no # not a comment";
@@ -141,11 +104,10 @@ TEST_CASE("yaml output (-o yaml) reads back as the same value as -o json", "[cli
   }
 }
 
-TEST_CASE("a paused scheduler shows a banner above the table, and scheduler resume removes it",
-          "[cli][output]") {
-  temp_dir dir;
-  daemon_process daemon{{}};
-  const std::string url = url_of(daemon.port());
+TEST_CASE_METHOD(
+    cli_fixture,
+    "a paused scheduler shows a banner above the table, and scheduler resume removes it",
+    "[cli][output]") {
   REQUIRE(run_vigil(
               {"jobs", "apply", "-f", write_file(dir, "j.json", fixed_jobs().dump()), "--url", url})
               .exit_code == 0);
@@ -173,10 +135,8 @@ TEST_CASE("a paused scheduler shows a banner above the table, and scheduler resu
   CHECK(shell("$VIGIL jobs list --tz Asia/Tokyo --url " + url).output == golden("jobs_list.txt"));
 }
 
-TEST_CASE("LAST RESULT is coloured only when asked for, not on a pipe", "[cli][output]") {
-  temp_dir dir;
-  daemon_process daemon{{}};
-  const std::string url = url_of(daemon.port());
+TEST_CASE_METHOD(cli_fixture, "LAST RESULT is coloured only when asked for, not on a pipe",
+                 "[cli][output]") {
   json jobs = fixed_jobs();
   jobs[1]["enabled"] = true;
   jobs[1]["command"]["shell"] = "exit 3";
@@ -209,10 +169,8 @@ TEST_CASE("LAST RESULT is coloured only when asked for, not on a pipe", "[cli][o
   CHECK(contains(tty.output, "\x1b[32msucceeded\x1b[0m"));
 }
 
-TEST_CASE("a skipped manual run exits 5, a fired one exits 0", "[cli][output]") {
-  temp_dir dir;
-  daemon_process daemon{{}};
-  const std::string url = url_of(daemon.port());
+TEST_CASE_METHOD(cli_fixture, "a skipped manual run exits 5, a fired one exits 0",
+                 "[cli][output]") {
   json job = fixed_jobs()[0];
   job["command"]["shell"] = "sleep 5";
   job["overlap"] = "skip";
@@ -312,11 +270,10 @@ TEST_CASE("zsh completion lists the same commands and flags", "[cli][completion]
   CHECK(run_vigil({"completion", "fish"}).exit_code == 2);
 }
 
-TEST_CASE("vigil jobs logs prints what the newest or the named run printed, its status apart",
-          "[cli][output]") {
-  temp_dir dir;
-  daemon_process daemon{{}};
-  const std::string url = url_of(daemon.port());
+TEST_CASE_METHOD(
+    cli_fixture,
+    "vigil jobs logs prints what the newest or the named run printed, its status apart",
+    "[cli][output]") {
   json job = fixed_jobs()[0];
   job["command"]["shell"] = "printf 'line one\\nline two\\n'; exit 3";
   job["retry"] = {{"max_attempts", 2}, {"initial_backoff", "100ms"}};
@@ -361,11 +318,10 @@ TEST_CASE("vigil jobs logs prints what the newest or the named run printed, its 
   CHECK(contains(unknown.output, "nope"));
 }
 
-TEST_CASE("vigil jobs apply prints the diff, --dry-run writes nothing, --prune removes the rest",
-          "[cli][output][apply]") {
-  temp_dir dir;
-  daemon_process daemon{{}};
-  const std::string url = url_of(daemon.port());
+TEST_CASE_METHOD(
+    cli_fixture,
+    "vigil jobs apply prints the diff, --dry-run writes nothing, --prune removes the rest",
+    "[cli][output][apply]") {
   http_client c{daemon.port()};
   auto last_seq = [&] {
     return json::parse(c.get("/v1/events?after=0&limit=1").body)["last_seq"].get<uint64_t>();
@@ -437,11 +393,9 @@ TEST_CASE("vigil jobs apply prints the diff, --dry-run writes nothing, --prune r
   CHECK(last_seq() == settled);
 }
 
-TEST_CASE("vigil jobs export reads back through apply as unchanged, and warnings are shown",
-          "[cli][output][apply]") {
-  temp_dir dir;
-  daemon_process daemon{{}};
-  const std::string url = url_of(daemon.port());
+TEST_CASE_METHOD(cli_fixture,
+                 "vigil jobs export reads back through apply as unchanged, and warnings are shown",
+                 "[cli][output][apply]") {
   REQUIRE(run_vigil(
               {"jobs", "apply", "-f", write_file(dir, "j.json", fixed_jobs().dump()), "--url", url})
               .exit_code == 0);
@@ -466,11 +420,9 @@ TEST_CASE("vigil jobs export reads back through apply as unchanged, and warnings
   CHECK(contains(warned.output, "job feb30: warning: /schedule: '0 0 30 2 *' has no time after"));
 }
 
-TEST_CASE("vigil jobs backfill prints the golden table and JSON, a repeat decides nothing",
-          "[cli][output][backfill]") {
-  temp_dir dir;
-  daemon_process daemon{{}};
-  const std::string url = url_of(daemon.port());
+TEST_CASE_METHOD(cli_fixture,
+                 "vigil jobs backfill prints the golden table and JSON, a repeat decides nothing",
+                 "[cli][output][backfill]") {
   const json daily = {{"id", "daily"},
                       {"schedule", "30 2 * * *"},
                       {"time_zone", "Europe/Berlin"},
@@ -493,11 +445,9 @@ TEST_CASE("vigil jobs backfill prints the golden table and JSON, a repeat decide
   CHECK(contains(future.output, "/to"));
 }
 
-TEST_CASE("vigil jobs logs -f follows a running run's output to its end, every byte once",
-          "[cli][output]") {
-  temp_dir dir;
-  daemon_process daemon{{}};
-  const std::string url = url_of(daemon.port());
+TEST_CASE_METHOD(cli_fixture,
+                 "vigil jobs logs -f follows a running run's output to its end, every byte once",
+                 "[cli][output]") {
   json job = fixed_jobs()[0];
   job["command"]["shell"] =
       "i=1; while [ $i -le 15 ]; do echo line $i; i=$((i+1)); sleep 0.1; done; exit 4";

@@ -1,9 +1,5 @@
 // The command line: help on every level, and a bad flag value exits 2 naming the flag.
-#include <catch2/catch.hpp>
-
-#include "tests/support/daemon_process.hpp"
-
-using vigil::test::run_vigil;
+#include "tests/support/sys_test.hpp"
 
 TEST_CASE("vigil --help and vigil serve --help describe every flag", "[cli]") {
   const auto top = run_vigil({"--help"});

@@ -5,11 +5,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include <catch2/catch.hpp>
-
 #include <chrono>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -17,16 +14,8 @@
 
 #include "app/log.hpp"
 #include "http/access_log.hpp"
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
 #include "tests/support/scoped_env.hpp"
-#include "tests/support/temp_dir.hpp"
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::run_vigil;
-using vigil::test::temp_dir;
+#include "tests/support/sys_test.hpp"
 
 using vigil::test::line_of;
 using vigil::test::scoped_env;
@@ -38,24 +27,12 @@ const std::string env_token = "envTok-7f3a9c1e5b2d";
 const std::string file_token = "fileTok-0c4e8a2f6b1d";
 const std::string config_token = "confTok-9e1b3d5f7a2c";
 
-std::string write_file(const temp_dir& dir, const std::string& name, const std::string& content,
-                       mode_t mode = 0600) {
-  const std::string path = dir.file(name);
-  std::ofstream{path} << content;
-  ::chmod(path.c_str(), mode);
-  return path;
-}
-
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in{text};
   std::string line;
   while (std::getline(in, line)) out.push_back(line);
   return out;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 }  // namespace
@@ -88,7 +65,7 @@ TEST_CASE("a bad operations value exits 2 naming the key and the source", "[conf
        "cannot read " + dir.file("absent")},
   };
   for (const auto& c : in_file) {
-    const std::string path = write_file(dir, "vigil.toml", c.toml);
+    const std::string path = write_file(dir, "vigil.toml", c.toml, 0600);
     const auto r = run_vigil({"serve", "--config", path, "--print-config"});
     INFO("toml: " << c.toml << "output: " << r.output);
     CHECK(r.exit_code == 2);
@@ -130,14 +107,15 @@ TEST_CASE("a bad operations value exits 2 naming the key and the source", "[conf
 
 TEST_CASE("operations settings follow file < env < flag", "[config][ops]") {
   temp_dir dir;
-  const std::string tokens_a = write_file(dir, "a.tokens", "tokA\n");
-  const std::string tokens_b = write_file(dir, "b.tokens", "tokB\n");
+  const std::string tokens_a = write_file(dir, "a.tokens", "tokA\n", 0600);
+  const std::string tokens_b = write_file(dir, "b.tokens", "tokB\n", 0600);
   const std::string path = write_file(dir, "vigil.toml",
                                       "log_format = \"json\"\n"
                                       "log_level = \"debug\"\n"
                                       "show_details = \"never\"\n"
                                       "auth_token_file = \"" +
-                                          tokens_a + "\"\n");
+                                          tokens_a + "\"\n",
+                                      0600);
   scoped_env level{"VIGIL_LOG_LEVEL", "warn"};
   scoped_env details{"VIGIL_SHOW_DETAILS", "always"};
   const auto r = run_vigil({"serve", "--config", path, "--print-config", "--log-level", "error",
@@ -162,14 +140,14 @@ TEST_CASE("a token is never printed: not by --print-config, not in an error", "[
   }
   SECTION("from the config file; the printed config does not run as it is") {
     const std::string path =
-        write_file(dir, "vigil.toml", "auth_token = \"" + config_token + "\"\n");
+        write_file(dir, "vigil.toml", "auth_token = \"" + config_token + "\"\n", 0600);
     const auto r = run_vigil({"serve", "--config", path, "--print-config"});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     CHECK(line_of(r.output, "auth_token") == "auth_token = \"<redacted>\"  # file");
     CHECK_FALSE(contains(r.output, config_token));
     // Used as a config file, the placeholder is refused rather than taken as the token.
-    const std::string again = write_file(dir, "again.toml", r.output);
+    const std::string again = write_file(dir, "again.toml", r.output, 0600);
     const auto r2 = run_vigil({"serve", "--config", again, "--print-config"});
     INFO(r2.output);
     CHECK(r2.exit_code == 2);
@@ -177,7 +155,7 @@ TEST_CASE("a token is never printed: not by --print-config, not in an error", "[
   }
   SECTION("a bad token in the file or the environment is not echoed") {
     const std::string secret_with_space = "conf Tok\"9e1b";
-    const std::string path = write_file(dir, "vigil.toml", "auth_token = \"conf Tok9e1b\"\n");
+    const std::string path = write_file(dir, "vigil.toml", "auth_token = \"conf Tok9e1b\"\n", 0600);
     const auto r = run_vigil({"serve", "--config", path, "--print-config"});
     INFO(r.output);
     CHECK(r.exit_code == 2);
@@ -219,7 +197,7 @@ TEST_CASE("a token file that others can read is a warning, naming the file", "[c
     CHECK_FALSE(contains(r.output, "warn"));
   }
   {
-    const std::string bad = write_file(dir, "bad.tokens", "# ok\n" + file_token + " extra\n");
+    const std::string bad = write_file(dir, "bad.tokens", "# ok\n" + file_token + " extra\n", 0600);
     const auto r = run_vigil({"serve", "--print-config", "--auth-token-file", bad});
     INFO(r.output);
     CHECK(r.exit_code == 2);

@@ -1,36 +1,22 @@
 // The configuration file and VIGIL_* variables: validated like the flags (exit 2 naming the key
 // and the source), precedence file < env < flag, --print-config, the example in docs/.
 #include <stdlib.h>
-#include <catch2/catch.hpp>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
 #include "tests/support/scoped_env.hpp"
-#include "tests/support/temp_dir.hpp"
-
-using nlohmann::json;
-using vigil::test::run_vigil;
-using vigil::test::temp_dir;
+#include "tests/support/sys_test.hpp"
 
 using vigil::test::line_of;
 using vigil::test::scoped_env;
 
 namespace {
-
-std::string write_file(const temp_dir& dir, const std::string& name, const std::string& content) {
-  const std::string path = dir.file(name);
-  std::ofstream{path} << content;
-  return path;
-}
 
 const char* const all_keys[] = {"listen",
                                 "tick_interval",

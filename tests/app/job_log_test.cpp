@@ -1,24 +1,15 @@
 // What the daemon's log says about jobs, seen on the real binary's stderr in both formats: a
 // failed run and its retry, a timed-out run, pause/resume of the scheduler and of a job, and a
 // shutdown waiting on a named run; a job's environment and output never appear.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <signal.h>
 
 #include <sstream>
 #include <string>
 #include <thread>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
+#include "tests/support/sys_test.hpp"
 
 namespace {
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using namespace std::chrono_literals;
 
 /// A record of `level` whose message contains `text`, in either log format.
 bool has_record(const std::string& output, bool json_format, const std::string& level,

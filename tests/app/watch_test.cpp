@@ -1,8 +1,6 @@
 // `vigil watch`: the SSE parser's grammar, the lines it prints, and the binary
 // against real daemons (snapshots, events, a restart on the same port, an unreachable daemon)
 // and against a scripted server (gaps, the retry hint, Retry-After, a refusal for good).
-#include <catch2/catch.hpp>
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -25,19 +23,13 @@
 #include "app/http_url.hpp"
 #include "app/sse_parser.hpp"
 #include "app/watch.hpp"
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_test.hpp"
 
 namespace {
 
-using namespace std::chrono_literals;
 using vigil::app::parse_http_url;
 using vigil::app::sse_event;
 using vigil::app::sse_parser;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using steady = std::chrono::steady_clock;
 
 /// The vigil child process with the waits these tests read best with.
 class vigil_child : public vigil::test::vigil_process {
@@ -328,7 +320,7 @@ TEST_CASE("vigil watch reconnects to a restarted daemon on the same port and sho
 
 TEST_CASE("vigil watch --events resumes after the last sequence number across a restart",
           "[watch]") {
-  vigil::test::temp_dir dir;
+  temp_dir dir;
   auto first = std::make_unique<daemon_process>(
       std::vector<std::string>{"--tick-interval", "100ms", "--data-dir", dir.path()});
   const uint16_t port = first->port();
@@ -411,7 +403,7 @@ class scripted_server {
   uint16_t port() const { return port_; }
   struct request {
     std::string head;
-    steady::time_point at;
+    clock_type::time_point at;
   };
   std::vector<request> requests() const {
     std::lock_guard<std::mutex> guard{mutex_};
@@ -438,7 +430,7 @@ class scripted_server {
       }
       {
         std::lock_guard<std::mutex> guard{mutex_};
-        requests_.push_back({head, steady::now()});
+        requests_.push_back({head, clock_type::now()});
       }
       for (const auto& piece : answer) {  // separate writes: the client sees them split
         if (::send(conn, piece.data(), piece.size(), MSG_NOSIGNAL) < 0) break;

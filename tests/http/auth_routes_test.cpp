@@ -1,20 +1,10 @@
 // Bearer tokens on the real binary: mutating routes need one, reads too; /health details
 // follow show_details; a refused request changes nothing; no token value reaches the logs.
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 #include <csignal>
 #include <fstream>
-#include <nlohmann/json.hpp>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
-
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::temp_dir;
-using json = nlohmann::json;
+#include "tests/support/sys_test.hpp"
 
 namespace {
 

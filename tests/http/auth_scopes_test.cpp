@@ -1,8 +1,6 @@
 // Reads behind auth: every route's scope from the one route table, named tokens with read and
 // admin scopes on the real binary, no secret in any refused answer, names (never tokens) in
 // the access log, and the [[auth.tokens]] config checks.
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -11,30 +9,18 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
 #include "http/auth.hpp"
 #include "http/route_table.hpp"
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
 #include "tests/support/scoped_env.hpp"
-#include "tests/support/sse_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_stream.hpp"
 
 using vigil::http::open_routes;
 using vigil::http::required_scope;
 using vigil::http::route_rule;
 using vigil::http::scope;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::run_vigil;
-using vigil::test::sse_client;
-using vigil::test::sse_options;
-using vigil::test::temp_dir;
-using json = nlohmann::json;
-using namespace std::chrono_literals;
 using headers = std::vector<std::pair<std::string, std::string>>;
 
 using vigil::test::scoped_env;
@@ -49,23 +35,16 @@ std::vector<route_rule> all_rules() {
   return {vigil::http::route_rules_begin(), vigil::http::route_rules_end()};
 }
 
-std::string write_file(const temp_dir& dir, const std::string& name, const std::string& text,
-                       mode_t mode = 0600) {
-  const std::string path = dir.path() + "/" + name;
-  std::ofstream(path) << text;
-  chmod(path.c_str(), mode);
-  return path;
-}
-
 /// A config with a read token "grafana" from a file and an admin token "ops" from the
 /// environment variable VIGIL_TEST_OPS_TOKEN.
 std::string scoped_config(const temp_dir& dir, const std::string& extra = "") {
-  const auto file = write_file(dir, "grafana.token", read_secret + "\n");
+  const auto file = write_file(dir, "grafana.token", read_secret + "\n", 0600);
   return write_file(dir, "vigil.toml",
                     "[auth]\n" + extra +
                         "[[auth.tokens]]\nname = \"grafana\"\nscope = \"read\"\nfile = \"" + file +
                         "\"\n[[auth.tokens]]\nname = \"ops\"\nscope = \"admin\"\n"
-                        "env = \"VIGIL_TEST_OPS_TOKEN\"\n");
+                        "env = \"VIGIL_TEST_OPS_TOKEN\"\n",
+                    0600);
 }
 
 /// A concrete target for a route template.
@@ -83,15 +62,6 @@ std::string target_of(const std::string& path, const std::string& run_id) {
 }
 
 bool is_stream(const std::string& path) { return path.rfind("/v1/stream/", 0) == 0; }
-
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& probe) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (probe()) return true;
-    if (std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(25ms);
-  }
-}
 
 }  // namespace
 
@@ -350,7 +320,7 @@ TEST_CASE("without tokens every read stays open", "[auth][http]") {
 TEST_CASE("a bad [[auth.tokens]] entry stops the daemon with exit 2, naming the key",
           "[auth][config]") {
   temp_dir dir;
-  const auto file = write_file(dir, "t.token", read_secret + "\n");
+  const auto file = write_file(dir, "t.token", read_secret + "\n", 0600);
   struct bad_case {
     std::string toml;
     std::string says;
@@ -369,7 +339,7 @@ TEST_CASE("a bad [[auth.tokens]] entry stops the daemon with exit 2, naming the 
        "token 'a': env VIGIL_TEST_UNSET_TOKEN is not set or empty"},
   };
   for (const auto& k : cases) {
-    const auto path = write_file(dir, "bad.toml", k.toml);
+    const auto path = write_file(dir, "bad.toml", k.toml, 0600);
     const auto r = run_vigil({"serve", "--config", path, "--listen", "127.0.0.1:0"});
     INFO(k.toml << "\noutput: " << r.output);
     CHECK(r.exit_code == 2);
@@ -430,7 +400,7 @@ TEST_CASE(
         std::string::npos);
   CHECK(r.output.find(read_secret) == std::string::npos);
   CHECK(r.output.find(admin_secret) == std::string::npos);
-  const auto again = write_file(dir, "again.toml", r.output);
+  const auto again = write_file(dir, "again.toml", r.output, 0600);
   const auto r2 = run_vigil({"serve", "--config", again, "--print-config"});
   INFO(r2.output);
   CHECK(r2.exit_code == 0);

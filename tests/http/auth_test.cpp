@@ -2,22 +2,18 @@
 // and the token file (comments, bad lines, permissions).
 #include <sys/stat.h>
 
-#include <catch2/catch.hpp>
-
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "http/auth.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_test.hpp"
 
 using vigil::http::auth_outcome;
 using vigil::http::bearer_token;
 using vigil::http::read_token_file;
 using vigil::http::token_file_error;
 using vigil::http::token_set;
-using vigil::test::temp_dir;
 
 namespace {
 
@@ -25,13 +21,6 @@ std::string header_value(const vigil::http::http_reply& r, const std::string& na
   for (const auto& [n, v] : r.headers)
     if (n == name) return v;
   return {};
-}
-
-std::string write_file(const temp_dir& dir, const std::string& content, mode_t mode) {
-  const std::string path = dir.file("tokens");
-  std::ofstream{path} << content;
-  ::chmod(path.c_str(), mode);
-  return path;
 }
 
 }  // namespace
@@ -113,7 +102,7 @@ TEST_CASE("the 401 reply says what was wrong without echoing the token", "[auth]
 
 TEST_CASE("a token file skips blank lines and comments and trims whitespace", "[auth]") {
   temp_dir dir;
-  const auto path = write_file(dir,
+  const auto path = write_file(dir, "tokens",
                                "# rotated 2026-11-01\n"
                                "\n"
                                "  alpha-token  \n"
@@ -135,11 +124,11 @@ TEST_CASE("a token file that group or others can read is flagged", "[auth]") {
   temp_dir dir;
   for (const mode_t mode : {0644, 0640, 0604, 0620}) {
     INFO(std::oct << mode);
-    CHECK(read_token_file(write_file(dir, "tok\n", mode)).too_open());
+    CHECK(read_token_file(write_file(dir, "tokens", "tok\n", mode)).too_open());
   }
   for (const mode_t mode : {0600, 0400}) {
     INFO(std::oct << mode);
-    CHECK_FALSE(read_token_file(write_file(dir, "tok\n", mode)).too_open());
+    CHECK_FALSE(read_token_file(write_file(dir, "tokens", "tok\n", mode)).too_open());
   }
 }
 
@@ -147,7 +136,7 @@ TEST_CASE("a bad token file is refused, naming the line but not its content", "[
   temp_dir dir;
   auto message = [&](const std::string& content) {
     try {
-      read_token_file(write_file(dir, content, 0600));
+      read_token_file(write_file(dir, "tokens", content, 0600));
     } catch (const token_file_error& e) {
       return e.what;
     }

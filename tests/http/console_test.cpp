@@ -1,25 +1,13 @@
 // The web console's server side against the vigil binary: its files come from the binary under
 // the console's Content-Security-Policy, and its one stream carries the current snapshot first,
 // then the log's events after a position, and a heartbeat every second with the verdict's reason.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <optional>
 #include <string>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/sse_client.hpp"
+#include "tests/support/sys_stream.hpp"
 
 namespace {
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::sse_client;
-using vigil::test::sse_event;
-using namespace std::chrono_literals;
 
 const std::string console_csp =
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "

@@ -1,9 +1,6 @@
 // /health over real HTTP with the health actor on a manual monotonic clock: the verdict flips
 // exactly at the documented thresholds, a 24 h stall is still fail, and a wall-clock jump
 // changes nothing. A health actor that never answers yields 503 within the deadline.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
@@ -12,16 +9,15 @@
 
 #include <atomic>
 #include <functional>
+#include <ostream>
 
 #include "actors/health.hpp"
 #include "actors/system.hpp"
 #include "http/server.hpp"
-#include "tests/support/http_client.hpp"
+#include "tests/support/sys_test.hpp"
 
 namespace {
 
-using namespace std::chrono_literals;
-using nlohmann::json;
 using vigil::model::duration;
 using vigil::model::mono_time;
 using vigil::model::wall_time;
@@ -99,10 +95,19 @@ struct probe {
   std::string status;
   int livez;
   int readyz;
+  bool operator==(const probe& o) const {
+    return health_code == o.health_code && status == o.status && livez == o.livez &&
+           readyz == o.readyz;
+  }
 };
 
+std::ostream& operator<<(std::ostream& out, const probe& p) {
+  return out << "{/health " << p.health_code << " " << p.status << ", /livez " << p.livez
+             << ", /readyz " << p.readyz << "}";
+}
+
 probe ask(uint16_t port) {
-  vigil::test::http_client c{port};
+  http_client c{port};
   const auto h = c.get("/health");
   return {h.status, json::parse(h.body)["status"].get<std::string>(), c.get("/livez").status,
           c.get("/readyz").status};
@@ -129,24 +134,16 @@ TEST_CASE("/health flips pass -> warn -> fail exactly at 2I and max(3I, I + dead
     f.clock.advance(2s);  // age == 2I: still pass
     CHECK(ask(f.port).status == "pass");
     f.clock.advance(1ns);
-    p = ask(f.port);
-    CHECK(p.status == "warn");
-    CHECK(p.health_code == 200);
-    CHECK(p.livez == 200);
-    CHECK(p.readyz == 200);
+    CHECK(ask(f.port) == probe{200, "warn", 200, 200});
     f.clock.advance(6s - 2s - 1ns);  // age == I + D = 6 s: still warn
     CHECK(ask(f.port).status == "warn");
     f.clock.advance(1ns);
-    p = ask(f.port);
-    CHECK(p.status == "fail");
-    CHECK(p.health_code == 503);
-    CHECK(p.livez == 503);
-    CHECK(p.readyz == 503);
+    CHECK(ask(f.port) == probe{503, "fail", 503, 503});
     f.clock.advance(24h);  // a day-long stall is still fail, never wraps to pass
     p = ask(f.port);
     CHECK(p.status == "fail");
     CHECK(p.health_code == 503);
-    vigil::test::http_client c{f.port};
+    http_client c{f.port};
     const json body = json::parse(c.get("/health").body);
     CHECK(body["snapshot"]["age_seconds"].get<double>() > 24 * 3600);
   }
@@ -206,7 +203,7 @@ actors::health_actor::behavior_type silent_health(
 TEST_CASE("a health actor that never answers yields 503 within the deadline", "[http][deadline]") {
   {
     fixture f{[](caf::actor_system& sys) { return sys.spawn(silent_health, 0); }, 1s};
-    vigil::test::http_client c{f.port};
+    http_client c{f.port};
     for (const char* route : {"/health", "/livez", "/readyz?verbose"}) {
       const auto start = std::chrono::steady_clock::now();
       const auto r = c.get(route);

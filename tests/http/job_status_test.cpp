@@ -1,9 +1,6 @@
 // Per-job status in GET /v1/jobs and GET /v1/jobs/{id} against the real binary, and the
 // ?status=failing|running|paused filters: real processes that succeed, fail and keep running,
 // and a paused job; a bad filter is a 400 naming the field.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <functional>
 #include <set>
@@ -11,34 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
+#include "tests/support/sys_replies.hpp"
 
 namespace {
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::http_response;
-using clock_type = std::chrono::steady_clock;
-using namespace std::chrono_literals;
-
-json parse(const http_response& r) {
-  INFO("response " << r.status << ": " << r.body);
-  json j = json::parse(r.body, nullptr, false);
-  REQUIRE_FALSE(j.is_discarded());
-  return j;
-}
-
-/// Polls `probe` until it returns true or `timeout` passes. True when it held.
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& probe) {
-  const auto until = clock_type::now() + timeout;
-  for (;;) {
-    if (probe()) return true;
-    if (clock_type::now() >= until) return false;
-    std::this_thread::sleep_for(25ms);
-  }
-}
 
 /// A job that never fires by itself while the test runs: manual runs only.
 void define(http_client& c, const std::string& id, const std::string& shell) {

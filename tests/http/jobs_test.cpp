@@ -1,74 +1,17 @@
 // The job API end to end against the real binary: strict validation that changes nothing,
 // real processes with retries and output, overlap on manual runs, pause/resume, previews across
 // DST, restarts (SIGKILL and SIGTERM) with the journal holding every outcome.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <fstream>
-#include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_replies.hpp"
 
 namespace {
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::http_response;
-using vigil::test::temp_dir;
-using clock_type = std::chrono::steady_clock;
-using namespace std::chrono_literals;
-
-/// The one error shape: {"error": code, "detail": text[, "field": pointer]}.
-void check_error(const http_response& r, int status, const std::string& code,
-                 const std::string& field = "") {
-  INFO("response " << r.status << ": " << r.body);
-  CHECK(r.status == status);
-  CHECK(r.header("content-type") == "application/json");
-  const json j = json::parse(r.body, nullptr, false);
-  REQUIRE(j.is_object());
-  CHECK(j.value("error", "<none>") == code);  // value(): const [] of a missing key is UB
-  CHECK((j.contains("detail") && j.at("detail").is_string()));
-  if (field.empty())
-    CHECK_FALSE(j.contains("field"));
-  else
-    CHECK(j.value("field", "<none>") == field);
-}
-
-json parse(const http_response& r) {
-  INFO("response " << r.status << ": " << r.body);
-  json j = json::parse(r.body, nullptr, false);
-  REQUIRE_FALSE(j.is_discarded());
-  return j;
-}
-
-/// The body of an answer that must have this status.
-json parse(const http_response& r, int status) {
-  INFO("response " << r.status << ": " << r.body);
-  REQUIRE(r.status == status);
-  return parse(r);
-}
-
-/// Polls `probe` until it returns true or `timeout` passes (a short pause between polls so
-/// that two shared cores are not spent on the polling itself). True when it held.
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& probe) {
-  const auto until = clock_type::now() + timeout;
-  for (;;) {
-    if (probe()) return true;
-    if (clock_type::now() >= until) return false;
-    std::this_thread::sleep_for(25ms);
-  }
-}
 
 /// '@' in run ids is a legal path character; percent-encode it anyway, as clients may.
 std::string escape_run(const std::string& run_id) {
@@ -160,13 +103,6 @@ struct group_reaper {
       if (g > 1 && group_alive(g)) ::kill(-g, SIGKILL);
   }
 };
-
-void stop(daemon_process& d, std::chrono::seconds within = 15s) {
-  d.signal(SIGTERM);
-  const auto code = d.wait_exit(within);
-  INFO(d.output());
-  REQUIRE(code == 0);
-}
 
 }  // namespace
 
@@ -529,7 +465,7 @@ TEST_CASE("a failing job runs as a real process, retries, and records exit code 
   const auto m = c.get("/metrics");
   CHECK(m.status == 200);
   CHECK(m.body.find("vigil_") != std::string::npos);
-  stop(d);
+  stop_daemon(d);
 }
 
 TEST_CASE("a manual run follows the overlap policy, or the one the request names", "[http][jobs]") {
@@ -571,7 +507,7 @@ TEST_CASE("a manual run follows the overlap policy, or the one the request names
   CHECK(cancelled["finished_at"].is_string());
   const json third = wait_run_status(c, "sleeper", other["run_id"], {"running"});
   reaper.groups.push_back(third["pid"].get<pid_t>());
-  stop(d);
+  stop_daemon(d);
   for (pid_t g : reaper.groups) CHECK_FALSE(group_alive(g));  // a clean stop leaves nothing
 }
 
@@ -630,7 +566,7 @@ TEST_CASE("a paused job decides nothing, on resume the paused nominal times are 
   CHECK(eventually(5s, [&] {
     return parse(c.get("/v1/jobs/ticker"))["counters"]["decisions"]["fired"] > fired_at_pause;
   }));
-  stop(d);
+  stop_daemon(d);
 }
 
 TEST_CASE("preview: a daily 02:30 in Europe/Berlin across the spring-forward gap", "[http][jobs]") {
@@ -713,7 +649,7 @@ TEST_CASE(
         totals_before["outcomes"]["abandoned"].get<uint64_t>() + 1);
   CHECK(totals["decisions"] == totals_before["decisions"]);
   CHECK(totals["runs"]["running"] == 0);
-  stop(d);
+  stop_daemon(d);
 }
 
 namespace {
@@ -765,7 +701,7 @@ shutdown_outcome shutdown_while_running(const std::string& shell, const std::str
   daemon_process d{{"--data-dir", dir.path()}};
   http_client c{d.port()};
   out.run = get_run(c, "job", run_id);
-  stop(d);
+  stop_daemon(d);
   return out;
 }
 
@@ -863,7 +799,7 @@ TEST_CASE(
   CHECK(rest["jobs"][0]["id"] == "past");
   CHECK_FALSE(parse(c.get("/v1/jobs"))["jobs"][0].contains("spec"));
   check_error(c.get("/v1/jobs?full=yes"), 400, "invalid_argument", "full");
-  stop(d);
+  stop_daemon(d);
 }
 
 TEST_CASE("a one-shot @at job that ran reads completed, and ?status=completed finds it",
@@ -892,7 +828,7 @@ TEST_CASE("a one-shot @at job that ran reads completed, and ?status=completed fi
   REQUIRE(done["jobs"].size() == 1);
   CHECK(done["jobs"][0]["id"] == "once");
   CHECK(done["jobs"][0]["completed"] == true);
-  stop(d);
+  stop_daemon(d);
 }
 
 TEST_CASE("backfill over HTTP decides each past nominal time once, a repeat decides nothing",
@@ -945,5 +881,5 @@ TEST_CASE("backfill over HTTP decides each past nominal time once, a repeat deci
                                                 R"("to":"2026-01-02T00:00:00Z","n":1})"),
               400, "invalid_argument", "/n");
   check_error(c.post("/v1/jobs/nope/backfill", range), 404, "not_found");
-  stop(d);
+  stop_daemon(d);
 }

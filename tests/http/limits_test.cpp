@@ -1,8 +1,6 @@
 // Connection limits on the real binary: an oversized header or target closes the connection
 // before any handler runs; an idle kept-alive connection is closed after --idle-timeout.
 // And the surface's edges: HEAD on every GET route, an empty {parameter} segment.
-#include <catch2/catch.hpp>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -15,11 +13,7 @@
 #include <tuple>
 
 #include "http/route_table.hpp"
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
-
-using vigil::test::daemon_process;
-using vigil::test::http_client;
+#include "tests/support/sys_test.hpp"
 
 namespace {
 

@@ -1,8 +1,6 @@
 // GET /metrics against the real binary: the full list of metric names and types, every series
 // present from start-up, counters that move after a pause, 503 when an actor is late, and
 // `promtool check metrics` (Debian's prometheus package) clean on a live scrape.
-#include <catch2/catch.hpp>
-
 #include <sys/wait.h>
 
 #include <unistd.h>
@@ -18,16 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_test.hpp"
 
 namespace {
-
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::temp_dir;
-using namespace std::chrono_literals;
 
 /// Every metric family /metrics exposes, with its type. A new metric must be added here.
 const std::map<std::string, std::string> expected_families = {
@@ -139,16 +130,6 @@ std::pair<int, std::string> promtool_check(const std::string& body) {
   const int status = ::pclose(pipe);
   REQUIRE(WIFEXITED(status));
   return {WEXITSTATUS(status), output};
-}
-
-/// Polls `probe` until it holds or `timeout` passes. True when it held.
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& probe) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (probe()) return true;
-    if (std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(25ms);
-  }
 }
 
 /// Samples of one family by name, `name{labels}` -> value.

@@ -1,8 +1,5 @@
 // The API's contract inside the daemon: GET /v1/openapi.json serves docs/openapi.yaml as JSON to
 // anyone, and the document names exactly the routes and methods of the route table.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <sys/stat.h>
 
 #include <cctype>
@@ -14,16 +11,9 @@
 
 #include "http/api_document.hpp"
 #include "http/route_table.hpp"
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_test.hpp"
 
 namespace {
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::temp_dir;
 
 /// (path template, method), e.g. ("/v1/jobs/{id}", "PUT").
 using route = std::pair<std::string, std::string>;

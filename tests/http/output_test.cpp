@@ -2,9 +2,6 @@
 // ?follow delivering every byte once in order across a reconnect with Last-Event-ID and ending
 // with `end`, a flood over the cap keeping the documented tail, and stalled followers that cost
 // bounded memory and are cut off by the write timeout.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -16,31 +13,11 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
 #include "tests/support/raw_connection.hpp"
-#include "tests/support/sse_client.hpp"
+#include "tests/support/sys_replies.hpp"
+#include "tests/support/sys_stream.hpp"
 
 namespace {
-
-using vigil::test::rss_kib;
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::sse_client;
-using vigil::test::sse_event;
-using vigil::test::sse_options;
-using clock_type = std::chrono::steady_clock;
-using namespace std::chrono_literals;
-
-json parse(const vigil::test::http_response& r, int status) {
-  INFO(r.status << ": " << r.body);
-  REQUIRE(r.status == status);
-  json j = json::parse(r.body, nullptr, false);
-  REQUIRE_FALSE(j.is_discarded());
-  return j;
-}
 
 /// Defines the job and runs it now; its run id.
 std::string start(http_client& c, const json& job) {

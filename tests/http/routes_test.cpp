@@ -1,31 +1,7 @@
 // The HTTP surface against the real binary: probes, commands, errors, limits.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
+#include "tests/support/sys_replies.hpp"
 
 namespace {
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-
-/// The one error shape: {"error": code, "detail": text[, "field": pointer]}.
-void check_error(const vigil::test::http_response& r, int status, const std::string& code,
-                 const std::string& field = "") {
-  INFO("response " << r.status << ": " << r.body);
-  CHECK(r.status == status);
-  CHECK(r.header("content-type") == "application/json");
-  const json j = json::parse(r.body, nullptr, false);
-  REQUIRE(j.is_object());
-  CHECK(j["error"] == code);
-  CHECK(j["detail"].is_string());
-  if (field.empty())
-    CHECK_FALSE(j.contains("field"));
-  else
-    CHECK(j["field"] == field);
-}
 
 /// The daemon's durable state as /health reports it.
 json scheduler_of(http_client& c) { return json::parse(c.get("/health").body)["scheduler"]; }

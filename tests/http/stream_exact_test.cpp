@@ -3,9 +3,6 @@
 // pollers from seq 0 and from the middle; every seq arrives exactly once, in order, with no
 // reset, and the last one is the log's end as GET /v1/events reports it once the load stops;
 // a truly foreign position still gets its one reset on a busy daemon.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -14,18 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/sse_client.hpp"
+#include "tests/support/sys_stream.hpp"
 
 namespace {
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::sse_client;
-using clock_type = std::chrono::steady_clock;
-using namespace std::chrono_literals;
 
 /// What one reader saw: the seqs in arrival order and anything that is not an event.
 struct reader_log {

@@ -3,9 +3,6 @@
 // event stream (strictly after a position, across a restart, filters, reset beyond the end), the
 // long-poll snapshot, the client cap, 200 stalled clients that cost bounded memory and are cut off
 // after the write timeout while /health keeps answering, and the final event on shutdown.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -18,25 +15,10 @@
 #include <mutex>
 #include <thread>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
 #include "tests/support/raw_connection.hpp"
-#include "tests/support/sse_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_stream.hpp"
 
 namespace {
-
-using vigil::test::rss_kib;
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::sse_client;
-using vigil::test::sse_event;
-using vigil::test::sse_options;
-using vigil::test::temp_dir;
-using clock_type = std::chrono::steady_clock;
-using namespace std::chrono_literals;
 
 sse_options resume_from(const std::string& last_event_id) {
   sse_options o;

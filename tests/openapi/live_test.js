@@ -303,20 +303,24 @@ async function drive() {
   const g = (template, target, expect, extra = {}) => call({ template, target, expect, ...extra });
 
   // Probes, metrics and build information.
-  await g('/health', '/health', 200);
-  await g('/health', '/health', 200, { headers: { Accept: 'application/json' } });
-  await g('/health', '/health?x=%zz', 400);
-  await g('/livez', '/livez', 200);
-  await g('/livez', '/livez?verbose', 200);
-  await g('/readyz', '/readyz?verbose=1', 200);
-  await g('/readyz', '/readyz?%zz', 400);
-  await g('/metrics', '/metrics', 200);
-  await g('/v1/version', '/v1/version', 200);
-  await g('/v1/openapi.json', '/v1/openapi.json', 200);
-  await g('/ui', '/ui', 200);
-  await g('/ui/{asset}', '/ui/console.js', 200);
-  await g('/ui/{asset}', '/ui/console.css', 200);
-  await g('/ui/{asset}', '/ui/nope.js', 404);
+  for (const [template, target, expect, extra] of [
+    ['/health', '/health', 200],
+    ['/health', '/health', 200, { headers: { Accept: 'application/json' } }],
+    ['/health', '/health?x=%zz', 400],
+    ['/livez', '/livez', 200],
+    ['/livez', '/livez?verbose', 200],
+    ['/readyz', '/readyz?verbose=1', 200],
+    ['/readyz', '/readyz?%zz', 400],
+    ['/metrics', '/metrics', 200],
+    ['/v1/version', '/v1/version', 200],
+    ['/v1/openapi.json', '/v1/openapi.json', 200],
+    ['/ui', '/ui', 200],
+    ['/ui/{asset}', '/ui/console.js', 200],
+    ['/ui/{asset}', '/ui/console.css', 200],
+    ['/ui/{asset}', '/ui/nope.js', 404],
+  ]) {
+    await g(template, target, expect, extra);
+  }
 
   // The scheduler's pause and resume.
   const post = (template, target, body, expect, extra = {}) =>

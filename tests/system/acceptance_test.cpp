@@ -1,8 +1,5 @@
 // The seed's acceptance test: under a 1 ms tick and concurrent pause/resume writers, every
 // /health answer from 8 readers is one consistent snapshot. Nothing read is torn.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <signal.h>
 
 #include <atomic>
@@ -10,14 +7,9 @@
 #include <mutex>
 #include <thread>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
+#include "tests/support/sys_test.hpp"
 
 namespace {
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
 
 constexpr int reader_threads = 8;
 constexpr int writer_threads = 2;

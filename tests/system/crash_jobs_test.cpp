@@ -3,9 +3,6 @@
 // decides every (job, nominal time) at most once, every acknowledged manual run is there, every
 // run started at most once per attempt, and every run ends — with "abandoned" for those a kill
 // interrupted, never silently.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <signal.h>
 #include <stdlib.h>
 
@@ -16,40 +13,21 @@
 #include <set>
 #include <thread>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/event_log.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_crash.hpp"
 
 namespace {
 
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::read_log;
-using vigil::test::temp_dir;
-
-int rounds() {
-  const char* env = std::getenv("VIGIL_CRASH_ROUNDS");
-  return env ? std::max(1, std::atoi(env) / 2) : 8;
-}
+/// VIGIL_CRASH_ROUNDS / 2 rounds (8 when it is not set).
+int rounds() { return crash_rounds(2, 8); }
 
 /// Waits (bounded: 60 s) until no run is starting, running or waiting for a retry. Each look
 /// is a long poll that returns with the next snapshot (If-None-Match), not a sleep.
 bool settled(http_client& c) {
-  std::string etag;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
-  while (std::chrono::steady_clock::now() < deadline) {
-    const auto r = c.request("GET", "/v1/snapshot?wait=1s", {}, {{"If-None-Match", etag}});
-    if (r.status == 304) continue;
-    const json h = json::parse(r.body);
-    etag = r.header("etag");
+  return snapshot_until(c, [](json h) {
     const json& runs = h["jobs"]["runs"];
-    if (runs["starting"] == 0 && runs["running"] == 0 && runs["retry_wait"] == 0 &&
-        runs["buffered"] == 0)
-      return true;
-  }
-  return false;
+    return runs["starting"] == 0 && runs["running"] == 0 && runs["retry_wait"] == 0 &&
+           runs["buffered"] == 0;
+  });
 }
 
 }  // namespace

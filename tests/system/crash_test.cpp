@@ -1,8 +1,5 @@
 // Crash safety: a daemon under write load is SIGKILLed again and again; after every restart
 // each acknowledged event is in the log, sequence numbers have no gaps, and it serves again.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <signal.h>
 #include <stdlib.h>
 
@@ -13,23 +10,11 @@
 #include <mutex>
 #include <thread>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/event_log.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_crash.hpp"
 
 namespace {
 
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::read_log;
-using vigil::test::temp_dir;
-
-int rounds() {
-  const char* env = std::getenv("VIGIL_CRASH_ROUNDS");
-  return env ? std::max(1, std::atoi(env)) : 20;
-}
+int rounds() { return crash_rounds(1, 20); }
 
 }  // namespace
 

@@ -1,9 +1,6 @@
 // The durable log seen from outside: restart rebuilds the same state (with and without
 // checkpoints), the data directory has one owner, the log is readable page by page, and a full
 // disk is refused loudly and recovered from by itself.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -13,17 +10,9 @@
 #include <fstream>
 #include <random>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_test.hpp"
 
 namespace {
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::temp_dir;
-using clock_type = std::chrono::steady_clock;
 
 /// What must survive a restart: the durable fields of the snapshot.
 json durable_fields(http_client& c) {
@@ -32,11 +21,6 @@ json durable_fields(http_client& c) {
           {"paused", h["scheduler"]["paused"]},
           {"paused_since", h["scheduler"]["paused_since"]},
           {"pause_reason", h["scheduler"]["pause_reason"]}};
-}
-
-void stop(daemon_process& d) {
-  d.signal(SIGTERM);
-  REQUIRE(d.wait_exit(std::chrono::seconds{15}) == 0);
 }
 
 }  // namespace
@@ -64,7 +48,7 @@ TEST_CASE("the state rebuilt after a restart equals the state before it", "[syst
     if (json::parse(c.get("/health").body)["scheduler"]["paused"] == false)
       REQUIRE(c.post("/v1/scheduler/pause", R"({"reason":"left paused"})").status == 200);
     before = durable_fields(c);
-    stop(d);
+    stop_daemon(d);
   }
   daemon_process d{args};
   http_client c{d.port()};
@@ -180,5 +164,5 @@ TEST_CASE("a full disk refuses commands with 503, fails /health, and recovers by
   CHECK(json::parse(r.body)["snapshot"]["log_seq"] == durable + 1);  // no gap, nothing lost
   const json page = json::parse(c.get("/v1/events?after=0&limit=1000").body);
   CHECK(page["events"].size() == durable + 1);
-  stop(d);
+  stop_daemon(d);
 }

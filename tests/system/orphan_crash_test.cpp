@@ -4,9 +4,6 @@
 // no two copies ever held it at once — under orphans = wait and orphans = kill, for the next run
 // of an `overlap: skip` job and for a retry. Each copy holds the lock for 3 s (the 20 s
 // would make four rounds take minutes and prove nothing more).
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <signal.h>
 
 #include <chrono>
@@ -16,18 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/event_log.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/sys_crash.hpp"
 
 namespace {
-
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using vigil::test::read_log;
-using vigil::test::temp_dir;
 
 constexpr int hold_seconds = 3;
 
@@ -47,14 +35,7 @@ std::string read_file(const std::string& path) {
 /// Long-polls snapshots (If-None-Match: each returns with the next change, no sleeping) until
 /// `done` holds for the log, for at most 60 s.
 bool log_until(http_client& c, const std::function<bool(const std::vector<json>&)>& done) {
-  std::string etag;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done(read_log(c))) return true;
-    const auto r = c.request("GET", "/v1/snapshot?wait=1s", {}, {{"If-None-Match", etag}});
-    if (r.status == 200) etag = r.header("etag");
-  }
-  return false;
+  return snapshot_until(c, [&](const json&) { return done(read_log(c)); });
 }
 
 bool has(const std::vector<json>& log, const std::string& type,

@@ -1,32 +1,17 @@
 // A wedged loop is seen: when the scheduler's own behavior stops (a test hook blocks it),
 // /health goes pass -> warn -> fail and the probes fail; a silent health actor is a 503 in time.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <signal.h>
 
 #include <chrono>
 
-#include "tests/support/daemon_process.hpp"
-#include "tests/support/http_client.hpp"
+#include "tests/support/sys_test.hpp"
 
 namespace {
 
-using nlohmann::json;
-using vigil::test::daemon_process;
-using vigil::test::http_client;
-using clock_type = std::chrono::steady_clock;
-
-std::string health_status(http_client& c) {
-  return json::parse(c.get("/health").body)["status"].get<std::string>();
-}
-
-/// Asks /health until it reports `wanted` or `limit` passes; returns whether it did.
-bool health_becomes(http_client& c, const std::string& wanted, std::chrono::seconds limit) {
-  const auto until = clock_type::now() + limit;
-  while (clock_type::now() < until)
-    if (health_status(c) == wanted) return true;
-  return false;
+/// Once /health passes, blocks `target` for `length` through the --test-hooks route.
+void stall_when_passing(http_client& c, const std::string& target, const std::string& length) {
+  REQUIRE(health_becomes(c, "pass", std::chrono::seconds{10}));
+  REQUIRE(c.post("/v1/debug/stall?target=" + target + "&for=" + length).status == 202);
 }
 
 }  // namespace
@@ -36,8 +21,7 @@ TEST_CASE("a stalled scheduling loop turns /health from pass to warn to fail, th
   // I = 50 ms, D = 500 ms: pass <= 100 ms, warn <= 550 ms, fail beyond.
   daemon_process daemon{{"--tick-interval", "50ms", "--cycle-deadline", "500ms", "--test-hooks"}};
   http_client c{daemon.port()};
-  REQUIRE(health_becomes(c, "pass", std::chrono::seconds{10}));
-  REQUIRE(c.post("/v1/debug/stall?target=scheduler&for=3s").status == 202);
+  stall_when_passing(c, "scheduler", "3s");
 
   std::vector<std::string> seen;
   int fail_code = 0;
@@ -71,8 +55,7 @@ TEST_CASE("a health actor that does not answer gets a 503 within the deadline",
           "[system][deadline]") {
   daemon_process daemon{{"--tick-interval", "100ms", "--health-deadline", "1s", "--test-hooks"}};
   http_client c{daemon.port()};
-  REQUIRE(health_becomes(c, "pass", std::chrono::seconds{10}));
-  REQUIRE(c.post("/v1/debug/stall?target=health&for=4s").status == 202);
+  stall_when_passing(c, "health", "4s");
   for (const char* route : {"/health", "/livez", "/readyz"}) {
     const auto start = clock_type::now();
     const auto r = c.get(route);
