@@ -247,6 +247,17 @@ TEST_CASE("an error body is {error, detail, field}, without field when none is a
   CHECK(parse(codec::encode_error({m::errc::not_found, "", ""})).at("error") == "not_found");
 }
 
+TEST_CASE("an error body that quotes bytes which are not UTF-8 still encodes, with U+FFFD",
+          "[codec][error]") {
+  const std::string bad = "no job named \"a\xff\xfe\"";
+  std::string body;
+  REQUIRE_NOTHROW(body = codec::encode_error({m::errc::not_found, bad, "/a\xc3"}));
+  const json j = parse(body);
+  CHECK(j.at("error") == "not_found");
+  CHECK(j.at("detail") == "no job named \"a\xef\xbf\xbd\xef\xbf\xbd\"");
+  CHECK(j.at("field") == "/a\xef\xbf\xbd");
+}
+
 TEST_CASE("a blank scheduler command body is a command without a reason", "[codec][command]") {
   for (const char* body : {"", " ", "\r\n\t "}) {
     INFO('"' << body << '"');
