@@ -162,13 +162,15 @@ storm_stop() {    # storm_stop KEY: wait for the storm wrk to finish (bounded by
 # shellcheck disable=SC2206   # BENCH_DAEMON_ARGS is split on purpose
 daemon_cmd=("$bin" serve --listen 127.0.0.1:0 --tick-interval "$tick" --test-hooks $daemon_extra)
 log "starting: ${daemon_cmd[*]}"
-: >"$tmp/daemon.out"   # exists before the poll below (a background job opens it asynchronously)
+: >"$tmp/daemon.out"   # exist before the poll below (a background job opens them asynchronously)
+: >"$tmp/daemon.err"
 "${daemon_cmd[@]}" >"$tmp/daemon.out" 2>"$tmp/daemon.err" &
 daemon_pid=$!
 
 port=""
 for (( i = 0; i < 100; i++ )); do
-  port=$(sed -n 's#.* listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$tmp/daemon.out" | head -n1)
+  # The daemon logs to stderr, its "listening on" line included.
+  port=$(sed -n 's#.* listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$tmp/daemon.err" | head -n1)
   [[ -n $port ]] && break
   if ! kill -0 "$daemon_pid" 2>/dev/null; then
     wait "$daemon_pid" && rc=0 || rc=$?
