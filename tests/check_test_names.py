@@ -11,7 +11,7 @@ import pathlib
 import re
 import sys
 
-NAME = re.compile(r'\b(?:TEST_CASE|SCENARIO)\s*\(\s*"((?:[^"\\]|\\.)*)"')
+NAME = re.compile(r'\b(?:(?:TEST_CASE|SCENARIO)\s*\(|TEST_CASE_METHOD\s*\(\s*\w+\s*,)\s*"((?:[^"\\]|\\.)*)"')
 BAD = [(lambda n: n.startswith("-"), "starts with '-'"),
        (lambda n: ";" in n, "contains ';'")]
 
