@@ -9,6 +9,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <optional>
 #include <random>
 
 #include "actors/journal.hpp"
@@ -144,7 +145,23 @@ model::state replay(const vs::store& log) {
 TEST_CASE("a command is acknowledged only once its event is in the log", "[actors][scheduler]") {
   fixture f;
   REQUIRE(running(*f.latest()));
-  auto r = f.command(model::pause_scheduler{"deploy"});
+  // One message at a time: at the moment the answer arrives, its event is already stored.
+  f.d.self()->send(f.scheduler, actors::command_atom::value,
+                   model::command{model::pause_scheduler{"deploy"}});
+  std::optional<actors::command_result> answer;
+  uint64_t stored_when_answered = 0;
+  while (!answer) {
+    f.d.self()->receive(
+        [&](actors::command_result& got) {
+          answer = std::move(got);
+          stored_when_answered = f.log->last_seq();
+        },
+        caf::after(std::chrono::seconds{0}) >> [] {});
+    if (!answer && !f.d.run_once()) break;
+  }
+  REQUIRE(answer);
+  CHECK(stored_when_answered == 1);
+  auto r = std::move(*answer);
   REQUIRE(r.accepted);
   CHECK(r.changed);
   REQUIRE(r.snapshot);
@@ -195,6 +212,7 @@ TEST_CASE("replaying the log after a long random run reproduces the live state",
                          : f.command(model::resume_scheduler{reason});
     REQUIRE(r.accepted);
     last = r.snapshot;
+    if (i % 10 == 9) f.cycles(1);  // the loop runs between commands, as it does live
   }
   const model::state replayed = replay(*f.log);
   CHECK(replayed.log_seq == last->log_seq);
