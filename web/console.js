@@ -383,6 +383,9 @@ function jobsScreen(params) {
     if (status.value) q.set('status', status.value);
     const t0 = performance.now();
     const res = await api('/v1/jobs?' + q);
+    // A load still in flight when the view was left (a restart's reload, then a click on
+    // another tab) finds its elements gone: it has nothing left to fill.
+    if (stopped) return;
     if (res.status >= 400) return showError(res);
     const jobs = res.body.jobs;
     next = res.body.next;
@@ -422,6 +425,7 @@ function jobsScreen(params) {
 
   // An event about a job on this page (or a definition or removal) refreshes the page.
   let pending = 0;
+  let stopped = false;  // the view was left: a load in flight fills nothing
   const stopListening = listen((e) => {
     const job = jobOfEvent(e);
     const relevant = e.type === 'restart' || e.type === 'reset' || (job && rows.has(job)) ||
@@ -436,7 +440,7 @@ function jobsScreen(params) {
     }
   }, 1000);
   load();
-  return { stop() { stopListening(); clearInterval(tick); clearTimeout(pending); } };
+  return { stop() { stopped = true; stopListening(); clearInterval(tick); clearTimeout(pending); } };
 }
 
 // Job: definition, next fires, runs, and why it did or did not run.
